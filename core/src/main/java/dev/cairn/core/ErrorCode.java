@@ -1,0 +1,50 @@
+package dev.cairn.core;
+
+/**
+ * Every error a client can see, each with a stable wire string (the {@code code} field of a
+ * problem+json body). Wire strings never change once released; add new codes instead.
+ */
+public enum ErrorCode {
+  /** A request that cannot be parsed or has an invalid field. */
+  MALFORMED_REQUEST("malformed_request"),
+  INVALID_ARGUMENT("invalid_argument"),
+  EMPTY_KEY("empty_key"),
+  KEY_TOO_LARGE("key_too_large"),
+  VALUE_TOO_LARGE("value_too_large"),
+  PAYLOAD_TOO_LARGE("payload_too_large"),
+  TOO_MANY_TXN_OPS("too_many_txn_ops"),
+  DUPLICATE_KEY_IN_TXN("duplicate_key_in_txn"),
+  KEY_NOT_FOUND("key_not_found"),
+  PRECONDITION_FAILED("precondition_failed"),
+  LEASE_NOT_FOUND("lease_not_found"),
+  LEASE_EXISTS("lease_exists"),
+  TTL_OUT_OF_RANGE("ttl_out_of_range"),
+  COMPACTED("compacted"),
+  FUTURE_REVISION("future_revision"),
+  NAMESPACE_NOT_FOUND("namespace_not_found"),
+  NAMESPACE_EXISTS("namespace_exists"),
+  NAMESPACE_NOT_EMPTY("namespace_not_empty"),
+  NAMESPACE_PROTECTED("namespace_protected"),
+  WATCH_NOT_FOUND("watch_not_found"),
+  TOO_MANY_WATCHES("too_many_watches"),
+  TOO_MANY_CONNECTIONS("too_many_connections"),
+  NOT_FOUND("not_found"),
+  METHOD_NOT_ALLOWED("method_not_allowed"),
+  UNSUPPORTED_MEDIA_TYPE("unsupported_media_type"),
+  NOT_ACCEPTABLE("not_acceptable"),
+  NOT_LEADER_RETRY("not_leader_retry"),
+  UNAVAILABLE("unavailable"),
+  TIMEOUT("timeout"),
+  INTERNAL("internal");
+
+  private final String wire;
+
+  ErrorCode(String wire) {
+    this.wire = wire;
+  }
+
+  /** The stable snake_case string clients match on. */
+  public String wire() {
+    return wire;
+  }
+}

@@ -1,0 +1,52 @@
+package dev.cairn.core.keyspace;
+
+import dev.cairn.core.Bytes;
+import java.util.Objects;
+
+/**
+ * A transaction condition: {@code target(key) op operand}. A missing key has version, create
+ * revision, mod revision and lease 0; a value compare on a missing key is false.
+ *
+ * @param value the operand for {@link Target#VALUE}; ignored otherwise
+ * @param number the operand for every other target
+ */
+public record Compare(String key, Target target, Op op, Bytes value, long number) {
+  public Compare {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(target, "target");
+    Objects.requireNonNull(op, "op");
+    value = value == null ? Bytes.EMPTY : value;
+  }
+
+  public static Compare number(String key, Target target, Op op, long number) {
+    return new Compare(key, target, op, Bytes.EMPTY, number);
+  }
+
+  public static Compare value(String key, Op op, Bytes value) {
+    return new Compare(key, Target.VALUE, op, value, 0);
+  }
+
+  public enum Target {
+    VALUE,
+    VERSION,
+    CREATE_REVISION,
+    MOD_REVISION,
+    LEASE
+  }
+
+  public enum Op {
+    EQUAL,
+    NOT_EQUAL,
+    LESS,
+    GREATER;
+
+    boolean holds(int comparison) {
+      return switch (this) {
+        case EQUAL -> comparison == 0;
+        case NOT_EQUAL -> comparison != 0;
+        case LESS -> comparison < 0;
+        case GREATER -> comparison > 0;
+      };
+    }
+  }
+}

@@ -1,0 +1,345 @@
+package dev.cairn.core.keyspace;
+
+import dev.cairn.core.Bytes;
+import dev.cairn.core.KeyValue;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+
+/**
+ * The state of one namespace's keyspace: every key's versions back to the compaction point (MVCC)
+ * and the leases.
+ *
+ * <p>Mutable for speed and confined to one thread: it is owned by the namespace's leader and
+ * changed only through {@link Keyspace#apply}. {@link #toSnapshot()} copies it into an immutable
+ * value for persistence and for other threads.
+ */
+public final class KeyspaceState {
+  private long revision;
+  private long compactRevision;
+  private boolean active;
+  private long nextLeaseId = 1;
+  private long liveKeys;
+  private final TreeMap<String, ArrayList<KeyValue>> keys = new TreeMap<>();
+  private final TreeMap<Long, Lease> leases = new TreeMap<>();
+
+  private KeyspaceState(boolean active) {
+    this.active = active;
+  }
+
+  /** An empty state; {@code active} is true for a namespace that exists without being created. */
+  public static KeyspaceState empty(boolean active) {
+    return new KeyspaceState(active);
+  }
+
+  public long revision() {
+    return revision;
+  }
+
+  /** Reads at revisions below this one are refused. 0 when nothing was compacted. */
+  public long compactRevision() {
+    return compactRevision;
+  }
+
+  public boolean active() {
+    return active;
+  }
+
+  /** Number of keys that exist at the current revision. */
+  public long liveKeys() {
+    return liveKeys;
+  }
+
+  public int leaseCount() {
+    return leases.size();
+  }
+
+  public boolean hasLease(long id) {
+    return leases.containsKey(id);
+  }
+
+  /** The granted TTL of a lease, or -1 when it does not exist. */
+  public long leaseTtl(long id) {
+    Lease l = leases.get(id);
+    return l == null ? -1 : l.ttlSeconds;
+  }
+
+  /** Every lease id with its granted TTL, in id order. */
+  public Map<Long, Long> leaseTtls() {
+    TreeMap<Long, Long> out = new TreeMap<>();
+    leases.forEach((id, l) -> out.put(id, l.ttlSeconds));
+    return out;
+  }
+
+  /** The current version of {@code key}, or null when it does not exist. */
+  public KeyValue get(String key) {
+    ArrayList<KeyValue> versions = keys.get(key);
+    if (versions == null) {
+      return null;
+    }
+    KeyValue last = versions.get(versions.size() - 1);
+    return isTombstone(last) ? null : last;
+  }
+
+  /** The version of {@code key} visible at {@code atRevision}, or null. */
+  KeyValue getAt(String key, long atRevision) {
+    return visibleAt(keys.get(key), atRevision);
+  }
+
+  NavigableMap<String, ArrayList<KeyValue>> histories(String key, String rangeEnd) {
+    if (rangeEnd == null) {
+      ArrayList<KeyValue> v = keys.get(key);
+      TreeMap<String, ArrayList<KeyValue>> one = new TreeMap<>();
+      if (v != null) {
+        one.put(key, v);
+      }
+      return one;
+    }
+    return rangeEnd.isEmpty() ? keys.tailMap(key, true) : keys.subMap(key, true, rangeEnd, false);
+  }
+
+  SortedSet<String> leaseKeys(long id) {
+    Lease l = leases.get(id);
+    return l == null ? Collections.emptySortedSet() : Collections.unmodifiableSortedSet(l.keys);
+  }
+
+  long nextLeaseId() {
+    return nextLeaseId;
+  }
+
+  static KeyValue visibleAt(List<KeyValue> versions, long atRevision) {
+    if (versions == null) {
+      return null;
+    }
+    int lo = 0;
+    int hi = versions.size() - 1;
+    int found = -1;
+    while (lo <= hi) {
+      int mid = (lo + hi) >>> 1;
+      if (versions.get(mid).modRevision() <= atRevision) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    if (found < 0) {
+      return null;
+    }
+    KeyValue kv = versions.get(found);
+    return isTombstone(kv) ? null : kv;
+  }
+
+  static boolean isTombstone(KeyValue kv) {
+    return kv.version() == 0;
+  }
+
+  static KeyValue tombstone(String key, long revision) {
+    return new KeyValue(key, Bytes.EMPTY, 0, revision, 0, 0);
+  }
+
+  // ---- mutation, only through Keyspace.apply ----
+
+  void apply(Event event, Consumer<WatchEvent> changes) {
+    if (event.revision() != revision + 1) {
+      throw new IllegalStateException(
+          "corrupt log: event revision " + event.revision() + " after revision " + revision);
+    }
+    long rev = event.revision();
+    if (event instanceof Event.KeysChanged e) {
+      for (Event.Mutation m : e.mutations()) {
+        if (m instanceof Event.Mutation.Put p) {
+          put(p, rev, changes);
+        } else if (m instanceof Event.Mutation.Delete d) {
+          delete(d.key(), rev, changes);
+        } else {
+          throw new IllegalStateException("unhandled " + m);
+        }
+      }
+    } else if (event instanceof Event.LeaseGranted e) {
+      if (leases.containsKey(e.id())) {
+        throw new IllegalStateException("corrupt log: lease " + e.id() + " granted twice");
+      }
+      leases.put(e.id(), new Lease(e.ttlSeconds()));
+      nextLeaseId = Math.max(nextLeaseId, e.id() + 1);
+    } else if (event instanceof Event.LeaseRevoked e) {
+      Lease lease = leases.get(e.id());
+      if (lease == null) {
+        throw new IllegalStateException("corrupt log: revoking unknown lease " + e.id());
+      }
+      for (String key : new ArrayList<>(lease.keys)) {
+        delete(key, rev, changes);
+      }
+      leases.remove(e.id());
+    } else if (event instanceof Event.Compacted e) {
+      compact(e.compactRevision());
+    } else if (event instanceof Event.NamespaceCreated) {
+      active = true;
+    } else if (event instanceof Event.NamespaceDeleted) {
+      keys.clear();
+      leases.clear();
+      liveKeys = 0;
+      active = false;
+      compactRevision = rev;
+    } else {
+      throw new IllegalStateException("unhandled " + event);
+    }
+    revision = rev;
+  }
+
+  private void put(Event.Mutation.Put p, long rev, Consumer<WatchEvent> changes) {
+    ArrayList<KeyValue> versions = keys.computeIfAbsent(p.key(), k -> new ArrayList<>(2));
+    KeyValue prev = versions.isEmpty() ? null : versions.get(versions.size() - 1);
+    if (prev != null && isTombstone(prev)) {
+      prev = null;
+    }
+    if (p.lease() != 0) {
+      Lease lease = leases.get(p.lease());
+      if (lease == null) {
+        throw new IllegalStateException("corrupt log: put of " + p.key() + " on unknown lease");
+      }
+      lease.keys.add(p.key());
+    }
+    if (prev != null && prev.lease() != 0 && prev.lease() != p.lease()) {
+      leases.get(prev.lease()).keys.remove(p.key());
+    }
+    KeyValue kv =
+        prev == null
+            ? new KeyValue(p.key(), p.value(), rev, rev, 1, p.lease())
+            : new KeyValue(
+                p.key(), p.value(), prev.createRevision(), rev, prev.version() + 1, p.lease());
+    versions.add(kv);
+    if (prev == null) {
+      liveKeys++;
+    }
+    changes.accept(new WatchEvent(WatchEvent.Type.PUT, kv, prev));
+  }
+
+  private void delete(String key, long rev, Consumer<WatchEvent> changes) {
+    ArrayList<KeyValue> versions = keys.get(key);
+    KeyValue prev = versions == null ? null : versions.get(versions.size() - 1);
+    if (prev == null || isTombstone(prev)) {
+      throw new IllegalStateException("corrupt log: delete of missing key " + key);
+    }
+    if (prev.lease() != 0) {
+      Lease lease = leases.get(prev.lease());
+      if (lease != null) {
+        lease.keys.remove(key);
+      }
+    }
+    KeyValue tomb = tombstone(key, rev);
+    versions.add(tomb);
+    liveKeys--;
+    changes.accept(new WatchEvent(WatchEvent.Type.DELETE, tomb, prev));
+  }
+
+  /** Keeps, per key, the version visible at {@code at} and everything after it. */
+  private void compact(long at) {
+    var it = keys.entrySet().iterator();
+    while (it.hasNext()) {
+      ArrayList<KeyValue> versions = it.next().getValue();
+      int keepFrom = 0;
+      for (int i = versions.size() - 1; i >= 0; i--) {
+        if (versions.get(i).modRevision() <= at) {
+          keepFrom = i;
+          break;
+        }
+      }
+      if (keepFrom > 0) {
+        versions.subList(0, keepFrom).clear();
+      }
+      // A tombstone at or before the compaction point can never be read or watched again.
+      if (versions.size() == 1 && isTombstone(versions.get(0)) && versions.get(0).modRevision() <= at) {
+        it.remove();
+      } else if (isTombstone(versions.get(0)) && versions.get(0).modRevision() <= at) {
+        versions.remove(0);
+      }
+    }
+    compactRevision = at;
+  }
+
+  // ---- snapshots ----
+
+  /** An immutable copy of this state. */
+  public KeyspaceSnapshot toSnapshot() {
+    List<KeyspaceSnapshot.KeyHistory> hs = new ArrayList<>(keys.size());
+    keys.forEach((k, v) -> hs.add(new KeyspaceSnapshot.KeyHistory(k, v)));
+    List<KeyspaceSnapshot.LeaseEntry> ls = new ArrayList<>(leases.size());
+    leases.forEach((id, l) -> ls.add(new KeyspaceSnapshot.LeaseEntry(id, l.ttlSeconds)));
+    return new KeyspaceSnapshot(
+        KeyspaceSnapshot.FORMAT, revision, compactRevision, active, nextLeaseId, hs, ls);
+  }
+
+  /** The state a snapshot was taken of. */
+  public static KeyspaceState fromSnapshot(KeyspaceSnapshot s) {
+    if (s.format() != KeyspaceSnapshot.FORMAT) {
+      throw new IllegalArgumentException("unknown keyspace snapshot format " + s.format());
+    }
+    KeyspaceState st = new KeyspaceState(s.active());
+    st.revision = s.revision();
+    st.compactRevision = s.compactRevision();
+    st.nextLeaseId = s.nextLeaseId();
+    for (KeyspaceSnapshot.LeaseEntry l : s.leases()) {
+      st.leases.put(l.id(), new Lease(l.ttlSeconds()));
+    }
+    for (KeyspaceSnapshot.KeyHistory h : s.keys()) {
+      ArrayList<KeyValue> versions = new ArrayList<>(h.versions());
+      st.keys.put(h.key(), versions);
+      KeyValue last = versions.get(versions.size() - 1);
+      if (!isTombstone(last)) {
+        st.liveKeys++;
+        if (last.lease() != 0) {
+          st.leases.get(last.lease()).keys.add(last.key());
+        }
+      }
+    }
+    return st;
+  }
+
+  /**
+   * A hash of everything observable: revision, compact revision, every retained version and every
+   * lease. Equal states have equal digests; replicas and tests compare them cheaply.
+   */
+  public long digest() {
+    long h = mix(0x9E3779B97F4A7C15L, revision);
+    h = mix(h, compactRevision);
+    h = mix(h, active ? 1 : 0);
+    for (Map.Entry<String, ArrayList<KeyValue>> e : keys.entrySet()) {
+      h = mix(h, e.getKey().hashCode());
+      for (KeyValue kv : e.getValue()) {
+        h = mix(h, kv.value().hashCode());
+        h = mix(h, kv.createRevision());
+        h = mix(h, kv.modRevision());
+        h = mix(h, kv.version());
+        h = mix(h, kv.lease());
+      }
+    }
+    for (Map.Entry<Long, Lease> e : leases.entrySet()) {
+      h = mix(h, e.getKey());
+      h = mix(h, e.getValue().ttlSeconds);
+      h = mix(h, e.getValue().keys.hashCode());
+    }
+    return h;
+  }
+
+  private static long mix(long h, long v) {
+    long x = h ^ (v * 0xBF58476D1CE4E5B9L);
+    x = (x ^ (x >>> 31)) * 0x94D049BB133111EBL;
+    return x ^ (x >>> 29);
+  }
+
+  private static final class Lease {
+    final long ttlSeconds;
+    final TreeSet<String> keys = new TreeSet<>();
+
+    Lease(long ttlSeconds) {
+      this.ttlSeconds = ttlSeconds;
+    }
+  }
+}

@@ -1,0 +1,396 @@
+package dev.cairn.actors.namespace;
+
+import dev.cairn.core.ErrorCode;
+import dev.cairn.core.Rejection;
+import dev.cairn.core.keyspace.Command;
+import dev.cairn.core.keyspace.Decision;
+import dev.cairn.core.keyspace.Event;
+import dev.cairn.core.keyspace.Keyspace;
+import dev.cairn.core.keyspace.KeyspaceSnapshot;
+import dev.cairn.core.keyspace.KeyspaceState;
+import dev.cairn.core.keyspace.Read;
+import dev.cairn.core.keyspace.Reply;
+import dev.cairn.core.keyspace.WatchEvent;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.ActorRef;
+import org.apache.pekko.actor.Props;
+import org.apache.pekko.actor.Terminated;
+import org.apache.pekko.event.Logging;
+import org.apache.pekko.event.LoggingAdapter;
+import org.apache.pekko.persistence.AbstractPersistentActorWithTimers;
+import org.apache.pekko.persistence.RecoveryCompleted;
+import org.apache.pekko.persistence.SaveSnapshotFailure;
+import org.apache.pekko.persistence.SaveSnapshotSuccess;
+import org.apache.pekko.persistence.SnapshotOffer;
+
+/**
+ * The single writer of one namespace: decides commands against its {@link KeyspaceState}, persists
+ * the events, and replies once they are durable.
+ *
+ * <p><b>Group commit.</b> Commands are decided one after another as they arrive and their events
+ * applied to the state at once, so the next command is decided against them; the events go to the
+ * journal with {@code persistAllAsync}. Pekko keeps one journal write in flight per actor and
+ * gathers every event persisted meanwhile into the next write, so a burst of N commands costs one
+ * forced write, not N, and no command waits for another's round trip to be decided.
+ *
+ * <p><b>Nothing is seen before it is durable.</b> Because the state runs ahead of the journal,
+ * every reply (to writes, reads, rejections and keepalives alike) is sent from a persist handler or
+ * a {@code deferAsync} handler, which Pekko runs only after every earlier write is acknowledged.
+ * A client therefore never observes a change that a crash could take back.
+ *
+ * <p>Revision = sequence number: every event takes the next revision and is one journal entry, so
+ * a snapshot taken right after deciding is the state at its own sequence number.
+ */
+public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
+
+  /** The messages a leader understands; other layers reach it through {@link Namespaces}. */
+  public sealed interface Request {}
+
+  /** A change; answered with a {@link Reply}. */
+  public record Write(Command command) implements Request {}
+
+  /** A read; answered with a {@link Reply} reflecting every write acknowledged before it. */
+  public record Query(Read read) implements Request {}
+
+  /** Renews a lease; answered with {@link KeepAliveReply} or {@link Reply.Rejected}. */
+  public record KeepAlive(long leaseId) implements Request {}
+
+  /** A lease's remaining TTL; answered with {@link LeaseStatus} or {@link Reply.Rejected}. */
+  public record LeaseTimeToLive(long leaseId) implements Request {}
+
+  /**
+   * Streams changes in {@code [key, rangeEnd)} from {@code fromRevision} (0 = from now) to {@code
+   * subscriber} as {@link Changes} messages, past ones first then live ones, with no gap and no
+   * duplicate. A start before the compaction point gets {@link WatchCompacted} instead.
+   */
+  public record Subscribe(
+      String key, String rangeEnd, long fromRevision, ActorRef subscriber)
+      implements Request {}
+
+  /** Stops every subscription of {@code subscriber}. */
+  public record Unsubscribe(ActorRef subscriber) implements Request {}
+
+  /** Asks for the current durable revision; answered with {@link ProgressReply}. */
+  public record Progress() implements Request {}
+
+  public record KeepAliveReply(long revision, long id, long ttlSeconds) {}
+
+  public record LeaseStatus(
+      long revision, long id, long remainingSeconds, long grantedTtlSeconds, List<String> keys) {}
+
+  public record ProgressReply(long revision) {}
+
+  /** Committed changes for one subscription, in revision order. */
+  public record Changes(ActorRef leader, long revision, List<WatchEvent> events) {}
+
+  /** The subscription could not start: its start revision is compacted. */
+  public record WatchCompacted(long compactRevision) {}
+
+  /** The subscription ended because the namespace was deleted. */
+  public record WatchEnded(String reason) {}
+
+  private record Tick() {}
+
+  private static final Object TICK_KEY = "tick";
+
+  private final LoggingAdapter log = Logging.getLogger(getContext().getSystem(), this);
+  private final String namespace;
+  private final NamespaceSettings settings;
+  private final Keyspace keyspace;
+  private final LeaseDeadlines deadlines = new LeaseDeadlines();
+  private final Map<ActorRef, List<Subscription>> subscribers = new HashMap<>();
+  private KeyspaceState state;
+  private long lastSnapshotRevision;
+
+  private record Subscription(String key, String rangeEnd) {
+    boolean matches(String k) {
+      return dev.cairn.core.keyspace.KeyRange.contains(key, rangeEnd, k);
+    }
+  }
+
+  /** Props for a sharded leader: the namespace is the entity id, i.e. the actor's name. */
+  public static Props props(NamespaceSettings settings) {
+    return Props.create(NamespaceLeader.class, () -> new NamespaceLeader(settings));
+  }
+
+  public static String persistenceIdOf(String namespace) {
+    return "ns|" + namespace;
+  }
+
+  private NamespaceLeader(NamespaceSettings settings) {
+    this.namespace =
+        URLDecoder.decode(getSelf().path().name(), StandardCharsets.UTF_8);
+    this.settings = settings;
+    this.keyspace = new Keyspace(settings.limits());
+    this.state = KeyspaceState.empty(Namespaces.DEFAULT.equals(namespace));
+  }
+
+  @Override
+  public String persistenceId() {
+    return persistenceIdOf(namespace);
+  }
+
+  @Override
+  public String journalPluginId() {
+    // Called from the superclass constructor, before this class's fields are set.
+    return getContext().getSystem().settings().config().getString("cairn.namespace.journal-plugin");
+  }
+
+  @Override
+  public String snapshotPluginId() {
+    return getContext().getSystem().settings().config().getString("cairn.namespace.snapshot-plugin");
+  }
+
+  // ------------------------------------------------------------------ recovery
+
+  @Override
+  public Receive createReceiveRecover() {
+    return receiveBuilder()
+        .match(
+            SnapshotOffer.class,
+            offer -> {
+              state = KeyspaceState.fromSnapshot((KeyspaceSnapshot) offer.snapshot());
+              lastSnapshotRevision = state.revision();
+            })
+        .match(Event.class, e -> Keyspace.apply(state, e))
+        .match(RecoveryCompleted.class, done -> onRecovered())
+        .build();
+  }
+
+  private void onRecovered() {
+    if (state.revision() != lastSequenceNr()) {
+      throw new IllegalStateException(
+          "namespace "
+              + namespace
+              + ": revision "
+              + state.revision()
+              + " differs from journal sequence number "
+              + lastSequenceNr());
+    }
+    long now = System.nanoTime();
+    // Every lease gets its full TTL again: a restart or failover must not expire sessions en masse.
+    state.leaseTtls().forEach((id, ttl) -> deadlines.set(id, now + seconds(ttl)));
+    timers()
+        .startTimerWithFixedDelay(TICK_KEY, new Tick(), settings.tickInterval());
+    log.info(
+        "namespace {} recovered at revision {} with {} keys and {} leases",
+        namespace,
+        state.revision(),
+        state.liveKeys(),
+        state.leaseCount());
+  }
+
+  // ------------------------------------------------------------------ commands
+
+  @Override
+  public Receive createReceive() {
+    return receiveBuilder()
+        .match(Write.class, w -> write(w.command(), getSender()))
+        .match(Query.class, q -> query(q.read(), getSender()))
+        .match(KeepAlive.class, k -> keepAlive(k.leaseId(), getSender()))
+        .match(LeaseTimeToLive.class, t -> timeToLive(t.leaseId(), getSender()))
+        .match(Subscribe.class, this::subscribe)
+        .match(Unsubscribe.class, u -> unsubscribe(u.subscriber()))
+        .match(Progress.class, p -> replyWhenDurable(getSender(), new ProgressReply(state.revision())))
+        .match(Terminated.class, t -> unsubscribe(t.getActor()))
+        .match(Tick.class, t -> tick())
+        .match(SaveSnapshotSuccess.class, s -> {})
+        .match(
+            SaveSnapshotFailure.class,
+            f -> log.warning("namespace {}: snapshot failed: {}", namespace, f.cause()))
+        .build();
+  }
+
+  private void write(Command command, ActorRef replyTo) {
+    expireDueLeases();
+    decideAndPersist(command, replyTo);
+  }
+
+  private void decideAndPersist(Command command, ActorRef replyTo) {
+    Decision decision = keyspace.decide(state, command);
+    if (decision instanceof Decision.Rejected r) {
+      // Even a refusal may reflect writes still in flight, so it waits for them too.
+      replyWhenDurable(replyTo, new Reply.Rejected(state.revision(), r.rejection()));
+      return;
+    }
+    Decision.Accepted accepted = (Decision.Accepted) decision;
+    List<Event> events = accepted.events();
+    if (events.isEmpty()) {
+      replyWhenDurable(replyTo, accepted.reply());
+      return;
+    }
+    List<List<WatchEvent>> changes = new ArrayList<>(events.size());
+    for (Event e : events) {
+      List<WatchEvent> ch = new ArrayList<>();
+      Keyspace.apply(state, e, ch::add);
+      changes.add(ch);
+      trackLeases(e);
+    }
+    int[] confirmed = {0};
+    persistAllAsync(
+        events,
+        e -> {
+          publish(e, changes.get(confirmed[0]++));
+          if (confirmed[0] == events.size() && replyTo != null) {
+            replyTo.tell(accepted.reply(), getSelf());
+          }
+        });
+    if (state.revision() - lastSnapshotRevision >= settings.snapshotEvery()) {
+      saveSnapshot(state.toSnapshot());
+      lastSnapshotRevision = state.revision();
+    }
+  }
+
+  private void trackLeases(Event e) {
+    if (e instanceof Event.LeaseGranted g) {
+      deadlines.set(g.id(), System.nanoTime() + seconds(g.ttlSeconds()));
+    } else if (e instanceof Event.LeaseRevoked r) {
+      deadlines.remove(r.id());
+    } else if (e instanceof Event.NamespaceDeleted) {
+      deadlines.clear();
+    }
+  }
+
+  private void query(Read read, ActorRef replyTo) {
+    replyWhenDurable(replyTo, keyspace.query(state, read));
+  }
+
+  private void keepAlive(long id, ActorRef replyTo) {
+    expireDueLeases();
+    long ttl = state.leaseTtl(id);
+    if (ttl < 0) {
+      replyWhenDurable(replyTo, leaseNotFound(id));
+      return;
+    }
+    deadlines.set(id, System.nanoTime() + seconds(ttl));
+    replyWhenDurable(replyTo, new KeepAliveReply(state.revision(), id, ttl));
+  }
+
+  private void timeToLive(long id, ActorRef replyTo) {
+    expireDueLeases();
+    Reply info = keyspace.query(state, new Read.LeaseInfo(id));
+    if (info instanceof Reply.LeaseInfoReply li) {
+      long remainingNanos = deadlines.deadline(id) - System.nanoTime();
+      long remaining = Math.max(0, (remainingNanos + 999_999_999L) / 1_000_000_000L);
+      replyWhenDurable(
+          replyTo,
+          new LeaseStatus(li.revision(), id, remaining, li.grantedTtlSeconds(), li.keys()));
+    } else {
+      replyWhenDurable(replyTo, info);
+    }
+  }
+
+  private Reply.Rejected leaseNotFound(long id) {
+    return new Reply.Rejected(
+        state.revision(), Rejection.of(ErrorCode.LEASE_NOT_FOUND, "lease " + id + " not found"));
+  }
+
+  private void tick() {
+    expireDueLeases();
+    long retain = settings.retainRevisions();
+    if (retain > 0 && state.revision() - state.compactRevision() > 2 * retain) {
+      decideAndPersist(new Command.Compact(state.revision() - retain), null);
+    }
+  }
+
+  private void expireDueLeases() {
+    for (long id : deadlines.due(System.nanoTime())) {
+      if (state.hasLease(id)) {
+        decideAndPersist(new Command.ExpireLease(id), null);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ watches
+
+  private void subscribe(Subscribe s) {
+    long from = s.fromRevision() == 0 ? state.revision() + 1 : s.fromRevision();
+    Reply history = keyspace.query(state, new Read.History(s.key(), s.rangeEnd(), from, 0));
+    long revision = state.revision();
+    deferAsync(
+        s,
+        ignored -> {
+          if (history instanceof Reply.Rejected r) {
+            if (r.code() == ErrorCode.COMPACTED) {
+              s.subscriber().tell(new WatchCompacted(r.rejection().revision()), getSelf());
+            } else {
+              s.subscriber().tell(new WatchEnded(r.rejection().detail()), getSelf());
+            }
+            return;
+          }
+          List<WatchEvent> past = ((Reply.HistoryReply) history).events();
+          s.subscriber().tell(new Changes(getSelf(), revision, past), getSelf());
+          subscribers
+              .computeIfAbsent(
+                  s.subscriber(),
+                  ref -> {
+                    getContext().watch(ref);
+                    return new ArrayList<>(1);
+                  })
+              .add(new Subscription(s.key(), s.rangeEnd()));
+        });
+  }
+
+  private void unsubscribe(ActorRef subscriber) {
+    if (subscribers.remove(subscriber) != null) {
+      getContext().unwatch(subscriber);
+    }
+  }
+
+  private void publish(Event e, List<WatchEvent> changes) {
+    if (subscribers.isEmpty()) {
+      return;
+    }
+    if (e instanceof Event.NamespaceDeleted) {
+      subscribers.keySet().forEach(s -> s.tell(new WatchEnded("namespace deleted"), getSelf()));
+      subscribers.clear();
+      return;
+    }
+    if (changes.isEmpty()) {
+      return;
+    }
+    for (Map.Entry<ActorRef, List<Subscription>> entry : subscribers.entrySet()) {
+      List<Subscription> subs = entry.getValue();
+      List<WatchEvent> matching = null;
+      for (WatchEvent we : changes) {
+        for (Subscription sub : subs) {
+          if (sub.matches(we.kv().key())) {
+            if (matching == null) {
+              matching = new ArrayList<>(changes.size());
+            }
+            matching.add(we);
+            break;
+          }
+        }
+      }
+      if (matching != null) {
+        entry.getKey().tell(new Changes(getSelf(), e.revision(), matching), getSelf());
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ plumbing
+
+  private void replyWhenDurable(ActorRef replyTo, Object reply) {
+    if (replyTo != null) {
+      deferAsync(reply, r -> replyTo.tell(r, getSelf()));
+    }
+  }
+
+  @Override
+  public void onPersistRejected(Throwable cause, Object event, long seqNr) {
+    // The event is already applied to the state; continuing would serve a state the log lacks.
+    log.error(cause, "namespace {}: journal rejected event {}; restarting", namespace, seqNr);
+    getContext().stop(getSelf());
+  }
+
+  private static long seconds(long s) {
+    return Duration.ofSeconds(s).toNanos();
+  }
+}

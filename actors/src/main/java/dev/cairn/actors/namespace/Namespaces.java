@@ -1,0 +1,141 @@
+package dev.cairn.actors.namespace;
+
+import dev.cairn.core.ErrorCode;
+import dev.cairn.core.Rejection;
+import dev.cairn.core.keyspace.Command;
+import dev.cairn.core.keyspace.Read;
+import dev.cairn.core.keyspace.Reply;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.regex.Pattern;
+import org.apache.pekko.actor.ActorRef;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.cluster.sharding.ClusterSharding;
+import org.apache.pekko.cluster.sharding.ClusterShardingSettings;
+import org.apache.pekko.cluster.sharding.ShardRegion;
+import org.apache.pekko.pattern.Patterns;
+
+/**
+ * The entry point to namespaces for other layers: starts the sharded leaders and the registry, and
+ * turns requests into asks. Every method completes with the leader's answer or fails with a
+ * timeout; none blocks.
+ */
+public final class Namespaces {
+  public static final String DEFAULT = "default";
+  public static final String SHARD_TYPE = "namespace";
+  private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9_.-]{0,62})");
+
+  /** A request addressed to one namespace's leader, routed by Cluster Sharding. */
+  public record Envelope(String namespace, NamespaceLeader.Request request) {}
+
+  private final ActorRef region;
+  private final ActorRef registry;
+  private final NamespaceSettings settings;
+  private final Duration timeout;
+
+  private Namespaces(ActorRef region, ActorRef registry, NamespaceSettings settings) {
+    this.region = region;
+    this.registry = registry;
+    this.settings = settings;
+    this.timeout = settings.askTimeout();
+  }
+
+  /** Starts the shard region for namespace leaders on this node and the namespace registry. */
+  public static Namespaces start(ActorSystem system) {
+    NamespaceSettings settings = NamespaceSettings.fromConfig(system.settings().config());
+    int shards = system.settings().config().getInt("cairn.namespace.shards");
+    ActorRef region =
+        ClusterSharding.get(system)
+            .start(
+                SHARD_TYPE,
+                NamespaceLeader.props(settings),
+                ClusterShardingSettings.create(system),
+                new ShardRegion.HashCodeMessageExtractor(shards) {
+                  @Override
+                  public String entityId(Object message) {
+                    return message instanceof Envelope e ? e.namespace() : null;
+                  }
+
+                  @Override
+                  public Object entityMessage(Object message) {
+                    return message instanceof Envelope e ? e.request() : message;
+                  }
+                });
+    ActorRef registry = system.actorOf(NamespaceRegistry.props(settings), "namespace-registry");
+    return new Namespaces(region, registry, settings);
+  }
+
+  public NamespaceSettings settings() {
+    return settings;
+  }
+
+  /** True when {@code name} is a valid namespace name: lowercase, digits, {@code _ . -}, ≤ 63. */
+  public static boolean validName(String name) {
+    return name != null && NAME.matcher(name).matches();
+  }
+
+  /** Sends {@code request} to the leader of {@code namespace}; completes with its answer. */
+  public CompletionStage<Object> ask(String namespace, NamespaceLeader.Request request) {
+    return Patterns.ask(region, new Envelope(namespace, request), timeout);
+  }
+
+  public CompletionStage<Reply> write(String namespace, Command command) {
+    return ask(namespace, new NamespaceLeader.Write(command)).thenApply(Reply.class::cast);
+  }
+
+  public CompletionStage<Reply> read(String namespace, Read read) {
+    return ask(namespace, new NamespaceLeader.Query(read)).thenApply(Reply.class::cast);
+  }
+
+  /** Sends {@code request} without waiting for an answer (subscriptions answer by messages). */
+  public void tell(String namespace, NamespaceLeader.Request request, ActorRef sender) {
+    region.tell(new Envelope(namespace, request), sender);
+  }
+
+  /** Creates a namespace and lists it. */
+  public CompletionStage<Reply> create(String namespace) {
+    return write(namespace, new Command.CreateNamespace())
+        .thenCompose(
+            reply -> {
+              boolean exists =
+                  reply instanceof Reply.NamespaceReply
+                      || (reply instanceof Reply.Rejected r
+                          && r.code() == ErrorCode.NAMESPACE_EXISTS);
+              if (!exists) {
+                return CompletableFuture.completedFuture(reply);
+              }
+              return Patterns.ask(registry, new NamespaceRegistry.Add(namespace), timeout)
+                  .thenApply(done -> reply);
+            });
+  }
+
+  /** Deletes a namespace (refused while it holds keys or leases unless {@code force}). */
+  public CompletionStage<Reply> delete(String namespace, boolean force) {
+    if (DEFAULT.equals(namespace)) {
+      return CompletableFuture.completedFuture(
+          new Reply.Rejected(
+              0, Rejection.of(ErrorCode.NAMESPACE_PROTECTED, "the default namespace cannot be deleted")));
+    }
+    return write(namespace, new Command.DeleteNamespace(force))
+        .thenCompose(
+            reply -> {
+              boolean gone =
+                  reply instanceof Reply.NamespaceReply
+                      || (reply instanceof Reply.Rejected r
+                          && r.code() == ErrorCode.NAMESPACE_NOT_FOUND);
+              if (!gone) {
+                return CompletableFuture.completedFuture(reply);
+              }
+              return Patterns.ask(registry, new NamespaceRegistry.Remove(namespace), timeout)
+                  .thenApply(done -> reply);
+            });
+  }
+
+  /** The names of all namespaces, sorted. */
+  public CompletionStage<List<String>> list() {
+    return Patterns.ask(registry, new NamespaceRegistry.List_(), timeout)
+        .thenApply(n -> ((NamespaceRegistry.Names) n).names());
+  }
+}

@@ -1,0 +1,238 @@
+package dev.cairn.http;
+
+import dev.cairn.actors.namespace.Namespaces;
+import dev.cairn.core.ErrorCode;
+import dev.cairn.http.kv.KvApi;
+import dev.cairn.http.lease.LeaseApi;
+import dev.cairn.http.namespace.NamespaceApi;
+import dev.cairn.http.ops.OpsApi;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.Arrays;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.http.javadsl.model.HttpMethods;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.apache.pekko.pattern.AskTimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Routes every request and turns every failure into problem+json: a client mistake is never a
+ * 500, and an exception in a handler is logged and answered, never dropped.
+ *
+ * <p>Paths: {@code /v1/...} addresses namespace {@code default}, {@code /v1/ns/{ns}/...} any other.
+ */
+public final class Api implements Function<HttpRequest, CompletionStage<HttpResponse>> {
+  private static final Logger log = LoggerFactory.getLogger(Api.class);
+
+  private final ActorSystem system;
+  private final KvApi kv;
+  private final LeaseApi leases;
+  private final NamespaceApi namespaceApi;
+  private final OpsApi ops;
+  private final WatchRoutes watches;
+  private final long maxBodyBytes;
+  private final MeterRegistry metrics;
+
+  public Api(
+      ActorSystem system,
+      Namespaces namespaces,
+      OpsApi ops,
+      WatchRoutes watches,
+      long maxBodyBytes,
+      MeterRegistry metrics) {
+    this.system = system;
+    this.kv = new KvApi(namespaces);
+    this.leases = new LeaseApi(namespaces);
+    this.namespaceApi = new NamespaceApi(namespaces);
+    this.ops = ops;
+    this.watches = watches;
+    this.maxBodyBytes = maxBodyBytes;
+    this.metrics = metrics;
+  }
+
+  /** Extra routes served before the namespace API; the watch API plugs in here. */
+  public interface WatchRoutes {
+    /** Returns null when the request is not a watch request. */
+    CompletionStage<HttpResponse> handle(HttpRequest http, String namespace, List<String> rest);
+  }
+
+  @Override
+  public CompletionStage<HttpResponse> apply(HttpRequest http) {
+    long start = System.nanoTime();
+    CompletionStage<HttpResponse> out;
+    try {
+      out = route(http);
+    } catch (RuntimeException e) {
+      out = CompletableFuture.completedFuture(failure(http, e));
+    }
+    return out.handle(
+        (resp, err) -> {
+          HttpResponse r = err == null ? resp : failure(http, err);
+          Timer.builder("cairn.http.requests")
+              .tag("method", http.method().value())
+              .tag("status", Integer.toString(r.status().intValue()))
+              .register(metrics)
+              .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+          return r;
+        });
+  }
+
+  private CompletionStage<HttpResponse> route(HttpRequest http) {
+    String path = http.getUri().path();
+    List<String> segs = Arrays.asList(path.startsWith("/") ? path.substring(1).split("/", -1) : path.split("/", -1));
+    String first = segs.get(0);
+    if (segs.size() == 1) {
+      switch (first) {
+        case "health":
+          return noBody(http, ops::health);
+        case "ready":
+          return noBody(http, ops::ready);
+        case "metrics":
+          return noBody(http, ops::metrics);
+        default:
+          break;
+      }
+    }
+    if (!first.equals("v1") || segs.size() < 2) {
+      throw new ApiException(ErrorCode.NOT_FOUND, "no resource at " + path);
+    }
+    String second = segs.get(1);
+    if (segs.size() == 2 && second.equals("openapi.yaml")) {
+      return noBody(http, ops::openapi);
+    }
+    if (second.equals("namespaces")) {
+      List<String> rest = trimTrailingEmpty(segs.subList(2, segs.size()));
+      return withBody(http, Namespaces.DEFAULT, "", r -> namespaceApi.handle(r, rest));
+    }
+    if (second.equals("ns")) {
+      if (segs.size() < 4) {
+        throw new ApiException(ErrorCode.NOT_FOUND, "no resource at " + path);
+      }
+      String ns = Request.decode(segs.get(2));
+      if (!Namespaces.validName(ns)) {
+        throw new ApiException(ErrorCode.NAMESPACE_NOT_FOUND, "no namespace named '" + ns + "'");
+      }
+      return namespaced(http, ns, segs.subList(3, segs.size()));
+    }
+    return namespaced(http, Namespaces.DEFAULT, segs.subList(1, segs.size()));
+  }
+
+  private CompletionStage<HttpResponse> namespaced(HttpRequest http, String ns, List<String> rest) {
+    String resource = rest.get(0);
+    if (watches != null) {
+      CompletionStage<HttpResponse> w = watches.handle(http, ns, rest);
+      if (w != null) {
+        return w;
+      }
+    }
+    switch (resource) {
+      case "kv":
+        {
+          String rawKey = String.join("/", rest.subList(1, rest.size()));
+          return withBody(http, ns, rawKey, r -> kv.kv(r, rawKey));
+        }
+      case "txn":
+        return exactly(rest, 1, http, ns, kv::txn);
+      case "compact":
+        return exactly(rest, 1, http, ns, kv::compact);
+      case "leases":
+        {
+          List<String> sub = trimTrailingEmpty(rest.subList(1, rest.size()));
+          return withBody(http, ns, "", r -> leases.handle(r, sub));
+        }
+      default:
+        throw new ApiException(ErrorCode.NOT_FOUND, "no resource at " + http.getUri().path());
+    }
+  }
+
+  private CompletionStage<HttpResponse> exactly(
+      List<String> rest,
+      int n,
+      HttpRequest http,
+      String ns,
+      Function<Request, CompletionStage<HttpResponse>> handler) {
+    if (trimTrailingEmpty(rest).size() != n) {
+      throw new ApiException(ErrorCode.NOT_FOUND, "no resource at " + http.getUri().path());
+    }
+    return withBody(http, ns, "", handler);
+  }
+
+  private static List<String> trimTrailingEmpty(List<String> l) {
+    return !l.isEmpty() && l.get(l.size() - 1).isEmpty() ? l.subList(0, l.size() - 1) : l;
+  }
+
+  private CompletionStage<HttpResponse> noBody(
+      HttpRequest http, java.util.function.Supplier<CompletionStage<HttpResponse>> handler) {
+    if (http.method() != HttpMethods.GET && http.method() != HttpMethods.HEAD) {
+      throw new ApiException(ErrorCode.METHOD_NOT_ALLOWED, "allowed: GET");
+    }
+    refuseBody(http);
+    return handler.get();
+  }
+
+  /** Reads the body (bounded) for methods that carry one; refuses one on GET and HEAD. */
+  private CompletionStage<HttpResponse> withBody(
+      HttpRequest http,
+      String ns,
+      String path,
+      Function<Request, CompletionStage<HttpResponse>> handler) {
+    var m = http.method();
+    if (m == HttpMethods.GET || m == HttpMethods.HEAD || m == HttpMethods.DELETE) {
+      if (m != HttpMethods.DELETE) {
+        refuseBody(http);
+      } else {
+        http.discardEntityBytes(system);
+      }
+      return handler.apply(new Request(http, ns, path, new byte[0]));
+    }
+    return http.entity()
+        .toStrict(10_000, maxBodyBytes, system)
+        .thenCompose(
+            strict ->
+                handler.apply(new Request(http, ns, path, strict.getData().toArrayUnsafe())));
+  }
+
+  private void refuseBody(HttpRequest http) {
+    OptionalLong len = http.entity().getContentLengthOption();
+    if (len.isEmpty() || len.getAsLong() > 0) {
+      http.discardEntityBytes(system);
+      throw new ApiException(
+          ErrorCode.MALFORMED_REQUEST, http.method().value() + " requests must not have a body");
+    }
+  }
+
+  private HttpResponse failure(HttpRequest http, Throwable t) {
+    Throwable e = t;
+    while ((e instanceof CompletionException || e instanceof java.util.concurrent.ExecutionException)
+        && e.getCause() != null) {
+      e = e.getCause();
+    }
+    if (e instanceof ApiException a) {
+      return Responses.problem(a.code(), a.getMessage());
+    }
+    if (e instanceof EntityStreamSizeException) {
+      return Responses.problem(
+          ErrorCode.PAYLOAD_TOO_LARGE,
+          "request body is larger than the limit of " + maxBodyBytes + " bytes");
+    }
+    if (e instanceof AskTimeoutException) {
+      return Responses.problem(
+          ErrorCode.TIMEOUT, "the namespace leader did not answer in time; retry");
+    }
+    if (e instanceof org.apache.pekko.http.scaladsl.model.IllegalUriException) {
+      return Responses.problem(ErrorCode.MALFORMED_REQUEST, e.getMessage());
+    }
+    log.error("unhandled failure on {} {}", http.method().value(), http.getUri().path(), e);
+    return Responses.problem(ErrorCode.INTERNAL, "internal error: " + e.getClass().getSimpleName());
+  }
+}

@@ -1,0 +1,498 @@
+package dev.cairn.http.kv;
+
+import dev.cairn.actors.namespace.Namespaces;
+import dev.cairn.core.Bytes;
+import dev.cairn.core.ErrorCode;
+import dev.cairn.core.KeyValue;
+import dev.cairn.core.keyspace.Command;
+import dev.cairn.core.keyspace.Compare;
+import dev.cairn.core.keyspace.KeyRange;
+import dev.cairn.core.keyspace.Read;
+import dev.cairn.core.keyspace.Reply;
+import dev.cairn.http.ApiException;
+import dev.cairn.http.Json;
+import dev.cairn.http.Request;
+import dev.cairn.http.Responses;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpMethods;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+
+/** Handlers for {@code /kv}, {@code /txn} and {@code /compact} in one namespace. */
+public final class KvApi {
+  private final Namespaces namespaces;
+
+  public KvApi(Namespaces namespaces) {
+    this.namespaces = namespaces;
+  }
+
+  /** {@code /kv/{key}}: {@code rawKey} is the percent-encoded rest of the path. */
+  public CompletionStage<HttpResponse> kv(Request r, String rawKey) {
+    String key = Request.decode(rawKey);
+    var m = r.method();
+    if (m == HttpMethods.GET || m == HttpMethods.HEAD) {
+      return get(r, key);
+    } else if (m == HttpMethods.PUT) {
+      return put(r, key);
+    } else if (m == HttpMethods.DELETE) {
+      return delete(r, key);
+    } else if (m == HttpMethods.POST) {
+      return createSequential(r, key);
+    }
+    throw new ApiException(ErrorCode.METHOD_NOT_ALLOWED, "allowed: GET, PUT, DELETE, POST");
+  }
+
+  // ------------------------------------------------------------------- put
+
+  private CompletionStage<HttpResponse> put(Request r, String key) {
+    Command.Put put =
+        new Command.Put(key, Bytes.wrap(r.body()), r.longParam("lease", 0), r.flag("prev_kv"));
+    Optional<Compare> guard = guard(r, key);
+    if (guard.isEmpty()) {
+      return namespaces.write(r.namespace(), put).thenApply(KvApi::putResponse);
+    }
+    return namespaces
+        .write(r.namespace(), new Command.Txn(List.of(guard.get()), List.of(put), List.of()))
+        .thenApply(reply -> guarded(reply, KvApi::putResponse));
+  }
+
+  private static HttpResponse putResponse(Reply reply) {
+    if (reply instanceof Reply.PutReply p) {
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("revision", p.revision());
+      body.put("kv", Json.kv(p.kv(), false));
+      if (p.prevKv() != null) {
+        body.put("prev_kv", Json.kv(p.prevKv(), true));
+      }
+      return Responses.json(200, body, p.revision(), Responses.etag(p.kv().modRevision()));
+    }
+    return other(reply);
+  }
+
+  private CompletionStage<HttpResponse> createSequential(Request r, String prefix) {
+    if (!r.flag("sequential")) {
+      throw new ApiException(
+          ErrorCode.METHOD_NOT_ALLOWED, "POST on a key needs ?sequential=true; use PUT to write");
+    }
+    Command.CreateSequential c =
+        new Command.CreateSequential(prefix, Bytes.wrap(r.body()), r.longParam("lease", 0));
+    return namespaces
+        .write(r.namespace(), c)
+        .thenApply(
+            reply -> {
+              if (reply instanceof Reply.PutReply p) {
+                return Responses.json(
+                    201,
+                    Map.of("revision", p.revision(), "kv", Json.kv(p.kv(), true)),
+                    p.revision(),
+                    Responses.etag(p.kv().modRevision()),
+                    RawHeader.create("Location", "/v1/kv/" + p.kv().key()));
+              }
+              return other(reply);
+            });
+  }
+
+  // ------------------------------------------------------------------- get
+
+  private CompletionStage<HttpResponse> get(Request r, String key) {
+    r.param("consistency")
+        .ifPresent(
+            c -> {
+              if (!c.equals("linearizable") && !c.equals("serializable")) {
+                throw new ApiException(
+                    ErrorCode.MALFORMED_REQUEST,
+                    "consistency must be linearizable or serializable, not '" + c + "'");
+              }
+            });
+    String rangeEnd = rangeEnd(r, key);
+    Read.Range range =
+        new Read.Range(
+            key,
+            rangeEnd,
+            r.longParam("limit", 0),
+            r.longParam("revision", 0),
+            r.flag("keys_only"),
+            r.flag("count_only"));
+    boolean raw =
+        r.header("Accept").map(a -> a.contains("application/octet-stream")).orElse(false);
+    if (raw && rangeEnd != null) {
+      throw new ApiException(
+          ErrorCode.NOT_ACCEPTABLE, "raw bytes are served for a single key only, not a range");
+    }
+    return namespaces
+        .read(r.namespace(), range)
+        .thenApply(
+            reply -> {
+              if (!(reply instanceof Reply.RangeReply rr)) {
+                return other(reply);
+              }
+              if (rangeEnd != null) {
+                Map<String, Object> body = new LinkedHashMap<>();
+                body.put("revision", rr.revision());
+                List<Json.Kv> kvs = new ArrayList<>(rr.kvs().size());
+                for (KeyValue kv : rr.kvs()) {
+                  kvs.add(Json.kv(kv, !range.keysOnly()));
+                }
+                body.put("kvs", kvs);
+                body.put("count", rr.count());
+                body.put("more", rr.more());
+                return Responses.json(200, body, rr.revision());
+              }
+              if (range.countOnly()) {
+                return Responses.json(
+                    200, Map.of("revision", rr.revision(), "count", rr.count()), rr.revision());
+              }
+              if (rr.kvs().isEmpty()) {
+                return Responses.problem(
+                    ErrorCode.KEY_NOT_FOUND, "key '" + key + "' not found", rr.revision(), 0);
+              }
+              KeyValue kv = rr.kvs().get(0);
+              if (raw) {
+                return HttpResponse.create()
+                    .withEntity(ContentTypes.APPLICATION_OCTET_STREAM, kv.value().unsafeArray())
+                    .addHeader(Responses.etag(kv.modRevision()))
+                    .addHeader(
+                        RawHeader.create(Responses.REVISION_HEADER, Long.toString(rr.revision())));
+              }
+              Map<String, Object> body = new LinkedHashMap<>();
+              body.put("revision", rr.revision());
+              body.put("kv", Json.kv(kv, !range.keysOnly()));
+              return Responses.json(200, body, rr.revision(), Responses.etag(kv.modRevision()));
+            });
+  }
+
+  // ---------------------------------------------------------------- delete
+
+  private CompletionStage<HttpResponse> delete(Request r, String key) {
+    String rangeEnd = rangeEnd(r, key);
+    Command.Delete del = new Command.Delete(key, rangeEnd, r.flag("prev_kv"));
+    Optional<Compare> guard = guard(r, key);
+    if (guard.isPresent() && rangeEnd != null) {
+      throw new ApiException(
+          ErrorCode.MALFORMED_REQUEST, "conditional headers apply to a single key, not a range");
+    }
+    if (guard.isEmpty()) {
+      return namespaces.write(r.namespace(), del).thenApply(KvApi::deleteResponse);
+    }
+    return namespaces
+        .write(r.namespace(), new Command.Txn(List.of(guard.get()), List.of(del), List.of()))
+        .thenApply(reply -> guarded(reply, KvApi::deleteResponse));
+  }
+
+  private static HttpResponse deleteResponse(Reply reply) {
+    if (reply instanceof Reply.DeleteReply d) {
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("revision", d.revision());
+      body.put("deleted", d.deleted());
+      if (!d.prevKvs().isEmpty()) {
+        body.put("prev_kvs", d.prevKvs().stream().map(kv -> Json.kv(kv, true)).toList());
+      }
+      return Responses.json(200, body, d.revision());
+    }
+    return other(reply);
+  }
+
+  // ------------------------------------------------------------------- txn
+
+  public CompletionStage<HttpResponse> txn(Request r) {
+    if (r.method() != HttpMethods.POST) {
+      throw new ApiException(ErrorCode.METHOD_NOT_ALLOWED, "allowed: POST");
+    }
+    TxnJson.Body body = Json.read(r.body(), TxnJson.Body.class);
+    List<Compare> compares = new ArrayList<>();
+    for (TxnJson.CompareBody c : orEmpty(body.compare())) {
+      compares.add(compare(c));
+    }
+    Command.Txn txn =
+        new Command.Txn(compares, ops(body.success(), "success"), ops(body.failure(), "failure"));
+    return namespaces
+        .write(r.namespace(), txn)
+        .thenApply(
+            reply -> {
+              if (!(reply instanceof Reply.TxnReply t)) {
+                return other(reply);
+              }
+              Map<String, Object> out = new LinkedHashMap<>();
+              out.put("succeeded", t.succeeded());
+              out.put("revision", t.revision());
+              List<Map<String, Object>> responses = new ArrayList<>();
+              for (Reply op : t.responses()) {
+                responses.add(opResponse(op));
+              }
+              out.put("responses", responses);
+              return Responses.json(200, out, t.revision());
+            });
+  }
+
+  private static Map<String, Object> opResponse(Reply op) {
+    Map<String, Object> inner = new LinkedHashMap<>();
+    if (op instanceof Reply.PutReply p) {
+      inner.put("revision", p.revision());
+      inner.put("kv", Json.kv(p.kv(), false));
+      if (p.prevKv() != null) {
+        inner.put("prev_kv", Json.kv(p.prevKv(), true));
+      }
+      return Map.of("put", inner);
+    } else if (op instanceof Reply.DeleteReply d) {
+      inner.put("deleted", d.deleted());
+      if (!d.prevKvs().isEmpty()) {
+        inner.put("prev_kvs", d.prevKvs().stream().map(kv -> Json.kv(kv, true)).toList());
+      }
+      return Map.of("delete", inner);
+    } else if (op instanceof Reply.RangeReply rr) {
+      inner.put("kvs", rr.kvs().stream().map(kv -> Json.kv(kv, true)).toList());
+      inner.put("count", rr.count());
+      inner.put("more", rr.more());
+      return Map.of("range", inner);
+    }
+    throw new IllegalStateException("unhandled " + op);
+  }
+
+  private static Compare compare(TxnJson.CompareBody c) {
+    if (c == null || c.key() == null || c.target() == null || c.op() == null) {
+      throw new ApiException(
+          ErrorCode.MALFORMED_REQUEST, "a compare needs key, target, op and value");
+    }
+    Compare.Op op =
+        switch (c.op()) {
+          case "=", "==" -> Compare.Op.EQUAL;
+          case "!=" -> Compare.Op.NOT_EQUAL;
+          case "<" -> Compare.Op.LESS;
+          case ">" -> Compare.Op.GREATER;
+          default ->
+              throw new ApiException(
+                  ErrorCode.MALFORMED_REQUEST,
+                  "unknown compare op '" + c.op() + "'; use =, !=, < or >");
+        };
+    Compare.Target target =
+        switch (c.target()) {
+          case "value" -> Compare.Target.VALUE;
+          case "version" -> Compare.Target.VERSION;
+          case "create_revision" -> Compare.Target.CREATE_REVISION;
+          case "mod_revision" -> Compare.Target.MOD_REVISION;
+          case "lease" -> Compare.Target.LEASE;
+          default ->
+              throw new ApiException(
+                  ErrorCode.MALFORMED_REQUEST,
+                  "unknown compare target '"
+                      + c.target()
+                      + "'; use value, version, create_revision, mod_revision or lease");
+        };
+    if (c.value() == null || c.value().isNull()) {
+      throw new ApiException(ErrorCode.MALFORMED_REQUEST, "a compare needs a value");
+    }
+    if (target == Compare.Target.VALUE) {
+      if (!c.value().isTextual()) {
+        throw new ApiException(ErrorCode.MALFORMED_REQUEST, "a value compare needs a string");
+      }
+      return Compare.value(c.key(), op, bytes(c.value().asText(), c.encoding()));
+    }
+    long n;
+    if (c.value().isIntegralNumber() && c.value().canConvertToLong()) {
+      n = c.value().asLong();
+    } else if (c.value().isTextual()) {
+      try {
+        n = Long.parseLong(c.value().asText());
+      } catch (NumberFormatException e) {
+        throw new ApiException(
+            ErrorCode.MALFORMED_REQUEST, "compare on " + c.target() + " needs an integer");
+      }
+    } else {
+      throw new ApiException(
+          ErrorCode.MALFORMED_REQUEST, "compare on " + c.target() + " needs an integer");
+    }
+    return Compare.number(c.key(), target, op, n);
+  }
+
+  private static List<Command.TxnOp> ops(List<TxnJson.OpBody> bodies, String branch) {
+    List<Command.TxnOp> out = new ArrayList<>();
+    for (TxnJson.OpBody b : orEmpty(bodies)) {
+      int set = (b.put() != null ? 1 : 0) + (b.delete() != null ? 1 : 0) + (b.range() != null ? 1 : 0);
+      if (set != 1) {
+        throw new ApiException(
+            ErrorCode.MALFORMED_REQUEST,
+            "each " + branch + " op must hold exactly one of put, delete, range");
+      }
+      if (b.put() != null) {
+        TxnJson.PutBody p = b.put();
+        requireKey(p.key());
+        if (p.value() == null) {
+          throw new ApiException(ErrorCode.MALFORMED_REQUEST, "a put needs a value");
+        }
+        out.add(
+            new Command.Put(
+                p.key(),
+                bytes(p.value(), p.encoding()),
+                p.lease() == null ? 0 : p.lease(),
+                Boolean.TRUE.equals(p.prevKv())));
+      } else if (b.delete() != null) {
+        TxnJson.DeleteBody d = b.delete();
+        requireKey(d.key());
+        out.add(
+            new Command.Delete(
+                d.key(),
+                rangeEnd(d.key(), d.prefix(), d.rangeEnd()),
+                Boolean.TRUE.equals(d.prevKv())));
+      } else {
+        TxnJson.RangeBody g = b.range();
+        requireKey(g.key());
+        out.add(
+            new Read.Range(
+                g.key(),
+                rangeEnd(g.key(), g.prefix(), g.rangeEnd()),
+                g.limit() == null ? 0 : g.limit(),
+                g.revision() == null ? 0 : g.revision(),
+                Boolean.TRUE.equals(g.keysOnly()),
+                Boolean.TRUE.equals(g.countOnly())));
+      }
+    }
+    return out;
+  }
+
+  // --------------------------------------------------------------- compact
+
+  public CompletionStage<HttpResponse> compact(Request r) {
+    if (r.method() != HttpMethods.POST) {
+      throw new ApiException(ErrorCode.METHOD_NOT_ALLOWED, "allowed: POST");
+    }
+    TxnJson.CompactBody body = Json.read(r.body(), TxnJson.CompactBody.class);
+    if (body.revision() == null) {
+      throw new ApiException(ErrorCode.MALFORMED_REQUEST, "compact needs a revision");
+    }
+    return namespaces
+        .write(r.namespace(), new Command.Compact(body.revision()))
+        .thenApply(
+            reply -> {
+              if (reply instanceof Reply.CompactReply c) {
+                return Responses.json(
+                    200,
+                    Map.of("revision", c.revision(), "compact_revision", c.compactRevision()),
+                    c.revision());
+              }
+              return other(reply);
+            });
+  }
+
+  // --------------------------------------------------------------- helpers
+
+  /** If-Match / If-None-Match as a compare on the key; a failed compare becomes 412. */
+  private static Optional<Compare> guard(Request r, String key) {
+    Optional<String> ifMatch = r.header("If-Match");
+    Optional<String> ifNoneMatch = r.header("If-None-Match");
+    if (ifMatch.isPresent() && ifNoneMatch.isPresent()) {
+      throw new ApiException(
+          ErrorCode.MALFORMED_REQUEST, "use either If-Match or If-None-Match, not both");
+    }
+    if (ifNoneMatch.isPresent()) {
+      if (!ifNoneMatch.get().trim().equals("*")) {
+        throw new ApiException(
+            ErrorCode.MALFORMED_REQUEST, "If-None-Match supports only * (create if absent)");
+      }
+      return Optional.of(
+          Compare.number(key, Compare.Target.CREATE_REVISION, Compare.Op.EQUAL, 0));
+    }
+    if (ifMatch.isPresent()) {
+      String v = ifMatch.get().trim();
+      if (v.equals("*")) {
+        return Optional.of(
+            Compare.number(key, Compare.Target.CREATE_REVISION, Compare.Op.GREATER, 0));
+      }
+      if (v.length() < 3 || v.charAt(0) != '"' || v.charAt(v.length() - 1) != '"') {
+        throw new ApiException(
+            ErrorCode.MALFORMED_REQUEST, "If-Match must be a quoted revision like \"42\" or *");
+      }
+      long rev;
+      try {
+        rev = Long.parseLong(v.substring(1, v.length() - 1));
+      } catch (NumberFormatException e) {
+        throw new ApiException(
+            ErrorCode.MALFORMED_REQUEST, "If-Match must be a quoted revision like \"42\" or *");
+      }
+      if (rev <= 0) {
+        throw new ApiException(ErrorCode.MALFORMED_REQUEST, "If-Match revision must be positive");
+      }
+      return Optional.of(Compare.number(key, Compare.Target.MOD_REVISION, Compare.Op.EQUAL, rev));
+    }
+    return Optional.empty();
+  }
+
+  private static HttpResponse guarded(
+      Reply reply, java.util.function.Function<Reply, HttpResponse> onSuccess) {
+    if (reply instanceof Reply.TxnReply t) {
+      if (!t.succeeded()) {
+        return Responses.problem(
+            ErrorCode.PRECONDITION_FAILED,
+            "the key's current revision does not match the condition",
+            t.revision(),
+            0);
+      }
+      return onSuccess.apply(t.responses().get(0));
+    }
+    return other(reply);
+  }
+
+  private static String rangeEnd(Request r, String key) {
+    boolean prefix = r.flag("prefix");
+    Optional<String> end = r.param("range_end");
+    return rangeEnd(key, prefix, end.orElse(null));
+  }
+
+  private static String rangeEnd(String key, Boolean prefix, String rangeEnd) {
+    if (Boolean.TRUE.equals(prefix) && rangeEnd != null) {
+      throw new ApiException(ErrorCode.MALFORMED_REQUEST, "use either prefix or range_end");
+    }
+    if (Boolean.TRUE.equals(prefix)) {
+      return KeyRange.prefixEnd(key);
+    }
+    if (rangeEnd != null) {
+      return rangeEnd.equals("\0") ? KeyRange.UNBOUNDED : rangeEnd;
+    }
+    return null;
+  }
+
+  private static void requireKey(String key) {
+    if (key == null) {
+      throw new ApiException(ErrorCode.MALFORMED_REQUEST, "an op needs a key");
+    }
+  }
+
+  private static Bytes bytes(String value, String encoding) {
+    if (encoding == null || encoding.equals("utf-8")) {
+      return Bytes.wrap(value.getBytes(StandardCharsets.UTF_8));
+    }
+    if (encoding.equals("base64")) {
+      try {
+        return Bytes.wrap(Base64.getDecoder().decode(value));
+      } catch (IllegalArgumentException e) {
+        throw new ApiException(ErrorCode.MALFORMED_REQUEST, "value is not valid base64");
+      }
+    }
+    throw new ApiException(
+        ErrorCode.MALFORMED_REQUEST, "encoding must be utf-8 or base64, not '" + encoding + "'");
+  }
+
+  private static <T> List<T> orEmpty(List<T> l) {
+    return l == null ? List.of() : l;
+  }
+
+  /** A reply that is not the expected success: a rejection, or a bug. */
+  public static HttpResponse other(Object reply) {
+    if (reply instanceof Reply.Rejected rj) {
+      return Responses.problem(rj.rejection(), rj.revision());
+    }
+    throw new IllegalStateException("unexpected reply " + reply);
+  }
+
+  static CompletionStage<HttpResponse> done(HttpResponse r) {
+    return CompletableFuture.completedFuture(r);
+  }
+}

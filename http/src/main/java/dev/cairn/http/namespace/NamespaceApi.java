@@ -1,0 +1,89 @@
+package dev.cairn.http.namespace;
+
+import dev.cairn.actors.namespace.Namespaces;
+import dev.cairn.core.ErrorCode;
+import dev.cairn.core.keyspace.Reply;
+import dev.cairn.http.ApiException;
+import dev.cairn.http.Request;
+import dev.cairn.http.Responses;
+import dev.cairn.http.kv.KvApi;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.http.javadsl.model.HttpMethods;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+
+/** Handlers for {@code /v1/namespaces}. */
+public final class NamespaceApi {
+  private final Namespaces namespaces;
+
+  public NamespaceApi(Namespaces namespaces) {
+    this.namespaces = namespaces;
+  }
+
+  public CompletionStage<HttpResponse> handle(Request r, List<String> rest) {
+    var m = r.method();
+    if (rest.isEmpty()) {
+      if (m != HttpMethods.GET) {
+        throw new ApiException(ErrorCode.METHOD_NOT_ALLOWED, "allowed: GET");
+      }
+      return namespaces
+          .list()
+          .thenApply(names -> Responses.json(200, Map.of("namespaces", names), -1));
+    }
+    if (rest.size() != 1) {
+      throw new ApiException(ErrorCode.NOT_FOUND, "no such namespace resource");
+    }
+    String name = Request.decode(rest.get(0));
+    if (!Namespaces.validName(name)) {
+      throw new ApiException(
+          ErrorCode.MALFORMED_REQUEST,
+          "namespace names are 1-63 of a-z 0-9 _ . - and start with a letter or digit");
+    }
+    if (m == HttpMethods.PUT) {
+      return namespaces
+          .create(name)
+          .thenApply(
+              reply -> {
+                if (reply instanceof Reply.NamespaceReply n) {
+                  return Responses.json(
+                      201, Map.of("name", name, "revision", n.revision()), n.revision());
+                }
+                if (reply instanceof Reply.Rejected rj && rj.code() == ErrorCode.NAMESPACE_EXISTS) {
+                  return Responses.json(200, Map.of("name", name, "revision", rj.revision()), rj.revision());
+                }
+                return KvApi.other(reply);
+              });
+    } else if (m == HttpMethods.DELETE) {
+      return namespaces
+          .delete(name, r.flag("force"))
+          .thenApply(
+              reply -> {
+                if (reply instanceof Reply.NamespaceReply n) {
+                  return Responses.json(
+                      200, Map.of("name", name, "revision", n.revision()), n.revision());
+                }
+                return KvApi.other(reply);
+              });
+    } else if (m == HttpMethods.GET) {
+      return namespaces
+          .read(name, new dev.cairn.core.keyspace.Read.Status())
+          .thenApply(
+              reply -> {
+                if (reply instanceof Reply.StatusReply s) {
+                  return Responses.json(
+                      200,
+                      Map.of(
+                          "name", name,
+                          "revision", s.revision(),
+                          "compact_revision", s.compactRevision(),
+                          "keys", s.keys(),
+                          "leases", s.leases()),
+                      s.revision());
+                }
+                return KvApi.other(reply);
+              });
+    }
+    throw new ApiException(ErrorCode.METHOD_NOT_ALLOWED, "allowed: GET, PUT, DELETE");
+  }
+}

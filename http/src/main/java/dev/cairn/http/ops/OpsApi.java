@@ -1,0 +1,85 @@
+package dev.cairn.http.ops;
+
+import dev.cairn.actors.namespace.NamespaceLeader;
+import dev.cairn.actors.namespace.Namespaces;
+import dev.cairn.core.ErrorCode;
+import dev.cairn.http.Responses;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.cluster.Cluster;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.HttpCharsets;
+
+/** Liveness, readiness, Prometheus metrics and the OpenAPI document. */
+public final class OpsApi {
+  private final ActorSystem system;
+  private final Namespaces namespaces;
+  private final PrometheusMeterRegistry prometheus;
+  private final byte[] openapi;
+
+  public OpsApi(ActorSystem system, Namespaces namespaces, PrometheusMeterRegistry prometheus) {
+    this.system = system;
+    this.namespaces = namespaces;
+    this.prometheus = prometheus;
+    this.openapi = resource("/openapi.yaml");
+  }
+
+  /** The process is up and serving HTTP. */
+  public CompletionStage<HttpResponse> health() {
+    return CompletableFuture.completedFuture(Responses.json(200, Map.of("status", "ok"), -1));
+  }
+
+  /** This node is a cluster member and the default namespace's leader answers. */
+  public CompletionStage<HttpResponse> ready() {
+    if (Cluster.get(system).selfMember().status() != MemberStatus.up()) {
+      return CompletableFuture.completedFuture(
+          Responses.problem(ErrorCode.UNAVAILABLE, "this node is not yet an Up cluster member"));
+    }
+    return namespaces
+        .ask(Namespaces.DEFAULT, new NamespaceLeader.Progress())
+        .handle(
+            (reply, failure) -> {
+              if (reply instanceof NamespaceLeader.ProgressReply p) {
+                return Responses.json(
+                    200, Map.of("status", "ready", "revision", p.revision()), p.revision());
+              }
+              return Responses.problem(
+                  ErrorCode.UNAVAILABLE, "the default namespace leader is not reachable");
+            });
+  }
+
+  public CompletionStage<HttpResponse> metrics() {
+    return CompletableFuture.completedFuture(
+        HttpResponse.create()
+            .withEntity(
+                MediaTypes.TEXT_PLAIN.toContentType(HttpCharsets.UTF_8), prometheus.scrape()));
+  }
+
+  public CompletionStage<HttpResponse> openapi() {
+    return CompletableFuture.completedFuture(
+        HttpResponse.create()
+            .withEntity(
+                MediaTypes.applicationWithOpenCharset("yaml").toContentType(HttpCharsets.UTF_8),
+                openapi));
+  }
+
+  private static byte[] resource(String name) {
+    try (InputStream in = OpsApi.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException("missing resource " + name);
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+}

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.cairn.actors.namespace.Namespaces;
 import dev.cairn.http.ops.OpsApi;
+import dev.cairn.http.watch.WatchApi;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -58,9 +59,10 @@ public final class CairnServer implements AutoCloseable {
       new ProcessorMetrics().bindTo(prometheus);
       Namespaces namespaces = Namespaces.start(system);
       OpsApi ops = new OpsApi(system, namespaces, prometheus);
+      WatchApi watches = new WatchApi(system, namespaces);
       Api api =
           new Api(
-              system, namespaces, ops, null, c.getBytes("max-body-size"), Metrics.globalRegistry);
+              system, namespaces, ops, watches, c.getBytes("max-body-size"), Metrics.globalRegistry);
       ServerBinding binding =
           Http.get(system)
               .newServerAt(c.getString("host"), c.getInt("port"))

@@ -1,5 +1,6 @@
 package dev.cairn.actors.namespace;
 
+import dev.cairn.actors.watch.WatchHub;
 import dev.cairn.core.ErrorCode;
 import dev.cairn.core.Rejection;
 import dev.cairn.core.keyspace.Command;
@@ -15,12 +16,9 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.Props;
-import org.apache.pekko.actor.Terminated;
 import org.apache.pekko.event.Logging;
 import org.apache.pekko.event.LoggingAdapter;
 import org.apache.pekko.persistence.AbstractPersistentActorWithTimers;
@@ -65,19 +63,26 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
   public record LeaseTimeToLive(long leaseId) implements Request {}
 
   /**
-   * Streams changes in {@code [key, rangeEnd)} from {@code fromRevision} (0 = from now) to {@code
-   * subscriber} as {@link Changes} messages, past ones first then live ones, with no gap and no
-   * duplicate. A start before the compaction point gets {@link WatchCompacted} instead.
+   * Starts watch {@code watchId} of {@code subscriber} on {@code [key, rangeEnd)} from {@code
+   * fromRevision} (0 = from now). The subscriber then receives {@link WatchHub.Deliveries}: past
+   * changes first, then live ones, with no gap and no duplicate. A start before the compaction
+   * point gets {@link WatchCompacted} instead.
    */
   public record Subscribe(
-      String key, String rangeEnd, long fromRevision, ActorRef subscriber)
+      long watchId, String key, String rangeEnd, long fromRevision, ActorRef subscriber)
       implements Request {}
 
-  /** Stops every subscription of {@code subscriber}. */
-  public record Unsubscribe(ActorRef subscriber) implements Request {}
+  /** Stops watch {@code watchId} of {@code subscriber}, or all its watches when -1. */
+  public record Unsubscribe(ActorRef subscriber, long watchId) implements Request {}
 
   /** Asks for the current durable revision; answered with {@link ProgressReply}. */
   public record Progress() implements Request {}
+
+  /**
+   * Asks for a {@link WatchHub.Progress} to be sent to {@code subscriber} once every change up to
+   * the current revision has been delivered to it.
+   */
+  public record WatchProgress(ActorRef subscriber) implements Request {}
 
   public record KeepAliveReply(long revision, long id, long ttlSeconds) {}
 
@@ -86,14 +91,11 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
 
   public record ProgressReply(long revision) {}
 
-  /** Committed changes for one subscription, in revision order. */
-  public record Changes(ActorRef leader, long revision, List<WatchEvent> events) {}
+  /** The watch could not start: its start revision is compacted. */
+  public record WatchCompacted(long watchId, long compactRevision) {}
 
-  /** The subscription could not start: its start revision is compacted. */
-  public record WatchCompacted(long compactRevision) {}
-
-  /** The subscription ended because the namespace was deleted. */
-  public record WatchEnded(String reason) {}
+  /** The watch could not start, e.g. the namespace does not exist. */
+  public record WatchRefused(long watchId, Rejection rejection) {}
 
   private record Tick() {}
 
@@ -104,15 +106,9 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
   private final NamespaceSettings settings;
   private final Keyspace keyspace;
   private final LeaseDeadlines deadlines = new LeaseDeadlines();
-  private final Map<ActorRef, List<Subscription>> subscribers = new HashMap<>();
+  private ActorRef hub;
   private KeyspaceState state;
   private long lastSnapshotRevision;
-
-  private record Subscription(String key, String rangeEnd) {
-    boolean matches(String k) {
-      return dev.cairn.core.keyspace.KeyRange.contains(key, rangeEnd, k);
-    }
-  }
 
   /** Props for a sharded leader: the namespace is the entity id, i.e. the actor's name. */
   public static Props props(NamespaceSettings settings) {
@@ -129,6 +125,12 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
     this.settings = settings;
     this.keyspace = new Keyspace(settings.limits());
     this.state = KeyspaceState.empty(Namespaces.DEFAULT.equals(namespace));
+  }
+
+  @Override
+  public void preStart() throws Exception {
+    hub = getContext().actorOf(WatchHub.props(), "watch-hub");
+    super.preStart();
   }
 
   @Override
@@ -196,9 +198,9 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
         .match(KeepAlive.class, k -> keepAlive(k.leaseId(), getSender()))
         .match(LeaseTimeToLive.class, t -> timeToLive(t.leaseId(), getSender()))
         .match(Subscribe.class, this::subscribe)
-        .match(Unsubscribe.class, u -> unsubscribe(u.subscriber()))
+        .match(Unsubscribe.class, u -> hub.tell(new WatchHub.Unregister(u.subscriber(), u.watchId()), getSelf()))
         .match(Progress.class, p -> replyWhenDurable(getSender(), new ProgressReply(state.revision())))
-        .match(Terminated.class, t -> unsubscribe(t.getActor()))
+        .match(WatchProgress.class, this::watchProgress)
         .match(Tick.class, t -> tick())
         .match(SaveSnapshotSuccess.class, s -> {})
         .match(
@@ -317,61 +319,35 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
         s,
         ignored -> {
           if (history instanceof Reply.Rejected r) {
-            if (r.code() == ErrorCode.COMPACTED) {
-              s.subscriber().tell(new WatchCompacted(r.rejection().revision()), getSelf());
-            } else {
-              s.subscriber().tell(new WatchEnded(r.rejection().detail()), getSelf());
-            }
+            Object refusal =
+                r.code() == ErrorCode.COMPACTED
+                    ? new WatchCompacted(s.watchId(), r.rejection().revision())
+                    : new WatchRefused(s.watchId(), r.rejection());
+            s.subscriber().tell(refusal, getSelf());
             return;
           }
-          List<WatchEvent> past = ((Reply.HistoryReply) history).events();
-          s.subscriber().tell(new Changes(getSelf(), revision, past), getSelf());
-          subscribers
-              .computeIfAbsent(
+          hub.tell(
+              new WatchHub.Register(
                   s.subscriber(),
-                  ref -> {
-                    getContext().watch(ref);
-                    return new ArrayList<>(1);
-                  })
-              .add(new Subscription(s.key(), s.rangeEnd()));
+                  s.watchId(),
+                  s.key(),
+                  s.rangeEnd(),
+                  revision,
+                  ((Reply.HistoryReply) history).events()),
+              getSelf());
         });
   }
 
-  private void unsubscribe(ActorRef subscriber) {
-    if (subscribers.remove(subscriber) != null) {
-      getContext().unwatch(subscriber);
-    }
+  private void watchProgress(WatchProgress p) {
+    long revision = state.revision();
+    deferAsync(p, ignored -> hub.tell(new WatchHub.ProgressMark(p.subscriber(), revision), getSelf()));
   }
 
   private void publish(Event e, List<WatchEvent> changes) {
-    if (subscribers.isEmpty()) {
-      return;
-    }
     if (e instanceof Event.NamespaceDeleted) {
-      subscribers.keySet().forEach(s -> s.tell(new WatchEnded("namespace deleted"), getSelf()));
-      subscribers.clear();
-      return;
-    }
-    if (changes.isEmpty()) {
-      return;
-    }
-    for (Map.Entry<ActorRef, List<Subscription>> entry : subscribers.entrySet()) {
-      List<Subscription> subs = entry.getValue();
-      List<WatchEvent> matching = null;
-      for (WatchEvent we : changes) {
-        for (Subscription sub : subs) {
-          if (sub.matches(we.kv().key())) {
-            if (matching == null) {
-              matching = new ArrayList<>(changes.size());
-            }
-            matching.add(we);
-            break;
-          }
-        }
-      }
-      if (matching != null) {
-        entry.getKey().tell(new Changes(getSelf(), e.revision(), matching), getSelf());
-      }
+      hub.tell(new WatchHub.EndAll("namespace deleted"), getSelf());
+    } else if (!changes.isEmpty()) {
+      hub.tell(new WatchHub.Committed(e.revision(), changes), getSelf());
     }
   }
 

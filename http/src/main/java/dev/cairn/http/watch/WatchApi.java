@@ -1,0 +1,158 @@
+package dev.cairn.http.watch;
+
+import dev.cairn.actors.namespace.Namespaces;
+import dev.cairn.core.ErrorCode;
+import dev.cairn.core.keyspace.KeyRange;
+import dev.cairn.http.Api;
+import dev.cairn.http.ApiException;
+import dev.cairn.http.Request;
+import dev.cairn.http.Responses;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.ActorRef;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.http.javadsl.model.AttributeKeys;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpMethods;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.model.ws.Message;
+import org.apache.pekko.http.javadsl.model.ws.WebSocketUpgrade;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+
+/** {@code GET /v1/watch} (WebSocket) and {@code GET /v1/watch/{key}} (server-sent events). */
+public final class WatchApi implements Api.WatchRoutes {
+  private final ActorSystem system;
+  private final Namespaces namespaces;
+  private final WatchSettings settings;
+  private final AtomicInteger open = new AtomicInteger();
+  private final Materializer materializer;
+
+  public WatchApi(ActorSystem system, Namespaces namespaces) {
+    this.system = system;
+    this.namespaces = namespaces;
+    this.settings = WatchSettings.fromConfig(system.settings().config());
+    this.materializer = Materializer.matFromSystem(system);
+  }
+
+  /** Open watch connections on this node. */
+  public int openConnections() {
+    return open.get();
+  }
+
+  @Override
+  public CompletionStage<HttpResponse> handle(HttpRequest http, String ns, List<String> rest) {
+    if (!rest.get(0).equals("watch")) {
+      return null;
+    }
+    if (http.method() != HttpMethods.GET) {
+      throw new ApiException(ErrorCode.METHOD_NOT_ALLOWED, "allowed: GET");
+    }
+    boolean sse = rest.size() > 1 && !(rest.size() == 2 && rest.get(1).isEmpty());
+    if (open.incrementAndGet() > settings.maxConnections()) {
+      open.decrementAndGet();
+      http.discardEntityBytes(system);
+      return CompletableFuture.completedFuture(
+          Responses.problem(
+              ErrorCode.TOO_MANY_CONNECTIONS,
+              "this node serves at most " + settings.maxConnections() + " watch connections"));
+    }
+    try {
+      return CompletableFuture.completedFuture(
+          sse ? sse(http, ns, String.join("/", rest.subList(1, rest.size()))) : webSocket(http, ns));
+    } catch (RuntimeException e) {
+      open.decrementAndGet();
+      throw e;
+    }
+  }
+
+  private HttpResponse webSocket(HttpRequest http, String ns) {
+    Optional<WebSocketUpgrade> upgrade = http.getAttribute(AttributeKeys.webSocketUpgrade);
+    if (upgrade.isEmpty()) {
+      throw new ApiException(
+          ErrorCode.MALFORMED_REQUEST,
+          "/v1/watch is a WebSocket endpoint; use /v1/watch/{key} for server-sent events");
+    }
+    Pair<BoundedSourceQueue<Message>, Source<Message, NotUsed>> out =
+        Source.<Message>queue(settings.socketQueue()).preMaterialize(system);
+    ActorRef conn =
+        system.actorOf(
+            WatchConnection.props(
+                namespaces, ns, out.first(), new WebSocketEncoder(), settings, open, false));
+    Sink<Message, NotUsed> in =
+        Flow.<Message>create()
+            .mapAsync(
+                1,
+                m -> {
+                  if (m.isText()) {
+                    return m.asTextMessage()
+                        .toStrict(10_000, materializer)
+                        .thenApply(t -> (Object) new WatchConnection.ClientText(t.getStrictText()));
+                  }
+                  m.asBinaryMessage().getStreamedData().runWith(Sink.ignore(), system);
+                  return CompletableFuture.completedFuture(
+                      (Object)
+                          new WatchConnection.ClientText("{\"binary\":{}}"));
+                })
+            .to(
+                Sink.actorRefWithBackpressure(
+                    conn,
+                    new WatchConnection.Init(),
+                    new WatchConnection.Ack(),
+                    new WatchConnection.ClientClosed(),
+                    t -> new WatchConnection.ClientClosed()));
+    return upgrade.get().handleMessagesWith(in, out.second());
+  }
+
+  private HttpResponse sse(HttpRequest http, String ns, String rawKey) {
+    Request r = new Request(http, ns, rawKey, new byte[0]);
+    String key = Request.decode(rawKey);
+    boolean prefix = r.flag("prefix");
+    String rangeEnd = prefix ? KeyRange.prefixEnd(key) : null;
+    if (key.isEmpty() && rangeEnd == null) {
+      throw new ApiException(ErrorCode.EMPTY_KEY, "key must not be empty");
+    }
+    long start = r.longParam("start_revision", 0);
+    Optional<String> lastId = r.header("Last-Event-ID");
+    if (lastId.isPresent()) {
+      try {
+        start = Long.parseLong(lastId.get().trim()) + 1;
+      } catch (NumberFormatException e) {
+        throw new ApiException(ErrorCode.MALFORMED_REQUEST, "Last-Event-ID must be a revision");
+      }
+    }
+    if (start < 0) {
+      throw new ApiException(ErrorCode.MALFORMED_REQUEST, "start_revision must not be negative");
+    }
+    Pair<BoundedSourceQueue<ByteString>, Source<ByteString, NotUsed>> out =
+        Source.<ByteString>queue(settings.socketQueue()).preMaterialize(system);
+    ActorRef conn =
+        system.actorOf(
+            WatchConnection.props(namespaces, ns, out.first(), new SseEncoder(), settings, open, true));
+    conn.tell(new WatchConnection.StartWatch(key, rangeEnd, start), ActorRef.noSender());
+    Source<ByteString, NotUsed> body =
+        out.second()
+            .watchTermination(
+                (mat, done) -> {
+                  done.whenComplete((d, e) -> conn.tell(new WatchConnection.ClientClosed(), ActorRef.noSender()));
+                  return mat;
+                });
+    return HttpResponse.create()
+        .withEntity(
+            HttpEntities.create(ContentTypes.create(MediaTypes.TEXT_EVENT_STREAM), body))
+        .addHeader(RawHeader.create("Cache-Control", "no-cache"));
+  }
+}

@@ -1,0 +1,639 @@
+package dev.cairn.http.watch;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.cairn.actors.namespace.NamespaceLeader;
+import dev.cairn.actors.namespace.Namespaces;
+import dev.cairn.actors.watch.WatchHub;
+import dev.cairn.core.ErrorCode;
+import dev.cairn.core.keyspace.Command;
+import dev.cairn.core.keyspace.KeyRange;
+import dev.cairn.core.keyspace.Reply;
+import dev.cairn.core.keyspace.WatchEvent;
+import dev.cairn.http.Json;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.actor.AbstractActorWithTimers;
+import org.apache.pekko.actor.ActorRef;
+import org.apache.pekko.actor.Props;
+import org.apache.pekko.pattern.Patterns;
+import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.QueueOfferResult;
+
+/**
+ * One client connection: its watches and its session's leases.
+ *
+ * <p><b>Back-pressure.</b> Messages go to the socket through a bounded queue. When it is full, each
+ * watch holds its own messages back, in order, up to {@link WatchSettings#maxPendingPerWatch()};
+ * one more and that watch is cancelled with reason {@code slow_consumer} (the client resumes from
+ * its last revision), so a client that stops reading costs bounded memory.
+ *
+ * <p><b>Session.</b> Leases granted or attached on the connection are kept alive by the server as
+ * long as the client's messages (any, e.g. heartbeats) keep arriving within the lease's TTL. When
+ * the client vanishes, keepalives stop and its leases expire after their TTL.
+ */
+final class WatchConnection<T> extends AbstractActorWithTimers {
+
+  // ---- from the socket
+  record Init() {}
+
+  record Ack() {}
+
+  record ClientText(String text) {}
+
+  record ClientClosed() {}
+
+  /** For an SSE stream: the single watch, created as the stream starts. */
+  record StartWatch(String key, String rangeEnd, long startRevision) {}
+
+  private record Flush() {}
+
+  private record ProgressTick() {}
+
+  private record SessionTick() {}
+
+  private record LeaseResult(String op, long id, Object reply) {}
+
+  private static final class Watch<T> {
+    final long id;
+    final boolean prevKv;
+    final boolean noPut;
+    final boolean noDelete;
+    final ArrayDeque<T> pending = new ArrayDeque<>();
+    long lastRevision;
+    boolean active = true;
+
+    Watch(long id, boolean prevKv, boolean noPut, boolean noDelete) {
+      this.id = id;
+      this.prevKv = prevKv;
+      this.noPut = noPut;
+      this.noDelete = noDelete;
+    }
+  }
+
+  private record SessionLease(long id, long ttlSeconds) {}
+
+  private final Namespaces namespaces;
+  private final String namespace;
+  private final BoundedSourceQueue<T> out;
+  private final Encoder<T> encoder;
+  private final WatchSettings settings;
+  private final AtomicInteger openConnections;
+  private final boolean closeWhenWatchEnds;
+  private final Map<Long, Watch<T>> watches = new LinkedHashMap<>();
+  private final ArrayDeque<T> control = new ArrayDeque<>();
+  private final Encoder.Cache cache = new Encoder.Cache();
+  private final Map<Long, SessionLease> leases = new HashMap<>();
+  private final Map<Long, Long> lastKeepAliveNanos = new HashMap<>();
+  private long nextWatchId;
+  private long lastClientMessageNanos = System.nanoTime();
+  private boolean flushScheduled;
+
+  static <T> Props props(
+      Namespaces namespaces,
+      String namespace,
+      BoundedSourceQueue<T> out,
+      Encoder<T> encoder,
+      WatchSettings settings,
+      AtomicInteger openConnections,
+      boolean closeWhenWatchEnds) {
+    return Props.create(
+        WatchConnection.class,
+        () ->
+            new WatchConnection<>(
+                namespaces, namespace, out, encoder, settings, openConnections, closeWhenWatchEnds));
+  }
+
+  private WatchConnection(
+      Namespaces namespaces,
+      String namespace,
+      BoundedSourceQueue<T> out,
+      Encoder<T> encoder,
+      WatchSettings settings,
+      AtomicInteger openConnections,
+      boolean closeWhenWatchEnds) {
+    this.namespaces = namespaces;
+    this.namespace = namespace;
+    this.out = out;
+    this.encoder = encoder;
+    this.settings = settings;
+    this.openConnections = openConnections;
+    this.closeWhenWatchEnds = closeWhenWatchEnds;
+  }
+
+  @Override
+  public void preStart() {
+    timers()
+        .startTimerWithFixedDelay("progress", new ProgressTick(), settings.progressInterval());
+  }
+
+  @Override
+  public void postStop() {
+    openConnections.decrementAndGet();
+    if (!watches.isEmpty()) {
+      namespaces.tell(namespace, new NamespaceLeader.Unsubscribe(getSelf(), -1), getSelf());
+    }
+    out.complete();
+  }
+
+  @Override
+  public Receive createReceive() {
+    return receiveBuilder()
+        .match(Init.class, i -> getSender().tell(new Ack(), getSelf()))
+        .match(
+            ClientText.class,
+            t -> {
+              lastClientMessageNanos = System.nanoTime();
+              onClientMessage(t.text());
+              getSender().tell(new Ack(), getSelf());
+            })
+        .match(ClientClosed.class, c -> getContext().stop(getSelf()))
+        .match(StartWatch.class, s -> create(nextWatchId++, s.key(), s.rangeEnd(), s.startRevision(), false, false, false))
+        .match(WatchHub.Deliveries.class, this::deliver)
+        .match(WatchHub.Progress.class, this::progress)
+        .match(WatchHub.Ended.class, e -> endAll(e.reason()))
+        .match(
+            NamespaceLeader.WatchCompacted.class,
+            c -> cancel(c.watchId(), "compacted", c.compactRevision()))
+        .match(
+            NamespaceLeader.WatchRefused.class,
+            r -> {
+              sendControl(encoder.error(r.rejection().code().wire(), r.rejection().detail()));
+              cancel(r.watchId(), r.rejection().code().wire(), 0);
+            })
+        .match(Flush.class, f -> flush())
+        .match(
+            ProgressTick.class,
+            t -> {
+              if (!watches.isEmpty()) {
+                namespaces.tell(namespace, new NamespaceLeader.WatchProgress(getSelf()), getSelf());
+              }
+            })
+        .match(SessionTick.class, t -> keepLeasesAlive())
+        .match(LeaseResult.class, this::leaseResult)
+        .build();
+  }
+
+  // ------------------------------------------------------------- client messages
+
+  private void onClientMessage(String text) {
+    JsonNode root;
+    try {
+      root = Json.MAPPER.readTree(text);
+    } catch (Exception e) {
+      sendControl(encoder.error(ErrorCode.MALFORMED_REQUEST.wire(), "message is not JSON"));
+      return;
+    }
+    if (root == null || !root.isObject() || root.size() != 1) {
+      sendControl(
+          encoder.error(
+              ErrorCode.MALFORMED_REQUEST.wire(),
+              "a message is a JSON object with exactly one of create, cancel, progress,"
+                  + " lease_grant, lease_attach, lease_revoke, heartbeat"));
+      return;
+    }
+    String type = root.fieldNames().next();
+    JsonNode body = root.get(type);
+    try {
+      switch (type) {
+        case "create" -> onCreate(body);
+        case "cancel" -> onCancel(body);
+        case "progress" ->
+            namespaces.tell(namespace, new NamespaceLeader.WatchProgress(getSelf()), getSelf());
+        case "heartbeat" -> sendControl(encoder.message(Map.of("heartbeat", Map.of())));
+        case "lease_grant" -> onLeaseGrant(body);
+        case "lease_attach" -> onLeaseAttach(body);
+        case "lease_revoke" -> onLeaseRevoke(body);
+        default ->
+            throw new BadMessage(ErrorCode.MALFORMED_REQUEST, "unknown message type '" + type + "'");
+      }
+    } catch (BadMessage e) {
+      sendControl(encoder.error(e.code.wire(), e.getMessage()));
+    }
+  }
+
+  private void onCreate(JsonNode c) {
+    requireObject(c, "create", "key", "prefix", "range_end", "start_revision", "prev_kv", "watch_id", "filters", "no_put", "no_delete");
+    JsonNode keyNode = c.get("key");
+    if (keyNode == null || !keyNode.isTextual()) {
+      throw new BadMessage(ErrorCode.MALFORMED_REQUEST, "create needs a key (string)");
+    }
+    String key = keyNode.asText();
+    boolean prefix = bool(c, "prefix");
+    String rangeEnd = null;
+    if (c.has("range_end")) {
+      if (prefix) {
+        throw new BadMessage(ErrorCode.MALFORMED_REQUEST, "use either prefix or range_end");
+      }
+      rangeEnd = text(c, "range_end");
+      if (rangeEnd.equals("\0")) {
+        rangeEnd = KeyRange.UNBOUNDED;
+      }
+    } else if (prefix) {
+      rangeEnd = KeyRange.prefixEnd(key);
+    }
+    if (key.isEmpty() && rangeEnd == null) {
+      throw new BadMessage(ErrorCode.EMPTY_KEY, "key must not be empty");
+    }
+    long start = number(c, "start_revision", 0);
+    long id = c.has("watch_id") ? number(c, "watch_id", 0) : nextFreeId();
+    boolean noPut = bool(c, "no_put");
+    boolean noDelete = bool(c, "no_delete");
+    JsonNode filters = c.get("filters");
+    if (filters != null) {
+      if (!filters.isArray()) {
+        throw new BadMessage(ErrorCode.MALFORMED_REQUEST, "filters must be an array");
+      }
+      for (JsonNode f : filters) {
+        switch (f.asText().toLowerCase(java.util.Locale.ROOT)) {
+          case "no_put", "noput" -> noPut = true;
+          case "no_delete", "nodelete" -> noDelete = true;
+          default ->
+              throw new BadMessage(
+                  ErrorCode.MALFORMED_REQUEST, "unknown filter '" + f.asText() + "'");
+        }
+      }
+    }
+    if (watches.containsKey(id)) {
+      throw new BadMessage(ErrorCode.INVALID_ARGUMENT, "watch_id " + id + " is already in use");
+    }
+    if (watches.size() >= settings.maxWatchesPerConnection()) {
+      throw new BadMessage(
+          ErrorCode.TOO_MANY_WATCHES,
+          "a connection may hold at most " + settings.maxWatchesPerConnection() + " watches");
+    }
+    create(id, key, rangeEnd, start, bool(c, "prev_kv"), noPut, noDelete);
+  }
+
+  private void create(
+      long id, String key, String rangeEnd, long start, boolean prevKv, boolean noPut, boolean noDelete) {
+    Watch<T> w = new Watch<>(id, prevKv, noPut, noDelete);
+    w.lastRevision = Math.max(0, start - 1);
+    watches.put(id, w);
+    nextWatchId = Math.max(nextWatchId, id + 1);
+    enqueue(w, encoder.created(id, start));
+    namespaces.tell(
+        namespace, new NamespaceLeader.Subscribe(id, key, rangeEnd, start, getSelf()), getSelf());
+  }
+
+  private long nextFreeId() {
+    while (watches.containsKey(nextWatchId)) {
+      nextWatchId++;
+    }
+    return nextWatchId;
+  }
+
+  private void onCancel(JsonNode c) {
+    requireObject(c, "cancel", "watch_id");
+    if (!c.has("watch_id")) {
+      throw new BadMessage(ErrorCode.MALFORMED_REQUEST, "cancel needs a watch_id");
+    }
+    long id = number(c, "watch_id", 0);
+    Watch<T> w = watches.get(id);
+    if (w == null || !w.active) {
+      throw new BadMessage(ErrorCode.WATCH_NOT_FOUND, "no watch with watch_id " + id);
+    }
+    cancel(id, "canceled", 0);
+  }
+
+  // ------------------------------------------------------------- deliveries
+
+  private void deliver(WatchHub.Deliveries d) {
+    cache.clear();
+    for (WatchHub.Delivery delivery : d.deliveries()) {
+      Watch<T> w = watches.get(delivery.watchId());
+      if (w == null || !w.active) {
+        continue;
+      }
+      List<WatchEvent> events = filter(w, delivery.events());
+      if (delivery.history()) {
+        int chunk = settings.historyChunk();
+        for (int i = 0; i < events.size(); i += chunk) {
+          List<WatchEvent> part = events.subList(i, Math.min(events.size(), i + chunk));
+          long rev = i + chunk >= events.size() ? d.revision() : part.get(part.size() - 1).revision();
+          send(w, rev, part);
+          if (!w.active) {
+            return;
+          }
+        }
+        w.lastRevision = Math.max(w.lastRevision, d.revision());
+      } else if (!events.isEmpty()) {
+        send(w, d.revision(), events);
+      }
+    }
+  }
+
+  private void send(Watch<T> w, long revision, List<WatchEvent> events) {
+    if (!events.isEmpty()) {
+      enqueue(w, encoder.events(w.id, revision, events, w.prevKv, cache));
+      if (w.active) {
+        w.lastRevision = revision;
+      }
+    }
+  }
+
+  private static <T> List<WatchEvent> filter(Watch<T> w, List<WatchEvent> events) {
+    if (!w.noPut && !w.noDelete) {
+      return events;
+    }
+    List<WatchEvent> out = new ArrayList<>(events.size());
+    for (WatchEvent e : events) {
+      boolean put = e.type() == WatchEvent.Type.PUT;
+      if ((put && !w.noPut) || (!put && !w.noDelete)) {
+        out.add(e);
+      }
+    }
+    return out;
+  }
+
+  private void progress(WatchHub.Progress p) {
+    if (watches.isEmpty()) {
+      sendControl(encoder.progress(-1, p.revision()));
+      return;
+    }
+    for (Watch<T> w : new ArrayList<>(watches.values())) {
+      if (w.active) {
+        enqueue(w, encoder.progress(w.id, p.revision()));
+      }
+    }
+  }
+
+  private void cancel(long id, String reason, long compactRevision) {
+    Watch<T> w = watches.remove(id);
+    if (w == null) {
+      return;
+    }
+    w.active = false;
+    w.pending.clear();
+    namespaces.tell(namespace, new NamespaceLeader.Unsubscribe(getSelf(), id), getSelf());
+    sendControl(encoder.canceled(id, reason, compactRevision, w.lastRevision));
+    if (closeWhenWatchEnds && watches.isEmpty()) {
+      flush();
+      getContext().stop(getSelf());
+    }
+  }
+
+  private void endAll(String reason) {
+    for (Long id : new ArrayList<>(watches.keySet())) {
+      cancel(id, reason.replace(' ', '_'), 0);
+    }
+  }
+
+  // ------------------------------------------------------------- output
+
+  private void enqueue(Watch<T> w, T message) {
+    if (!w.pending.isEmpty() || !control.isEmpty()) {
+      hold(w, message);
+      return;
+    }
+    QueueOfferResult r = out.offer(message);
+    if (r == QueueOfferResult.dropped()) {
+      hold(w, message);
+    } else if (r != QueueOfferResult.enqueued()) {
+      getContext().stop(getSelf());
+    }
+  }
+
+  private void hold(Watch<T> w, T message) {
+    if (w.pending.size() >= settings.maxPendingPerWatch()) {
+      cancel(w.id, "slow_consumer", 0);
+      return;
+    }
+    w.pending.add(message);
+    scheduleFlush();
+  }
+
+  private void sendControl(T message) {
+    if (message == null) {
+      return;
+    }
+    if (control.isEmpty()) {
+      QueueOfferResult r = out.offer(message);
+      if (r == QueueOfferResult.enqueued()) {
+        return;
+      }
+      if (r != QueueOfferResult.dropped()) {
+        getContext().stop(getSelf());
+        return;
+      }
+    }
+    if (control.size() >= settings.maxPendingPerWatch()) {
+      // Not even control messages drain: the client is gone in all but name.
+      getContext().stop(getSelf());
+      return;
+    }
+    control.add(message);
+    scheduleFlush();
+  }
+
+  private void scheduleFlush() {
+    if (!flushScheduled) {
+      flushScheduled = true;
+      timers().startSingleTimer("flush", new Flush(), settings.flushInterval());
+    }
+  }
+
+  /** Drains held-back messages: control first, then the watches round-robin. */
+  private void flush() {
+    flushScheduled = false;
+    while (!control.isEmpty()) {
+      if (!offer(control.peek())) {
+        scheduleFlush();
+        return;
+      }
+      control.poll();
+    }
+    boolean progress = true;
+    while (progress) {
+      progress = false;
+      for (Iterator<Watch<T>> it = watches.values().iterator(); it.hasNext(); ) {
+        Watch<T> w = it.next();
+        if (w.pending.isEmpty()) {
+          continue;
+        }
+        if (!offer(w.pending.peek())) {
+          scheduleFlush();
+          return;
+        }
+        w.pending.poll();
+        progress = true;
+      }
+    }
+  }
+
+  private boolean offer(T message) {
+    QueueOfferResult r = out.offer(message);
+    if (r == QueueOfferResult.enqueued()) {
+      return true;
+    }
+    if (r != QueueOfferResult.dropped()) {
+      getContext().stop(getSelf());
+    }
+    return false;
+  }
+
+  // ------------------------------------------------------------- session leases
+
+  private void onLeaseGrant(JsonNode c) {
+    requireObject(c, "lease_grant", "ttl", "id");
+    long ttl = number(c, "ttl", -1);
+    if (ttl < 0) {
+      throw new BadMessage(ErrorCode.MALFORMED_REQUEST, "lease_grant needs a ttl in seconds");
+    }
+    long id = number(c, "id", 0);
+    pipeLease("grant", id, namespaces.write(namespace, new Command.GrantLease(id, ttl)));
+  }
+
+  private void onLeaseAttach(JsonNode c) {
+    requireObject(c, "lease_attach", "id");
+    long id = number(c, "id", -1);
+    if (id <= 0) {
+      throw new BadMessage(ErrorCode.MALFORMED_REQUEST, "lease_attach needs a lease id");
+    }
+    pipeLease("attach", id, namespaces.ask(namespace, new NamespaceLeader.KeepAlive(id)));
+  }
+
+  private void onLeaseRevoke(JsonNode c) {
+    requireObject(c, "lease_revoke", "id");
+    long id = number(c, "id", -1);
+    if (id <= 0) {
+      throw new BadMessage(ErrorCode.MALFORMED_REQUEST, "lease_revoke needs a lease id");
+    }
+    leases.remove(id);
+    pipeLease("revoke", id, namespaces.write(namespace, new Command.RevokeLease(id)));
+  }
+
+  private void pipeLease(String op, long id, java.util.concurrent.CompletionStage<?> reply) {
+    Patterns.pipe(
+            reply.handle((r, e) -> new LeaseResult(op, id, e != null ? e : r)),
+            getContext().getDispatcher())
+        .to(getSelf());
+  }
+
+  private void leaseResult(LeaseResult r) {
+    Object reply = r.reply();
+    if (reply instanceof Reply.Rejected rj) {
+      if (r.op().equals("keepalive")) {
+        leases.remove(r.id());
+        lastKeepAliveNanos.remove(r.id());
+        sendControl(encoder.message(Map.of("lease_expired", Map.of("id", r.id()))));
+      } else {
+        sendControl(encoder.error(rj.code().wire(), rj.rejection().detail()));
+      }
+      return;
+    }
+    if (reply instanceof Throwable t) {
+      if (!r.op().equals("keepalive")) {
+        sendControl(encoder.error(ErrorCode.UNAVAILABLE.wire(), "lease " + r.op() + " failed: " + t));
+      }
+      return;
+    }
+    switch (r.op()) {
+      case "grant" -> {
+        Reply.LeaseGrantReply g = (Reply.LeaseGrantReply) reply;
+        addSessionLease(g.id(), g.ttlSeconds());
+        sendControl(
+            encoder.message(
+                Map.of("lease_granted", Map.of("id", g.id(), "ttl", g.ttlSeconds(), "revision", g.revision()))));
+      }
+      case "attach" -> {
+        NamespaceLeader.KeepAliveReply k = (NamespaceLeader.KeepAliveReply) reply;
+        addSessionLease(k.id(), k.ttlSeconds());
+        sendControl(
+            encoder.message(Map.of("lease_attached", Map.of("id", k.id(), "ttl", k.ttlSeconds()))));
+      }
+      case "revoke" -> {
+        Reply.LeaseRevokeReply v = (Reply.LeaseRevokeReply) reply;
+        sendControl(
+            encoder.message(
+                Map.of("lease_revoked", Map.of("id", v.id(), "revision", v.revision()))));
+      }
+      case "keepalive" -> {}
+      default -> throw new IllegalStateException("unhandled " + r.op());
+    }
+  }
+
+  private void addSessionLease(long id, long ttl) {
+    leases.put(id, new SessionLease(id, ttl));
+    lastKeepAliveNanos.put(id, System.nanoTime());
+    timers().startTimerWithFixedDelay("session", new SessionTick(), Duration.ofMillis(250));
+  }
+
+  /** Renews each lease every third of its TTL while the client's messages keep coming. */
+  private void keepLeasesAlive() {
+    if (leases.isEmpty()) {
+      timers().cancel("session");
+      return;
+    }
+    long now = System.nanoTime();
+    for (SessionLease l : leases.values()) {
+      long ttlNanos = Duration.ofSeconds(l.ttlSeconds()).toNanos();
+      if (now - lastClientMessageNanos > ttlNanos) {
+        continue; // the client is silent: let the lease run out
+      }
+      if (now - lastKeepAliveNanos.getOrDefault(l.id(), 0L) >= ttlNanos / 3) {
+        lastKeepAliveNanos.put(l.id(), now);
+        pipeLease("keepalive", l.id(), namespaces.ask(namespace, new NamespaceLeader.KeepAlive(l.id())));
+      }
+    }
+  }
+
+  // ------------------------------------------------------------- parsing helpers
+
+  private static final class BadMessage extends RuntimeException {
+    final ErrorCode code;
+
+    BadMessage(ErrorCode code, String detail) {
+      super(detail, null, false, false);
+      this.code = code;
+    }
+  }
+
+  private static void requireObject(JsonNode n, String type, String... allowed) {
+    if (n == null || !n.isObject()) {
+      throw new BadMessage(ErrorCode.MALFORMED_REQUEST, type + " must be a JSON object");
+    }
+    for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
+      String f = it.next();
+      if (!List.of(allowed).contains(f)) {
+        throw new BadMessage(ErrorCode.MALFORMED_REQUEST, "unknown field '" + f + "' in " + type);
+      }
+    }
+  }
+
+  private static boolean bool(JsonNode n, String field) {
+    JsonNode v = n.get(field);
+    if (v == null || v.isNull()) {
+      return false;
+    }
+    if (!v.isBoolean()) {
+      throw new BadMessage(ErrorCode.MALFORMED_REQUEST, field + " must be true or false");
+    }
+    return v.asBoolean();
+  }
+
+  private static String text(JsonNode n, String field) {
+    JsonNode v = n.get(field);
+    if (v == null || !v.isTextual()) {
+      throw new BadMessage(ErrorCode.MALFORMED_REQUEST, field + " must be a string");
+    }
+    return v.asText();
+  }
+
+  private static long number(JsonNode n, String field, long dflt) {
+    JsonNode v = n.get(field);
+    if (v == null || v.isNull()) {
+      return dflt;
+    }
+    if (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() < 0) {
+      throw new BadMessage(ErrorCode.MALFORMED_REQUEST, field + " must be a non-negative integer");
+    }
+    return v.asLong();
+  }
+}

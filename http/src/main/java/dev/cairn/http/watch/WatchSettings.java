@@ -1,0 +1,37 @@
+package dev.cairn.http.watch;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+
+/**
+ * Limits and timings of watch connections, from {@code cairn.watch}.
+ *
+ * @param maxConnections open watch connections (WebSocket + SSE) per node
+ * @param maxWatchesPerConnection watches one connection may hold
+ * @param socketQueue messages queued to the socket before a connection counts as not reading
+ * @param maxPendingPerWatch messages a watch may hold back beyond that before it is cancelled
+ *     with reason {@code slow_consumer}
+ * @param historyChunk most events in one message while catching up on history
+ * @param progressInterval how often every watch gets a progress notification
+ */
+public record WatchSettings(
+    int maxConnections,
+    int maxWatchesPerConnection,
+    int socketQueue,
+    int maxPendingPerWatch,
+    int historyChunk,
+    Duration progressInterval,
+    Duration flushInterval) {
+
+  public static WatchSettings fromConfig(Config root) {
+    Config c = root.getConfig("cairn.watch");
+    return new WatchSettings(
+        c.getInt("max-connections"),
+        c.getInt("max-watches-per-connection"),
+        c.getInt("socket-queue"),
+        c.getInt("max-pending-per-watch"),
+        c.getInt("history-chunk"),
+        c.getDuration("progress-interval"),
+        c.getDuration("flush-interval"));
+  }
+}

@@ -109,6 +109,7 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
   private ActorRef hub;
   private KeyspaceState state;
   private long lastSnapshotRevision;
+  private long snapshotRevision;
 
   /** Props for a sharded leader: the namespace is the entity id, i.e. the actor's name. */
   public static Props props(NamespaceSettings settings) {
@@ -131,6 +132,12 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
   public void preStart() throws Exception {
     hub = getContext().actorOf(WatchHub.props(), "watch-hub");
     super.preStart();
+  }
+
+  /** A snapshot is stored under the revision it was taken at, which is its sequence number. */
+  @Override
+  public long snapshotSequenceNr() {
+    return snapshotRevision;
   }
 
   @Override
@@ -244,8 +251,15 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
           }
         });
     if (state.revision() - lastSnapshotRevision >= settings.snapshotEvery()) {
-      saveSnapshot(state.toSnapshot());
-      lastSnapshotRevision = state.revision();
+      // Copied now, saved once everything it contains is durable, under its own revision.
+      KeyspaceSnapshot snapshot = state.toSnapshot();
+      lastSnapshotRevision = snapshot.revision();
+      deferAsync(
+          snapshot,
+          s -> {
+            snapshotRevision = s.revision();
+            saveSnapshot(s);
+          });
     }
   }
 

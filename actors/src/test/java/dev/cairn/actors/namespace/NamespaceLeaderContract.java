@@ -1,0 +1,250 @@
+package dev.cairn.actors.namespace;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.cairn.actors.watch.WatchHub;
+import dev.cairn.core.Bytes;
+import dev.cairn.core.ErrorCode;
+import dev.cairn.core.keyspace.Command;
+import dev.cairn.core.keyspace.KeyRange;
+import dev.cairn.core.keyspace.Read;
+import dev.cairn.core.keyspace.Reply;
+import dev.cairn.core.keyspace.WatchEvent;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.ActorRef;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.PoisonPill;
+import org.apache.pekko.pattern.Patterns;
+import org.apache.pekko.testkit.javadsl.TestKit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The leader's contract, written once and run against each journal: the in-memory one and the real
+ * embedded forced journal.
+ */
+@Timeout(60)
+abstract class NamespaceLeaderContract {
+  private static final Duration T = Duration.ofSeconds(10);
+
+  ActorSystem system;
+  NamespaceSettings settings;
+  int generation;
+
+  /** Journal and snapshot store configuration for this variant. */
+  abstract Config journalConfig();
+
+  @BeforeEach
+  void start() {
+    Config config =
+        ConfigFactory.parseString(
+                "cairn.namespace.snapshot-every = 25\n"
+                    + "cairn.namespace.tick-interval = 50ms\n"
+                    + "pekko.loglevel = WARNING\n")
+            .withFallback(journalConfig())
+            .withFallback(ConfigFactory.load());
+    system = ActorSystem.create("leader-test", config);
+    settings = NamespaceSettings.fromConfig(system.settings().config());
+  }
+
+  @AfterEach
+  void stop() {
+    TestKit.shutdownActorSystem(system);
+  }
+
+  ActorRef leader(String namespace) {
+    // The actor's name is the namespace, as under Cluster Sharding; a new name per incarnation.
+    ActorRef parent =
+        system.actorOf(
+            org.apache.pekko.actor.Props.create(
+                Parent.class, () -> new Parent(NamespaceLeader.props(settings), namespace)),
+            "p" + generation++);
+    return ask(parent, "child", ActorRef.class);
+  }
+
+  static final class Parent extends org.apache.pekko.actor.AbstractActor {
+    final ActorRef child;
+
+    Parent(org.apache.pekko.actor.Props props, String name) {
+      child = getContext().actorOf(props, name);
+    }
+
+    @Override
+    public Receive createReceive() {
+      return receiveBuilder().matchEquals("child", m -> getSender().tell(child, getSelf())).build();
+    }
+  }
+
+  static <T> T ask(ActorRef ref, Object msg, Class<T> type) {
+    try {
+      return type.cast(
+          Patterns.ask(ref, msg, T).toCompletableFuture().get(T.toMillis(), TimeUnit.MILLISECONDS));
+    } catch (Exception e) {
+      throw new AssertionError("no answer to " + msg, e);
+    }
+  }
+
+  static Reply write(ActorRef leader, Command c) {
+    return ask(leader, new NamespaceLeader.Write(c), Reply.class);
+  }
+
+  static Reply read(ActorRef leader, Read r) {
+    return ask(leader, new NamespaceLeader.Query(r), Reply.class);
+  }
+
+  static Reply.StatusReply status(ActorRef leader) {
+    return (Reply.StatusReply) read(leader, new Read.Status());
+  }
+
+  void restart(ActorRef leader) {
+    TestKit probe = new TestKit(system);
+    probe.watch(leader);
+    leader.tell(PoisonPill.getInstance(), ActorRef.noSender());
+    probe.expectTerminated(leader);
+  }
+
+  @Test
+  void putThenReadSeesTheValueAtTheNextRevision() {
+    ActorRef l = leader("default");
+    Reply.PutReply p = (Reply.PutReply) write(l, Command.Put.of("a", "1"));
+    assertThat(p.revision()).isEqualTo(1);
+    Reply.RangeReply r = (Reply.RangeReply) read(l, Read.Range.key("a"));
+    assertThat(r.kvs()).singleElement().satisfies(kv -> assertThat(kv.value()).isEqualTo(Bytes.utf8("1")));
+    assertThat(r.revision()).isEqualTo(1);
+  }
+
+  @Test
+  void concurrentWritesGetDistinctGapFreeRevisions() throws Exception {
+    ActorRef l = leader("default");
+    int n = 500;
+    List<CompletableFuture<Object>> fs = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      fs.add(
+          Patterns.ask(l, new NamespaceLeader.Write(Command.Put.of("k" + (i % 37), "v" + i)), T)
+              .toCompletableFuture());
+    }
+    Set<Long> revisions = new HashSet<>();
+    for (CompletableFuture<Object> f : fs) {
+      revisions.add(((Reply.PutReply) f.get(10, TimeUnit.SECONDS)).revision());
+    }
+    assertThat(revisions).hasSize(n);
+    assertThat(revisions.stream().mapToLong(Long::longValue).min().getAsLong()).isEqualTo(1);
+    assertThat(revisions.stream().mapToLong(Long::longValue).max().getAsLong()).isEqualTo(n);
+  }
+
+  @Test
+  void restartRecoversAnEqualStateFromSnapshotAndTail() {
+    ActorRef l = leader("default");
+    for (int i = 0; i < 60; i++) {
+      write(l, Command.Put.of("k" + (i % 7), "v" + i));
+    }
+    write(l, new Command.GrantLease(0, 60));
+    write(l, Command.Delete.prefix("k1"));
+    Reply.StatusReply before = status(l);
+    restart(l);
+    ActorRef again = leader("default");
+    Reply.StatusReply after = status(again);
+    assertThat(after.revision()).isEqualTo(before.revision());
+    assertThat(after.digest()).isEqualTo(before.digest());
+    Reply.PutReply next = (Reply.PutReply) write(again, Command.Put.of("x", "y"));
+    assertThat(next.revision()).isEqualTo(before.revision() + 1);
+  }
+
+  @Test
+  void anUncreatedNamespaceRefusesWritesUntilCreated() {
+    ActorRef l = leader("team");
+    Reply r = write(l, Command.Put.of("a", "1"));
+    assertThat(r).isInstanceOf(Reply.Rejected.class);
+    assertThat(((Reply.Rejected) r).code()).isEqualTo(ErrorCode.NAMESPACE_NOT_FOUND);
+    assertThat(write(l, new Command.CreateNamespace())).isInstanceOf(Reply.NamespaceReply.class);
+    assertThat(write(l, Command.Put.of("a", "1"))).isInstanceOf(Reply.PutReply.class);
+  }
+
+  @Test
+  void anExpiredLeaseDeletesItsKeysWithoutAnyClientCommand() {
+    ActorRef l = leader("default");
+    long id = ((Reply.LeaseGrantReply) write(l, new Command.GrantLease(0, 1))).id();
+    write(l, new Command.Put("eph", Bytes.utf8("x"), id, false));
+    long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+    while (((Reply.RangeReply) read(l, Read.Range.key("eph"))).count() > 0) {
+      assertThat(System.nanoTime()).as("key gone within TTL + 2 s").isLessThan(deadline);
+      Thread.onSpinWait();
+    }
+    assertThat(ask(l, new NamespaceLeader.KeepAlive(id), Reply.Rejected.class).code())
+        .isEqualTo(ErrorCode.LEASE_NOT_FOUND);
+  }
+
+  @Test
+  void keepAliveExtendsALease() {
+    ActorRef l = leader("default");
+    long id = ((Reply.LeaseGrantReply) write(l, new Command.GrantLease(0, 1))).id();
+    long end = System.nanoTime() + Duration.ofMillis(2500).toNanos();
+    while (System.nanoTime() < end) {
+      assertThat(ask(l, new NamespaceLeader.KeepAlive(id), Object.class))
+          .isInstanceOf(NamespaceLeader.KeepAliveReply.class);
+      new TestKit(system).expectNoMessage(Duration.ofMillis(200));
+    }
+    assertThat(ask(l, new NamespaceLeader.LeaseTimeToLive(id), Object.class))
+        .isInstanceOf(NamespaceLeader.LeaseStatus.class);
+  }
+
+  @Test
+  void aSubscriptionSeesHistoryThenLiveChangesWithoutGapOrDuplicate() {
+    ActorRef l = leader("default");
+    for (int i = 0; i < 10; i++) {
+      write(l, Command.Put.of("w/" + i, "v" + i));
+    }
+    write(l, Command.Put.of("other", "x"));
+    TestKit sub = new TestKit(system);
+    l.tell(
+        new NamespaceLeader.Subscribe(7, "w/", KeyRange.prefixEnd("w/"), 3, sub.getRef()),
+        sub.getRef());
+    List<Long> seen = new ArrayList<>();
+    WatchHub.Deliveries first = sub.expectMsgClass(T, WatchHub.Deliveries.class);
+    first.deliveries().forEach(d -> d.events().forEach(e -> seen.add(e.revision())));
+    for (int i = 10; i < 15; i++) {
+      write(l, Command.Put.of("w/" + i, "v" + i));
+    }
+    while (seen.size() < 8 + 5) {
+      WatchHub.Deliveries d = sub.expectMsgClass(T, WatchHub.Deliveries.class);
+      for (WatchHub.Delivery one : d.deliveries()) {
+        assertThat(one.watchId()).isEqualTo(7);
+        for (WatchEvent e : one.events()) {
+          assertThat(e.kv().key()).startsWith("w/");
+          seen.add(e.revision());
+        }
+      }
+    }
+    List<Long> expected = new ArrayList<>();
+    for (long r = 3; r <= 10; r++) {
+      expected.add(r);
+    }
+    for (long r = 12; r <= 16; r++) {
+      expected.add(r);
+    }
+    assertThat(seen).containsExactlyElementsOf(expected);
+  }
+
+  @Test
+  void aSubscriptionBeforeTheCompactionPointIsRefused() {
+    ActorRef l = leader("default");
+    for (int i = 0; i < 5; i++) {
+      write(l, Command.Put.of("c", "v" + i));
+    }
+    write(l, new Command.Compact(4));
+    TestKit sub = new TestKit(system);
+    l.tell(new NamespaceLeader.Subscribe(1, "c", null, 2, sub.getRef()), sub.getRef());
+    NamespaceLeader.WatchCompacted c = sub.expectMsgClass(T, NamespaceLeader.WatchCompacted.class);
+    assertThat(c.compactRevision()).isEqualTo(4);
+  }
+}

@@ -59,6 +59,14 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
   /** Renews a lease; answered with {@link KeepAliveReply} or {@link Reply.Rejected}. */
   public record KeepAlive(long leaseId) implements Request {}
 
+  /**
+   * Renews many leases at once (a session's); answered with {@link KeepAliveManyReply} listing the
+   * ones that no longer exist.
+   */
+  public record KeepAliveMany(List<Long> leaseIds) implements Request {}
+
+  public record KeepAliveManyReply(long revision, List<Long> missing) {}
+
   /** A lease's remaining TTL; answered with {@link LeaseStatus} or {@link Reply.Rejected}. */
   public record LeaseTimeToLive(long leaseId) implements Request {}
 
@@ -203,6 +211,7 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
         .match(Write.class, w -> write(w.command(), getSender()))
         .match(Query.class, q -> query(q.read(), getSender()))
         .match(KeepAlive.class, k -> keepAlive(k.leaseId(), getSender()))
+        .match(KeepAliveMany.class, k -> keepAliveMany(k.leaseIds(), getSender()))
         .match(LeaseTimeToLive.class, t -> timeToLive(t.leaseId(), getSender()))
         .match(Subscribe.class, this::subscribe)
         .match(Unsubscribe.class, u -> hub.tell(new WatchHub.Unregister(u.subscriber(), u.watchId()), getSelf()))
@@ -286,6 +295,21 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
     }
     deadlines.set(id, System.nanoTime() + seconds(ttl));
     replyWhenDurable(replyTo, new KeepAliveReply(state.revision(), id, ttl));
+  }
+
+  private void keepAliveMany(List<Long> ids, ActorRef replyTo) {
+    expireDueLeases();
+    long now = System.nanoTime();
+    List<Long> missing = new ArrayList<>();
+    for (long id : ids) {
+      long ttl = state.leaseTtl(id);
+      if (ttl < 0) {
+        missing.add(id);
+      } else {
+        deadlines.set(id, now + seconds(ttl));
+      }
+    }
+    replyWhenDurable(replyTo, new KeepAliveManyReply(state.revision(), missing));
   }
 
   private void timeToLive(long id, ActorRef replyTo) {

@@ -518,14 +518,17 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
 
   private void leaseResult(LeaseResult r) {
     Object reply = r.reply();
-    if (reply instanceof Reply.Rejected rj) {
-      if (r.op().equals("keepalive")) {
-        leases.remove(r.id());
-        lastKeepAliveNanos.remove(r.id());
-        sendControl(encoder.message(Map.of("lease_expired", Map.of("id", r.id()))));
-      } else {
-        sendControl(encoder.error(rj.code().wire(), rj.rejection().detail()));
+    if (reply instanceof NamespaceLeader.KeepAliveManyReply k) {
+      for (long id : k.missing()) {
+        if (leases.remove(id) != null) {
+          lastKeepAliveNanos.remove(id);
+          sendControl(encoder.message(Map.of("lease_expired", Map.of("id", id))));
+        }
       }
+      return;
+    }
+    if (reply instanceof Reply.Rejected rj) {
+      sendControl(encoder.error(rj.code().wire(), rj.rejection().detail()));
       return;
     }
     if (reply instanceof Throwable t) {
@@ -554,7 +557,6 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
             encoder.message(
                 Map.of("lease_revoked", Map.of("id", v.id(), "revision", v.revision()))));
       }
-      case "keepalive" -> {}
       default -> throw new IllegalStateException("unhandled " + r.op());
     }
   }
@@ -565,13 +567,17 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
     timers().startTimerWithFixedDelay("session", new SessionTick(), Duration.ofMillis(250));
   }
 
-  /** Renews each lease every third of its TTL while the client's messages keep coming. */
+  /**
+   * Renews, in one request, each lease due (a third of its TTL since its last renewal) while the
+   * client's messages keep arriving within the lease's TTL.
+   */
   private void keepLeasesAlive() {
     if (leases.isEmpty()) {
       timers().cancel("session");
       return;
     }
     long now = System.nanoTime();
+    List<Long> due = new ArrayList<>();
     for (SessionLease l : leases.values()) {
       long ttlNanos = Duration.ofSeconds(l.ttlSeconds()).toNanos();
       if (now - lastClientMessageNanos > ttlNanos) {
@@ -579,8 +585,11 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
       }
       if (now - lastKeepAliveNanos.getOrDefault(l.id(), 0L) >= ttlNanos / 3) {
         lastKeepAliveNanos.put(l.id(), now);
-        pipeLease("keepalive", l.id(), namespaces.ask(namespace, new NamespaceLeader.KeepAlive(l.id())));
+        due.add(l.id());
       }
+    }
+    if (!due.isEmpty()) {
+      pipeLease("keepalive", 0, namespaces.ask(namespace, new NamespaceLeader.KeepAliveMany(due)));
     }
   }
 

@@ -4,6 +4,8 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.cairn.actors.namespace.Namespaces;
 import dev.cairn.http.ops.OpsApi;
+import dev.cairn.persistence.journal.ForcedLogJournal;
+import java.nio.file.Path;
 import dev.cairn.http.watch.WatchApi;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -44,7 +46,12 @@ public final class CairnServer implements AutoCloseable {
 
   /** Starts a node with {@code config} (falling back to the defaults) and waits until it serves. */
   public static CairnServer start(Config config) throws Exception {
-    ActorSystem system = ActorSystem.create("cairn", config.withFallback(ConfigFactory.load()));
+    Config full = config.withFallback(ConfigFactory.load());
+    if (full.getString("pekko.persistence.journal.plugin").equals("cairn.persistence.journal")) {
+      // Pekko would only notice a locked journal when recovery times out; refuse to start instead.
+      ForcedLogJournal.ensureNotLocked(Path.of(full.getString("cairn.persistence.journal.dir")));
+    }
+    ActorSystem system = ActorSystem.create("cairn", full);
     try {
       Config c = system.settings().config().getConfig("cairn.http");
       Cluster cluster = Cluster.get(system);

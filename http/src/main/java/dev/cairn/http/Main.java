@@ -62,7 +62,13 @@ public final class Main implements Callable<Integer> {
         o.put("cairn.persistence.snapshot-store.fsync", "off");
       }
       Config config = ConfigFactory.systemProperties().withFallback(ConfigFactory.parseMap(o));
-      CairnServer server = CairnServer.start(config);
+      CairnServer server;
+      try {
+        server = CairnServer.start(config);
+      } catch (dev.cairn.persistence.journal.JournalLockedException e) {
+        System.err.println("cairn: cannot start: " + e.getMessage());
+        return 2;
+      }
       System.out.println("Cairn is serving " + server.url() + " (data in " + dir + ")");
       System.out.flush();
       Runtime.getRuntime().addShutdownHook(new Thread(server::close, "cairn-shutdown"));

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,6 +51,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Failure.</b> If a write or force fails, that group fails and the log refuses all further writes until it is
  * reopened (after an fsync error the page cache state is unknown, so retrying could acknowledge lost data).
+ *
+ * <p><b>Space.</b> After each segment roll, the oldest segments whose events are all deleted or superseded are
+ * removed; counters only they carried are first written again, so highest sequence numbers survive. The index keeps
+ * about 40 bytes of heap per live atomic write.
  */
 public final class ForcedLog implements AutoCloseable {
 
@@ -71,8 +76,11 @@ public final class ForcedLog implements AutoCloseable {
         void accept(long sequenceNr, byte[] bytes) throws Exception;
     }
 
-    /** Counters since open: forces (fsync calls), groups written, atomic writes, events, bytes appended. */
-    public record Stats(long forces, long groups, long writes, long events, long bytes) {}
+    /**
+     * Counters since open: forces (fsync calls), groups written, atomic writes, events, bytes appended, and old
+     * segments reclaimed.
+     */
+    public record Stats(long forces, long groups, long writes, long events, long bytes, long segmentsReclaimed) {}
 
     /** How a segment is forced; replaceable so tests can hold the writer inside a force. */
     @FunctionalInterface
@@ -94,7 +102,7 @@ public final class ForcedLog implements AutoCloseable {
 
     private record Added(EncodedWrite write, long segment, long offset) implements IndexChange {}
 
-    private record Deleted(String pid, long toSeqNr) implements IndexChange {}
+    private record Deleted(String pid, long toSeqNr, long segment) implements IndexChange {}
 
     private final JournalSettings settings;
     private final Forcer forcer;
@@ -109,6 +117,7 @@ public final class ForcedLog implements AutoCloseable {
     private Segment active;
     private final ByteBuffer staging = ByteBuffer.allocateDirect(STAGING_BYTES);
     private boolean dirty;
+    private boolean rolled;
     private volatile Throwable failure;
 
     private final DistributionSummary batchEvents;
@@ -119,6 +128,7 @@ public final class ForcedLog implements AutoCloseable {
     private final AtomicLong writes = new AtomicLong();
     private final AtomicLong events = new AtomicLong();
     private final AtomicLong bytes = new AtomicLong();
+    private final AtomicLong reclaimed = new AtomicLong();
 
     /** Opens (creating if needed) the log in {@code settings.dir()}, recovering its contents. */
     public static ForcedLog open(JournalSettings settings) throws IOException {
@@ -237,12 +247,20 @@ public final class ForcedLog implements AutoCloseable {
         }
         long delivered = 0;
         for (LogIndex.Slot slot : index.slots(persistenceId, from, to)) {
-            Segment seg = segments.get(slot.segment());
-            if (seg == null) {
-                throw new IOException("journal segment " + slot.segment() + " is no longer available");
-            }
             ByteBuffer frame = ByteBuffer.allocate(slot.length());
-            Segment.readFully(seg.channel, frame, slot.offset());
+            Segment seg = segments.get(slot.segment());
+            try {
+                if (seg == null) {
+                    throw new ClosedChannelException();
+                }
+                Segment.readFully(seg.channel, frame, slot.offset());
+            } catch (ClosedChannelException e) {
+                if (index.slots(persistenceId, slot.firstSeqNr(), slot.lastSeqNr()).contains(slot)) {
+                    throw new IOException("journal segment " + Segment.fileName(slot.segment())
+                            + " closed during replay", e);
+                }
+                continue; // deleted meanwhile and its segment reclaimed
+            }
             byte[] buf = frame.array();
             int length = frame.getInt(0);
             if (length != slot.length() - LogFormat.FRAME_HEADER_SIZE
@@ -264,7 +282,7 @@ public final class ForcedLog implements AutoCloseable {
     }
 
     public Stats stats() {
-        return new Stats(forces.get(), groups.get(), writes.get(), events.get(), bytes.get());
+        return new Stats(forces.get(), groups.get(), writes.get(), events.get(), bytes.get(), reclaimed.get());
     }
 
     /** Completes queued work, stops the writer, closes the segments and releases the directory lock. Idempotent. */
@@ -412,8 +430,10 @@ public final class ForcedLog implements AutoCloseable {
         if (s.type() == LogFormat.TYPE_EVENTS) {
             index.add(s.persistenceId(), s.firstSeqNr(), s.lastSeqNr(), seg.index, pos,
                     LogFormat.FRAME_HEADER_SIZE + length);
+        } else if (s.type() == LogFormat.TYPE_DELETE) {
+            index.deleteTo(s.persistenceId(), s.lastSeqNr(), seg.index);
         } else {
-            index.deleteTo(s.persistenceId(), s.lastSeqNr());
+            index.restore(s.persistenceId(), s.firstSeqNr(), s.lastSeqNr(), seg.index);
         }
         return null;
     }
@@ -540,7 +560,7 @@ public final class ForcedLog implements AutoCloseable {
                     if (to > deleted) {
                         byte[] frame = LogFormat.encodeDelete(d.pid(), to);
                         put(frame);
-                        changes.add(new Deleted(d.pid(), to));
+                        changes.add(new Deleted(d.pid(), to, active.index));
                         groupDeleted.put(d.pid(), to);
                         groupBytes += frame.length;
                     }
@@ -562,7 +582,7 @@ public final class ForcedLog implements AutoCloseable {
                 EncodedWrite w = a.write();
                 index.add(w.persistenceId(), w.firstSeqNr(), w.lastSeqNr(), a.segment(), a.offset(), w.frame().length);
             } else if (c instanceof Deleted d) {
-                index.deleteTo(d.pid(), d.toSeqNr());
+                index.deleteTo(d.pid(), d.toSeqNr(), d.segment());
             }
         }
         if (groupWrites > 0) {
@@ -581,6 +601,58 @@ public final class ForcedLog implements AutoCloseable {
                 h.done().complete(index.highest(h.pid()));
             }
         }
+        if (rolled) {
+            rolled = false;
+            try {
+                reclaim();
+            } catch (Throwable e) {
+                failure = e;
+                log.error("journal {} at {}: reclaiming old segments failed; refusing further writes until the "
+                        + "journal is reopened", settings.name(), settings.dir().toAbsolutePath(), e);
+            }
+        }
+    }
+
+    /**
+     * Removes the oldest segments that hold no live event any more. Counters those segments alone carried are first
+     * written again (STATE records) and forced, so the highest sequence numbers and deleted-to marks survive.
+     * Segments go oldest first, so a crash midway leaves a contiguous log.
+     */
+    private void reclaim() throws IOException {
+        long lastDead = -1;
+        for (Segment s : segments.headMap(active.index).values()) {
+            if (index.live(s.index) > 0) {
+                break;
+            }
+            lastDead = s.index;
+        }
+        if (lastDead < 0) {
+            return;
+        }
+        List<LogIndex.Counters> carried = index.anchoredAtOrBefore(lastDead);
+        List<Long> carriedTo = new ArrayList<>(carried.size());
+        for (LogIndex.Counters c : carried) {
+            put(LogFormat.encodeState(c.persistenceId(), c.deletedTo(), c.highest()));
+            carriedTo.add(active.index);
+        }
+        if (dirty) {
+            flushStaging();
+            force(active);
+        }
+        for (int i = 0; i < carried.size(); i++) {
+            LogIndex.Counters c = carried.get(i);
+            index.restore(c.persistenceId(), c.deletedTo(), c.highest(), carriedTo.get(i));
+        }
+        List<Segment> dead = new ArrayList<>(segments.headMap(lastDead, true).values());
+        for (Segment s : dead) {
+            segments.remove(s.index);
+            s.close();
+            Files.delete(s.path);
+        }
+        Segment.forceDirectory(settings.dir());
+        reclaimed.addAndGet(dead.size());
+        log.info("journal {}: reclaimed {} segment(s) up to {} holding only deleted or superseded events",
+                settings.name(), dead.size(), Segment.fileName(lastDead));
     }
 
     private void failGroup(List<Op> group) {
@@ -631,6 +703,7 @@ public final class ForcedLog implements AutoCloseable {
         Segment next = Segment.create(settings.dir(), active.index + 1);
         segments.put(next.index, next);
         active = next;
+        rolled = true;
     }
 
     private void force(Segment seg) throws IOException {

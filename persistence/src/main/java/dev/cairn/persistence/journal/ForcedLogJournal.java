@@ -42,6 +42,19 @@ import scala.jdk.javaapi.FutureConverters;
  */
 public final class ForcedLogJournal extends AsyncWriteJournal {
 
+    /**
+     * Fails at once with a {@link JournalLockedException} when another process holds {@code dir}; a
+     * server calls this before starting so that it refuses to run instead of timing out later.
+     */
+    public static void ensureNotLocked(java.nio.file.Path dir) throws java.io.IOException {
+        if (java.nio.file.Files.isDirectory(dir)) {
+            try (DirectoryLock ignored = DirectoryLock.acquire(dir)) {
+                // released at once: only the check was wanted
+            }
+        }
+    }
+
+
     private final LoggingAdapter log = Logging.getLogger(context().system(), this);
     private final Serialization serialization = SerializationExtension.get(context().system());
     private final ForcedLog store;

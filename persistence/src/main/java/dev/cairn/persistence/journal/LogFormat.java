@@ -14,12 +14,14 @@ import java.util.zip.CRC32C;
  * segment  = header record*
  * header   = magic:u32 "CRNW" | version:u32 | segmentIndex:u64                      (16 bytes)
  * record   = length:u32 | crc32c:u32 | payload[length]    crc covers length bytes + payload
- * payload  = EVENTS | DELETE
+ * payload  = EVENTS | DELETE | STATE
  * EVENTS   = 0x01 | pidLen:u16 | pid:utf8 | count:u32 | (seqNr:u64 | len:u32 | bytes[len])*count
  * DELETE   = 0x02 | pidLen:u16 | pid:utf8 | toSeqNr:u64
+ * STATE    = 0x03 | pidLen:u16 | pid:utf8 | deletedTo:u64 | highestSeqNr:u64
  * </pre>
  *
- * One EVENTS record holds one atomic write, so a torn record drops the atomic write whole.
+ * One EVENTS record holds one atomic write, so a torn record drops the atomic write whole. STATE carries a
+ * persistence id's counters forward when the segments that established them are reclaimed.
  */
 final class LogFormat {
 
@@ -29,6 +31,7 @@ final class LogFormat {
     static final int FRAME_HEADER_SIZE = 8;
     static final byte TYPE_EVENTS = 1;
     static final byte TYPE_DELETE = 2;
+    static final byte TYPE_STATE = 3;
     /** Smallest legal payload: a DELETE with an empty persistence id. */
     static final int MIN_PAYLOAD = 1 + 2 + 8;
     /** Hard cap on one record; also what recovery treats as an impossible length. */
@@ -74,6 +77,14 @@ final class LogFormat {
         return seal(b);
     }
 
+    static byte[] encodeState(String persistenceId, long deletedTo, long highestSeqNr) {
+        byte[] pid = pidBytes(persistenceId);
+        ByteBuffer b = ByteBuffer.allocate(FRAME_HEADER_SIZE + 1 + 2 + pid.length + 16);
+        b.position(FRAME_HEADER_SIZE);
+        b.put(TYPE_STATE).putShort((short) pid.length).put(pid).putLong(deletedTo).putLong(highestSeqNr);
+        return seal(b);
+    }
+
     private static byte[] seal(ByteBuffer b) {
         byte[] frame = b.array();
         int length = frame.length - FRAME_HEADER_SIZE;
@@ -114,7 +125,7 @@ final class LogFormat {
             return null;
         }
         byte type = buf[off + FRAME_HEADER_SIZE];
-        if (type != TYPE_EVENTS && type != TYPE_DELETE) {
+        if (type != TYPE_EVENTS && type != TYPE_DELETE && type != TYPE_STATE) {
             return null;
         }
         if (b.getInt(off + 4) != crc(buf, off, length)) {
@@ -127,7 +138,10 @@ final class LogFormat {
         }
     }
 
-    /** Summarizes a CRC-checked payload; throws if its structure is inconsistent. */
+    /**
+     * Summarizes a CRC-checked payload; throws if its structure is inconsistent. For DELETE both sequence numbers
+     * are the deleted-to mark; for STATE they are deleted-to and highest.
+     */
     static Summary summarize(ByteBuffer payload) {
         byte type = payload.get();
         String pid = readPid(payload);
@@ -135,6 +149,12 @@ final class LogFormat {
             long to = payload.getLong();
             requireEnd(payload);
             return new Summary(type, pid, to, to, 0);
+        }
+        if (type == TYPE_STATE) {
+            long deletedTo = payload.getLong();
+            long highest = payload.getLong();
+            requireEnd(payload);
+            return new Summary(type, pid, deletedTo, highest, 0);
         }
         if (type != TYPE_EVENTS) {
             throw new IllegalStateException("unknown record type " + type);

@@ -11,6 +11,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -134,7 +135,8 @@ public final class Keyspace {
 
   private Decision decideSequential(KeyspaceState s, Command.CreateSequential cs) {
     long rev = s.revision() + 1;
-    String key = cs.prefix() + String.format("%020d", rev);
+    // Locale.ROOT: the default locale may format digits as non-ASCII (e.g. Arabic-Indic) ones.
+    String key = cs.prefix() + String.format(Locale.ROOT, "%020d", rev);
     Command.Put p = new Command.Put(key, cs.value(), cs.lease(), false);
     Rejection bad = checkPut(p);
     if (bad == null) {
@@ -145,7 +147,8 @@ public final class Keyspace {
     }
     return accept(
         new Event.KeysChanged(rev, List.of(new Event.Mutation.Put(key, cs.value(), cs.lease()))),
-        new Reply.PutReply(rev, putResult(null, p, rev), null));
+        // The key can already exist (a client may put it); apply then makes a new version of it.
+        new Reply.PutReply(rev, putResult(s.get(key), p, rev), null));
   }
 
   private Decision decideCompact(KeyspaceState s, Command.Compact cp) {
@@ -307,7 +310,11 @@ public final class Keyspace {
         bad = checkRangeKey(d.key(), d.rangeEnd());
         deletes.add(d);
       } else if (op instanceof Read.Range r) {
-        bad = checkRead(s, r);
+        // Same checks as query: an op it would refuse must refuse the whole transaction.
+        bad = checkRangeKey(r.key(), r.rangeEnd());
+        if (bad == null) {
+          bad = checkRead(s, r);
+        }
       } else {
         throw new IllegalStateException("unhandled " + op);
       }

@@ -4,6 +4,7 @@ import dev.cairn.core.Bytes;
 import dev.cairn.core.KeyValue;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -101,7 +102,13 @@ public final class KeyspaceState {
       }
       return one;
     }
-    return rangeEnd.isEmpty() ? keys.tailMap(key, true) : keys.subMap(key, true, rangeEnd, false);
+    if (rangeEnd.isEmpty()) {
+      return keys.tailMap(key, true);
+    }
+    // A range that ends before it starts is empty (TreeMap.subMap would throw).
+    return key.compareTo(rangeEnd) >= 0
+        ? Collections.emptyNavigableMap()
+        : keys.subMap(key, true, rangeEnd, false);
   }
 
   SortedSet<String> leaseKeys(long id) {
@@ -153,6 +160,7 @@ public final class KeyspaceState {
     }
     long rev = event.revision();
     if (event instanceof Event.KeysChanged e) {
+      checkMutations(e.mutations());
       for (Event.Mutation m : e.mutations()) {
         if (m instanceof Event.Mutation.Put p) {
           put(p, rev, changes);
@@ -191,6 +199,34 @@ public final class KeyspaceState {
       throw new IllegalStateException("unhandled " + event);
     }
     revision = rev;
+  }
+
+  /**
+   * Refuses a corrupt {@link Event.KeysChanged} before any of it is applied, so a throwing apply
+   * leaves the state as it was (a half-applied event would break later reads and snapshots).
+   */
+  private void checkMutations(List<Event.Mutation> mutations) {
+    Map<String, Boolean> liveSoFar = mutations.size() > 1 ? new HashMap<>() : null;
+    for (Event.Mutation m : mutations) {
+      Boolean known = liveSoFar == null ? null : liveSoFar.get(m.key());
+      boolean live = known != null ? known : get(m.key()) != null;
+      if (m instanceof Event.Mutation.Put p) {
+        if (p.lease() != 0 && !leases.containsKey(p.lease())) {
+          throw new IllegalStateException("corrupt log: put of " + p.key() + " on unknown lease");
+        }
+        live = true;
+      } else if (m instanceof Event.Mutation.Delete d) {
+        if (!live) {
+          throw new IllegalStateException("corrupt log: delete of missing key " + d.key());
+        }
+        live = false;
+      } else {
+        throw new IllegalStateException("unhandled " + m);
+      }
+      if (liveSoFar != null) {
+        liveSoFar.put(m.key(), live);
+      }
+    }
   }
 
   private void put(Event.Mutation.Put p, long rev, Consumer<WatchEvent> changes) {
@@ -303,13 +339,15 @@ public final class KeyspaceState {
   }
 
   /**
-   * A hash of everything observable: revision, compact revision, every retained version and every
-   * lease. Equal states have equal digests; replicas and tests compare them cheaply.
+   * A hash of everything observable: revision, compact revision, every retained version, every
+   * lease and the next automatic lease id (it decides what a grant with id 0 gets). Equal states
+   * have equal digests; replicas and tests compare them cheaply.
    */
   public long digest() {
     long h = mix(0x9E3779B97F4A7C15L, revision);
     h = mix(h, compactRevision);
     h = mix(h, active ? 1 : 0);
+    h = mix(h, nextLeaseId);
     for (Map.Entry<String, ArrayList<KeyValue>> e : keys.entrySet()) {
       h = mix(h, e.getKey().hashCode());
       for (KeyValue kv : e.getValue()) {

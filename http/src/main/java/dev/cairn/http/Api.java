@@ -73,22 +73,27 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
     try {
       out = route(http);
     } catch (RuntimeException e) {
-      out = CompletableFuture.completedFuture(failure(http, e));
+      out = CompletableFuture.failedFuture(e);
     }
     return out.handle(
-        (resp, err) -> {
-          HttpResponse r = err == null ? resp : failure(http, err);
-          Timer.builder("cairn.http.requests")
-              .tag("method", http.method().value())
-              .tag("status", Integer.toString(r.status().intValue()))
-              .register(metrics)
-              .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-          return r;
-        });
+            (resp, err) ->
+                err == null
+                    ? CompletableFuture.completedFuture(resp)
+                    : drainThen(http, failure(http, err)))
+        .thenCompose(r -> r)
+        .thenApply(
+            r -> {
+              Timer.builder("cairn.http.requests")
+                  .tag("method", http.method().value())
+                  .tag("status", Integer.toString(r.status().intValue()))
+                  .register(metrics)
+                  .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+              return r;
+            });
   }
 
   private CompletionStage<HttpResponse> route(HttpRequest http) {
-    String path = http.getUri().path();
+    String path = rawPath(http);
     List<String> segs = Arrays.asList(path.startsWith("/") ? path.substring(1).split("/", -1) : path.split("/", -1));
     String first = segs.get(0);
     if (segs.size() == 1) {
@@ -167,6 +172,27 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
     return withBody(http, ns, "", handler);
   }
 
+  /**
+   * The path as the client sent it, still percent-encoded. Pekko's parsed path has its dot
+   * segments removed, percent-encoded ones too, so {@code /v1/ns/a/%2E%2E/%2E%2E/kv/k} would reach
+   * the default namespace and key {@code d/%2E%2E/k} would alias key {@code k}; invalid UTF-8 would
+   * become U+FFFD. The raw path keeps every segment as sent ({@code raw-request-uri-header = on}).
+   */
+  private static String rawPath(HttpRequest http) {
+    var raw = http.getHeader(org.apache.pekko.http.javadsl.model.headers.RawRequestURI.class);
+    if (raw.isEmpty()) {
+      return http.getUri().path();
+    }
+    String u = raw.get().uri();
+    int scheme = u.startsWith("/") ? -1 : u.indexOf("://");
+    if (scheme >= 0) {
+      int slash = u.indexOf('/', scheme + 3);
+      u = slash < 0 ? "/" : u.substring(slash);
+    }
+    int q = u.indexOf('?');
+    return q < 0 ? u : u.substring(0, q);
+  }
+
   private static List<String> trimTrailingEmpty(List<String> l) {
     return !l.isEmpty() && l.get(l.size() - 1).isEmpty() ? l.subList(0, l.size() - 1) : l;
   }
@@ -202,10 +228,19 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
                 handler.apply(new Request(http, ns, path, strict.getData().toArrayUnsafe())));
   }
 
+  /**
+   * Answers {@code r} once the request body is read and dropped. An answer sent on an unread body
+   * makes Pekko close the connection, and a client still sending then gets a reset, not {@code r}.
+   * A body already read (or being discarded) fails this discard at once, which is fine.
+   */
+  private CompletionStage<HttpResponse> drainThen(HttpRequest http, HttpResponse r) {
+    return http.discardEntityBytes(system).completionStage().handle((done, t) -> r);
+  }
+
   private void refuseBody(HttpRequest http) {
     OptionalLong len = http.entity().getContentLengthOption();
     if (len.isEmpty() || len.getAsLong() > 0) {
-      http.discardEntityBytes(system);
+      // apply() drains the body before it answers.
       throw new ApiException(
           ErrorCode.MALFORMED_REQUEST, http.method().value() + " requests must not have a body");
     }
@@ -220,10 +255,16 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
     if (e instanceof ApiException a) {
       return Responses.problem(a.code(), a.getMessage());
     }
-    if (e instanceof EntityStreamSizeException) {
+    if (e instanceof EntityStreamSizeException
+        || (e instanceof org.apache.pekko.http.scaladsl.model.EntityStreamException es
+            && "Request too large".equals(es.info().summary()))) {
+      // A chunked body fails with the former, one with a Content-Length over the limit the latter.
       return Responses.problem(
           ErrorCode.PAYLOAD_TOO_LARGE,
           "request body is larger than the limit of " + maxBodyBytes + " bytes");
+    }
+    if (e instanceof org.apache.pekko.http.scaladsl.model.EntityStreamException es) {
+      return Responses.problem(ErrorCode.MALFORMED_REQUEST, es.info().summary());
     }
     if (e instanceof AskTimeoutException) {
       return Responses.problem(

@@ -24,6 +24,8 @@ public final class Json {
           .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
           .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          // A ttl or limit of 1.5 is a client mistake, not 1.
+          .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
           .addModule(new Jdk8Module())
           .build();
 

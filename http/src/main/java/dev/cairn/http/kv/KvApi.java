@@ -95,10 +95,20 @@ public final class KvApi {
                     Map.of("revision", p.revision(), "kv", Json.kv(p.kv(), true)),
                     p.revision(),
                     Responses.etag(p.kv().modRevision()),
-                    RawHeader.create("Location", "/v1/kv/" + p.kv().key()));
+                    RawHeader.create("Location", location(r.namespace(), p.kv().key())));
               }
               return other(reply);
             });
+  }
+
+  /** The URL path of {@code key} in {@code namespace}, percent-encoded ('/' kept). */
+  private static String location(String namespace, String key) {
+    String prefix = Namespaces.DEFAULT.equals(namespace) ? "/v1" : "/v1/ns/" + namespace;
+    String encoded =
+        java.net.URLEncoder.encode(key, StandardCharsets.UTF_8)
+            .replace("+", "%20")
+            .replace("%2F", "/");
+    return prefix + "/kv/" + encoded;
   }
 
   // ------------------------------------------------------------------- get
@@ -316,7 +326,10 @@ public final class KvApi {
   private static List<Command.TxnOp> ops(List<TxnJson.OpBody> bodies, String branch) {
     List<Command.TxnOp> out = new ArrayList<>();
     for (TxnJson.OpBody b : orEmpty(bodies)) {
-      int set = (b.put() != null ? 1 : 0) + (b.delete() != null ? 1 : 0) + (b.range() != null ? 1 : 0);
+      int set =
+          b == null
+              ? 0
+              : (b.put() != null ? 1 : 0) + (b.delete() != null ? 1 : 0) + (b.range() != null ? 1 : 0);
       if (set != 1) {
         throw new ApiException(
             ErrorCode.MALFORMED_REQUEST,
@@ -454,6 +467,11 @@ public final class KvApi {
       return KeyRange.prefixEnd(key);
     }
     if (rangeEnd != null) {
+      if (rangeEnd.isEmpty()) {
+        // "" is KeyRange.UNBOUNDED: an empty range_end= would silently mean "every key from here".
+        throw new ApiException(
+            ErrorCode.MALFORMED_REQUEST, "range_end must not be empty; %00 means no upper bound");
+      }
       return rangeEnd.equals("\0") ? KeyRange.UNBOUNDED : rangeEnd;
     }
     return null;

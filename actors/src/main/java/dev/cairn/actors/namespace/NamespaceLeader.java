@@ -18,7 +18,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.pekko.actor.ActorRef;
+import org.apache.pekko.actor.PoisonPill;
 import org.apache.pekko.actor.Props;
+import org.apache.pekko.actor.ReceiveTimeout;
+import org.apache.pekko.cluster.sharding.ShardRegion;
 import org.apache.pekko.event.Logging;
 import org.apache.pekko.event.LoggingAdapter;
 import org.apache.pekko.persistence.AbstractPersistentActorWithTimers;
@@ -108,6 +111,7 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
   private record Tick() {}
 
   private static final Object TICK_KEY = "tick";
+  private static final Duration ABSENT_IDLE = Duration.ofSeconds(30);
 
   private final LoggingAdapter log = Logging.getLogger(getContext().getSystem(), this);
   private final String namespace;
@@ -195,6 +199,7 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
     state.leaseTtls().forEach((id, ttl) -> deadlines.set(id, now + seconds(ttl)));
     timers()
         .startTimerWithFixedDelay(TICK_KEY, new Tick(), settings.tickInterval());
+    idleIfAbsent();
     log.info(
         "namespace {} recovered at revision {} with {} keys and {} leases",
         namespace,
@@ -218,6 +223,16 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
         .match(Progress.class, p -> replyWhenDurable(getSender(), new ProgressReply(state.revision())))
         .match(WatchProgress.class, this::watchProgress)
         .match(Tick.class, t -> tick())
+        .match(
+            ReceiveTimeout.class,
+            t -> {
+              if (!state.active()) {
+                // Requests naming absent namespaces must not pin a leader in memory for ever.
+                getContext()
+                    .getParent()
+                    .tell(new ShardRegion.Passivate(PoisonPill.getInstance()), getSelf());
+              }
+            })
         .match(SaveSnapshotSuccess.class, s -> {})
         .match(
             SaveSnapshotFailure.class,
@@ -272,6 +287,15 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
     }
   }
 
+  /** An absent namespace's leader stops after a quiet spell; an existing one stays. */
+  private void idleIfAbsent() {
+    if (state.active()) {
+      getContext().cancelReceiveTimeout();
+    } else {
+      getContext().setReceiveTimeout(ABSENT_IDLE);
+    }
+  }
+
   private void trackLeases(Event e) {
     if (e instanceof Event.LeaseGranted g) {
       deadlines.set(g.id(), System.nanoTime() + seconds(g.ttlSeconds()));
@@ -279,6 +303,9 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
       deadlines.remove(r.id());
     } else if (e instanceof Event.NamespaceDeleted) {
       deadlines.clear();
+      idleIfAbsent();
+    } else if (e instanceof Event.NamespaceCreated) {
+      idleIfAbsent();
     }
   }
 
@@ -287,6 +314,10 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
   }
 
   private void keepAlive(long id, ActorRef replyTo) {
+    if (!state.active()) {
+      replyWhenDurable(replyTo, namespaceNotFound());
+      return;
+    }
     expireDueLeases();
     long ttl = state.leaseTtl(id);
     if (ttl < 0) {
@@ -298,6 +329,10 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
   }
 
   private void keepAliveMany(List<Long> ids, ActorRef replyTo) {
+    if (!state.active()) {
+      replyWhenDurable(replyTo, namespaceNotFound());
+      return;
+    }
     expireDueLeases();
     long now = System.nanoTime();
     List<Long> missing = new ArrayList<>();
@@ -324,6 +359,12 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
     } else {
       replyWhenDurable(replyTo, info);
     }
+  }
+
+  private Reply.Rejected namespaceNotFound() {
+    return new Reply.Rejected(
+        state.revision(),
+        Rejection.of(ErrorCode.NAMESPACE_NOT_FOUND, "namespace " + namespace + " does not exist"));
   }
 
   private Reply.Rejected leaseNotFound(long id) {

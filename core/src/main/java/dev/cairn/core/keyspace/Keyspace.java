@@ -152,6 +152,9 @@ public final class Keyspace {
   }
 
   private Decision decideCompact(KeyspaceState s, Command.Compact cp) {
+    if (cp.revision() < 0) {
+      return reject(ErrorCode.INVALID_ARGUMENT, "compact revision must not be negative");
+    }
     if (cp.revision() > s.revision()) {
       return new Decision.Rejected(
           new Rejection(

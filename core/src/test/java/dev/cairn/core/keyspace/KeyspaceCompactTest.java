@@ -66,12 +66,18 @@ class KeyspaceCompactTest {
     }
 
     @ParameterizedTest(name = "compact({0}) after compact(5)")
-    @ValueSource(longs = {5, 4, 1, 0, -1})
+    @ValueSource(longs = {5, 4, 1, 0})
     void atOrBelowTheCompactRevisionIsRejectedWithTheCompactRevision(long revision) {
       h.ok(new Command.Compact(5));
       Rejection r = h.rejected(new Command.Compact(revision));
       assertThat(r.code()).isEqualTo(ErrorCode.COMPACTED);
       assertThat(r.revision()).isEqualTo(5);
+    }
+
+    @Test
+    void aNegativeCompactRevisionIsAnInvalidArgument() {
+      h.ok(new Command.Compact(5));
+      assertThat(h.rejected(new Command.Compact(-1)).code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
     }
 
     @Test

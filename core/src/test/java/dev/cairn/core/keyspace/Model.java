@@ -85,6 +85,9 @@ final class Model {
       put(next, p, rev + 1);
       return commit(next);
     } else if (c instanceof Command.Compact cp) {
+      if (cp.revision() < 0) {
+        return ErrorCode.INVALID_ARGUMENT;
+      }
       if (cp.revision() > rev) {
         return ErrorCode.FUTURE_REVISION;
       }

@@ -1,0 +1,2 @@
+/** Lease keepalive benchmark: {@link dev.cairn.bench.lease.LeaseKeepalive}. (Commands to follow.) */
+package dev.cairn.bench.lease;

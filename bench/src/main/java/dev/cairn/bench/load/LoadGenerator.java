@@ -1,0 +1,247 @@
+package dev.cairn.bench.load;
+
+import dev.cairn.bench.load.http.HttpTransport;
+import dev.cairn.bench.load.target.ClientChannel;
+import dev.cairn.bench.load.target.ErrorSamples;
+import dev.cairn.bench.load.target.Outcome;
+import dev.cairn.bench.load.target.Target;
+import dev.cairn.bench.load.target.Workload;
+import dev.cairn.bench.peers.EtcdTarget;
+import dev.cairn.bench.peers.ZooKeeperTarget;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Drives Cairn or a peer with {@code --clients} closed-loop clients doing one operation over a
+ * fixed key space, and prints one JSON line with throughput and latency percentiles of the
+ * measured window (after the warmup). Progress and error samples go to standard error.
+ *
+ * <p>Exit status: 0 when the run completed operations, 3 when none succeeded, 2 on bad usage, 1
+ * when the target could not be set up.
+ */
+@Command(
+    name = "load-generator",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = "Closed-loop load against Cairn's HTTP API, ZooKeeper or etcd; prints one JSON line per run.")
+public final class LoadGenerator implements Callable<Integer> {
+
+  /** Systems the generator can drive. */
+  public enum TargetKind {
+    CAIRN,
+    ZOOKEEPER,
+    ETCD
+  }
+
+  /** Whether to write every key before the measured phase. */
+  public enum Preload {
+    /** Preload unless the last key already exists. */
+    AUTO,
+    ALWAYS,
+    NEVER
+  }
+
+  @Option(names = "--target", description = "cairn, zookeeper or etcd (default: ${DEFAULT-VALUE})")
+  TargetKind target = TargetKind.CAIRN;
+
+  @Option(names = "--op", description = "put or get (linearizable) (default: ${DEFAULT-VALUE})")
+  Op op = Op.PUT;
+
+  @Option(names = {"-c", "--clients"}, description = "concurrent closed-loop clients (default: ${DEFAULT-VALUE})")
+  int clients = 16;
+
+  @Option(names = "--value-size", description = "bytes per value (default: ${DEFAULT-VALUE})")
+  int valueSize = 256;
+
+  @Option(names = "--keys", description = "distinct keys (default: ${DEFAULT-VALUE})")
+  int keys = 10_000;
+
+  @Option(names = "--key-prefix", description = "key name prefix (default: ${DEFAULT-VALUE})")
+  String keyPrefix = "bench/k";
+
+  @Option(names = "--warmup", converter = DurationConverter.class, description = "warmup before measuring, e.g. 5s (default: 5s)")
+  Duration warmup = Duration.ofSeconds(5);
+
+  @Option(names = "--duration", converter = DurationConverter.class, description = "measured window, e.g. 15s (default: 15s)")
+  Duration duration = Duration.ofSeconds(15);
+
+  @Option(names = "--timeout", converter = DurationConverter.class, description = "per-operation timeout, counted as an error (default: 5s)")
+  Duration timeout = Duration.ofSeconds(5);
+
+  @Option(names = "--url", description = "base URL (default: http://127.0.0.1:7070 for cairn, http://127.0.0.1:2379 for etcd)")
+  URI url;
+
+  @Option(names = "--http-client", description = "netty, apache or jdk (default: ${DEFAULT-VALUE})")
+  HttpTransport.Kind httpClient = HttpTransport.Kind.NETTY;
+
+  @Option(names = "--io-threads", description = "I/O threads of the HTTP client (default: ${DEFAULT-VALUE})")
+  int ioThreads = 1;
+
+  @Option(names = "--etcd-api", description = "etcd gateway prefix, e.g. /v3 (default: detected)")
+  String etcdApi;
+
+  @Option(names = "--zk-connect", description = "ZooKeeper connect string (default: ${DEFAULT-VALUE})")
+  String zkConnect = "127.0.0.1:2181";
+
+  @Option(names = "--zk-sessions", description = "ZooKeeper sessions the clients share round-robin; 0 = min(clients, 8) (default: ${DEFAULT-VALUE})")
+  int zkSessions = 0;
+
+  @Option(names = "--zk-session-timeout", converter = DurationConverter.class, description = "ZooKeeper session timeout (default: 30s)")
+  Duration zkSessionTimeout = Duration.ofSeconds(30);
+
+  @Option(names = "--preload", description = "auto, always or never (default: ${DEFAULT-VALUE}); auto skips when the last key exists")
+  Preload preload = Preload.AUTO;
+
+  @Option(names = "--preload-clients", description = "clients used to preload (default: ${DEFAULT-VALUE})")
+  int preloadClients = 32;
+
+  /** ZooKeeper sessions shared by the clients unless told otherwise (see README.md). */
+  static final int DEFAULT_ZK_SESSIONS = 8;
+
+  /** Where the JSON line goes. */
+  private final PrintStream out;
+  /** Where progress and error samples go. */
+  private final PrintStream log;
+
+  public LoadGenerator() {
+    this(System.out, System.err);
+  }
+
+  LoadGenerator(PrintStream out, PrintStream log) {
+    this.out = out;
+    this.log = log;
+  }
+
+  public static void main(String[] args) {
+    quietLibraryLogging();
+    System.exit(commandLine().execute(args));
+  }
+
+  static CommandLine commandLine() {
+    return commandLine(new LoadGenerator());
+  }
+
+  static CommandLine commandLine(LoadGenerator generator) {
+    return new CommandLine(generator).setCaseInsensitiveEnumValuesAllowed(true);
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (op == Op.LOAD) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "--op must be put or get");
+    }
+    if (clients <= 0 || keys <= 0 || valueSize < 0 || ioThreads <= 0 || preloadClients <= 0 || timeout.isZero()) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "clients, keys, io threads, preload clients and timeout must be positive");
+    }
+    Workload workload = Workload.of(keyPrefix, keys, valueSize);
+    try (Target t = openTarget(workload)) {
+      long setupErrors = preload(t);
+      List<ClientChannel> channels = new ArrayList<>(clients);
+      try {
+        for (int i = 0; i < clients; i++) {
+          channels.add(t.open(i));
+        }
+        log.printf("[%s] %s: %d clients via %s, warmup %.1fs, measuring %.1fs%n",
+            t.name(), op.label(), clients, t.clientDescription(), seconds(warmup), seconds(duration));
+        Measurement m = new ClosedLoop(op, timeout.toNanos()).measure(channels, keys, warmup.toNanos(), duration.toNanos());
+        RunResult result = RunResult.of(
+            new RunResult.Setup(t.name(), op.label(), clients, valueSize, keys, seconds(warmup), t.clientDescription()),
+            m,
+            setupErrors,
+            Instant.now(),
+            Runtime.getRuntime().availableProcessors(),
+            ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        out.println(result.toJsonLine());
+        out.flush();
+        return m.ops() > 0 ? 0 : 3;
+      } finally {
+        channels.forEach(ClientChannel::close);
+      }
+    }
+  }
+
+  private Target openTarget(Workload workload) throws Exception {
+    return switch (target) {
+      case CAIRN -> new CairnTarget(transport(URI.create("http://127.0.0.1:7070")), workload, errorSamples());
+      case ETCD -> {
+        HttpTransport transport = transport(URI.create("http://127.0.0.1:2379"));
+        try {
+          String api = etcdApi != null ? etcdApi : EtcdTarget.detectApiPrefix(transport);
+          yield new EtcdTarget(transport, workload, api, errorSamples());
+        } catch (Exception e) {
+          transport.close();
+          throw e;
+        }
+      }
+      case ZOOKEEPER -> new ZooKeeperTarget(zkConnect, zkSessions > 0 ? zkSessions : Math.min(clients, DEFAULT_ZK_SESSIONS), zkSessionTimeout, workload, errorSamples());
+    };
+  }
+
+  private ErrorSamples errorSamples() {
+    return new ErrorSamples(target.name().toLowerCase(java.util.Locale.ROOT), 5, log);
+  }
+
+  private HttpTransport transport(URI defaultUrl) {
+    URI base = url != null ? url : defaultUrl;
+    return httpClient.create(base, Math.max(clients, preloadClients) + 1, ioThreads);
+  }
+
+  /** Writes every key unless told not to, or (auto) the last key is there already; returns the errors. */
+  private long preload(Target t) throws Exception {
+    if (preload == Preload.NEVER) {
+      return 0;
+    }
+    if (preload == Preload.AUTO) {
+      try (ClientChannel probe = t.open(0)) {
+        CompletableFuture<Outcome> found = new CompletableFuture<>();
+        log.printf("[%s] checking whether the keys exist (an error here means they do not)%n", t.name());
+        probe.get(keys - 1, found::complete);
+        Outcome outcome = found.get(timeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+        if (outcome.ok()) {
+          log.printf("[%s] keys already loaded%n", t.name());
+          return 0;
+        }
+      }
+    }
+    int n = Math.min(preloadClients, keys);
+    List<ClientChannel> channels = new ArrayList<>(n);
+    try {
+      for (int i = 0; i < n; i++) {
+        channels.add(t.open(i));
+      }
+      long t0 = System.nanoTime();
+      Measurement m = new ClosedLoop(Op.LOAD, timeout.toNanos()).sweep(channels, keys);
+      log.printf("[%s] preloaded %d keys in %.1fs with %d clients, %d errors%n",
+          t.name(), m.ops(), (System.nanoTime() - t0) / 1e9, n, m.errors());
+      return m.errors();
+    } finally {
+      channels.forEach(ClientChannel::close);
+    }
+  }
+
+  private static double seconds(Duration d) {
+    return d.toNanos() / 1e9;
+  }
+
+  /** Client libraries log at debug by default; keep them to warnings unless a config is given. */
+  static void quietLibraryLogging() {
+    if (System.getProperty("logback.configurationFile") != null) {
+      return;
+    }
+    if (LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME) instanceof ch.qos.logback.classic.Logger root) {
+      root.setLevel(ch.qos.logback.classic.Level.WARN);
+    }
+  }
+}

@@ -1,0 +1,123 @@
+package dev.cairn.bench.load;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The whole program against the stub server, through each HTTP client. */
+class LoadGeneratorHttpTest {
+
+  private static StubServer stub;
+
+  @BeforeAll
+  static void start() throws Exception {
+    stub = new StubServer(0, 1);
+  }
+
+  @AfterAll
+  static void stop() {
+    stub.close();
+  }
+
+  /** Runs the generator; returns its exit code and the JSON line (or null). */
+  record Run(int exit, JsonNode json, String log) {}
+
+  static Run run(String... args) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    List<String> all = new ArrayList<>(List.of("--warmup", "200ms", "--duration", "600ms", "--keys", "200", "--value-size", "64"));
+    all.addAll(List.of(args));
+    LoadGenerator generator = new LoadGenerator(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+    int exit = LoadGenerator.commandLine(generator).execute(all.toArray(String[]::new));
+    String line = out.toString(StandardCharsets.UTF_8).trim();
+    return new Run(exit, line.isEmpty() ? null : new ObjectMapper().readTree(line), err.toString(StandardCharsets.UTF_8));
+  }
+
+  @ParameterizedTest(name = "{0} {1} via {2}")
+  @CsvSource({
+    "cairn, put, netty", "cairn, get, netty",
+    "cairn, put, apache", "cairn, get, apache",
+    "cairn, put, jdk", "cairn, get, jdk",
+    "etcd, put, netty", "etcd, get, netty",
+    "etcd, get, apache",
+  })
+  void drivesTheHttpContracts(String target, String op, String client) throws Exception {
+    Run r = run("--target", target, "--op", op, "--http-client", client, "--clients", "4", "--url", stub.url());
+    assertThat(r.exit()).as(r.log()).isZero();
+    JsonNode json = r.json();
+    assertThat(json.get("target").asText()).isEqualTo(target);
+    assertThat(json.get("op").asText()).isEqualTo(op);
+    assertThat(json.get("clients").asInt()).isEqualTo(4);
+    assertThat(json.get("errors").asLong()).as(r.log()).isZero();
+    assertThat(json.get("ops").asLong()).isPositive();
+    assertThat(json.get("p50_ms").asDouble()).isPositive();
+    assertThat(json.get("p999_ms").asDouble()).isGreaterThanOrEqualTo(json.get("p50_ms").asDouble());
+    assertThat(stub.size()).isGreaterThanOrEqualTo(200);
+  }
+
+  @Test
+  void serverErrorsAreCountedNotHidden() throws Exception {
+    try (StubServer failing = new StubServer(0, 1).failEvery(3)) {
+      Run r = run("--target", "cairn", "--op", "put", "--clients", "2", "--preload", "never", "--url", failing.url());
+      assertThat(r.exit()).isZero();
+      long ops = r.json().get("ops").asLong();
+      long errors = r.json().get("errors").asLong();
+      assertThat(errors).isPositive();
+      assertThat((double) errors / (ops + errors)).isBetween(0.25, 0.42);
+      assertThat(r.log()).contains("500");
+    }
+  }
+
+  @Test
+  void aMissingKeyIsAnErrorForReads() throws Exception {
+    try (StubServer empty = new StubServer(0, 1)) {
+      Run r = run("--target", "cairn", "--op", "get", "--clients", "2", "--preload", "never", "--url", empty.url());
+      assertThat(r.exit()).isEqualTo(3);
+      assertThat(r.json().get("ops").asLong()).isZero();
+      assertThat(r.json().get("errors").asLong()).isPositive();
+      assertThat(r.log()).contains("404");
+    }
+  }
+
+  @Test
+  void slowAnswersBecomeTimeouts() throws Exception {
+    try (StubServer slow = new StubServer(0, 1).delay(400)) {
+      Run r = run("--target", "cairn", "--op", "put", "--clients", "2", "--preload", "never", "--timeout", "100ms", "--url", slow.url());
+      assertThat(r.json().get("timeouts").asLong()).isPositive();
+      assertThat(r.json().get("errors").asLong()).isGreaterThanOrEqualTo(r.json().get("timeouts").asLong());
+    }
+  }
+
+  @Test
+  void aServerThatClosesEveryConnectionIsStillServed() throws Exception {
+    try (StubServer closing = new StubServer(0, 1).closeAfterResponse(true)) {
+      Run r = run("--target", "cairn", "--op", "put", "--clients", "2", "--preload", "never", "--url", closing.url());
+      assertThat(r.json().get("ops").asLong()).isPositive();
+      assertThat(r.json().get("errors").asLong()).as(r.log()).isZero();
+    }
+  }
+
+  @Test
+  void aServerThatIsNotThereYieldsConnectionErrors() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Run r = run("--target", "cairn", "--op", "put", "--clients", "2", "--preload", "never", "--url", "http://127.0.0.1:" + port);
+    assertThat(r.exit()).isEqualTo(3);
+    assertThat(r.json().get("errors").asLong()).isPositive();
+    assertThat(r.json().get("ops").asLong()).isZero();
+  }
+}

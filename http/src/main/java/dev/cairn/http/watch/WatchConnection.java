@@ -56,7 +56,10 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
 
   private record ProgressTick() {}
 
-  private record SessionTick() {}
+  /** The WebSocket's streams never started (the client went away before the upgrade). */
+  private record NeverStarted() {}
+
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(10);
 
   private record LeaseResult(String op, long id, Object reply) {}
 
@@ -65,7 +68,15 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
     final boolean prevKv;
     final boolean noPut;
     final boolean noDelete;
-    final ArrayDeque<T> pending = new ArrayDeque<>();
+    /** Events before this revision are not the watch's (a start revision in the future). */
+    long startRevision;
+    /** Messages held back while the socket is full, each with the revision it completes (or 0). */
+    final ArrayDeque<Held<T>> pending = new ArrayDeque<>();
+    /**
+     * Every change of the watch up to this revision has been handed to the socket; a cancel
+     * reports it as last_revision, the point to resume after. Held-back messages do not count:
+     * a cancel discards them.
+     */
     long lastRevision;
     boolean active = true;
 
@@ -76,6 +87,8 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
       this.noDelete = noDelete;
     }
   }
+
+  private record Held<T>(T message, long revision) {}
 
   private record SessionLease(long id, long ttlSeconds) {}
 
@@ -92,7 +105,6 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
   private final Map<Long, SessionLease> leases = new HashMap<>();
   private final Map<Long, Long> lastKeepAliveNanos = new HashMap<>();
   private long nextWatchId;
-  private long lastClientMessageNanos = System.nanoTime();
   private boolean flushScheduled;
 
   static <T> Props props(
@@ -131,6 +143,12 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
   public void preStart() {
     timers()
         .startTimerWithFixedDelay("progress", new ProgressTick(), settings.progressInterval());
+    if (!closeWhenWatchEnds) {
+      // A WebSocket connection is created before its streams run; if they never do (the client
+      // dropped the connection before the 101), no ClientClosed ever comes: without this the
+      // actor and its slot of cairn.watch.max-connections would leak.
+      timers().startSingleTimer("started", new NeverStarted(), START_TIMEOUT);
+    }
   }
 
   @Override
@@ -139,18 +157,29 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
     if (!watches.isEmpty()) {
       namespaces.tell(namespace, new NamespaceLeader.Unsubscribe(getSelf(), -1), getSelf());
     }
-    out.complete();
+    try {
+      out.complete();
+    } catch (IllegalStateException e) {
+      // Already completed: the client went away first (e.g. an SSE stream it dropped).
+    }
   }
 
   @Override
   public Receive createReceive() {
     return receiveBuilder()
-        .match(Init.class, i -> getSender().tell(new Ack(), getSelf()))
+        .match(
+            Init.class,
+            i -> {
+              timers().cancel("started");
+              getSender().tell(new Ack(), getSelf());
+            })
+        .match(NeverStarted.class, n -> getContext().stop(getSelf()))
         .match(
             ClientText.class,
             t -> {
-              lastClientMessageNanos = System.nanoTime();
               onClientMessage(t.text());
+              // Any message from the client renews its session's leases that are due.
+              keepLeasesAlive();
               getSender().tell(new Ack(), getSelf());
             })
         .match(ClientClosed.class, c -> getContext().stop(getSelf()))
@@ -175,7 +204,6 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
                 namespaces.tell(namespace, new NamespaceLeader.WatchProgress(getSelf()), getSelf());
               }
             })
-        .match(SessionTick.class, t -> keepLeasesAlive())
         .match(LeaseResult.class, this::leaseResult)
         .build();
   }
@@ -204,9 +232,14 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
       switch (type) {
         case "create" -> onCreate(body);
         case "cancel" -> onCancel(body);
-        case "progress" ->
-            namespaces.tell(namespace, new NamespaceLeader.WatchProgress(getSelf()), getSelf());
-        case "heartbeat" -> sendControl(encoder.message(Map.of("heartbeat", Map.of())));
+        case "progress" -> {
+          requireObject(body, "progress");
+          namespaces.tell(namespace, new NamespaceLeader.WatchProgress(getSelf()), getSelf());
+        }
+        case "heartbeat" -> {
+          requireObject(body, "heartbeat");
+          sendControl(encoder.message(Map.of("heartbeat", Map.of())));
+        }
         case "lease_grant" -> onLeaseGrant(body);
         case "lease_attach" -> onLeaseAttach(body);
         case "lease_revoke" -> onLeaseRevoke(body);
@@ -275,9 +308,10 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
       long id, String key, String rangeEnd, long start, boolean prevKv, boolean noPut, boolean noDelete) {
     Watch<T> w = new Watch<>(id, prevKv, noPut, noDelete);
     w.lastRevision = Math.max(0, start - 1);
+    w.startRevision = start;
     watches.put(id, w);
     nextWatchId = Math.max(nextWatchId, id + 1);
-    enqueue(w, encoder.created(id, start));
+    enqueue(w, encoder.created(id, start), 0);
     namespaces.tell(
         namespace, new NamespaceLeader.Subscribe(id, key, rangeEnd, start, getSelf()), getSelf());
   }
@@ -314,15 +348,24 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
       List<WatchEvent> events = filter(w, delivery.events());
       if (delivery.history()) {
         int chunk = settings.historyChunk();
-        for (int i = 0; i < events.size(); i += chunk) {
-          List<WatchEvent> part = events.subList(i, Math.min(events.size(), i + chunk));
-          long rev = i + chunk >= events.size() ? d.revision() : part.get(part.size() - 1).revision();
+        for (int i = 0; i < events.size(); ) {
+          int end = Math.min(events.size(), i + chunk);
+          // Never split a revision: a client resumes from a message's revision + 1.
+          while (end < events.size() && events.get(end).revision() == events.get(end - 1).revision()) {
+            end++;
+          }
+          List<WatchEvent> part = events.subList(i, end);
+          long rev = end >= events.size() ? d.revision() : part.get(part.size() - 1).revision();
           send(w, rev, part);
           if (!w.active) {
             return;
           }
+          i = end;
         }
-        w.lastRevision = Math.max(w.lastRevision, d.revision());
+        if (events.isEmpty()) {
+          // No change of this watch up to the registration's revision.
+          w.lastRevision = Math.max(w.lastRevision, d.revision());
+        }
       } else if (!events.isEmpty()) {
         send(w, d.revision(), events);
       }
@@ -331,21 +374,20 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
 
   private void send(Watch<T> w, long revision, List<WatchEvent> events) {
     if (!events.isEmpty()) {
-      enqueue(w, encoder.events(w.id, revision, events, w.prevKv, cache));
-      if (w.active) {
-        w.lastRevision = revision;
-      }
+      enqueue(w, encoder.events(w.id, revision, events, w.prevKv, cache), revision);
     }
   }
 
   private static <T> List<WatchEvent> filter(Watch<T> w, List<WatchEvent> events) {
-    if (!w.noPut && !w.noDelete) {
+    // Events come in revision order; the hub sends a future start's watch live changes from now on.
+    if (!w.noPut && !w.noDelete
+        && (events.isEmpty() || events.get(0).revision() >= w.startRevision)) {
       return events;
     }
     List<WatchEvent> out = new ArrayList<>(events.size());
     for (WatchEvent e : events) {
       boolean put = e.type() == WatchEvent.Type.PUT;
-      if ((put && !w.noPut) || (!put && !w.noDelete)) {
+      if (((put && !w.noPut) || (!put && !w.noDelete)) && e.revision() >= w.startRevision) {
         out.add(e);
       }
     }
@@ -359,7 +401,7 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
     }
     for (Watch<T> w : new ArrayList<>(watches.values())) {
       if (w.active) {
-        enqueue(w, encoder.progress(w.id, p.revision()));
+        enqueue(w, encoder.progress(w.id, p.revision()), 0);
       }
     }
   }
@@ -387,25 +429,28 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
 
   // ------------------------------------------------------------- output
 
-  private void enqueue(Watch<T> w, T message) {
+  /** Sends or holds back {@code message}, which completes the watch's {@code revision} (or 0). */
+  private void enqueue(Watch<T> w, T message, long revision) {
     if (!w.pending.isEmpty() || !control.isEmpty()) {
-      hold(w, message);
+      hold(w, message, revision);
       return;
     }
     QueueOfferResult r = out.offer(message);
-    if (r == QueueOfferResult.dropped()) {
-      hold(w, message);
-    } else if (r != QueueOfferResult.enqueued()) {
+    if (r == QueueOfferResult.enqueued()) {
+      w.lastRevision = Math.max(w.lastRevision, revision);
+    } else if (r == QueueOfferResult.dropped()) {
+      hold(w, message, revision);
+    } else {
       getContext().stop(getSelf());
     }
   }
 
-  private void hold(Watch<T> w, T message) {
+  private void hold(Watch<T> w, T message, long revision) {
     if (w.pending.size() >= settings.maxPendingPerWatch()) {
       cancel(w.id, "slow_consumer", 0);
       return;
     }
-    w.pending.add(message);
+    w.pending.add(new Held<>(message, revision));
     scheduleFlush();
   }
 
@@ -457,11 +502,11 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
         if (w.pending.isEmpty()) {
           continue;
         }
-        if (!offer(w.pending.peek())) {
+        if (!offer(w.pending.peek().message())) {
           scheduleFlush();
           return;
         }
-        w.pending.poll();
+        w.lastRevision = Math.max(w.lastRevision, w.pending.poll().revision());
         progress = true;
       }
     }
@@ -564,25 +609,23 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
   private void addSessionLease(long id, long ttl) {
     leases.put(id, new SessionLease(id, ttl));
     lastKeepAliveNanos.put(id, System.nanoTime());
-    timers().startTimerWithFixedDelay("session", new SessionTick(), Duration.ofMillis(250));
   }
 
   /**
-   * Renews, in one request, each lease due (a third of its TTL since its last renewal) while the
-   * client's messages keep arriving within the lease's TTL.
+   * Renews, in one request, each lease due (a third of its TTL since its last renewal). Called on
+   * every client message and only then: a renewal never outlives the client's last message by more
+   * than the TTL, so a client that vanished or went silent on an open socket loses its leases one
+   * TTL after its last message (a timer renewing while the client had spoken within the TTL let
+   * them live up to two TTLs).
    */
   private void keepLeasesAlive() {
     if (leases.isEmpty()) {
-      timers().cancel("session");
       return;
     }
     long now = System.nanoTime();
     List<Long> due = new ArrayList<>();
     for (SessionLease l : leases.values()) {
       long ttlNanos = Duration.ofSeconds(l.ttlSeconds()).toNanos();
-      if (now - lastClientMessageNanos > ttlNanos) {
-        continue; // the client is silent: let the lease run out
-      }
       if (now - lastKeepAliveNanos.getOrDefault(l.id(), 0L) >= ttlNanos / 3) {
         lastKeepAliveNanos.put(l.id(), now);
         due.add(l.id());

@@ -146,6 +146,12 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
     super.preStart();
   }
 
+  @Override
+  public void postStop() throws Exception {
+    LocalLeaders.get(getContext().getSystem()).unregister(namespace, getSelf());
+    super.postStop();
+  }
+
   /** A snapshot is stored under the revision it was taken at, which is its sequence number. */
   @Override
   public long snapshotSequenceNr() {
@@ -200,6 +206,7 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
     timers()
         .startTimerWithFixedDelay(TICK_KEY, new Tick(), settings.tickInterval());
     idleIfAbsent();
+    LocalLeaders.get(getContext().getSystem()).register(namespace, getSelf());
     log.info(
         "namespace {} recovered at revision {} with {} keys and {} leases",
         namespace,
@@ -228,6 +235,7 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
             t -> {
               if (!state.active()) {
                 // Requests naming absent namespaces must not pin a leader in memory for ever.
+                LocalLeaders.get(getContext().getSystem()).unregister(namespace, getSelf());
                 getContext()
                     .getParent()
                     .tell(new ShardRegion.Passivate(PoisonPill.getInstance()), getSelf());

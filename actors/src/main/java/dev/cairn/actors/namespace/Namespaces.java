@@ -34,8 +34,11 @@ public final class Namespaces {
   private final ActorRef registry;
   private final NamespaceSettings settings;
   private final Duration timeout;
+  private final LocalLeaders localLeaders;
 
-  private Namespaces(ActorRef region, ActorRef registry, NamespaceSettings settings) {
+  private Namespaces(
+      ActorRef region, ActorRef registry, NamespaceSettings settings, LocalLeaders localLeaders) {
+    this.localLeaders = localLeaders;
     this.region = region;
     this.registry = registry;
     this.settings = settings;
@@ -64,7 +67,7 @@ public final class Namespaces {
                   }
                 });
     ActorRef registry = system.actorOf(NamespaceRegistry.props(settings), "namespace-registry");
-    return new Namespaces(region, registry, settings);
+    return new Namespaces(region, registry, settings, LocalLeaders.get(system));
   }
 
   public NamespaceSettings settings() {
@@ -78,6 +81,10 @@ public final class Namespaces {
 
   /** Sends {@code request} to the leader of {@code namespace}; completes with its answer. */
   public CompletionStage<Object> ask(String namespace, NamespaceLeader.Request request) {
+    ActorRef local = localLeaders.get(namespace);
+    if (local != null) {
+      return Patterns.ask(local, request, timeout);
+    }
     return Patterns.ask(region, new Envelope(namespace, request), timeout);
   }
 
@@ -91,7 +98,12 @@ public final class Namespaces {
 
   /** Sends {@code request} without waiting for an answer (subscriptions answer by messages). */
   public void tell(String namespace, NamespaceLeader.Request request, ActorRef sender) {
-    region.tell(new Envelope(namespace, request), sender);
+    ActorRef local = localLeaders.get(namespace);
+    if (local != null) {
+      local.tell(request, sender);
+    } else {
+      region.tell(new Envelope(namespace, request), sender);
+    }
   }
 
   /** Creates a namespace and lists it. */

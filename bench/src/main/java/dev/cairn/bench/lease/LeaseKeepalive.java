@@ -97,8 +97,8 @@ public final class LeaseKeepalive implements Callable<Integer> {
   @Option(names = "--grant", description = "ws: grant with lease_grant on the session (ws) or over HTTP then lease_attach (http) (default: ${DEFAULT-VALUE})")
   Grant grant = Grant.WS;
 
-  @Option(names = "--window", description = "ws: lease requests in flight per session while granting/attaching (default: ${DEFAULT-VALUE})")
-  int window = 256;
+  @Option(names = "--window", description = "ws: lease requests in flight per session while granting/attaching; keep sessions x window well under what the server does in 5 s (its ask timeout) (default: ${DEFAULT-VALUE})")
+  int window = 64;
 
   @Option(names = "--heartbeat", converter = DurationConverter.class, description = "ws: heartbeat interval per session (default: 1s)")
   Duration heartbeat = Duration.ofSeconds(1);
@@ -208,8 +208,13 @@ public final class LeaseKeepalive implements Callable<Integer> {
       if (grant == Grant.WS) {
         ws.grantAll(ids);
       } else {
+        // attach each lease as soon as its grant is answered, so none waits a TTL for its session
+        Sessions sessionsNow = ws;
+        Thread attacher = new Thread(() -> sessionsNow.attachAll(ids), "attacher");
+        attacher.start();
         grantHttp(ids, grantedAt);
-        ws.attachAll(ids);
+        ws.grantsDone = true;
+        attacher.join();
       }
     } else {
       j.put("clients", clients);
@@ -318,6 +323,10 @@ public final class LeaseKeepalive implements Callable<Integer> {
       ws.close();
     }
     j.put("server_pid", server.pid());
+    // date and load at the end of the run; the load at the start is kept beside it
+    Map<String, Object> end = ServerProbe.header("lease_keepalive");
+    j.put("load_avg_start", j.get("load_avg"));
+    j.putAll(end);
     out.println(JSON.writeValueAsString(j));
     out.flush();
     return ok ? 0 : 3;
@@ -696,18 +705,28 @@ public final class LeaseKeepalive implements Callable<Integer> {
       }
     }
 
-    void attachAll(AtomicLongArray ids) throws InterruptedException {
-      for (int i = 0; i < ids.length(); i++) {
-        if (ids.get(i) <= 0) {
-          continue;
+    volatile boolean grantsDone;
+
+    /** Attaches lease i to session i mod S, in index order, waiting for each grant's answer. */
+    void attachAll(AtomicLongArray ids) {
+      try {
+        for (int i = 0; i < ids.length(); i++) {
+          while (ids.get(i) <= 0 && !grantsDone) {
+            Thread.sleep(1);
+          }
+          if (ids.get(i) <= 0) {
+            continue; // that grant failed
+          }
+          int s = i % sessions;
+          handlers.get(s).window.acquire();
+          sockets.get(s).send("{\"lease_attach\":{\"id\":" + ids.get(i) + "}}");
         }
-        int s = i % sessions;
-        handlers.get(s).window.acquire();
-        sockets.get(s).send("{\"lease_attach\":{\"id\":" + ids.get(i) + "}}");
-      }
-      for (Session h : handlers) {
-        h.window.acquire(window);
-        h.window.release(window);
+        for (Session h : handlers) {
+          h.window.acquire(window);
+          h.window.release(window);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
     }
 

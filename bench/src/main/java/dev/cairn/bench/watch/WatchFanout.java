@@ -90,8 +90,8 @@ public final class WatchFanout implements Callable<Integer> {
   @Option(names = "--prefix", description = "watched prefix; a run id is appended (default: ${DEFAULT-VALUE})")
   String prefix = "bench/watch/";
 
-  @Option(names = "--ws-clients", description = "java.net.http clients (selector threads) the connections share (default: ${DEFAULT-VALUE})")
-  int wsClients = 2;
+  @Option(names = "--ws-clients", description = "java.net.http clients (one selector thread each) the connections share; 0 = one per connection (default: ${DEFAULT-VALUE}). One client reading many busy sockets becomes the bottleneck.")
+  int wsClients = 0;
 
   @Option(names = "--drain-timeout", converter = DurationConverter.class, description = "longest wait for deliveries after the last put (default: 60s)")
   Duration drainTimeout = Duration.ofSeconds(60);
@@ -131,10 +131,14 @@ public final class WatchFanout implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (watchers <= 0 || connections <= 0 || rate <= 0 || wsClients <= 0 || connections > watchers) {
+    if (wsClients <= 0) {
+      wsClients = connections;
+    }
+    if (watchers <= 0 || connections <= 0 || rate <= 0 || connections > watchers) {
       throw new CommandLine.ParameterException(
           new CommandLine(this), "watchers, connections, rate and ws clients must be positive, connections <= watchers");
     }
+    double[] loadAtStart = ServerProbe.loadAverage();
     String runId = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffffL);
     String watched = prefix + runId + "/";
     int port = url.getPort() > 0 ? url.getPort() : 80;
@@ -325,6 +329,7 @@ public final class WatchFanout implements Callable<Integer> {
       log.printf("[watch] server CPU unknown (pid %d: %.2f, %.2f)%n", server.pid(), serverCpu0, serverCpu1);
     }
     Map<String, Object> j = ServerProbe.header("watch_fanout");
+    j.put("load_avg_start", loadAtStart);
     j.put("watchers", watchers);
     j.put("connections", connections);
     j.put("rate", rate);

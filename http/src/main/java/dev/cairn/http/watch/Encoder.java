@@ -22,6 +22,9 @@ interface Encoder<T> {
 
   T error(String code, String detail);
 
+  /** Approximate memory a message holds, for the per-connection budget. */
+  long sizeOf(T message);
+
   /** Any other JSON message (session replies); null when the transport has none. */
   T message(Object body);
 

@@ -55,6 +55,11 @@ final class SseEncoder implements Encoder<ByteString> {
   }
 
   @Override
+  public long sizeOf(ByteString message) {
+    return 64 + message.length();
+  }
+
+  @Override
   public ByteString error(String code, String detail) {
     return ByteString.fromString(
         "event: error\ndata: "

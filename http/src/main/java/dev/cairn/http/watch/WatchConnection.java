@@ -72,6 +72,7 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
     long startRevision;
     /** Messages held back while the socket is full, each with the revision it completes (or 0). */
     final ArrayDeque<Held<T>> pending = new ArrayDeque<>();
+    long pendingBytes;
     /**
      * Every change of the watch up to this revision has been handed to the socket; a cancel
      * reports it as last_revision, the point to resume after. Held-back messages do not count:
@@ -106,6 +107,8 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
   private final Map<Long, Long> lastKeepAliveNanos = new HashMap<>();
   private long nextWatchId;
   private boolean flushScheduled;
+  /** Bytes of watch messages held back on this connection (control messages not included). */
+  private long heldBytes;
 
   static <T> Props props(
       Namespaces namespaces,
@@ -412,6 +415,8 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
       return;
     }
     w.active = false;
+    heldBytes -= w.pendingBytes;
+    w.pendingBytes = 0;
     w.pending.clear();
     namespaces.tell(namespace, new NamespaceLeader.Unsubscribe(getSelf(), id), getSelf());
     sendControl(encoder.canceled(id, reason, compactRevision, w.lastRevision));
@@ -446,11 +451,16 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
   }
 
   private void hold(Watch<T> w, T message, long revision) {
-    if (w.pending.size() >= settings.maxPendingPerWatch()) {
+    long size = encoder.sizeOf(message);
+    if (w.pending.size() >= settings.maxPendingPerWatch()
+        || heldBytes + size > settings.maxHeldBytesPerConnection()) {
+      // Bounded memory: the watch that cannot be held any more is cancelled, freeing its share.
       cancel(w.id, "slow_consumer", 0);
       return;
     }
     w.pending.add(new Held<>(message, revision));
+    w.pendingBytes += size;
+    heldBytes += size;
     scheduleFlush();
   }
 
@@ -506,7 +516,11 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
           scheduleFlush();
           return;
         }
-        w.lastRevision = Math.max(w.lastRevision, w.pending.poll().revision());
+        Held<T> sent = w.pending.poll();
+        long size = encoder.sizeOf(sent.message());
+        w.pendingBytes -= size;
+        heldBytes -= size;
+        w.lastRevision = Math.max(w.lastRevision, sent.revision());
         progress = true;
       }
     }

@@ -11,6 +11,8 @@ import java.time.Duration;
  * @param socketQueue messages queued to the socket before a connection counts as not reading
  * @param maxPendingPerWatch messages a watch may hold back beyond that before it is cancelled
  *     with reason {@code slow_consumer}
+ * @param maxHeldBytesPerConnection bytes of held-back messages a connection may hold in all; the
+ *     watch whose message would exceed it is cancelled with reason {@code slow_consumer}
  * @param historyChunk most events in one message while catching up on history
  * @param progressInterval how often every watch gets a progress notification
  */
@@ -19,6 +21,7 @@ public record WatchSettings(
     int maxWatchesPerConnection,
     int socketQueue,
     int maxPendingPerWatch,
+    long maxHeldBytesPerConnection,
     int historyChunk,
     Duration progressInterval,
     Duration flushInterval) {
@@ -30,6 +33,7 @@ public record WatchSettings(
         c.getInt("max-watches-per-connection"),
         c.getInt("socket-queue"),
         c.getInt("max-pending-per-watch"),
+        c.getBytes("max-held-bytes-per-connection"),
         c.getInt("history-chunk"),
         c.getDuration("progress-interval"),
         c.getDuration("flush-interval"));

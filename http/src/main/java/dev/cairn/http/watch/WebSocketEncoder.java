@@ -53,6 +53,11 @@ final class WebSocketEncoder implements Encoder<Message> {
   }
 
   @Override
+  public long sizeOf(Message message) {
+    return 64 + 2L * message.asTextMessage().getStrictText().length();
+  }
+
+  @Override
   public Message error(String code, String detail) {
     return message(Map.of("error", Map.of("code", code, "detail", detail)));
   }

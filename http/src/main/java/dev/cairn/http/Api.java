@@ -42,6 +42,8 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
   private final WatchRoutes watches;
   private final long maxBodyBytes;
   private final MeterRegistry metrics;
+  private final java.util.concurrent.ConcurrentHashMap<String, Timer> timers =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   public Api(
       ActorSystem system,
@@ -66,6 +68,17 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
     CompletionStage<HttpResponse> handle(HttpRequest http, String namespace, List<String> rest);
   }
 
+  /** One timer per method and status, looked up without building tags on every request. */
+  private Timer timer(String method, int status) {
+    return timers.computeIfAbsent(
+        method + ' ' + status,
+        k ->
+            Timer.builder("cairn.http.requests")
+                .tag("method", method)
+                .tag("status", Integer.toString(status))
+                .register(metrics));
+  }
+
   @Override
   public CompletionStage<HttpResponse> apply(HttpRequest http) {
     long start = System.nanoTime();
@@ -83,10 +96,7 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
         .thenCompose(r -> r)
         .thenApply(
             r -> {
-              Timer.builder("cairn.http.requests")
-                  .tag("method", http.method().value())
-                  .tag("status", Integer.toString(r.status().intValue()))
-                  .register(metrics)
+              timer(http.method().value(), r.status().intValue())
                   .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
               return r;
             });

@@ -35,11 +35,6 @@ final class LeaseDeadlines {
     return d == null ? Long.MIN_VALUE : d;
   }
 
-  boolean isExpired(long id, long nowNanos) {
-    Long d = deadlines.get(id);
-    return d != null && d - nowNanos <= 0;
-  }
-
   /** Removes and returns the ids whose deadline has passed, oldest first. */
   List<Long> due(long nowNanos) {
     List<Long> out = new ArrayList<>();
@@ -52,10 +47,6 @@ final class LeaseDeadlines {
       }
     }
     return out;
-  }
-
-  int size() {
-    return deadlines.size();
   }
 
   void clear() {

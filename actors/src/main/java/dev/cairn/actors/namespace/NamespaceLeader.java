@@ -166,12 +166,12 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
   @Override
   public String journalPluginId() {
     // Called from the superclass constructor, before this class's fields are set.
-    return getContext().getSystem().settings().config().getString("cairn.namespace.journal-plugin");
+    return NamespaceSettings.journalPluginId(getContext().getSystem().settings().config());
   }
 
   @Override
   public String snapshotPluginId() {
-    return getContext().getSystem().settings().config().getString("cairn.namespace.snapshot-plugin");
+    return NamespaceSettings.snapshotPluginId(getContext().getSystem().settings().config());
   }
 
   // ------------------------------------------------------------------ recovery

@@ -32,15 +32,13 @@ public final class NamespaceRegistry extends AbstractPersistentActor {
   /** Persisted. */
   public record Removed(String name) implements CairnSerializable {}
 
-  private final NamespaceSettings settings;
   private final TreeSet<String> names = new TreeSet<>();
 
-  public static Props props(NamespaceSettings settings) {
-    return Props.create(NamespaceRegistry.class, () -> new NamespaceRegistry(settings));
+  public static Props props() {
+    return Props.create(NamespaceRegistry.class, NamespaceRegistry::new);
   }
 
-  private NamespaceRegistry(NamespaceSettings settings) {
-    this.settings = settings;
+  private NamespaceRegistry() {
     names.add(Namespaces.DEFAULT);
   }
 
@@ -52,12 +50,12 @@ public final class NamespaceRegistry extends AbstractPersistentActor {
   @Override
   public String journalPluginId() {
     // Called from the superclass constructor, before this class's fields are set.
-    return getContext().getSystem().settings().config().getString("cairn.namespace.journal-plugin");
+    return NamespaceSettings.journalPluginId(getContext().getSystem().settings().config());
   }
 
   @Override
   public String snapshotPluginId() {
-    return getContext().getSystem().settings().config().getString("cairn.namespace.snapshot-plugin");
+    return NamespaceSettings.snapshotPluginId(getContext().getSystem().settings().config());
   }
 
   @Override

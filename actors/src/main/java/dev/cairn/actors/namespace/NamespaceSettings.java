@@ -7,20 +7,30 @@ import java.time.Duration;
 /**
  * A namespace leader's settings, read from {@code cairn.namespace} and {@code cairn.limits}.
  *
- * @param journalPluginId empty for Pekko's default journal
- * @param snapshotPluginId empty for Pekko's default snapshot store
  * @param snapshotEvery events between snapshots
  * @param retainRevisions history kept by automatic compaction; 0 turns it off
  * @param tickInterval how often lease deadlines and automatic compaction are checked
  */
 public record NamespaceSettings(
     Limits limits,
-    String journalPluginId,
-    String snapshotPluginId,
     long snapshotEvery,
     long retainRevisions,
     Duration tickInterval,
     Duration askTimeout) {
+
+  /**
+   * The journal plugin id for namespace actors; empty selects Pekko's default. Read from the
+   * configuration directly because Pekko asks for it in the persistent actor's superclass
+   * constructor, before the actor's own fields exist.
+   */
+  public static String journalPluginId(Config root) {
+    return root.getString("cairn.namespace.journal-plugin");
+  }
+
+  /** The snapshot store plugin id; empty selects Pekko's default. See {@link #journalPluginId}. */
+  public static String snapshotPluginId(Config root) {
+    return root.getString("cairn.namespace.snapshot-plugin");
+  }
 
   public static NamespaceSettings fromConfig(Config root) {
     Config c = root.getConfig("cairn.namespace");
@@ -34,8 +44,6 @@ public record NamespaceSettings(
             l.getDuration("max-lease-ttl").toSeconds());
     return new NamespaceSettings(
         limits,
-        c.getString("journal-plugin"),
-        c.getString("snapshot-plugin"),
         c.getLong("snapshot-every"),
         c.getLong("retain-revisions"),
         c.getDuration("tick-interval"),

@@ -32,17 +32,15 @@ public final class Namespaces {
 
   private final ActorRef region;
   private final ActorRef registry;
-  private final NamespaceSettings settings;
   private final Duration timeout;
   private final LocalLeaders localLeaders;
 
   private Namespaces(
-      ActorRef region, ActorRef registry, NamespaceSettings settings, LocalLeaders localLeaders) {
+      ActorRef region, ActorRef registry, Duration timeout, LocalLeaders localLeaders) {
     this.localLeaders = localLeaders;
     this.region = region;
     this.registry = registry;
-    this.settings = settings;
-    this.timeout = settings.askTimeout();
+    this.timeout = timeout;
   }
 
   /** Starts the shard region for namespace leaders on this node and the namespace registry. */
@@ -66,12 +64,8 @@ public final class Namespaces {
                     return message instanceof Envelope e ? e.request() : message;
                   }
                 });
-    ActorRef registry = system.actorOf(NamespaceRegistry.props(settings), "namespace-registry");
-    return new Namespaces(region, registry, settings, LocalLeaders.get(system));
-  }
-
-  public NamespaceSettings settings() {
-    return settings;
+    ActorRef registry = system.actorOf(NamespaceRegistry.props(), "namespace-registry");
+    return new Namespaces(region, registry, settings.askTimeout(), LocalLeaders.get(system));
   }
 
   /** True when {@code name} is a valid namespace name: lowercase, digits, {@code _ . -}, ≤ 63. */
@@ -110,17 +104,9 @@ public final class Namespaces {
   public CompletionStage<Reply> create(String namespace) {
     return write(namespace, new Command.CreateNamespace())
         .thenCompose(
-            reply -> {
-              boolean exists =
-                  reply instanceof Reply.NamespaceReply
-                      || (reply instanceof Reply.Rejected r
-                          && r.code() == ErrorCode.NAMESPACE_EXISTS);
-              if (!exists) {
-                return CompletableFuture.completedFuture(reply);
-              }
-              return Patterns.ask(registry, new NamespaceRegistry.Add(namespace), timeout)
-                  .thenApply(done -> reply);
-            });
+            reply ->
+                thenRegistry(
+                    reply, ErrorCode.NAMESPACE_EXISTS, new NamespaceRegistry.Add(namespace)));
   }
 
   /** Deletes a namespace (refused while it holds keys or leases unless {@code force}). */
@@ -132,17 +118,25 @@ public final class Namespaces {
     }
     return write(namespace, new Command.DeleteNamespace(force))
         .thenCompose(
-            reply -> {
-              boolean gone =
-                  reply instanceof Reply.NamespaceReply
-                      || (reply instanceof Reply.Rejected r
-                          && r.code() == ErrorCode.NAMESPACE_NOT_FOUND);
-              if (!gone) {
-                return CompletableFuture.completedFuture(reply);
-              }
-              return Patterns.ask(registry, new NamespaceRegistry.Remove(namespace), timeout)
-                  .thenApply(done -> reply);
-            });
+            reply ->
+                thenRegistry(
+                    reply, ErrorCode.NAMESPACE_NOT_FOUND, new NamespaceRegistry.Remove(namespace)));
+  }
+
+  /**
+   * Brings the registry in line with the leader's answer: on success, or on {@code alreadyDone}
+   * (the namespace was already in the wanted state), sends {@code change} to the registry, then
+   * completes with the leader's reply.
+   */
+  private CompletionStage<Reply> thenRegistry(
+      Reply reply, ErrorCode alreadyDone, NamespaceRegistry.Request change) {
+    boolean applies =
+        reply instanceof Reply.NamespaceReply
+            || (reply instanceof Reply.Rejected r && r.code() == alreadyDone);
+    if (!applies) {
+      return CompletableFuture.completedFuture(reply);
+    }
+    return Patterns.ask(registry, change, timeout).thenApply(done -> reply);
   }
 
   /** The names of all namespaces, sorted. */

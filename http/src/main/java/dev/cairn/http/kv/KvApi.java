@@ -20,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
@@ -508,9 +507,5 @@ public final class KvApi {
       return Responses.problem(rj.rejection(), rj.revision());
     }
     throw new IllegalStateException("unexpected reply " + reply);
-  }
-
-  static CompletionStage<HttpResponse> done(HttpResponse r) {
-    return CompletableFuture.completedFuture(r);
   }
 }

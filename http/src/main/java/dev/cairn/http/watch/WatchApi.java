@@ -48,11 +48,6 @@ public final class WatchApi implements Api.WatchRoutes {
     this.materializer = Materializer.matFromSystem(system);
   }
 
-  /** Open watch connections on this node. */
-  public int openConnections() {
-    return open.get();
-  }
-
   @Override
   public CompletionStage<HttpResponse> handle(HttpRequest http, String ns, List<String> rest) {
     if (!rest.get(0).equals("watch")) {

@@ -55,15 +55,20 @@ public final class Bytes implements Comparable<Bytes> {
 
   /** True when the bytes are well-formed UTF-8. */
   public boolean isUtf8() {
+    return utf8OrNull() != null;
+  }
+
+  /** The bytes decoded as UTF-8, or null when they are not well-formed UTF-8; one pass. */
+  public String utf8OrNull() {
     try {
-      StandardCharsets.UTF_8
+      return StandardCharsets.UTF_8
           .newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(data));
-      return true;
+          .decode(ByteBuffer.wrap(data))
+          .toString();
     } catch (CharacterCodingException e) {
-      return false;
+      return null;
     }
   }
 

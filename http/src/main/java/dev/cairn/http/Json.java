@@ -48,8 +48,9 @@ public final class Json {
     String value = null;
     String encoding = null;
     if (withValue) {
-      if (kv.value().isUtf8()) {
-        value = kv.value().utf8String();
+      // Decoded once: checking validity and then decoding again would read the value twice.
+      value = kv.value().utf8OrNull();
+      if (value != null) {
         encoding = "utf-8";
       } else {
         value = Base64.getEncoder().encodeToString(kv.value().unsafeArray());

@@ -93,6 +93,9 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
 
   private record SessionLease(long id, long ttlSeconds) {}
 
+  /** When a session lease is next due for renewal; stale entries are skipped when popped. */
+  private record Renewal(long dueNanos, long id) {}
+
   private final Namespaces namespaces;
   private final String namespace;
   private final BoundedSourceQueue<T> out;
@@ -104,7 +107,8 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
   private final ArrayDeque<T> control = new ArrayDeque<>();
   private final Encoder.Cache cache = new Encoder.Cache();
   private final Map<Long, SessionLease> leases = new HashMap<>();
-  private final Map<Long, Long> lastKeepAliveNanos = new HashMap<>();
+  private final java.util.PriorityQueue<Renewal> renewals =
+      new java.util.PriorityQueue<>((a, b) -> Long.compare(a.dueNanos(), b.dueNanos()));
   private long nextWatchId;
   private boolean flushScheduled;
   /** Bytes of watch messages held back on this connection (control messages not included). */
@@ -580,7 +584,6 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
     if (reply instanceof NamespaceLeader.KeepAliveManyReply k) {
       for (long id : k.missing()) {
         if (leases.remove(id) != null) {
-          lastKeepAliveNanos.remove(id);
           sendControl(encoder.message(Map.of("lease_expired", Map.of("id", id))));
         }
       }
@@ -622,7 +625,7 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
 
   private void addSessionLease(long id, long ttl) {
     leases.put(id, new SessionLease(id, ttl));
-    lastKeepAliveNanos.put(id, System.nanoTime());
+    renewals.add(new Renewal(System.nanoTime() + thirdOf(ttl), id));
   }
 
   /**
@@ -638,16 +641,22 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
     }
     long now = System.nanoTime();
     List<Long> due = new ArrayList<>();
-    for (SessionLease l : leases.values()) {
-      long ttlNanos = Duration.ofSeconds(l.ttlSeconds()).toNanos();
-      if (now - lastKeepAliveNanos.getOrDefault(l.id(), 0L) >= ttlNanos / 3) {
-        lastKeepAliveNanos.put(l.id(), now);
-        due.add(l.id());
+    // Only the leases that are due are touched: a message costs O(due log n), not a scan.
+    while (!renewals.isEmpty() && renewals.peek().dueNanos() - now <= 0) {
+      long id = renewals.poll().id();
+      SessionLease l = leases.get(id);
+      if (l != null) {
+        due.add(id);
+        renewals.add(new Renewal(now + thirdOf(l.ttlSeconds()), id));
       }
     }
     if (!due.isEmpty()) {
       pipeLease("keepalive", 0, namespaces.ask(namespace, new NamespaceLeader.KeepAliveMany(due)));
     }
+  }
+
+  private static long thirdOf(long ttlSeconds) {
+    return Duration.ofSeconds(ttlSeconds).toNanos() / 3;
   }
 
   // ------------------------------------------------------------- parsing helpers

@@ -111,7 +111,6 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
   private record Tick() {}
 
   private static final Object TICK_KEY = "tick";
-  private static final Duration ABSENT_IDLE = Duration.ofSeconds(30);
 
   private final LoggingAdapter log = Logging.getLogger(getContext().getSystem(), this);
   private final String namespace;
@@ -300,7 +299,7 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
     if (state.active()) {
       getContext().cancelReceiveTimeout();
     } else {
-      getContext().setReceiveTimeout(ABSENT_IDLE);
+      getContext().setReceiveTimeout(settings.absentIdle());
     }
   }
 

@@ -10,13 +10,17 @@ import java.time.Duration;
  * @param snapshotEvery events between snapshots
  * @param retainRevisions history kept by automatic compaction; 0 turns it off
  * @param tickInterval how often lease deadlines and automatic compaction are checked
+ * @param askTimeout how long a caller waits for a leader's answer
+ * @param absentIdle how long the leader of a namespace that does not exist stays without requests
+ *     before it stops
  */
 public record NamespaceSettings(
     Limits limits,
     long snapshotEvery,
     long retainRevisions,
     Duration tickInterval,
-    Duration askTimeout) {
+    Duration askTimeout,
+    Duration absentIdle) {
 
   /**
    * The journal plugin id for namespace actors; empty selects Pekko's default. Read from the
@@ -47,6 +51,7 @@ public record NamespaceSettings(
         c.getLong("snapshot-every"),
         c.getLong("retain-revisions"),
         c.getDuration("tick-interval"),
-        c.getDuration("ask-timeout"));
+        c.getDuration("ask-timeout"),
+        c.getDuration("absent-idle"));
   }
 }

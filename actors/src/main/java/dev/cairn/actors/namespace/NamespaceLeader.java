@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.pekko.actor.ActorRef;
+import org.apache.pekko.actor.NotInfluenceReceiveTimeout;
 import org.apache.pekko.actor.PoisonPill;
 import org.apache.pekko.actor.Props;
 import org.apache.pekko.actor.ReceiveTimeout;
@@ -108,7 +109,12 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
   /** The watch could not start, e.g. the namespace does not exist. */
   public record WatchRefused(long watchId, Rejection rejection) {}
 
-  private record Tick() {}
+  /**
+   * The periodic lease and compaction check. It must not count as activity: a timer message that
+   * influenced the receive timeout would restart the absent-namespace idle time on every tick, so
+   * the leader of an absent namespace would never stop.
+   */
+  private record Tick() implements NotInfluenceReceiveTimeout {}
 
   private static final Object TICK_KEY = "tick";
 

@@ -1,0 +1,190 @@
+package dev.cairn.actors.namespace;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.cairn.core.ErrorCode;
+import dev.cairn.core.keyspace.Command;
+import dev.cairn.core.keyspace.Read;
+import dev.cairn.core.keyspace.Reply;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.ActorRef;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.cluster.Cluster;
+import org.apache.pekko.cluster.sharding.ClusterSharding;
+import org.apache.pekko.cluster.sharding.ShardRegion;
+import org.apache.pekko.pattern.Patterns;
+import org.apache.pekko.testkit.javadsl.TestKit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Leaders under Cluster Sharding on a one-node cluster: the leader of a namespace that does not
+ * exist stops after {@code cairn.namespace.absent-idle} without requests; the leader of one that
+ * exists stays.
+ */
+@Timeout(60)
+class AbsentNamespacePassivationTest {
+  private static final Duration IDLE = Duration.ofMillis(300);
+  /** Several idle periods: long enough for a wrongly running idle timer to fire more than once. */
+  private static final Duration SEVERAL_IDLE = IDLE.multipliedBy(5);
+  private static final Duration T = Duration.ofSeconds(10);
+
+  ActorSystem system;
+  Namespaces namespaces;
+  ActorRef region;
+
+  @BeforeEach
+  void start() throws Exception {
+    Config config =
+        ConfigFactory.parseString(
+                "cairn.namespace.absent-idle = "
+                    + IDLE.toMillis()
+                    + "ms\n"
+                    // Ticks far more often than the idle time, as with the defaults (100ms vs 30s).
+                    + "cairn.namespace.tick-interval = 50ms\n"
+                    + "pekko.loglevel = WARNING\n"
+                    + "pekko.actor.provider = cluster\n"
+                    + "pekko.remote.artery.canonical.hostname = \"127.0.0.1\"\n"
+                    + "pekko.remote.artery.canonical.port = 0\n"
+                    // As in the server: sharding passivates nothing on its own.
+                    + "pekko.cluster.sharding.passivation.strategy = none\n"
+                    + "pekko.cluster.jmx.enabled = off\n"
+                    + "pekko.cluster.log-info = off\n"
+                    + "pekko.persistence.journal.plugin = \"pekko.persistence.journal.inmem\"\n"
+                    + "pekko.persistence.snapshot-store.plugin ="
+                    + " \"pekko.persistence.snapshot-store.local\"\n"
+                    + "pekko.persistence.snapshot-store.local.dir = \"target/snapshots-"
+                    + System.nanoTime()
+                    + "\"\n")
+            .withFallback(ConfigFactory.load());
+    system = ActorSystem.create("passivation-test", config);
+    Cluster cluster = Cluster.get(system);
+    CompletableFuture<Void> up = new CompletableFuture<>();
+    cluster.registerOnMemberUp(() -> up.complete(null));
+    cluster.join(cluster.selfAddress());
+    up.get(T.toMillis(), TimeUnit.MILLISECONDS);
+    namespaces = Namespaces.start(system);
+    region = ClusterSharding.get(system).shardRegion(Namespaces.SHARD_TYPE);
+  }
+
+  @AfterEach
+  void stop() {
+    TestKit.shutdownActorSystem(system);
+  }
+
+  static <R> R await(CompletionStage<R> stage) {
+    try {
+      return stage.toCompletableFuture().get(T.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("no answer", e);
+    }
+  }
+
+  Reply put(String namespace) {
+    return await(namespaces.write(namespace, Command.Put.of("k", "v")));
+  }
+
+  static void assertNamespaceNotFound(Reply reply) {
+    assertThat(reply).isInstanceOf(Reply.Rejected.class);
+    assertThat(((Reply.Rejected) reply).code()).isEqualTo(ErrorCode.NAMESPACE_NOT_FOUND);
+  }
+
+  /** The running leader of {@code namespace} on this node; it registers once recovered. */
+  ActorRef leader(String namespace) {
+    ActorRef leader = LocalLeaders.get(system).get(namespace);
+    assertThat(leader).as("leader of %s registered", namespace).isNotNull();
+    return leader;
+  }
+
+  /** The entities the shard region holds, as it reports them. */
+  Set<String> entities() {
+    ShardRegion.CurrentShardRegionState state =
+        (ShardRegion.CurrentShardRegionState)
+            await(Patterns.ask(region, ShardRegion.getShardRegionStateInstance(), T));
+    Set<String> ids = new HashSet<>();
+    state.getShards().forEach(shard -> ids.addAll(shard.getEntityIds()));
+    return ids;
+  }
+
+  /** Waits until the shard region no longer reports {@code namespace}'s entity. */
+  void awaitNoEntity(String namespace) {
+    long deadline = System.nanoTime() + T.toNanos();
+    while (entities().contains(namespace)) {
+      assertThat(System.nanoTime())
+          .as("%s's entity gone from the shard", namespace)
+          .isLessThan(deadline);
+      new TestKit(system).expectNoMessage(Duration.ofMillis(20));
+    }
+  }
+
+  @Test
+  void theLeaderOfAnAbsentNamespaceStopsAfterTheIdleTime() {
+    assertNamespaceNotFound(put("ghost"));
+    ActorRef leader = leader("ghost");
+    assertThat(entities()).contains("ghost");
+
+    TestKit probe = new TestKit(system);
+    probe.watch(leader);
+    probe.expectTerminated(T, leader);
+    assertThat(LocalLeaders.get(system).get("ghost")).isNull();
+    awaitNoEntity("ghost");
+
+    // A later request starts a new leader, which answers as the first one did.
+    assertNamespaceNotFound(put("ghost"));
+    assertThat(leader("ghost")).isNotEqualTo(leader);
+  }
+
+  @Test
+  void theLeaderOfAnExistingNamespaceStays() {
+    assertThat(put(Namespaces.DEFAULT)).isInstanceOf(Reply.PutReply.class);
+    ActorRef leader = leader(Namespaces.DEFAULT);
+
+    TestKit probe = new TestKit(system);
+    probe.watch(leader);
+    // The wait is the assertion: no Terminated over several idle periods.
+    probe.expectNoMessage(SEVERAL_IDLE);
+
+    assertThat(LocalLeaders.get(system).get(Namespaces.DEFAULT)).isSameAs(leader);
+    assertThat(entities()).contains(Namespaces.DEFAULT);
+    Reply.RangeReply r =
+        (Reply.RangeReply) await(namespaces.read(Namespaces.DEFAULT, Read.Range.key("k")));
+    assertThat(r.count()).isEqualTo(1);
+  }
+
+  @Test
+  void creatingTheNamespaceKeepsALeaderThatStartedAbsent() {
+    assertNamespaceNotFound(put("late"));
+    ActorRef leader = leader("late");
+    assertThat(await(namespaces.create("late"))).isInstanceOf(Reply.NamespaceReply.class);
+
+    TestKit probe = new TestKit(system);
+    probe.watch(leader);
+    probe.expectNoMessage(SEVERAL_IDLE);
+
+    assertThat(LocalLeaders.get(system).get("late")).isSameAs(leader);
+    assertThat(entities()).contains("late");
+    assertThat(put("late")).isInstanceOf(Reply.PutReply.class);
+  }
+
+  @Test
+  void deletingTheNamespaceLetsItsLeaderStop() {
+    assertThat(await(namespaces.create("gone"))).isInstanceOf(Reply.NamespaceReply.class);
+    ActorRef leader = leader("gone");
+    assertThat(await(namespaces.delete("gone", false))).isInstanceOf(Reply.NamespaceReply.class);
+
+    TestKit probe = new TestKit(system);
+    probe.watch(leader);
+    probe.expectTerminated(T, leader);
+    awaitNoEntity("gone");
+    assertNamespaceNotFound(put("gone"));
+  }
+}

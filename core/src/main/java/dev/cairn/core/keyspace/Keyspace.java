@@ -410,6 +410,31 @@ public final class Keyspace {
     throw new IllegalStateException("unhandled " + read);
   }
 
+  /**
+   * Answers a range read as of the state's published (durable) revision, from any thread, while the
+   * owner goes on applying newer events; see {@link KeyspaceState}. Returns null when it cannot
+   * answer that way (nothing published yet, the namespace does not exist, a revision newer than
+   * the published one or older than the compaction point, or a change that rewrote the past is not
+   * yet durable): the caller then asks the owner, whose answer is the same but slower.
+   */
+  public Reply readPublished(KeyspaceState s, Read.Range r) {
+    long at = s.published();
+    if (at < 0 || !s.activeNow() || r.revision() > at || r.revision() < 0 || r.limit() < 0) {
+      return null;
+    }
+    Rejection bad = checkRangeKey(r.key(), r.rangeEnd());
+    long readAt = r.revision() == 0 ? at : r.revision();
+    if (bad == null && readAt < s.compactRevision()) {
+      return null;
+    }
+    Reply reply =
+        bad != null
+            ? new Reply.Rejected(at, bad)
+            : shape(r, liveIn(s, r.key(), r.rangeEnd(), readAt), at);
+    // Checked last: whatever the read saw was written before any rewrite it would reveal.
+    return s.stillValidAt(at) ? reply : null;
+  }
+
   private Reply history(KeyspaceState s, Read.History h) {
     if (h.fromRevision() <= s.compactRevision()) {
       return rejected(
@@ -422,7 +447,8 @@ public final class Keyspace {
     }
     long from = Math.max(1, h.fromRevision());
     List<WatchEvent> events = new ArrayList<>();
-    for (List<KeyValue> versions : s.histories(h.key(), h.rangeEnd()).values()) {
+    for (History history : s.histories(h.key(), h.rangeEnd()).values()) {
+      List<KeyValue> versions = history.versions();
       for (int i = versions.size() - 1; i >= 0; i--) {
         KeyValue kv = versions.get(i);
         if (kv.modRevision() < from) {
@@ -486,11 +512,11 @@ public final class Keyspace {
 
   private static List<KeyValue> liveIn(KeyspaceState s, String key, String rangeEnd, long at) {
     if (rangeEnd == null) {
-      KeyValue kv = at == s.revision() ? s.get(key) : s.getAt(key, at);
+      KeyValue kv = s.getAt(key, at);
       return kv == null ? List.of() : List.of(kv);
     }
     List<KeyValue> out = new ArrayList<>();
-    for (ArrayList<KeyValue> versions : s.histories(key, rangeEnd).values()) {
+    for (History versions : s.histories(key, rangeEnd).values()) {
       KeyValue kv = KeyspaceState.visibleAt(versions, at);
       if (kv != null) {
         out.add(kv);

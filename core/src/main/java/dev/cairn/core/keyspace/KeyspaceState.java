@@ -11,23 +11,42 @@ import java.util.NavigableMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.Consumer;
 
 /**
  * The state of one namespace's keyspace: every key's versions back to the compaction point (MVCC)
  * and the leases.
  *
- * <p>Mutable for speed and confined to one thread: it is owned by the namespace's leader and
- * changed only through {@link Keyspace#apply}. {@link #toSnapshot()} copies it into an immutable
- * value for persistence and for other threads.
+ * <p>Mutable for speed, with one writer: it is owned by the namespace's leader and changed only
+ * through {@link Keyspace#apply}. {@link #toSnapshot()} copies it into an immutable value for
+ * persistence.
+ *
+ * <p><b>Published reads.</b> The owner applies events before they are durable, so most of the state
+ * is for the owner's thread only. Key-value reads are the exception: the owner {@link #publish
+ * publishes} each revision once it is durable, and {@link Keyspace#readPublished} answers a range
+ * read as of the published revision from any thread, concurrently with the owner. That is safe
+ * because versions are only ever appended (a read at revision P ignores every newer one) and the
+ * key maps and each key's {@link History} are safe for concurrent readers. The few changes that
+ * rewrite the past (compaction, creating or deleting the namespace) first raise {@link
+ * #destructiveRevision}; a published read that sees it above its revision, or a closed state, gives
+ * up and the caller asks the owner instead.
  */
 public final class KeyspaceState {
   private long revision;
   private long compactRevision;
-  private boolean active;
+  private volatile boolean active;
   private long nextLeaseId = 1;
   private long liveKeys;
-  private final TreeMap<String, ArrayList<KeyValue>> keys = new TreeMap<>();
+  /** Every key with retained versions, in key order (ranges); {@link #index} finds one faster. */
+  private final ConcurrentSkipListMap<String, History> keys = new ConcurrentSkipListMap<>();
+  private final ConcurrentHashMap<String, History> index = new ConcurrentHashMap<>();
+  /** The newest durable revision, readable by other threads; -1 until the owner publishes. */
+  private volatile long published = -1;
+  /** The revision of the newest event that rewrote the past (see the class comment). */
+  private volatile long destructiveRevision;
+  private volatile boolean closed;
   private final TreeMap<Long, Lease> leases = new TreeMap<>();
 
   private KeyspaceState(boolean active) {
@@ -80,23 +99,24 @@ public final class KeyspaceState {
 
   /** The current version of {@code key}, or null when it does not exist. */
   public KeyValue get(String key) {
-    ArrayList<KeyValue> versions = keys.get(key);
-    if (versions == null) {
+    History h = index.get(key);
+    if (h == null) {
       return null;
     }
-    KeyValue last = versions.get(versions.size() - 1);
-    return isTombstone(last) ? null : last;
+    KeyValue last = h.last();
+    return last == null || isTombstone(last) ? null : last;
   }
 
-  /** The version of {@code key} visible at {@code atRevision}, or null. */
+  /** The version of {@code key} visible at {@code atRevision}, or null. Safe from any thread. */
   KeyValue getAt(String key, long atRevision) {
-    return visibleAt(keys.get(key), atRevision);
+    return visibleAt(index.get(key), atRevision);
   }
 
-  NavigableMap<String, ArrayList<KeyValue>> histories(String key, String rangeEnd) {
+  /** The histories of the keys in {@code [key, rangeEnd)}. Safe from any thread. */
+  NavigableMap<String, History> histories(String key, String rangeEnd) {
     if (rangeEnd == null) {
-      ArrayList<KeyValue> v = keys.get(key);
-      TreeMap<String, ArrayList<KeyValue>> one = new TreeMap<>();
+      History v = index.get(key);
+      TreeMap<String, History> one = new TreeMap<>();
       if (v != null) {
         one.put(key, v);
       }
@@ -120,27 +140,47 @@ public final class KeyspaceState {
     return nextLeaseId;
   }
 
-  static KeyValue visibleAt(List<KeyValue> versions, long atRevision) {
+  static KeyValue visibleAt(History versions, long atRevision) {
     if (versions == null) {
       return null;
     }
-    int lo = 0;
-    int hi = versions.size() - 1;
-    int found = -1;
-    while (lo <= hi) {
-      int mid = (lo + hi) >>> 1;
-      if (versions.get(mid).modRevision() <= atRevision) {
-        found = mid;
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
+    KeyValue kv = versions.at(atRevision);
+    return kv == null || isTombstone(kv) ? null : kv;
+  }
+
+  // ---- published reads (see the class comment) ----
+
+  /** Makes every revision up to {@code durable} readable by {@link Keyspace#readPublished}. */
+  public void publish(long durable) {
+    if (durable > revision) {
+      throw new IllegalArgumentException(
+          "cannot publish revision " + durable + " beyond revision " + revision);
     }
-    if (found < 0) {
-      return null;
+    if (durable > published) {
+      published = durable;
     }
-    KeyValue kv = versions.get(found);
-    return isTombstone(kv) ? null : kv;
+  }
+
+  /** The newest published (durable) revision, or -1 before the first {@link #publish}. */
+  public long published() {
+    return published;
+  }
+
+  /** Ends published reads: the owner stopped, and this state may fall behind a successor's. */
+  public void close() {
+    closed = true;
+  }
+
+  /**
+   * True when a published read at revision {@code at}, made before this call, saw only durable
+   * history: no rewrite of the past above {@code at} began and the state is not closed.
+   */
+  boolean stillValidAt(long at) {
+    return destructiveRevision <= at && !closed;
+  }
+
+  boolean activeNow() {
+    return active;
   }
 
   static boolean isTombstone(KeyValue kv) {
@@ -159,6 +199,12 @@ public final class KeyspaceState {
           "corrupt log: event revision " + event.revision() + " after revision " + revision);
     }
     long rev = event.revision();
+    if (event instanceof Event.Compacted
+        || event instanceof Event.NamespaceCreated
+        || event instanceof Event.NamespaceDeleted) {
+      // Raised before the change, so that a concurrent published read notices it.
+      destructiveRevision = rev;
+    }
     if (event instanceof Event.KeysChanged e) {
       checkMutations(e.mutations());
       for (Event.Mutation m : e.mutations()) {
@@ -191,6 +237,7 @@ public final class KeyspaceState {
       active = true;
     } else if (event instanceof Event.NamespaceDeleted) {
       keys.clear();
+      index.clear();
       leases.clear();
       liveKeys = 0;
       active = false;
@@ -230,8 +277,13 @@ public final class KeyspaceState {
   }
 
   private void put(Event.Mutation.Put p, long rev, Consumer<WatchEvent> changes) {
-    ArrayList<KeyValue> versions = keys.computeIfAbsent(p.key(), k -> new ArrayList<>(2));
-    KeyValue prev = versions.isEmpty() ? null : versions.get(versions.size() - 1);
+    History versions = index.get(p.key());
+    if (versions == null) {
+      versions = new History();
+      keys.put(p.key(), versions);
+      index.put(p.key(), versions);
+    }
+    KeyValue prev = versions.last();
     if (prev != null && isTombstone(prev)) {
       prev = null;
     }
@@ -250,7 +302,7 @@ public final class KeyspaceState {
             ? new KeyValue(p.key(), p.value(), rev, rev, 1, p.lease())
             : new KeyValue(
                 p.key(), p.value(), prev.createRevision(), rev, prev.version() + 1, p.lease());
-    versions.add(kv);
+    versions.append(kv);
     if (prev == null) {
       liveKeys++;
     }
@@ -258,8 +310,8 @@ public final class KeyspaceState {
   }
 
   private void delete(String key, long rev, Consumer<WatchEvent> changes) {
-    ArrayList<KeyValue> versions = keys.get(key);
-    KeyValue prev = versions == null ? null : versions.get(versions.size() - 1);
+    History versions = index.get(key);
+    KeyValue prev = versions == null ? null : versions.last();
     if (prev == null || isTombstone(prev)) {
       throw new IllegalStateException("corrupt log: delete of missing key " + key);
     }
@@ -270,7 +322,7 @@ public final class KeyspaceState {
       }
     }
     KeyValue tomb = tombstone(key, rev);
-    versions.add(tomb);
+    versions.append(tomb);
     liveKeys--;
     changes.accept(new WatchEvent(WatchEvent.Type.DELETE, tomb, prev));
   }
@@ -279,7 +331,9 @@ public final class KeyspaceState {
   private void compact(long at) {
     var it = keys.entrySet().iterator();
     while (it.hasNext()) {
-      ArrayList<KeyValue> versions = it.next().getValue();
+      Map.Entry<String, History> e = it.next();
+      History h = e.getValue();
+      List<KeyValue> versions = h.versions();
       int keepFrom = 0;
       for (int i = versions.size() - 1; i >= 0; i--) {
         if (versions.get(i).modRevision() <= at) {
@@ -287,14 +341,15 @@ public final class KeyspaceState {
           break;
         }
       }
-      if (keepFrom > 0) {
-        versions.subList(0, keepFrom).clear();
-      }
       // A tombstone at or before the compaction point can never be read or watched again.
-      if (versions.size() == 1 && isTombstone(versions.get(0)) && versions.get(0).modRevision() <= at) {
+      if (isTombstone(versions.get(keepFrom)) && versions.get(keepFrom).modRevision() <= at) {
+        keepFrom++;
+      }
+      if (keepFrom == versions.size()) {
         it.remove();
-      } else if (isTombstone(versions.get(0)) && versions.get(0).modRevision() <= at) {
-        versions.remove(0);
+        index.remove(e.getKey());
+      } else if (keepFrom > 0) {
+        h.dropOldest(keepFrom);
       }
     }
     compactRevision = at;
@@ -305,7 +360,7 @@ public final class KeyspaceState {
   /** An immutable copy of this state. */
   public KeyspaceSnapshot toSnapshot() {
     List<KeyspaceSnapshot.KeyHistory> hs = new ArrayList<>(keys.size());
-    keys.forEach((k, v) -> hs.add(new KeyspaceSnapshot.KeyHistory(k, v)));
+    keys.forEach((k, v) -> hs.add(new KeyspaceSnapshot.KeyHistory(k, v.versions())));
     List<KeyspaceSnapshot.LeaseEntry> ls = new ArrayList<>(leases.size());
     leases.forEach((id, l) -> ls.add(new KeyspaceSnapshot.LeaseEntry(id, l.ttlSeconds)));
     return new KeyspaceSnapshot(
@@ -325,9 +380,10 @@ public final class KeyspaceState {
       st.leases.put(l.id(), new Lease(l.ttlSeconds()));
     }
     for (KeyspaceSnapshot.KeyHistory h : s.keys()) {
-      ArrayList<KeyValue> versions = new ArrayList<>(h.versions());
+      History versions = new History(h.versions());
       st.keys.put(h.key(), versions);
-      KeyValue last = versions.get(versions.size() - 1);
+      st.index.put(h.key(), versions);
+      KeyValue last = versions.last();
       if (!isTombstone(last)) {
         st.liveKeys++;
         if (last.lease() != 0) {
@@ -348,9 +404,9 @@ public final class KeyspaceState {
     h = mix(h, compactRevision);
     h = mix(h, active ? 1 : 0);
     h = mix(h, nextLeaseId);
-    for (Map.Entry<String, ArrayList<KeyValue>> e : keys.entrySet()) {
+    for (Map.Entry<String, History> e : keys.entrySet()) {
       h = mix(h, e.getKey().hashCode());
-      for (KeyValue kv : e.getValue()) {
+      for (KeyValue kv : e.getValue().versions()) {
         h = mix(h, kv.value().hashCode());
         h = mix(h, kv.createRevision());
         h = mix(h, kv.modRevision());

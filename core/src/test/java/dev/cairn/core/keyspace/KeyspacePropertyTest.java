@@ -277,6 +277,61 @@ class KeyspacePropertyTest {
     assertThat(resumed.toSnapshot()).isEqualTo(full.toSnapshot());
   }
 
+  @Provide
+  Arbitrary<List<Read.Range>> reads() {
+    Arbitrary<Read.Range> atRevision =
+        Combinators.combine(
+                rangeOp(),
+                Arbitraries.longs().between(-1, 40),
+                Arbitraries.of(0L, 0L, 1L, 2L, -1L),
+                Arbitraries.of(true, false),
+                Arbitraries.of(true, false))
+            .as((r, rev, limit, keysOnly, countOnly) ->
+                new Read.Range(r.key(), r.rangeEnd(), limit, rev, keysOnly, countOnly));
+    return Arbitraries.oneOf(rangeOp(), atRevision).list().ofMinSize(1).ofMaxSize(6);
+  }
+
+  /**
+   * A read from another thread at the published revision P answers exactly what a replica that
+   * applied the log up to P answers, while the owner runs ahead with unpublished events; it gives
+   * up (null) only when it may not answer, never silently differs.
+   */
+  @Property(tries = 300, edgeCases = EdgeCasesMode.NONE)
+  void aPublishedReadAnswersAsTheStateAtThePublishedRevision(
+      @ForAll("scripts") List<Step> script,
+      @ForAll("reads") List<Read.Range> reads,
+      @ForAll @IntRange(min = 0, max = 3) int lag) {
+    Sim sim = new Sim();
+    assertThat(sim.ks.readPublished(sim.state, reads.get(0))).as("nothing published yet").isNull();
+    for (Step step : script) {
+      sim.run(step);
+      long published = Math.max(sim.state.published(), sim.state.revision() - lag);
+      if (published < 0) {
+        continue;
+      }
+      sim.state.publish(published);
+      KeyspaceState durable = replay(sim.log.subList(0, (int) published));
+      boolean rewritePending =
+          sim.log.subList((int) published, sim.log.size()).stream()
+              .anyMatch(
+                  e ->
+                      e instanceof Event.Compacted
+                          || e instanceof Event.NamespaceCreated
+                          || e instanceof Event.NamespaceDeleted);
+      for (Read.Range r : reads) {
+        Reply got = sim.ks.readPublished(sim.state, r);
+        Reply want = sim.ks.query(durable, r);
+        if (got != null) {
+          assertThat(got).as("published read of %s at %d", r, published).isEqualTo(want);
+        } else {
+          assertThat(rewritePending || !(want instanceof Reply.RangeReply))
+              .as("gave up on %s at %d although it could answer %s", r, published, want)
+              .isTrue();
+        }
+      }
+    }
+  }
+
   @Property(tries = 300, edgeCases = EdgeCasesMode.NONE)
   void decideIsDeterministic(@ForAll("scripts") List<Step> script) {
     Sim sim = new Sim();

@@ -10,6 +10,11 @@ import java.util.Map;
 interface Encoder<T> {
   T created(long watchId, long startRevision);
 
+  /**
+   * The watch's {@code events} up to {@code revision}; null when nothing of them is to be sent
+   * (an SSE stream resumed within a revision whose events the client already has): they count as
+   * delivered.
+   */
   T events(long watchId, long revision, List<WatchEvent> events, boolean prevKv, Cache cache);
 
   T progress(long watchId, long revision);

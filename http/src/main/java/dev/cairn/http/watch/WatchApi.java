@@ -121,13 +121,13 @@ public final class WatchApi implements Api.WatchRoutes {
       throw new ApiException(ErrorCode.EMPTY_KEY, "key must not be empty");
     }
     long start = r.longParam("start_revision", 0);
+    long skip = 0;
     Optional<String> lastId = r.header("Last-Event-ID");
     if (lastId.isPresent()) {
-      try {
-        start = Long.parseLong(lastId.get().trim()) + 1;
-      } catch (NumberFormatException e) {
-        throw new ApiException(ErrorCode.MALFORMED_REQUEST, "Last-Event-ID must be a revision");
-      }
+      // Overrides start_revision: the stream resumes after the last event the client saw.
+      long[] id = lastEventId(lastId.get().trim());
+      start = id[1] == 0 ? id[0] + 1 : id[0];
+      skip = id[1];
     }
     if (start < 0) {
       throw new ApiException(ErrorCode.MALFORMED_REQUEST, "start_revision must not be negative");
@@ -136,7 +136,8 @@ public final class WatchApi implements Api.WatchRoutes {
         Source.<ByteString>queue(settings.socketQueue()).preMaterialize(system);
     ActorRef conn =
         system.actorOf(
-            WatchConnection.props(namespaces, ns, out.first(), new SseEncoder(), settings, open, true));
+            WatchConnection.props(
+                namespaces, ns, out.first(), new SseEncoder(start, skip), settings, open, true));
     conn.tell(new WatchConnection.StartWatch(key, rangeEnd, start), ActorRef.noSender());
     Source<ByteString, NotUsed> body =
         out.second()
@@ -149,5 +150,42 @@ public final class WatchApi implements Api.WatchRoutes {
         .withEntity(
             HttpEntities.create(ContentTypes.create(MediaTypes.TEXT_EVENT_STREAM), body))
         .addHeader(RawHeader.create("Cache-Control", "no-cache"));
+  }
+
+  /**
+   * Parses an event id the stream sent (see {@link SseEncoder}): {@code R} (revision R is
+   * complete) as {R, 0}, or {@code R.i} (the first i events of revision R) as {R, i}.
+   */
+  static long[] lastEventId(String id) {
+    int dot = id.indexOf('.');
+    String rev = dot < 0 ? id : id.substring(0, dot);
+    String pos = dot < 0 ? null : id.substring(dot + 1);
+    try {
+      if (!digits(rev) || (pos != null && !digits(pos))) {
+        throw new NumberFormatException();
+      }
+      long r = Long.parseLong(rev);
+      long i = pos == null ? 0 : Long.parseLong(pos);
+      if (r == Long.MAX_VALUE || (pos != null && (r < 1 || i < 1))) {
+        throw new NumberFormatException();
+      }
+      return new long[] {r, i};
+    } catch (NumberFormatException e) {
+      throw new ApiException(
+          ErrorCode.MALFORMED_REQUEST,
+          "Last-Event-ID must be an event id of the stream: <revision> or <revision>.<position>");
+    }
+  }
+
+  private static boolean digits(String s) {
+    if (s.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+        return false;
+      }
+    }
+    return true;
   }
 }

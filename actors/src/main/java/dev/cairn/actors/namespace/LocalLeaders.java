@@ -1,5 +1,6 @@
 package dev.cairn.actors.namespace;
 
+import dev.cairn.core.keyspace.KeyspaceState;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.actor.AbstractExtensionId;
 import org.apache.pekko.actor.ActorRef;
@@ -11,9 +12,15 @@ import org.apache.pekko.actor.Extension;
  * The namespace leaders running on this node, so that requests can skip the shard region and the
  * shard (two mailbox hops) once a leader is up. A leader registers itself when recovered and
  * unregisters when it stops; anything not registered goes through Cluster Sharding as usual.
+ *
+ * <p>A leader also registers its state, so that range reads can be answered from its published
+ * (durable) revision on the caller's thread without a message at all (see {@link KeyspaceState}).
  */
 public final class LocalLeaders implements Extension {
-  private final ConcurrentHashMap<String, ActorRef> leaders = new ConcurrentHashMap<>();
+  /** A leader running on this node and the state it publishes durable revisions of. */
+  record Leader(ActorRef ref, KeyspaceState state) {}
+
+  private final ConcurrentHashMap<String, Leader> leaders = new ConcurrentHashMap<>();
 
   public static final Id ID = new Id();
 
@@ -30,14 +37,20 @@ public final class LocalLeaders implements Extension {
 
   /** The running leader of {@code namespace} on this node, or null. */
   ActorRef get(String namespace) {
+    Leader l = leaders.get(namespace);
+    return l == null ? null : l.ref();
+  }
+
+  /** The running leader of {@code namespace} on this node with its state, or null. */
+  Leader leader(String namespace) {
     return leaders.get(namespace);
   }
 
-  void register(String namespace, ActorRef leader) {
-    leaders.put(namespace, leader);
+  void register(String namespace, ActorRef leader, KeyspaceState state) {
+    leaders.put(namespace, new Leader(leader, state));
   }
 
   void unregister(String namespace, ActorRef leader) {
-    leaders.remove(namespace, leader);
+    leaders.computeIfPresent(namespace, (n, l) -> l.ref().equals(leader) ? null : l);
   }
 }

@@ -154,6 +154,8 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
   @Override
   public void postStop() throws Exception {
     LocalLeaders.get(getContext().getSystem()).unregister(namespace, getSelf());
+    // A successor may take over; reads must not be answered from this state any more.
+    state.close();
     super.postStop();
   }
 
@@ -211,7 +213,9 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
     timers()
         .startTimerWithFixedDelay(TICK_KEY, new Tick(), settings.tickInterval());
     idleIfAbsent();
-    LocalLeaders.get(getContext().getSystem()).register(namespace, getSelf());
+    // Everything recovered is durable: other threads may read it (see KeyspaceState).
+    state.publish(state.revision());
+    LocalLeaders.get(getContext().getSystem()).register(namespace, getSelf(), state);
     log.info(
         "namespace {} recovered at revision {} with {} keys and {} leases",
         namespace,
@@ -282,6 +286,8 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
     persistAllAsync(
         events,
         e -> {
+          // Durable now: readable by published reads, before anyone is told of it.
+          state.publish(e.revision());
           publish(e, changes.get(confirmed[0]++));
           if (confirmed[0] == events.size() && replyTo != null) {
             replyTo.tell(accepted.reply(), getSelf());

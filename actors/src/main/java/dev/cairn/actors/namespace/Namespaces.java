@@ -3,6 +3,7 @@ package dev.cairn.actors.namespace;
 import dev.cairn.core.ErrorCode;
 import dev.cairn.core.Rejection;
 import dev.cairn.core.keyspace.Command;
+import dev.cairn.core.keyspace.Keyspace;
 import dev.cairn.core.keyspace.Read;
 import dev.cairn.core.keyspace.Reply;
 import java.time.Duration;
@@ -34,10 +35,16 @@ public final class Namespaces {
   private final ActorRef registry;
   private final Duration timeout;
   private final LocalLeaders localLeaders;
+  private final Keyspace keyspace;
 
   private Namespaces(
-      ActorRef region, ActorRef registry, Duration timeout, LocalLeaders localLeaders) {
+      ActorRef region,
+      ActorRef registry,
+      Duration timeout,
+      LocalLeaders localLeaders,
+      Keyspace keyspace) {
     this.localLeaders = localLeaders;
+    this.keyspace = keyspace;
     this.region = region;
     this.registry = registry;
     this.timeout = timeout;
@@ -65,7 +72,12 @@ public final class Namespaces {
                   }
                 });
     ActorRef registry = system.actorOf(NamespaceRegistry.props(), "namespace-registry");
-    return new Namespaces(region, registry, settings.askTimeout(), LocalLeaders.get(system));
+    return new Namespaces(
+        region,
+        registry,
+        settings.askTimeout(),
+        LocalLeaders.get(system),
+        new Keyspace(settings.limits()));
   }
 
   /** True when {@code name} is a valid namespace name: lowercase, digits, {@code _ . -}, ≤ 63. */
@@ -86,7 +98,21 @@ public final class Namespaces {
     return ask(namespace, new NamespaceLeader.Write(command)).thenApply(Reply.class::cast);
   }
 
+  /**
+   * Answers a read with every write acknowledged before it. A range read of a namespace led on this
+   * node is answered at once from the leader's published (durable) revision, on the calling thread;
+   * anything else, or a read the published state cannot answer, goes to the leader.
+   */
   public CompletionStage<Reply> read(String namespace, Read read) {
+    if (read instanceof Read.Range range) {
+      LocalLeaders.Leader local = localLeaders.leader(namespace);
+      if (local != null) {
+        Reply reply = keyspace.readPublished(local.state(), range);
+        if (reply != null) {
+          return CompletableFuture.completedFuture(reply);
+        }
+      }
+    }
     return ask(namespace, new NamespaceLeader.Query(read)).thenApply(Reply.class::cast);
   }
 

@@ -6,21 +6,60 @@ import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import org.apache.pekko.http.javadsl.model.HttpMethod;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.Query;
 
 /**
  * One API request with its body read: typed access to query parameters and headers that turns bad
  * input into {@link ApiException}s.
- *
- * @param path the path below the namespace prefix, still percent-encoded, without a leading slash
  */
-public record Request(HttpRequest http, String namespace, String path, byte[] body) {
+public final class Request {
+  private final HttpRequest http;
+  private final String namespace;
+  private final String path;
+  private final byte[] body;
+  /** Parsed on first use, once: most requests have no query at all. */
+  private Query query;
+
+  /**
+   * @param path the path below the namespace prefix, still percent-encoded, without a leading slash
+   */
+  public Request(HttpRequest http, String namespace, String path, byte[] body) {
+    this.http = http;
+    this.namespace = namespace;
+    this.path = path;
+    this.body = body;
+  }
+
+  public HttpRequest http() {
+    return http;
+  }
+
+  public String namespace() {
+    return namespace;
+  }
+
+  public String path() {
+    return path;
+  }
+
+  public byte[] body() {
+    return body;
+  }
 
   public HttpMethod method() {
     return http.method();
   }
 
   public Optional<String> param(String name) {
-    return http.getUri().query().get(name);
+    Query q = query;
+    if (q == null) {
+      // The Scala model's raw query avoids building the Java view of the URI for the common case.
+      boolean none =
+          ((org.apache.pekko.http.scaladsl.model.HttpRequest) http).uri().rawQueryString().isEmpty();
+      q = none ? Query.EMPTY : http.getUri().query();
+      query = q;
+    }
+    return q.get(name);
   }
 
   public boolean flag(String name) {

@@ -231,6 +231,15 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
       }
       return handler.apply(new Request(http, ns, path, new byte[0]));
     }
+    if (http.entity() instanceof org.apache.pekko.http.javadsl.model.HttpEntity.Strict strict) {
+      // The usual case, a body that came whole with the headers: no stream to run.
+      if (strict.getData().length() > maxBodyBytes) {
+        throw new ApiException(
+            ErrorCode.PAYLOAD_TOO_LARGE,
+            "request body is larger than the limit of " + maxBodyBytes + " bytes");
+      }
+      return handler.apply(new Request(http, ns, path, strict.getData().toArrayUnsafe()));
+    }
     return http.entity()
         .toStrict(10_000, maxBodyBytes, system)
         .thenCompose(

@@ -126,6 +126,8 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
   private ActorRef hub;
   private KeyspaceState state;
   private long lastSnapshotRevision;
+  /** Versions in the last snapshot taken or recovered: the next waits at least as many events. */
+  private long lastSnapshotVersions;
   private long snapshotRevision;
 
   /** Props for a sharded leader: the namespace is the entity id, i.e. the actor's name. */
@@ -191,6 +193,7 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
             offer -> {
               state = KeyspaceState.fromSnapshot((KeyspaceSnapshot) offer.snapshot());
               lastSnapshotRevision = state.revision();
+              lastSnapshotVersions = state.retainedVersions();
             })
         .match(Event.class, e -> Keyspace.apply(state, e))
         .match(RecoveryCompleted.class, done -> onRecovered())
@@ -293,10 +296,14 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
             replyTo.tell(accepted.reply(), getSelf());
           }
         });
-    if (state.revision() - lastSnapshotRevision >= settings.snapshotEvery()) {
+    // A snapshot costs the whole state (every retained version) to copy and write: waiting for as
+    // many events as the last one held keeps that cost a constant per event, however big the state.
+    long every = Math.max(settings.snapshotEvery(), lastSnapshotVersions);
+    if (state.revision() - lastSnapshotRevision >= every) {
       // Copied now, saved once everything it contains is durable, under its own revision.
       KeyspaceSnapshot snapshot = state.toSnapshot();
       lastSnapshotRevision = snapshot.revision();
+      lastSnapshotVersions = state.retainedVersions();
       deferAsync(
           snapshot,
           s -> {

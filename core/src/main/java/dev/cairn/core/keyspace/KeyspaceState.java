@@ -39,6 +39,7 @@ public final class KeyspaceState {
   private volatile boolean active;
   private long nextLeaseId = 1;
   private long liveKeys;
+  private long retainedVersions;
   /** Every key with retained versions, in key order (ranges); {@link #index} finds one faster. */
   private final ConcurrentSkipListMap<String, History> keys = new ConcurrentSkipListMap<>();
   private final ConcurrentHashMap<String, History> index = new ConcurrentHashMap<>();
@@ -74,6 +75,11 @@ public final class KeyspaceState {
   /** Number of keys that exist at the current revision. */
   public long liveKeys() {
     return liveKeys;
+  }
+
+  /** Versions retained across all keys (tombstones included): the size of a snapshot. */
+  public long retainedVersions() {
+    return retainedVersions;
   }
 
   public int leaseCount() {
@@ -238,6 +244,7 @@ public final class KeyspaceState {
     } else if (event instanceof Event.NamespaceDeleted) {
       keys.clear();
       index.clear();
+      retainedVersions = 0;
       leases.clear();
       liveKeys = 0;
       active = false;
@@ -303,6 +310,7 @@ public final class KeyspaceState {
             : new KeyValue(
                 p.key(), p.value(), prev.createRevision(), rev, prev.version() + 1, p.lease());
     versions.append(kv);
+    retainedVersions++;
     if (prev == null) {
       liveKeys++;
     }
@@ -323,6 +331,7 @@ public final class KeyspaceState {
     }
     KeyValue tomb = tombstone(key, rev);
     versions.append(tomb);
+    retainedVersions++;
     liveKeys--;
     changes.accept(new WatchEvent(WatchEvent.Type.DELETE, tomb, prev));
   }
@@ -351,6 +360,7 @@ public final class KeyspaceState {
       } else if (keepFrom > 0) {
         h.dropOldest(keepFrom);
       }
+      retainedVersions -= keepFrom;
     }
     compactRevision = at;
   }
@@ -383,6 +393,7 @@ public final class KeyspaceState {
       History versions = new History(h.versions());
       st.keys.put(h.key(), versions);
       st.index.put(h.key(), versions);
+      st.retainedVersions += versions.size();
       KeyValue last = versions.last();
       if (!isTombstone(last)) {
         st.liveKeys++;

@@ -275,6 +275,10 @@ class KeyspacePropertyTest {
     KeyspaceState full = replay(sim.log);
     assertThat(resumed.digest()).isEqualTo(full.digest()).isEqualTo(sim.state.digest());
     assertThat(resumed.toSnapshot()).isEqualTo(full.toSnapshot());
+    long versions =
+        full.toSnapshot().keys().stream().mapToLong(k -> k.versions().size()).sum();
+    assertThat(sim.state.retainedVersions()).as("live count").isEqualTo(versions);
+    assertThat(resumed.retainedVersions()).as("count after snapshot + tail").isEqualTo(versions);
   }
 
   @Provide

@@ -96,6 +96,9 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
    */
   public record WatchProgress(ActorRef subscriber) implements Request {}
 
+  /** {@code request} from this node, answered to {@code replyTo} instead of the sender. */
+  record Ask(Request request, ActorRef replyTo) {}
+
   public record KeepAliveReply(long revision, long id, long ttlSeconds) {}
 
   public record LeaseStatus(
@@ -232,15 +235,8 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
   @Override
   public Receive createReceive() {
     return receiveBuilder()
-        .match(Write.class, w -> write(w.command(), getSender()))
-        .match(Query.class, q -> query(q.read(), getSender()))
-        .match(KeepAlive.class, k -> keepAlive(k.leaseId(), getSender()))
-        .match(KeepAliveMany.class, k -> keepAliveMany(k.leaseIds(), getSender()))
-        .match(LeaseTimeToLive.class, t -> timeToLive(t.leaseId(), getSender()))
-        .match(Subscribe.class, this::subscribe)
-        .match(Unsubscribe.class, u -> hub.tell(new WatchHub.Unregister(u.subscriber(), u.watchId()), getSelf()))
-        .match(Progress.class, p -> replyWhenDurable(getSender(), new ProgressReply(state.revision())))
-        .match(WatchProgress.class, this::watchProgress)
+        .match(Ask.class, a -> handle(a.request(), a.replyTo()))
+        .match(Request.class, r -> handle(r, getSender()))
         .match(Tick.class, t -> tick())
         .match(
             ReceiveTimeout.class,
@@ -258,6 +254,30 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
             SaveSnapshotFailure.class,
             f -> log.warning("namespace {}: snapshot failed: {}", namespace, f.cause()))
         .build();
+  }
+
+  private void handle(Request request, ActorRef replyTo) {
+    if (request instanceof Write w) {
+      write(w.command(), replyTo);
+    } else if (request instanceof Query q) {
+      query(q.read(), replyTo);
+    } else if (request instanceof KeepAlive k) {
+      keepAlive(k.leaseId(), replyTo);
+    } else if (request instanceof KeepAliveMany k) {
+      keepAliveMany(k.leaseIds(), replyTo);
+    } else if (request instanceof LeaseTimeToLive t) {
+      timeToLive(t.leaseId(), replyTo);
+    } else if (request instanceof Subscribe s) {
+      subscribe(s);
+    } else if (request instanceof Unsubscribe u) {
+      hub.tell(new WatchHub.Unregister(u.subscriber(), u.watchId()), getSelf());
+    } else if (request instanceof Progress) {
+      replyWhenDurable(replyTo, new ProgressReply(state.revision()));
+    } else if (request instanceof WatchProgress p) {
+      watchProgress(p);
+    } else {
+      unhandled(request);
+    }
   }
 
   private void write(Command command, ActorRef replyTo) {

@@ -36,15 +36,18 @@ public final class Namespaces {
   private final Duration timeout;
   private final LocalLeaders localLeaders;
   private final Keyspace keyspace;
+  private final LocalAsks localAsks;
 
   private Namespaces(
       ActorRef region,
       ActorRef registry,
       Duration timeout,
       LocalLeaders localLeaders,
-      Keyspace keyspace) {
+      Keyspace keyspace,
+      LocalAsks localAsks) {
     this.localLeaders = localLeaders;
     this.keyspace = keyspace;
+    this.localAsks = localAsks;
     this.region = region;
     this.registry = registry;
     this.timeout = timeout;
@@ -77,7 +80,8 @@ public final class Namespaces {
         registry,
         settings.askTimeout(),
         LocalLeaders.get(system),
-        new Keyspace(settings.limits()));
+        new Keyspace(settings.limits()),
+        new LocalAsks(system, settings.askTimeout()));
   }
 
   /** True when {@code name} is a valid namespace name: lowercase, digits, {@code _ . -}, ≤ 63. */
@@ -89,7 +93,7 @@ public final class Namespaces {
   public CompletionStage<Object> ask(String namespace, NamespaceLeader.Request request) {
     ActorRef local = localLeaders.get(namespace);
     if (local != null) {
-      return Patterns.ask(local, request, timeout);
+      return localAsks.ask(local, request);
     }
     return Patterns.ask(region, new Envelope(namespace, request), timeout);
   }

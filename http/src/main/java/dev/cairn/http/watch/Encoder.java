@@ -10,6 +10,10 @@ import java.util.Map;
 interface Encoder<T> {
   T created(long watchId, long startRevision);
 
+  /**
+   * The events of one message for one watch; null when there is nothing to send for them (they
+   * still count as delivered).
+   */
   T events(long watchId, long revision, List<WatchEvent> events, boolean prevKv, Cache cache);
 
   T progress(long watchId, long revision);

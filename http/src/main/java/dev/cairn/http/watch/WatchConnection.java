@@ -34,6 +34,10 @@ import org.apache.pekko.stream.QueueOfferResult;
  * one more and that watch is cancelled with reason {@code slow_consumer} (the client resumes from
  * its last revision), so a client that stops reading costs bounded memory.
  *
+ * <p><b>created</b> is sent when the watch's registration (its history up to the registration
+ * revision) arrives from the hub, so it is never sent for a watch that is refused or compacted, and
+ * once it is received every later change of the watch's range is on its way.
+ *
  * <p><b>Session.</b> Leases granted or attached on the connection are kept alive by the server as
  * long as the client's messages (any, e.g. heartbeats) keep arriving within the lease's TTL. When
  * the client vanishes, keepalives stop and its leases expire after their TTL.
@@ -70,6 +74,8 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
     final boolean noDelete;
     /** Events before this revision are not the watch's (a start revision in the future). */
     long startRevision;
+    /** The hub registered the watch and {@code created} was sent (or held back). */
+    boolean registered;
     /** Messages held back while the socket is full, each with the revision it completes (or 0). */
     final ArrayDeque<Held<T>> pending = new ArrayDeque<>();
     long pendingBytes;
@@ -89,6 +95,7 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
     }
   }
 
+  /** A held-back message (null: nothing to send, only the revision to complete). */
   private record Held<T>(T message, long revision) {}
 
   private record SessionLease(long id, long ttlSeconds) {}
@@ -318,7 +325,8 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
     w.startRevision = start;
     watches.put(id, w);
     nextWatchId = Math.max(nextWatchId, id + 1);
-    enqueue(w, encoder.created(id, start), 0);
+    // "created" waits for the registration (see deliver): sent now, it would promise a watch the
+    // leader may still refuse, and changes written right after it might precede the registration.
     namespaces.tell(
         namespace, new NamespaceLeader.Subscribe(id, key, rangeEnd, start, getSelf()), getSelf());
   }
@@ -352,6 +360,14 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
       if (w == null || !w.active) {
         continue;
       }
+      if (delivery.history() && !w.registered) {
+        // The registration: the watch exists from here on, and its history follows.
+        w.registered = true;
+        enqueue(w, encoder.created(w.id, w.startRevision), 0);
+        if (!w.active) {
+          continue;
+        }
+      }
       List<WatchEvent> events = filter(w, delivery.events());
       if (delivery.history()) {
         int chunk = settings.historyChunk();
@@ -365,11 +381,11 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
           long rev = end >= events.size() ? d.revision() : part.get(part.size() - 1).revision();
           send(w, rev, part);
           if (!w.active) {
-            return;
+            break;
           }
           i = end;
         }
-        if (events.isEmpty()) {
+        if (w.active && events.isEmpty()) {
           // No change of this watch up to the registration's revision.
           w.lastRevision = Math.max(w.lastRevision, d.revision());
         }
@@ -381,6 +397,7 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
 
   private void send(Watch<T> w, long revision, List<WatchEvent> events) {
     if (!events.isEmpty()) {
+      // A null message (the encoder has nothing to send for these events) still completes them.
       enqueue(w, encoder.events(w.id, revision, events, w.prevKv, cache), revision);
     }
   }
@@ -407,7 +424,8 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
       return;
     }
     for (Watch<T> w : new ArrayList<>(watches.values())) {
-      if (w.active) {
+      // A watch not registered yet has no "created" yet either: no progress before it.
+      if (w.active && w.registered) {
         enqueue(w, encoder.progress(w.id, p.revision()), 0);
       }
     }
@@ -438,8 +456,19 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
 
   // ------------------------------------------------------------- output
 
-  /** Sends or holds back {@code message}, which completes the watch's {@code revision} (or 0). */
+  /**
+   * Sends or holds back {@code message}, which completes the watch's {@code revision} (or 0); a
+   * null message has nothing to send and only completes the revision.
+   */
   private void enqueue(Watch<T> w, T message, long revision) {
+    if (message == null) {
+      if (w.pending.isEmpty()) {
+        w.lastRevision = Math.max(w.lastRevision, revision);
+      } else {
+        hold(w, null, revision);
+      }
+      return;
+    }
     if (!w.pending.isEmpty() || !control.isEmpty()) {
       hold(w, message, revision);
       return;
@@ -455,7 +484,7 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
   }
 
   private void hold(Watch<T> w, T message, long revision) {
-    long size = encoder.sizeOf(message);
+    long size = sizeOf(message);
     if (w.pending.size() >= settings.maxPendingPerWatch()
         || heldBytes + size > settings.maxHeldBytesPerConnection()) {
       // Bounded memory: the watch that cannot be held any more is cancelled, freeing its share.
@@ -466,6 +495,10 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
     w.pendingBytes += size;
     heldBytes += size;
     scheduleFlush();
+  }
+
+  private long sizeOf(T message) {
+    return message == null ? 0 : encoder.sizeOf(message);
   }
 
   private void sendControl(T message) {
@@ -516,12 +549,13 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
         if (w.pending.isEmpty()) {
           continue;
         }
-        if (!offer(w.pending.peek().message())) {
+        T next = w.pending.peek().message();
+        if (next != null && !offer(next)) {
           scheduleFlush();
           return;
         }
         Held<T> sent = w.pending.poll();
-        long size = encoder.sizeOf(sent.message());
+        long size = sizeOf(sent.message());
         w.pendingBytes -= size;
         heldBytes -= size;
         w.lastRevision = Math.max(w.lastRevision, sent.revision());

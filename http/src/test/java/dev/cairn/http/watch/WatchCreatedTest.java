@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code created} is sent once the watch is registered (with its history), before any of its
  * events, and never for a watch that is refused or whose start revision is compacted: for such a
- * watch the client gets only the {@code canceled} message.
+ * watch the client gets only the {@code canceled} message. On plain and on coalesced connections.
  */
 class WatchCreatedTest {
   /** Small, so that the history below takes several messages. */
@@ -41,28 +41,24 @@ class WatchCreatedTest {
     return node.ws("/v1/watch");
   }
 
+  private static URI coalesced() {
+    return node.ws("/v1/watch?coalesce=true");
+  }
+
   private static long put(String key, String value) {
     Resp r = node.put(key, value);
     assertThat(r.status()).as(r.toString()).isEqualTo(200);
     return r.revision();
   }
 
-  /** Whether {@code m} is about watch {@code id} (a single-watch or a group message). */
-  private static boolean about(JsonNode m, long id) {
-    if (m.has("watch_ids")) {
-      for (JsonNode i : m.path("watch_ids")) {
-        if (i.asLong() == id) {
-          return true;
-        }
-      }
-      return false;
-    }
-    return m.has("watch_id") && m.path("watch_id").asLong() == id;
-  }
-
   @Test
   void createdComesBeforeHistoryAndLiveEventsOnAPlainConnection() {
     createdComesFirst(plain(), "cf1/");
+  }
+
+  @Test
+  void createdComesBeforeHistoryAndLiveEventsOnACoalescedConnection() {
+    createdComesFirst(coalesced(), "cf2/");
   }
 
   private void createdComesFirst(URI uri, String prefix) {
@@ -72,7 +68,8 @@ class WatchCreatedTest {
     }
     long from = written.get(0).revision();
     try (WsClient ws = WsClient.connect(node.client(), uri)) {
-      // Two watches on the same range; no wait for created before writing.
+      // Two watches on the same range (a group on a coalesced connection); no wait for created
+      // before writing.
       ws.send("{\"create\":{\"watch_id\":1,\"key\":\"" + prefix + "\",\"prefix\":true,"
           + "\"start_revision\":" + from + "}}");
       ws.send("{\"create\":{\"watch_id\":2,\"key\":\"" + prefix + "\",\"prefix\":true,"
@@ -84,9 +81,9 @@ class WatchCreatedTest {
       for (long id = 1; id <= 2; id++) {
         long watch = id;
         ws.awaitLog("watch " + id + " to reach revision " + last, Duration.ofSeconds(10),
-            log -> log.stream().anyMatch(m -> about(m, watch) && m.has("events")
+            log -> log.stream().anyMatch(m -> WatchStreams.about(m, watch) && m.has("events")
                 && m.path("revision").asLong() >= last));
-        List<JsonNode> mine = ws.messages().stream().filter(m -> about(m, watch)).toList();
+        List<JsonNode> mine = ws.messages().stream().filter(m -> WatchStreams.about(m, watch)).toList();
         assertThat(mine).as("messages of watch %d", id).isNotEmpty();
         assertThat(mine.get(0).path("created").asBoolean(false))
             .as("the first message of watch %d is created: %s", id, mine).isTrue();
@@ -110,6 +107,11 @@ class WatchCreatedTest {
     compactedStart(plain(), "cmp1/");
   }
 
+  @Test
+  void aCompactedStartGetsOnlyCanceledOnACoalescedConnection() {
+    compactedStart(coalesced(), "cmp2/");
+  }
+
   private void compactedStart(URI uri, String prefix) {
     long first = put(prefix + "a", "1");
     long compactAt = put(prefix + "b", "2");
@@ -125,8 +127,8 @@ class WatchCreatedTest {
       ws.send("{\"create\":{\"watch_id\":2,\"key\":\"" + prefix + "\",\"prefix\":true}}");
       ws.expect("created 2", WsClient.created(2));
       long rev = put(prefix + "c", "3");
-      ws.expect("event on 2", m -> about(m, 2) && m.path("revision").asLong() == rev);
-      assertThat(ws.messages().stream().filter(m -> about(m, 1)).toList())
+      ws.expect("event on 2", m -> WatchStreams.about(m, 2) && m.path("revision").asLong() == rev);
+      assertThat(ws.messages().stream().filter(m -> WatchStreams.about(m, 1)).toList())
           .as("every message about the compacted watch")
           .containsExactly(canceled);
     }
@@ -134,12 +136,20 @@ class WatchCreatedTest {
 
   @Test
   void aRefusedWatchGetsNoCreated() {
-    try (WsClient ws = WsClient.connect(node.client(), node.ws("/v1/ns/no-such-ns/watch"))) {
+    try (WsClient ws = WsClient.connect(node.client(), node.ws("/v1/ns/no-such-ns/watch?coalesce=true"))) {
       ws.send("{\"create\":{\"watch_id\":1,\"key\":\"k\"}}");
       ws.expect("namespace_not_found", WsClient.error("namespace_not_found"));
       JsonNode canceled = ws.expect("canceled", WsClient.canceled(1));
       assertThat(canceled.path("reason").asText()).isEqualTo("namespace_not_found");
       // A heartbeat's answer comes after anything caused by the create.
+      ws.send("{\"heartbeat\":{}}");
+      ws.expect("heartbeat", WsClient.has("heartbeat"));
+      assertThat(ws.messages().stream().filter(m -> m.has("created")).toList())
+          .as("created messages").isEmpty();
+    }
+    try (WsClient ws = WsClient.connect(node.client(), node.ws("/v1/ns/no-such-ns/watch"))) {
+      ws.send("{\"create\":{\"watch_id\":1,\"key\":\"k\"}}");
+      ws.expect("canceled", WsClient.canceled(1));
       ws.send("{\"heartbeat\":{}}");
       ws.expect("heartbeat", WsClient.has("heartbeat"));
       assertThat(ws.messages().stream().filter(m -> m.has("created")).toList())

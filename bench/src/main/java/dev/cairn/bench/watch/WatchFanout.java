@@ -56,6 +56,11 @@ import picocli.CommandLine.Option;
  * sent by the server ({@code slow_consumer}, ...) are counted by reason. Server CPU comes from
  * {@code /proc/<pid>/stat} of the process listening on the port.
  *
+ * <p><b>{@code --coalesce}</b> opens the connections with {@code ?coalesce=true}: the server then
+ * sends one message per connection and revision naming every watch that gets the same events
+ * ({@code watch_ids}); its events count for each listed watch, exactly as if each had got its own
+ * message (latency per watcher and event, missed/duplicate/out-of-order per watch).
+ *
  * <p>Exit status: 0 when every watcher got every acknowledged event exactly once, 3 when not (the
  * JSON line is printed either way), 1 when the run could not be set up, 2 on bad usage.
  */
@@ -89,6 +94,9 @@ public final class WatchFanout implements Callable<Integer> {
 
   @Option(names = "--prefix", description = "watched prefix; a run id is appended (default: ${DEFAULT-VALUE})")
   String prefix = "bench/watch/";
+
+  @Option(names = "--coalesce", description = "open the connections with ?coalesce=true: one message for all the watches of a connection that get the same events")
+  boolean coalesce;
 
   @Option(names = "--ws-clients", description = "java.net.http clients (one selector thread each) the connections share; 0 = one per connection (default: ${DEFAULT-VALUE}). One client reading many busy sockets becomes the bottleneck.")
   int wsClients = 0;
@@ -150,8 +158,8 @@ public final class WatchFanout implements Callable<Integer> {
     HttpClient http =
         HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
     long r0 = put(http, "bench/watch-marker/" + runId, "start");
-    log.printf("[watch] run %s: marker at revision %d; %d watchers over %d connections on '%s'%n",
-        runId, r0, watchers, connections, watched);
+    log.printf("[watch] run %s: marker at revision %d; %d watchers over %d connections on '%s'%s%n",
+        runId, r0, watchers, connections, watched, coalesce ? ", coalesced" : "");
 
     long warmupPuts = Math.round(rate * (warmup.toNanos() / 1e9));
     long measuredPuts = Math.round(rate * (duration.toNanos() / 1e9));
@@ -162,7 +170,8 @@ public final class WatchFanout implements Callable<Integer> {
     for (int i = 0; i < wsClients; i++) {
       wsHttp.add(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build());
     }
-    URI wsUri = URI.create(url.toString().replaceFirst("^http", "ws").replaceAll("/$", "") + "/v1/watch");
+    URI wsUri = URI.create(url.toString().replaceFirst("^http", "ws").replaceAll("/$", "") + "/v1/watch"
+        + (coalesce ? "?coalesce=true" : ""));
     List<Receiver> receivers = new ArrayList<>(connections);
     List<TextSocket> sockets = new ArrayList<>(connections);
     int base = 0;
@@ -332,6 +341,7 @@ public final class WatchFanout implements Callable<Integer> {
     j.put("load_avg_start", loadAtStart);
     j.put("watchers", watchers);
     j.put("connections", connections);
+    j.put("coalesce", coalesce);
     j.put("rate", rate);
     j.put("duration_s", duration.toNanos() / 1e9);
     j.put("warmup_s", warmup.toNanos() / 1e9);
@@ -539,6 +549,8 @@ public final class WatchFanout implements Callable<Integer> {
   /** The watches of one connection; called on that connection's reader thread only. */
   static final class Receiver implements TextSocket.Handler {
     static final long MAX_MICROS = TimeUnit.MINUTES.toMicros(10);
+    static final String SINGLE = "{\"watch_id\":";
+    static final String GROUP = "{\"watch_ids\":[";
 
     final int base;
     final int count;
@@ -570,11 +582,60 @@ public final class WatchFanout implements Callable<Integer> {
       }
     }
 
+    /** The events of the message being handled: sequence number, send time, revision. */
+    private long[] seqs = new long[16];
+    private long[] sentAts = new long[16];
+    private long[] revs = new long[16];
+    private int[] ids = new int[16];
+
     @Override
     public void onMessage(String text) {
       long now = System.nanoTime();
       synchronized (this) {
-        if (!text.startsWith("{\"watch_id\":")) {
+        int nIds;
+        if (text.startsWith(GROUP)) {
+          // {"watch_ids":[a,b,...],"revision":R,"events":[...]}: the events of every listed watch.
+          nIds = 0;
+          int pos = GROUP.length();
+          int end = text.indexOf(']', pos);
+          while (end > 0 && pos < end) {
+            int comma = text.indexOf(',', pos);
+            int stop = comma < 0 || comma > end ? end : comma;
+            long id = Scan.parseLong(text, pos, stop);
+            if (id < 0 || id >= count) {
+              malformed++;
+              return;
+            }
+            if (nIds == ids.length) {
+              ids = java.util.Arrays.copyOf(ids, 2 * nIds);
+            }
+            ids[nIds++] = (int) id;
+            pos = stop + 1;
+          }
+          if (nIds == 0 || text.indexOf("\"events\":[", end) < 0) {
+            malformed++;
+            return;
+          }
+        } else if (text.startsWith(SINGLE)) {
+          int id = (int) Scan.longAfter(text, SINGLE, 0);
+          if (id < 0 || id >= count) {
+            malformed++;
+            return;
+          }
+          if (text.indexOf("\"events\":[") < 0) {
+            if (text.contains("\"created\":true")) {
+              created.incrementAndGet();
+            } else if (text.contains("\"canceled\":true")) {
+              cancelled.incrementAndGet();
+              int r = text.indexOf("\"reason\":\"");
+              String reason = r < 0 ? "?" : text.substring(r + 10, text.indexOf('"', r + 10));
+              cancelReasons.merge(reason, 1, Integer::sum);
+            }
+            return; // progress notifications
+          }
+          ids[0] = id;
+          nIds = 1;
+        } else {
           if (text.contains("\"error\"")) {
             errors.incrementAndGet();
             if (errorSamples.size() < 5) {
@@ -583,24 +644,8 @@ public final class WatchFanout implements Callable<Integer> {
           }
           return;
         }
-        int id = (int) Scan.longAfter(text, "{\"watch_id\":", 0);
-        if (id < 0 || id >= count) {
-          malformed++;
-          return;
-        }
-        int ev = text.indexOf("\"events\":[");
-        if (ev < 0) {
-          if (text.contains("\"created\":true")) {
-            created.incrementAndGet();
-          } else if (text.contains("\"canceled\":true")) {
-            cancelled.incrementAndGet();
-            int r = text.indexOf("\"reason\":\"");
-            String reason = r < 0 ? "?" : text.substring(r + 10, text.indexOf('"', r + 10));
-            cancelReasons.merge(reason, 1, Integer::sum);
-          }
-          return; // progress notifications
-        }
-        int pos = ev;
+        // The events, scanned once whatever the number of watches they are for.
+        int pos = text.indexOf("\"events\":[");
         int n = 0;
         while ((pos = text.indexOf("\"value\":\"", pos)) >= 0) {
           pos += 9;
@@ -615,26 +660,43 @@ public final class WatchFanout implements Callable<Integer> {
           }
           long rev = Scan.longAfter(text, "\"mod_revision\":", mr);
           pos = mr;
-          n++;
-          int bit = (int) (rev - r0 - 1);
-          if (bit < 0) {
+          if (rev - r0 - 1 < 0) {
             malformed++;
             continue;
           }
-          if (got[id].get(bit)) {
-            duplicates++;
-          } else {
-            got[id].set(bit);
+          if (n == revs.length) {
+            seqs = java.util.Arrays.copyOf(seqs, 2 * n);
+            sentAts = java.util.Arrays.copyOf(sentAts, 2 * n);
+            revs = java.util.Arrays.copyOf(revs, 2 * n);
           }
-          if (rev <= lastRevision[id]) {
-            outOfOrder++;
-          }
-          lastRevision[id] = rev;
-          if (seq >= warmupPuts) {
-            latency.recordValue(Math.min(MAX_MICROS, Math.max(0, (now - sentAt) / 1000)));
+          seqs[n] = seq;
+          sentAts[n] = sentAt;
+          revs[n] = rev;
+          n++;
+        }
+        for (int i = 0; i < nIds; i++) {
+          int id = ids[i];
+          for (int e = 0; e < n; e++) {
+            int bit = (int) (revs[e] - r0 - 1);
+            if (got[id].get(bit)) {
+              duplicates++;
+            } else {
+              got[id].set(bit);
+            }
+            if (revs[e] <= lastRevision[id]) {
+              outOfOrder++;
+            }
+            lastRevision[id] = revs[e];
           }
         }
-        received.addAndGet(n);
+        for (int e = 0; e < n; e++) {
+          if (seqs[e] >= warmupPuts) {
+            // Once per watcher: each listed watch received the event at this time.
+            latency.recordValueWithCount(
+                Math.min(MAX_MICROS, Math.max(0, (now - sentAts[e]) / 1000)), nIds);
+          }
+        }
+        received.addAndGet((long) n * nIds);
       }
     }
 

@@ -23,6 +23,16 @@
  *   --url http://127.0.0.1:7171 --watchers 1000 --connections 10 --rate 1000 --warmup 5s --duration 30s
  * }</pre>
  *
+ * The same with coalesced delivery ({@code /v1/watch?coalesce=true}: one {@code watch_ids}
+ * message per connection and revision instead of one frame per watch), restarting the server
+ * between runs:
+ *
+ * <pre>{@code
+ * java -Xmx3g -XX:+UseParallelGC -cp "$CP" dev.cairn.bench.watch.WatchFanout \
+ *   --url http://127.0.0.1:7171 --watchers 1000 --connections 10 --rate 1000 --warmup 5s --duration 30s \
+ *   --coalesce
+ * }</pre>
+ *
  * W=10,000 over 50 connections (restart the server first):
  *
  * <pre>{@code
@@ -35,7 +45,8 @@
  *
  * <h2>Output</h2>
  *
- * One JSON line: {@code date}, {@code cores}, {@code load_avg} (1, 5, 15 min), the setup, {@code
+ * One JSON line: {@code date}, {@code cores}, {@code load_avg} (1, 5, 15 min), the setup (with
+ * {@code coalesce}), {@code
  * puts_acked}/{@code put_errors}, {@code put_p50_ms}/{@code put_p99_ms} (from the scheduled send
  * time), {@code events_expected} (acknowledged puts × watchers), {@code events_received}, {@code
  * missed}, {@code duplicates}, {@code extra} (delivered but never acknowledged: a put that timed out

@@ -17,6 +17,12 @@ interface Encoder<T> {
    */
   T events(long watchId, long revision, List<WatchEvent> events, boolean prevKv, Cache cache);
 
+  /**
+   * The same events for several watches of a coalesced connection, in one message ({@code
+   * watch_ids}); only transports with many watches per connection (the WebSocket) have it.
+   */
+  T group(long[] watchIds, long revision, List<WatchEvent> events, boolean prevKv, Cache cache);
+
   T progress(long watchId, long revision);
 
   /**

@@ -89,6 +89,13 @@ final class SseEncoder implements Encoder<ByteString> {
     return sb == null ? null : ByteString.fromString(sb.toString());
   }
 
+  /** Never used: an SSE stream has one watch. */
+  @Override
+  public ByteString group(
+      long[] watchIds, long revision, List<WatchEvent> events, boolean prevKv, Cache cache) {
+    throw new UnsupportedOperationException("an SSE stream has a single watch");
+  }
+
   @Override
   public ByteString progress(long watchId, long revision) {
     return ByteString.fromString(

@@ -75,6 +75,8 @@ public final class WatchApi implements Api.WatchRoutes {
   }
 
   private HttpResponse webSocket(HttpRequest http, String ns) {
+    // One message for several watches that get the same events (opt-in: a protocol addition).
+    boolean coalesce = new Request(http, ns, "", new byte[0]).flag("coalesce");
     Optional<WebSocketUpgrade> upgrade = http.getAttribute(AttributeKeys.webSocketUpgrade);
     if (upgrade.isEmpty()) {
       throw new ApiException(
@@ -86,7 +88,7 @@ public final class WatchApi implements Api.WatchRoutes {
     ActorRef conn =
         system.actorOf(
             WatchConnection.props(
-                namespaces, ns, out.first(), new WebSocketEncoder(), settings, open, false));
+                namespaces, ns, out.first(), new WebSocketEncoder(), settings, open, false, coalesce));
     Sink<Message, NotUsed> in =
         Flow.<Message>create()
             .mapAsync(
@@ -137,7 +139,7 @@ public final class WatchApi implements Api.WatchRoutes {
     ActorRef conn =
         system.actorOf(
             WatchConnection.props(
-                namespaces, ns, out.first(), new SseEncoder(start, skip), settings, open, true));
+                namespaces, ns, out.first(), new SseEncoder(start, skip), settings, open, true, false));
     conn.tell(new WatchConnection.StartWatch(key, rangeEnd, start), ActorRef.noSender());
     Source<ByteString, NotUsed> body =
         out.second()

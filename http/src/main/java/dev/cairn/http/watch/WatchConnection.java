@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,6 +34,17 @@ import org.apache.pekko.stream.QueueOfferResult;
  * watch holds its own messages back, in order, up to {@link WatchSettings#maxPendingPerWatch()};
  * one more and that watch is cancelled with reason {@code slow_consumer} (the client resumes from
  * its last revision), so a client that stops reading costs bounded memory.
+ *
+ * <p><b>Coalesced connections</b> ({@code ?coalesce=true}). When one revision gives the same events
+ * (the same list from the hub, after this connection's filters, and the same prev_kv flag) to
+ * several watches, they get one message naming them all ({@code watch_ids}). Such a message belongs
+ * to several watches, so held-back messages are kept in one connection-wide FIFO instead of per
+ * watch; when it exceeds its count ({@link WatchSettings#maxPendingPerWatch()}) or byte budget,
+ * every watch with a message in it is cancelled with {@code slow_consumer} and the FIFO is dropped.
+ *
+ * <p><b>created</b> is sent when the watch's registration (its history up to the registration
+ * revision) arrives from the hub, so it is never sent for a watch that is refused or compacted, and
+ * once it is received every later change of the watch's range is on its way.
  *
  * <p><b>Session.</b> Leases granted or attached on the connection are kept alive by the server as
  * long as the client's messages (any, e.g. heartbeats) keep arriving within the lease's TTL. When
@@ -70,6 +82,8 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
     final boolean noDelete;
     /** Events before this revision are not the watch's (a start revision in the future). */
     long startRevision;
+    /** The hub registered the watch and {@code created} was sent (or held back). */
+    boolean registered;
     /** Messages held back while the socket is full, each with the revision it completes (or 0). */
     final ArrayDeque<Held<T>> pending = new ArrayDeque<>();
     long pendingBytes;
@@ -80,6 +94,10 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
      */
     long lastRevision;
     boolean active = true;
+    /** Coalesced connections: entries of the connection's FIFO that complete this watch. */
+    int held;
+    /** Coalesced connections: the highest revision among those entries. */
+    long heldRevision;
 
     Watch(long id, boolean prevKv, boolean noPut, boolean noDelete) {
       this.id = id;
@@ -89,7 +107,30 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
     }
   }
 
+  /** A held-back message (null: nothing to send, only the revision to complete). */
   private record Held<T>(T message, long revision) {}
+
+  /**
+   * A message in a coalesced connection's FIFO: it completes {@code revision} for each of {@code
+   * members}. {@code cancel} is set on the {@code canceled} message of a watch that was cancelled
+   * while messages of it were still held (it must not overtake them).
+   */
+  private record Queued<T>(
+      T message, long revision, List<Watch<T>> members, long size, Cancel<T> cancel) {}
+
+  private record Cancel<T>(Watch<T> watch, String reason, long compactRevision) {}
+
+  /** The watches of one revision that get the same events: one message for all of them. */
+  private static final class Group<T> {
+    final List<WatchEvent> events;
+    final boolean prevKv;
+    final List<Watch<T>> members = new ArrayList<>(4);
+
+    Group(List<WatchEvent> events, boolean prevKv) {
+      this.events = events;
+      this.prevKv = prevKv;
+    }
+  }
 
   private record SessionLease(long id, long ttlSeconds) {}
 
@@ -103,15 +144,21 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
   private final WatchSettings settings;
   private final AtomicInteger openConnections;
   private final boolean closeWhenWatchEnds;
+  private final boolean coalesce;
   private final Map<Long, Watch<T>> watches = new LinkedHashMap<>();
   private final ArrayDeque<T> control = new ArrayDeque<>();
+  /** Coalesced connections only: every held-back watch message, in order. */
+  private final ArrayDeque<Queued<T>> fifo = new ArrayDeque<>();
   private final Encoder.Cache cache = new Encoder.Cache();
   private final Map<Long, SessionLease> leases = new HashMap<>();
   private final java.util.PriorityQueue<Renewal> renewals =
       new java.util.PriorityQueue<>((a, b) -> Long.compare(a.dueNanos(), b.dueNanos()));
   private long nextWatchId;
   private boolean flushScheduled;
-  /** Bytes of watch messages held back on this connection (control messages not included). */
+  /**
+   * Bytes of watch messages held back on this connection (control messages not included): in the
+   * watches' pending queues, or in the FIFO of a coalesced connection.
+   */
   private long heldBytes;
 
   static <T> Props props(
@@ -121,12 +168,20 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
       Encoder<T> encoder,
       WatchSettings settings,
       AtomicInteger openConnections,
-      boolean closeWhenWatchEnds) {
+      boolean closeWhenWatchEnds,
+      boolean coalesce) {
     return Props.create(
         WatchConnection.class,
         () ->
             new WatchConnection<>(
-                namespaces, namespace, out, encoder, settings, openConnections, closeWhenWatchEnds));
+                namespaces,
+                namespace,
+                out,
+                encoder,
+                settings,
+                openConnections,
+                closeWhenWatchEnds,
+                coalesce));
   }
 
   private WatchConnection(
@@ -136,7 +191,8 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
       Encoder<T> encoder,
       WatchSettings settings,
       AtomicInteger openConnections,
-      boolean closeWhenWatchEnds) {
+      boolean closeWhenWatchEnds,
+      boolean coalesce) {
     this.namespaces = namespaces;
     this.namespace = namespace;
     this.out = out;
@@ -144,6 +200,7 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
     this.settings = settings;
     this.openConnections = openConnections;
     this.closeWhenWatchEnds = closeWhenWatchEnds;
+    this.coalesce = coalesce;
   }
 
   @Override
@@ -318,7 +375,8 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
     w.startRevision = start;
     watches.put(id, w);
     nextWatchId = Math.max(nextWatchId, id + 1);
-    enqueue(w, encoder.created(id, start), 0);
+    // "created" waits for the registration (see deliver): sent now, it would promise a watch the
+    // leader may still refuse, and changes written right after it might precede the registration.
     namespaces.tell(
         namespace, new NamespaceLeader.Subscribe(id, key, rangeEnd, start, getSelf()), getSelf());
   }
@@ -347,10 +405,21 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
 
   private void deliver(WatchHub.Deliveries d) {
     cache.clear();
+    List<Group<T>> groups = null;
+    Map<List<WatchEvent>, Group<T>> byEvents = null;
+    Map<List<WatchEvent>, Group<T>> byEventsWithPrev = null;
     for (WatchHub.Delivery delivery : d.deliveries()) {
       Watch<T> w = watches.get(delivery.watchId());
       if (w == null || !w.active) {
         continue;
+      }
+      if (delivery.history() && !w.registered) {
+        // The registration: the watch exists from here on, and its history follows.
+        w.registered = true;
+        enqueue(w, encoder.created(w.id, w.startRevision), 0);
+        if (!w.active) {
+          continue;
+        }
       }
       List<WatchEvent> events = filter(w, delivery.events());
       if (delivery.history()) {
@@ -365,24 +434,64 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
           long rev = end >= events.size() ? d.revision() : part.get(part.size() - 1).revision();
           send(w, rev, part);
           if (!w.active) {
-            return;
+            break;
           }
           i = end;
         }
-        if (events.isEmpty()) {
+        if (w.active && events.isEmpty()) {
           // No change of this watch up to the registration's revision.
           w.lastRevision = Math.max(w.lastRevision, d.revision());
         }
       } else if (!events.isEmpty()) {
-        send(w, d.revision(), events);
+        if (!coalesce) {
+          send(w, d.revision(), events);
+          continue;
+        }
+        // Same list (identity) and same prev_kv flag: the same message, so one for all of them.
+        if (groups == null) {
+          groups = new ArrayList<>();
+          byEvents = new IdentityHashMap<>();
+          byEventsWithPrev = new IdentityHashMap<>();
+        }
+        Map<List<WatchEvent>, Group<T>> index = w.prevKv ? byEventsWithPrev : byEvents;
+        Group<T> g = index.get(events);
+        if (g == null) {
+          g = new Group<>(events, w.prevKv);
+          index.put(events, g);
+          groups.add(g);
+        }
+        g.members.add(w);
+      }
+    }
+    if (groups != null) {
+      for (Group<T> g : groups) {
+        sendGroup(g, d.revision());
       }
     }
   }
 
   private void send(Watch<T> w, long revision, List<WatchEvent> events) {
     if (!events.isEmpty()) {
+      // A null message (the encoder has nothing to send for these events) still completes them.
       enqueue(w, encoder.events(w.id, revision, events, w.prevKv, cache), revision);
     }
+  }
+
+  private void sendGroup(Group<T> g, long revision) {
+    // A member may have been cancelled since it joined (slow_consumer while sending others).
+    g.members.removeIf(m -> !m.active);
+    if (g.members.size() <= 1) {
+      if (!g.members.isEmpty()) {
+        send(g.members.get(0), revision, g.events);
+      }
+      return;
+    }
+    long[] ids = new long[g.members.size()];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = g.members.get(i).id;
+    }
+    enqueueShared(
+        encoder.group(ids, revision, g.events, g.prevKv, cache), revision, List.copyOf(g.members), null);
   }
 
   private static <T> List<WatchEvent> filter(Watch<T> w, List<WatchEvent> events) {
@@ -407,7 +516,8 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
       return;
     }
     for (Watch<T> w : new ArrayList<>(watches.values())) {
-      if (w.active) {
+      // A watch not registered yet has no "created" yet either: no progress before it.
+      if (w.active && w.registered) {
         enqueue(w, encoder.progress(w.id, p.revision()), 0);
       }
     }
@@ -423,7 +533,17 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
     w.pendingBytes = 0;
     w.pending.clear();
     namespaces.tell(namespace, new NamespaceLeader.Unsubscribe(getSelf(), id), getSelf());
-    sendControl(encoder.canceled(id, reason, compactRevision, w.lastRevision));
+    if (w.held > 0) {
+      // Coalesced: messages naming this watch are still held and cannot be taken back (they are
+      // other watches' too). "canceled" goes after them, so no event of the watch follows it, and
+      // reports the last revision they complete.
+      long last = Math.max(w.lastRevision, w.heldRevision);
+      T message = encoder.canceled(id, reason, compactRevision, last);
+      holdShared(
+          new Queued<>(message, 0, List.of(), sizeOf(message), new Cancel<>(w, reason, compactRevision)));
+    } else {
+      sendControl(encoder.canceled(id, reason, compactRevision, w.lastRevision));
+    }
     if (closeWhenWatchEnds && watches.isEmpty()) {
       flush();
       getContext().stop(getSelf());
@@ -438,8 +558,23 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
 
   // ------------------------------------------------------------- output
 
-  /** Sends or holds back {@code message}, which completes the watch's {@code revision} (or 0). */
+  /**
+   * Sends or holds back {@code message}, which completes the watch's {@code revision} (or 0); a
+   * null message has nothing to send and only completes the revision.
+   */
   private void enqueue(Watch<T> w, T message, long revision) {
+    if (coalesce) {
+      enqueueShared(message, revision, List.of(w), null);
+      return;
+    }
+    if (message == null) {
+      if (w.pending.isEmpty()) {
+        w.lastRevision = Math.max(w.lastRevision, revision);
+      } else {
+        hold(w, null, revision);
+      }
+      return;
+    }
     if (!w.pending.isEmpty() || !control.isEmpty()) {
       hold(w, message, revision);
       return;
@@ -455,7 +590,7 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
   }
 
   private void hold(Watch<T> w, T message, long revision) {
-    long size = encoder.sizeOf(message);
+    long size = sizeOf(message);
     if (w.pending.size() >= settings.maxPendingPerWatch()
         || heldBytes + size > settings.maxHeldBytesPerConnection()) {
       // Bounded memory: the watch that cannot be held any more is cancelled, freeing its share.
@@ -466,6 +601,87 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
     w.pendingBytes += size;
     heldBytes += size;
     scheduleFlush();
+  }
+
+  // ---- coalesced connections: one FIFO of held-back messages for all watches
+
+  /** Sends or holds back {@code message}, which completes {@code revision} for each of {@code members}. */
+  private void enqueueShared(T message, long revision, List<Watch<T>> members, Cancel<T> cancel) {
+    if (fifo.isEmpty()) {
+      if (message == null) {
+        complete(members, revision);
+        return;
+      }
+      if (control.isEmpty()) {
+        QueueOfferResult r = out.offer(message);
+        if (r == QueueOfferResult.enqueued()) {
+          complete(members, revision);
+          return;
+        }
+        if (r != QueueOfferResult.dropped()) {
+          getContext().stop(getSelf());
+          return;
+        }
+      }
+    }
+    holdShared(new Queued<>(message, revision, members, sizeOf(message), cancel));
+  }
+
+  private void holdShared(Queued<T> q) {
+    if (fifo.size() >= settings.maxPendingPerWatch()
+        || heldBytes + q.size() > settings.maxHeldBytesPerConnection()) {
+      dropHeld(q);
+      return;
+    }
+    fifo.add(q);
+    heldBytes += q.size();
+    for (Watch<T> m : q.members()) {
+      m.held++;
+      m.heldRevision = Math.max(m.heldRevision, q.revision());
+    }
+    scheduleFlush();
+  }
+
+  /**
+   * The FIFO is full: drops it, with {@code overflow}, and cancels every watch that had a message
+   * in it with slow_consumer. Their last_revision is what was handed to the socket, so a client
+   * that resumes from last_revision + 1 misses nothing and gets nothing twice.
+   */
+  private void dropHeld(Queued<T> overflow) {
+    List<Queued<T>> dropped = new ArrayList<>(fifo.size() + 1);
+    dropped.addAll(fifo);
+    dropped.add(overflow);
+    fifo.clear();
+    heldBytes = 0;
+    for (Queued<T> q : dropped) {
+      for (Watch<T> m : q.members()) {
+        m.held = 0;
+        m.heldRevision = 0;
+      }
+    }
+    for (Queued<T> q : dropped) {
+      if (q.cancel() != null) {
+        // Already cancelled (e.g. by the client), its canceled message was in the FIFO: tell it
+        // again, with what the socket really got.
+        Cancel<T> c = q.cancel();
+        sendControl(encoder.canceled(c.watch().id, c.reason(), c.compactRevision(), c.watch().lastRevision));
+      }
+      for (Watch<T> m : q.members()) {
+        if (m.active) {
+          cancel(m.id, "slow_consumer", 0);
+        }
+      }
+    }
+  }
+
+  private static <T> void complete(List<Watch<T>> members, long revision) {
+    for (Watch<T> m : members) {
+      m.lastRevision = Math.max(m.lastRevision, revision);
+    }
+  }
+
+  private long sizeOf(T message) {
+    return message == null ? 0 : encoder.sizeOf(message);
   }
 
   private void sendControl(T message) {
@@ -498,7 +714,10 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
     }
   }
 
-  /** Drains held-back messages: control first, then the watches round-robin. */
+  /**
+   * Drains held-back messages: control first, then the watches round-robin (a coalesced
+   * connection's FIFO in order).
+   */
   private void flush() {
     flushScheduled = false;
     while (!control.isEmpty()) {
@@ -508,6 +727,19 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
       }
       control.poll();
     }
+    while (!fifo.isEmpty()) {
+      Queued<T> q = fifo.peek();
+      if (q.message() != null && !offer(q.message())) {
+        scheduleFlush();
+        return;
+      }
+      fifo.poll();
+      heldBytes -= q.size();
+      for (Watch<T> m : q.members()) {
+        m.held--;
+        m.lastRevision = Math.max(m.lastRevision, q.revision());
+      }
+    }
     boolean progress = true;
     while (progress) {
       progress = false;
@@ -516,12 +748,13 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
         if (w.pending.isEmpty()) {
           continue;
         }
-        if (!offer(w.pending.peek().message())) {
+        T next = w.pending.peek().message();
+        if (next != null && !offer(next)) {
           scheduleFlush();
           return;
         }
         Held<T> sent = w.pending.poll();
-        long size = encoder.sizeOf(sent.message());
+        long size = sizeOf(sent.message());
         w.pendingBytes -= size;
         heldBytes -= size;
         w.lastRevision = Math.max(w.lastRevision, sent.revision());

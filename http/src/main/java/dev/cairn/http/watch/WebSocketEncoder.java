@@ -33,6 +33,27 @@ final class WebSocketEncoder implements Encoder<Message> {
   }
 
   @Override
+  public Message group(
+      long[] watchIds, long revision, List<WatchEvent> events, boolean prevKv, Cache cache) {
+    String body = cache.eventsJson(events, prevKv);
+    StringBuilder sb = new StringBuilder(body.length() + 48 + 6 * watchIds.length);
+    sb.append("{\"watch_ids\":[");
+    for (int i = 0; i < watchIds.length; i++) {
+      if (i > 0) {
+        sb.append(',');
+      }
+      sb.append(watchIds[i]);
+    }
+    return text(
+        sb.append("],\"revision\":")
+            .append(revision)
+            .append(",\"events\":")
+            .append(body)
+            .append('}')
+            .toString());
+  }
+
+  @Override
   public Message progress(long watchId, long revision) {
     return text("{\"watch_id\":" + watchId + ",\"progress\":true,\"revision\":" + revision + "}");
   }

@@ -108,7 +108,8 @@ class BytesTest {
 
     @Test
     void sortingMatchesUtf8ByteOrder() {
-      List<Bytes> list = new ArrayList<>(List.of(Bytes.utf8("é"), Bytes.utf8("z"), Bytes.utf8("a")));
+      List<Bytes> list =
+          new ArrayList<>(List.of(Bytes.utf8("é"), Bytes.utf8("z"), Bytes.utf8("a")));
       Collections.sort(list);
       assertThat(list).containsExactly(Bytes.utf8("a"), Bytes.utf8("z"), Bytes.utf8("é"));
     }

@@ -26,8 +26,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Routes every request and turns every failure into problem+json: a client mistake is never a
- * 500, and an exception in a handler is logged and answered, never dropped.
+ * Routes every request and turns every failure into problem+json: a client mistake is never a 500,
+ * and an exception in a handler is logged and answered, never dropped.
  *
  * <p>Paths: {@code /v1/...} addresses namespace {@code default}, {@code /v1/ns/{ns}/...} any other.
  */
@@ -104,7 +104,9 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
 
   private CompletionStage<HttpResponse> route(HttpRequest http) {
     String path = rawPath(http);
-    List<String> segs = Arrays.asList(path.startsWith("/") ? path.substring(1).split("/", -1) : path.split("/", -1));
+    List<String> segs =
+        Arrays.asList(
+            path.startsWith("/") ? path.substring(1).split("/", -1) : path.split("/", -1));
     String first = segs.get(0);
     if (segs.size() == 1) {
       switch (first) {
@@ -183,9 +185,9 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
   }
 
   /**
-   * The path as the client sent it, still percent-encoded. Pekko's parsed path has its dot
-   * segments removed, percent-encoded ones too, so {@code /v1/ns/a/%2E%2E/%2E%2E/kv/k} would reach
-   * the default namespace and key {@code d/%2E%2E/k} would alias key {@code k}; invalid UTF-8 would
+   * The path as the client sent it, still percent-encoded. Pekko's parsed path has its dot segments
+   * removed, percent-encoded ones too, so {@code /v1/ns/a/%2E%2E/%2E%2E/kv/k} would reach the
+   * default namespace and key {@code d/%2E%2E/k} would alias key {@code k}; invalid UTF-8 would
    * become U+FFFD. The raw path keeps every segment as sent ({@code raw-request-uri-header = on}).
    */
   private static String rawPath(HttpRequest http) {
@@ -243,8 +245,7 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
     return http.entity()
         .toStrict(10_000, maxBodyBytes, system)
         .thenCompose(
-            strict ->
-                handler.apply(new Request(http, ns, path, strict.getData().toArrayUnsafe())));
+            strict -> handler.apply(new Request(http, ns, path, strict.getData().toArrayUnsafe())));
   }
 
   /**
@@ -267,7 +268,8 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
 
   private HttpResponse failure(HttpRequest http, Throwable t) {
     Throwable e = t;
-    while ((e instanceof CompletionException || e instanceof java.util.concurrent.ExecutionException)
+    while ((e instanceof CompletionException
+            || e instanceof java.util.concurrent.ExecutionException)
         && e.getCause() != null) {
       e = e.getCause();
     }

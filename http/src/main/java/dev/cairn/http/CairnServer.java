@@ -4,9 +4,8 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.cairn.actors.namespace.Namespaces;
 import dev.cairn.http.ops.OpsApi;
-import dev.cairn.persistence.journal.ForcedLogJournal;
-import java.nio.file.Path;
 import dev.cairn.http.watch.WatchApi;
+import dev.cairn.persistence.journal.ForcedLogJournal;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -14,6 +13,7 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One Cairn node: an actor system that is a cluster member, the sharded namespace leaders, and the
- * HTTP API. {@link #close()} runs Pekko's coordinated shutdown: HTTP stops taking requests, in-flight
- * ones finish, then the journal closes.
+ * HTTP API. {@link #close()} runs Pekko's coordinated shutdown: HTTP stops taking requests,
+ * in-flight ones finish, then the journal closes.
  */
 public final class CairnServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CairnServer.class);
@@ -69,7 +69,12 @@ public final class CairnServer implements AutoCloseable {
       WatchApi watches = new WatchApi(system, namespaces);
       Api api =
           new Api(
-              system, namespaces, ops, watches, c.getBytes("max-body-size"), Metrics.globalRegistry);
+              system,
+              namespaces,
+              ops,
+              watches,
+              c.getBytes("max-body-size"),
+              Metrics.globalRegistry);
       ServerBinding binding =
           Http.get(system)
               .newServerAt(c.getString("host"), c.getInt("port"))

@@ -13,8 +13,8 @@ import java.io.IOException;
 import java.util.Base64;
 
 /**
- * The JSON conventions of the API: snake_case names, nulls omitted, unknown request fields
- * refused, and values as UTF-8 text or base64.
+ * The JSON conventions of the API: snake_case names, nulls omitted, unknown request fields refused,
+ * and values as UTF-8 text or base64.
  */
 public final class Json {
   public static final ObjectMapper MAPPER =

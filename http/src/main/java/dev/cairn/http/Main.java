@@ -53,7 +53,8 @@ public final class Main implements Callable<Integer> {
 
     @Option(
         names = "--unsafe-no-fsync",
-        description = "Do not force writes to disk. Loses acknowledged writes on power loss: tests only.")
+        description =
+            "Do not force writes to disk. Loses acknowledged writes on power loss: tests only.")
     boolean noFsync;
 
     @Override

@@ -13,8 +13,8 @@ import org.apache.pekko.http.scaladsl.settings.ServerSettings;
 /**
  * Answers requests too malformed to reach {@link Api} (a bad request line, an illegal header, an
  * over-long URI, an unknown method) with problem+json like every other error, instead of Pekko's
- * text/plain. Pekko's status is kept; the code says what kind of mistake it was. Selected by
- * {@code pekko.http.server.parsing.error-handler}.
+ * text/plain. Pekko's status is kept; the code says what kind of mistake it was. Selected by {@code
+ * pekko.http.server.parsing.error-handler}.
  */
 public final class ProblemParsingErrorHandler extends ParsingErrorHandler {
 

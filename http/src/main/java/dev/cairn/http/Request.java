@@ -17,6 +17,7 @@ public final class Request {
   private final String namespace;
   private final String path;
   private final byte[] body;
+
   /** Parsed on first use, once: most requests have no query at all. */
   private Query query;
 
@@ -55,7 +56,10 @@ public final class Request {
     if (q == null) {
       // The Scala model's raw query avoids building the Java view of the URI for the common case.
       boolean none =
-          ((org.apache.pekko.http.scaladsl.model.HttpRequest) http).uri().rawQueryString().isEmpty();
+          ((org.apache.pekko.http.scaladsl.model.HttpRequest) http)
+              .uri()
+              .rawQueryString()
+              .isEmpty();
       q = none ? Query.EMPTY : http.getUri().query();
       query = q;
     }

@@ -16,7 +16,8 @@ import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 public final class Responses {
   public static final String REVISION_HEADER = "X-Cairn-Revision";
   public static final ContentType PROBLEM_JSON =
-      MediaTypes.applicationWithFixedCharset("problem+json", org.apache.pekko.http.javadsl.model.HttpCharsets.UTF_8)
+      MediaTypes.applicationWithFixedCharset(
+              "problem+json", org.apache.pekko.http.javadsl.model.HttpCharsets.UTF_8)
           .toContentType();
 
   private Responses() {}

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Throws a few thousand random and mutated requests at a live node: random methods, paths with
- * odd characters, percent-escapes and dot segments, random conditional and content headers, random
+ * Throws a few thousand random and mutated requests at a live node: random methods, paths with odd
+ * characters, percent-escapes and dot segments, random conditional and content headers, random
  * query parameters, and random, garbled, truncated, deeply nested or oversized bodies.
  *
  * <p>The node must never answer 500 (nor any 5xx but a retryable 503 or a 501 for an unknown
@@ -37,28 +37,81 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(SharedServer.class)
 class ApiFuzzTest {
   private static final String SENTINEL_NS = "fz-sentinel";
+
   /** Namespaces the fuzzer may write to, create and delete. */
   private static final String[] OWNED_NS = {"fz", "fz", "fz", "fz-a", "fz-b"};
+
   /** Namespaces the fuzzer may only read. */
   private static final String[] READ_ONLY_NS = {"default", SENTINEL_NS, "nope", "Bad_Name", ""};
 
   private static final String[] METHODS = {
-    "GET", "GET", "GET", "PUT", "PUT", "PUT", "POST", "POST", "POST", "DELETE", "DELETE", "HEAD",
-    "PATCH", "OPTIONS", "TRACE", "BREW", "PROPFIND"
+    "GET",
+    "GET",
+    "GET",
+    "PUT",
+    "PUT",
+    "PUT",
+    "POST",
+    "POST",
+    "POST",
+    "DELETE",
+    "DELETE",
+    "HEAD",
+    "PATCH",
+    "OPTIONS",
+    "TRACE",
+    "BREW",
+    "PROPFIND"
   };
   private static final String[] QUERY_NAMES = {
     "prefix", "range_end", "limit", "revision", "keys_only", "count_only", "consistency",
     "prev_kv", "lease", "sequential", "force", "start_revision", "x", ""
   };
   private static final String[] QUERY_VALUES = {
-    "", "true", "false", "1", "0", "-1", "2", "abc", "99999999999999999999", "9223372036854775807",
-    "\u0000", "serializable", "linearizable", "a/b", "%", "\u00e9", "1.5", " ", "z".repeat(300)
+    "",
+    "true",
+    "false",
+    "1",
+    "0",
+    "-1",
+    "2",
+    "abc",
+    "99999999999999999999",
+    "9223372036854775807",
+    "\u0000",
+    "serializable",
+    "linearizable",
+    "a/b",
+    "%",
+    "\u00e9",
+    "1.5",
+    " ",
+    "z".repeat(300)
   };
   private static final String[] KEYS = {
-    "a", "b/c", "q/", "", "a b", "100%", "x+y", "\u00e9t\u00e9", "\uD83D\uDE00", "..", ".",
-    "../../..", "../../../kv/sentinel/a", "a/../../kv/x", "%2E%2E/%2E%2E", "sentinel/a", "//",
+    "a",
+    "b/c",
+    "q/",
+    "",
+    "a b",
+    "100%",
+    "x+y",
+    "\u00e9t\u00e9",
+    "\uD83D\uDE00",
+    "..",
+    ".",
+    "../../..",
+    "../../../kv/sentinel/a",
+    "a/../../kv/x",
+    "%2E%2E/%2E%2E",
+    "sentinel/a",
+    "//",
     "k".repeat(4097),
-    "\u0000", "tab\there", "semi;colon", "q?x", "h#frag"
+    "\u0000",
+    "tab\there",
+    "semi;colon",
+    "q?x",
+    "h#frag"
   };
 
   private static TestServer s;
@@ -81,8 +134,8 @@ class ApiFuzzTest {
     s.putKv(null, "sentinel/a", "alpha-2");
     s.send("PUT", "/v1/kv/sentinel/bin", new byte[] {(byte) 0xff, 0, 1}).ok();
     s.putKv(null, "sentinel/leased?lease=" + lease, "held");
-    long nsLease = s.post("/v1/ns/" + SENTINEL_NS + "/leases", "{\"ttl\": 3600}").ok()
-        .path("id").asLong();
+    long nsLease =
+        s.post("/v1/ns/" + SENTINEL_NS + "/leases", "{\"ttl\": 3600}").ok().path("id").asLong();
     for (int i = 0; i < 5; i++) {
       s.putKv(SENTINEL_NS, "s/" + i, "v" + i);
       s.putKv(SENTINEL_NS, "s/" + i, "w" + i);
@@ -146,10 +199,17 @@ class ApiFuzzTest {
   record Fuzzed(String method, String path, List<String> headers, byte[] body) {
     @Override
     public String toString() {
-      String b = body == null ? "" : new String(body, 0, Math.min(body.length, 120),
-          StandardCharsets.ISO_8859_1).replaceAll("[^\\x20-\\x7e]", "?");
-      return method + " " + (path.length() > 200 ? path.substring(0, 200) + "..." : path)
-          + " " + headers + (body == null ? "" : " body[" + body.length + "]=" + b);
+      String b =
+          body == null
+              ? ""
+              : new String(body, 0, Math.min(body.length, 120), StandardCharsets.ISO_8859_1)
+                  .replaceAll("[^\\x20-\\x7e]", "?");
+      return method
+          + " "
+          + (path.length() > 200 ? path.substring(0, 200) + "..." : path)
+          + " "
+          + headers
+          + (body == null ? "" : " body[" + body.length + "]=" + b);
     }
   }
 
@@ -170,8 +230,10 @@ class ApiFuzzTest {
       if (List.of(READ_ONLY_NS).contains(name)) {
         method = "GET";
       }
-      path = "/v1/namespaces" + (rnd.nextInt(5) == 0 ? "" : "/" + encode(rnd, name))
-          + (rnd.nextInt(10) == 0 ? "/" + encode(rnd, randomText(rnd, 5)) : "");
+      path =
+          "/v1/namespaces"
+              + (rnd.nextInt(5) == 0 ? "" : "/" + encode(rnd, name))
+              + (rnd.nextInt(10) == 0 ? "/" + encode(rnd, randomText(rnd, 5)) : "");
     } else if (kind < 90) {
       path = pick(rnd, new String[] {"/health", "/ready", "/metrics", "/v1/openapi.yaml"});
       if (rnd.nextInt(4) == 0) {
@@ -208,8 +270,19 @@ class ApiFuzzTest {
     } else if (r < 13) {
       return "/compact";
     } else if (r < 17) {
-      String id = pick(rnd, new String[] {"1", "2", "3", "0", "-1", "abc", "99999999999999999999",
-          Integer.toString(rnd.nextInt(50))});
+      String id =
+          pick(
+              rnd,
+              new String[] {
+                "1",
+                "2",
+                "3",
+                "0",
+                "-1",
+                "abc",
+                "99999999999999999999",
+                Integer.toString(rnd.nextInt(50))
+              });
       return switch (rnd.nextInt(4)) {
         case 0 -> "/leases";
         case 1 -> "/leases/" + id;
@@ -241,13 +314,15 @@ class ApiFuzzTest {
     for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
       int c = b & 0xff;
       boolean safe =
-          (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9')
               || "-._~!$&'()*+,;=:@".indexOf(c) >= 0;
       if (safe && rnd.nextInt(10) != 0) {
         sb.append((char) c);
       } else {
-        sb.append('%').append(rnd.nextBoolean() ? String.format("%02X", c)
-            : String.format("%02x", c));
+        sb.append('%')
+            .append(rnd.nextBoolean() ? String.format("%02X", c) : String.format("%02x", c));
       }
     }
     return sb.toString();
@@ -271,8 +346,23 @@ class ApiFuzzTest {
     List<String> h = new ArrayList<>();
     if (rnd.nextInt(4) == 0) {
       h.add("If-Match");
-      h.add(pick(rnd, new String[] {"*", "\"1\"", "\"2\"", "\"5\"", "\"0\"", "\"-3\"", "3",
-          "\"abc\"", "W/\"2\"", "\"1\", \"2\"", "\"", printable(rnd, 10)}));
+      h.add(
+          pick(
+              rnd,
+              new String[] {
+                "*",
+                "\"1\"",
+                "\"2\"",
+                "\"5\"",
+                "\"0\"",
+                "\"-3\"",
+                "3",
+                "\"abc\"",
+                "W/\"2\"",
+                "\"1\", \"2\"",
+                "\"",
+                printable(rnd, 10)
+              }));
     }
     if (rnd.nextInt(6) == 0) {
       h.add("If-None-Match");
@@ -280,14 +370,31 @@ class ApiFuzzTest {
     }
     if (rnd.nextInt(4) == 0) {
       h.add("Accept");
-      h.add(pick(rnd, new String[] {"application/octet-stream", "application/json", "*/*",
-          "text/event-stream", "text/html;q=0.1", printable(rnd, 12)}));
+      h.add(
+          pick(
+              rnd,
+              new String[] {
+                "application/octet-stream",
+                "application/json",
+                "*/*",
+                "text/event-stream",
+                "text/html;q=0.1",
+                printable(rnd, 12)
+              }));
     }
     if (rnd.nextInt(4) == 0) {
       h.add("Content-Type");
-      h.add(pick(rnd, new String[] {"application/json", "application/octet-stream",
-          "text/plain; charset=ISO-8859-1", "multipart/form-data; boundary=x", "x/y/z",
-          printable(rnd, 12)}));
+      h.add(
+          pick(
+              rnd,
+              new String[] {
+                "application/json",
+                "application/octet-stream",
+                "text/plain; charset=ISO-8859-1",
+                "multipart/form-data; boundary=x",
+                "x/y/z",
+                printable(rnd, 12)
+              }));
     }
     if (rnd.nextInt(10) == 0) {
       h.add("Last-Event-ID");
@@ -320,20 +427,47 @@ class ApiFuzzTest {
     } else if (b < 75) {
       text = mutate(rnd, txn(rnd));
     } else if (b < 85) {
-      text = mutate(rnd, pick(rnd, new String[] {
-          "{\"ttl\": " + pick(rnd, new String[] {"1", "2", "60", "0", "-1", "1.5", "\"10\"",
-              "604801", "99999999999999999999", "null"}) + "}",
-          "{\"ttl\": 30, \"id\": " + rnd.nextInt(10) + "}",
-          "{\"revision\": " + (rnd.nextInt(60) - 5) + "}",
-          "{}", "[]", "null", "true", "\"s\""}));
+      text =
+          mutate(
+              rnd,
+              pick(
+                  rnd,
+                  new String[] {
+                    "{\"ttl\": "
+                        + pick(
+                            rnd,
+                            new String[] {
+                              "1",
+                              "2",
+                              "60",
+                              "0",
+                              "-1",
+                              "1.5",
+                              "\"10\"",
+                              "604801",
+                              "99999999999999999999",
+                              "null"
+                            })
+                        + "}",
+                    "{\"ttl\": 30, \"id\": " + rnd.nextInt(10) + "}",
+                    "{\"revision\": " + (rnd.nextInt(60) - 5) + "}",
+                    "{}",
+                    "[]",
+                    "null",
+                    "true",
+                    "\"s\""
+                  }));
     } else if (b < 92) {
       int depth = 50 + rnd.nextInt(5000);
-      text = rnd.nextBoolean()
-          ? "[".repeat(depth) + "]".repeat(rnd.nextBoolean() ? depth : depth / 2)
-          : "{\"compare\":".repeat(depth) + "1" + "}".repeat(depth);
+      text =
+          rnd.nextBoolean()
+              ? "[".repeat(depth) + "]".repeat(rnd.nextBoolean() ? depth : depth / 2)
+              : "{\"compare\":".repeat(depth) + "1" + "}".repeat(depth);
     } else if (b < 98) {
-      text = "{\"success\": [{\"put\": {\"key\": \"big\", \"value\": \""
-          + "v".repeat(rnd.nextInt(3) == 0 ? 1024 * 1024 + 1 : rnd.nextInt(5000)) + "\"}}]}";
+      text =
+          "{\"success\": [{\"put\": {\"key\": \"big\", \"value\": \""
+              + "v".repeat(rnd.nextInt(3) == 0 ? 1024 * 1024 + 1 : rnd.nextInt(5000))
+              + "\"}}]}";
     } else {
       // Over the 2 MiB entity limit.
       byte[] big = new byte[2 * 1024 * 1024 + 1 + rnd.nextInt(1024)];
@@ -352,12 +486,18 @@ class ApiFuzzTest {
     sb.append("\"compare\": [");
     for (int i = 0; i < compares; i++) {
       String target = pick(rnd, targets);
-      sb.append(i == 0 ? "" : ",").append("{\"key\": ").append(jsonKey(rnd))
-          .append(", \"target\": \"").append(target).append("\", \"op\": \"")
-          .append(pick(rnd, ops)).append("\", \"value\": ")
-          .append(target.equals("value") || rnd.nextInt(8) == 0
-              ? "\"" + randomText(rnd, 3).replace("\"", "").replace("\\", "") + "\""
-              : Integer.toString(rnd.nextInt(40) - 2))
+      sb.append(i == 0 ? "" : ",")
+          .append("{\"key\": ")
+          .append(jsonKey(rnd))
+          .append(", \"target\": \"")
+          .append(target)
+          .append("\", \"op\": \"")
+          .append(pick(rnd, ops))
+          .append("\", \"value\": ")
+          .append(
+              target.equals("value") || rnd.nextInt(8) == 0
+                  ? "\"" + randomText(rnd, 3).replace("\"", "").replace("\\", "") + "\""
+                  : Integer.toString(rnd.nextInt(40) - 2))
           .append(rnd.nextInt(10) == 0 ? ", \"encoding\": \"base64\"" : "")
           .append("}");
     }
@@ -371,19 +511,30 @@ class ApiFuzzTest {
       for (int i = 0; i < n; i++) {
         sb.append(i == 0 ? "" : ",");
         switch (rnd.nextInt(3)) {
-          case 0 -> sb.append("{\"put\": {\"key\": ").append(jsonKey(rnd))
-              .append(", \"value\": \"").append(rnd.nextInt(1000)).append("\"")
-              .append(rnd.nextInt(6) == 0 ? ", \"lease\": " + rnd.nextInt(5) : "")
-              .append(rnd.nextInt(6) == 0 ? ", \"prev_kv\": true" : "").append("}}");
-          case 1 -> sb.append("{\"delete\": {\"key\": ").append(jsonKey(rnd))
-              .append(rnd.nextInt(3) == 0 ? ", \"prefix\": true" : "")
-              .append(rnd.nextInt(8) == 0 ? ", \"range_end\": \"\\u0000\"" : "").append("}}");
-          default -> sb.append("{\"range\": {\"key\": ").append(jsonKey(rnd))
-              .append(rnd.nextInt(3) == 0 ? ", \"prefix\": true" : "")
-              .append(rnd.nextInt(4) == 0 ? ", \"limit\": " + (rnd.nextInt(5) - 1) : "")
-              .append(rnd.nextInt(4) == 0 ? ", \"revision\": " + (rnd.nextInt(50) - 1) : "")
-              .append(rnd.nextInt(6) == 0 ? ", \"keys_only\": true" : "")
-              .append(rnd.nextInt(6) == 0 ? ", \"count_only\": true" : "").append("}}");
+          case 0 ->
+              sb.append("{\"put\": {\"key\": ")
+                  .append(jsonKey(rnd))
+                  .append(", \"value\": \"")
+                  .append(rnd.nextInt(1000))
+                  .append("\"")
+                  .append(rnd.nextInt(6) == 0 ? ", \"lease\": " + rnd.nextInt(5) : "")
+                  .append(rnd.nextInt(6) == 0 ? ", \"prev_kv\": true" : "")
+                  .append("}}");
+          case 1 ->
+              sb.append("{\"delete\": {\"key\": ")
+                  .append(jsonKey(rnd))
+                  .append(rnd.nextInt(3) == 0 ? ", \"prefix\": true" : "")
+                  .append(rnd.nextInt(8) == 0 ? ", \"range_end\": \"\\u0000\"" : "")
+                  .append("}}");
+          default ->
+              sb.append("{\"range\": {\"key\": ")
+                  .append(jsonKey(rnd))
+                  .append(rnd.nextInt(3) == 0 ? ", \"prefix\": true" : "")
+                  .append(rnd.nextInt(4) == 0 ? ", \"limit\": " + (rnd.nextInt(5) - 1) : "")
+                  .append(rnd.nextInt(4) == 0 ? ", \"revision\": " + (rnd.nextInt(50) - 1) : "")
+                  .append(rnd.nextInt(6) == 0 ? ", \"keys_only\": true" : "")
+                  .append(rnd.nextInt(6) == 0 ? ", \"count_only\": true" : "")
+                  .append("}}");
         }
       }
       sb.append("]");
@@ -404,19 +555,28 @@ class ApiFuzzTest {
     return switch (rnd.nextInt(5)) {
       case 0 -> s.substring(0, at);
       case 1 -> s.substring(0, at) + (char) rnd.nextInt(128) + s.substring(at + 1);
-      case 2 -> s.substring(0, at) + pick(rnd, new String[] {"{", "}", "[", "]", ",", ":",
-          "\"", "null", "\\u0000", "1e999", "-", "\"x\": 1,"}) + s.substring(at);
+      case 2 ->
+          s.substring(0, at)
+              + pick(
+                  rnd,
+                  new String[] {
+                    "{", "}", "[", "]", ",", ":", "\"", "null", "\\u0000", "1e999", "-", "\"x\": 1,"
+                  })
+              + s.substring(at);
       case 3 -> s.substring(0, at) + s.substring(Math.min(s.length(), at + 1 + rnd.nextInt(10)));
       default -> s + s.substring(at);
     };
   }
 
   private static String randomText(Random rnd, int len) {
-    String alphabet = "abcxyz019-_.~ /%?#&=+:;@!$'()*,[]{}|\\^`\"<>\u00e9\u4e2d\uD83D\uDE00\u0000\t";
+    String alphabet =
+        "abcxyz019-_.~ /%?#&=+:;@!$'()*,[]{}|\\^`\"<>\u00e9\u4e2d\uD83D\uDE00\u0000\t";
     StringBuilder sb = new StringBuilder();
     for (int i = 0; i < len; i++) {
-      int c = alphabet.codePointAt(alphabet.offsetByCodePoints(0,
-          rnd.nextInt(alphabet.codePointCount(0, alphabet.length()))));
+      int c =
+          alphabet.codePointAt(
+              alphabet.offsetByCodePoints(
+                  0, rnd.nextInt(alphabet.codePointCount(0, alphabet.length()))));
       sb.appendCodePoint(c);
     }
     return sb.toString();
@@ -474,7 +634,8 @@ class ApiFuzzTest {
     lastStatus = status;
     String type = r.headers().firstValue("Content-Type").orElse("");
     String text = new String(body, StandardCharsets.UTF_8);
-    String answer = status + " " + type + " " + (text.length() > 300 ? text.substring(0, 300) : text);
+    String answer =
+        status + " " + type + " " + (text.length() > 300 ? text.substring(0, 300) : text);
     if (status < 200 || (status >= 300 && status < 400)) {
       return "unexpected status: " + answer;
     }
@@ -494,8 +655,9 @@ class ApiFuzzTest {
         if (code.isEmpty() || p.path("status").asInt() != status) {
           return "problem without code or with the wrong status: " + answer;
         }
-        if (status == 503 && !List.of("unavailable", "timeout", "not_leader_retry",
-            "too_many_connections").contains(code)) {
+        if (status == 503
+            && !List.of("unavailable", "timeout", "not_leader_retry", "too_many_connections")
+                .contains(code)) {
           return "a 503 that is not retryable: " + answer;
         }
         if (status == 501 && !code.equals("method_not_allowed")) {

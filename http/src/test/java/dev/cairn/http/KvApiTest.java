@@ -123,8 +123,7 @@ class KvApiTest {
     // Raw bytes exist for one key only: a range is refused, and so is a missing key.
     s.get("/v1/kv/bin/?prefix=true", "Accept", "application/octet-stream")
         .problem(406, "not_acceptable");
-    s.get("/v1/kv/bin/missing", "Accept", "application/octet-stream")
-        .problem(404, "key_not_found");
+    s.get("/v1/kv/bin/missing", "Accept", "application/octet-stream").problem(404, "key_not_found");
   }
 
   @Test
@@ -278,8 +277,8 @@ class KvApiTest {
     assertThat(first.header("ETag")).contains("\"" + rev + "\"");
     assertThat(first.header("Location")).contains("/v1/kv/" + key);
 
-    String second = s.post("/v1/kv/queue/job-?sequential=true", "w2").ok(201)
-        .path("kv").path("key").asText();
+    String second =
+        s.post("/v1/kv/queue/job-?sequential=true", "w2").ok(201).path("kv").path("key").asText();
     assertThat(second).isGreaterThan(key);
     assertThat(keys(s.get("/v1/kv/queue/?prefix=true").ok())).containsExactly(key, second);
     assertThat(s.get("/v1/kv/" + key).ok().path("kv").path("value").asText()).isEqualTo("w1");
@@ -320,8 +319,7 @@ class KvApiTest {
     // The compaction point itself and later revisions remain readable.
     assertThat(s.get("/v1/ns/compact/kv/k?revision=" + r2).ok().path("kv").path("value").asText())
         .isEqualTo("v2");
-    assertThat(s.get("/v1/ns/compact/kv/k").ok().path("kv").path("value").asText())
-        .isEqualTo("v3");
+    assertThat(s.get("/v1/ns/compact/kv/k").ok().path("kv").path("value").asText()).isEqualTo("v3");
     // Compaction is per namespace: the default namespace keeps its history.
     s.putKv(null, "cmp/other", "x");
     s.putKv(null, "cmp/other", "y");

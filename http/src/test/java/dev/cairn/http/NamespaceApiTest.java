@@ -115,7 +115,11 @@ class NamespaceApiTest {
           {"PUT", "/v1/ns/nowhere/kv/a", "v"},
           {"DELETE", "/v1/ns/nowhere/kv/a", null},
           {"POST", "/v1/ns/nowhere/kv/q/?sequential=true", "v"},
-          {"POST", "/v1/ns/nowhere/txn", "{\"success\": [{\"put\": {\"key\": \"a\", \"value\": \"v\"}}]}"},
+          {
+            "POST",
+            "/v1/ns/nowhere/txn",
+            "{\"success\": [{\"put\": {\"key\": \"a\", \"value\": \"v\"}}]}"
+          },
           {"POST", "/v1/ns/nowhere/compact", "{\"revision\": 1}"},
           {"POST", "/v1/ns/nowhere/leases", "{\"ttl\": 10}"},
           {"GET", "/v1/ns/nowhere/leases/1", null},
@@ -142,7 +146,8 @@ class NamespaceApiTest {
     s.putKv(null, "escape/target", "default-value");
     JsonNode before = s.snapshot(null);
     for (String path :
-        List.of("/v1/ns/jail/%2E%2E/%2E%2E/kv/escape/target",
+        List.of(
+            "/v1/ns/jail/%2E%2E/%2E%2E/kv/escape/target",
             "/v1/ns/jail/%2e%2e/%2e%2e/kv/escape/target",
             "/v1/ns/jail/kv/%2E%2E/%2E%2E/%2E%2E/kv/escape/target")) {
       // Either refused or written under the literal key inside jail: never outside it.

@@ -32,9 +32,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * {@code openapi.yaml} against the live server, both ways: every documented path and method is
- * served (never 404 {@code not_found} nor 405), answers with a status the document lists, and
- * every method the document leaves out is 405; and every route this test knows the server serves
- * is documented. The document cannot drift from the routes without this test failing.
+ * served (never 404 {@code not_found} nor 405), answers with a status the document lists, and every
+ * method the document leaves out is 405; and every route this test knows the server serves is
+ * documented. The document cannot drift from the routes without this test failing.
  */
 @ExtendWith(SharedServer.class)
 class OpenApiContractTest {
@@ -44,27 +44,47 @@ class OpenApiContractTest {
 
   /**
    * Every route the server serves, as "METHOD path-template". Kept by hand on purpose: a route
-   * added to {@link Api} without a line here and in the document is caught by the reviewer of
-   * this list; a line here without the document fails {@link #everyKnownRouteIsDocumented}.
+   * added to {@link Api} without a line here and in the document is caught by the reviewer of this
+   * list; a line here without the document fails {@link #everyKnownRouteIsDocumented}.
    */
   private static final List<String> KNOWN_ROUTES =
       List.of(
-          "GET /health", "GET /ready", "GET /metrics", "GET /v1/openapi.yaml",
-          "GET /v1/kv/{key}", "PUT /v1/kv/{key}", "DELETE /v1/kv/{key}", "POST /v1/kv/{key}",
-          "POST /v1/txn", "POST /v1/compact",
-          "GET /v1/leases", "POST /v1/leases",
-          "GET /v1/leases/{id}", "DELETE /v1/leases/{id}",
-          "POST /v1/leases/{id}/keepalive", "PUT /v1/leases/{id}/keepalive",
-          "GET /v1/watch", "GET /v1/watch/{key}",
-          "GET /v1/namespaces", "GET /v1/namespaces/{ns}", "PUT /v1/namespaces/{ns}",
+          "GET /health",
+          "GET /ready",
+          "GET /metrics",
+          "GET /v1/openapi.yaml",
+          "GET /v1/kv/{key}",
+          "PUT /v1/kv/{key}",
+          "DELETE /v1/kv/{key}",
+          "POST /v1/kv/{key}",
+          "POST /v1/txn",
+          "POST /v1/compact",
+          "GET /v1/leases",
+          "POST /v1/leases",
+          "GET /v1/leases/{id}",
+          "DELETE /v1/leases/{id}",
+          "POST /v1/leases/{id}/keepalive",
+          "PUT /v1/leases/{id}/keepalive",
+          "GET /v1/watch",
+          "GET /v1/watch/{key}",
+          "GET /v1/namespaces",
+          "GET /v1/namespaces/{ns}",
+          "PUT /v1/namespaces/{ns}",
           "DELETE /v1/namespaces/{ns}",
-          "GET /v1/ns/{ns}/kv/{key}", "PUT /v1/ns/{ns}/kv/{key}", "DELETE /v1/ns/{ns}/kv/{key}",
+          "GET /v1/ns/{ns}/kv/{key}",
+          "PUT /v1/ns/{ns}/kv/{key}",
+          "DELETE /v1/ns/{ns}/kv/{key}",
           "POST /v1/ns/{ns}/kv/{key}",
-          "POST /v1/ns/{ns}/txn", "POST /v1/ns/{ns}/compact",
-          "GET /v1/ns/{ns}/leases", "POST /v1/ns/{ns}/leases",
-          "GET /v1/ns/{ns}/leases/{id}", "DELETE /v1/ns/{ns}/leases/{id}",
-          "POST /v1/ns/{ns}/leases/{id}/keepalive", "PUT /v1/ns/{ns}/leases/{id}/keepalive",
-          "GET /v1/ns/{ns}/watch", "GET /v1/ns/{ns}/watch/{key}");
+          "POST /v1/ns/{ns}/txn",
+          "POST /v1/ns/{ns}/compact",
+          "GET /v1/ns/{ns}/leases",
+          "POST /v1/ns/{ns}/leases",
+          "GET /v1/ns/{ns}/leases/{id}",
+          "DELETE /v1/ns/{ns}/leases/{id}",
+          "POST /v1/ns/{ns}/leases/{id}/keepalive",
+          "PUT /v1/ns/{ns}/leases/{id}/keepalive",
+          "GET /v1/ns/{ns}/watch",
+          "GET /v1/ns/{ns}/watch/{key}");
 
   private static final String PROBE_NS = "openapi-probe";
   private static final String DOOMED_NS = "openapi-doomed";
@@ -86,7 +106,8 @@ class OpenApiContractTest {
     s.createNamespace(PROBE_NS);
     s.createNamespace(DOOMED_NS);
     defaultLease = s.post("/v1/leases", "{\"ttl\": 600}").ok().path("id").asLong();
-    probeLease = s.post("/v1/ns/" + PROBE_NS + "/leases", "{\"ttl\": 600}").ok().path("id").asLong();
+    probeLease =
+        s.post("/v1/ns/" + PROBE_NS + "/leases", "{\"ttl\": 600}").ok().path("id").asLong();
     s.putKv(null, "openapi-probe/k", "v");
     s.putKv(PROBE_NS, "openapi-probe/k", "v");
   }
@@ -144,8 +165,7 @@ class OpenApiContractTest {
               declared.add(r.path("name").asText());
             }
           }
-          assertThat(declared).as("path parameters of %s %s", method, path)
-              .isEqualTo(inTemplate);
+          assertThat(declared).as("path parameters of %s %s", method, path).isEqualTo(inTemplate);
         });
   }
 
@@ -163,13 +183,16 @@ class OpenApiContractTest {
     }
     assertThat(documented).isEqualTo(actual);
     // Every error response is problem+json.
-    doc.at("/components/responses").fields().forEachRemaining(
-        e -> {
-          if (!e.getKey().equals("KeepAlive")) {
-            assertThat(e.getValue().path("content").has("application/problem+json"))
-                .as("response %s is problem+json", e.getKey()).isTrue();
-          }
-        });
+    doc.at("/components/responses")
+        .fields()
+        .forEachRemaining(
+            e -> {
+              if (!e.getKey().equals("KeepAlive")) {
+                assertThat(e.getValue().path("content").has("application/problem+json"))
+                    .as("response %s is problem+json", e.getKey())
+                    .isTrue();
+              }
+            });
   }
 
   @Test
@@ -177,8 +200,10 @@ class OpenApiContractTest {
     Iterator<String> it = doc.path("paths").fieldNames();
     while (it.hasNext()) {
       String path = it.next();
-      if (!path.startsWith("/v1/") || path.startsWith("/v1/ns/")
-          || path.startsWith("/v1/namespaces") || path.equals("/v1/openapi.yaml")) {
+      if (!path.startsWith("/v1/")
+          || path.startsWith("/v1/ns/")
+          || path.startsWith("/v1/namespaces")
+          || path.equals("/v1/openapi.yaml")) {
         continue;
       }
       String twin = "/v1/ns/{ns}" + path.substring(3);
@@ -194,7 +219,8 @@ class OpenApiContractTest {
     Set<String> documented = new TreeSet<>();
     forEachOperation((path, method, op) -> documented.add(method.toUpperCase() + " " + path));
     assertThat(documented).containsAll(KNOWN_ROUTES);
-    assertThat(KNOWN_ROUTES).as("the document has no route this test does not know")
+    assertThat(KNOWN_ROUTES)
+        .as("the document has no route this test does not know")
         .containsAll(documented);
   }
 
@@ -258,22 +284,27 @@ class OpenApiContractTest {
       assertThat(p.status()).as("%s is allowed: %s", key, p).isNotEqualTo(405);
       assertThat(p.status()).as("%s does not fail: %s", key, p).isLessThan(500);
       assertThat(op.path("responses").has(Integer.toString(p.status())))
-          .as("%s answered %s, which the document lists", key, p).isTrue();
+          .as("%s answered %s, which the document lists", key, p)
+          .isTrue();
       if (p.status() >= 400) {
         assertThat(p.contentType()).as("%s: %s", key, p).startsWith("application/problem+json");
       } else {
-        JsonNode content = resolve(op.path("responses").path(Integer.toString(p.status())))
-            .path("content");
+        JsonNode content =
+            resolve(op.path("responses").path(Integer.toString(p.status()))).path("content");
         if (content.size() > 0) {
           String type = p.contentType().replaceAll(";.*", "").trim();
-          assertThat(content.has(type)).as("%s answered %s, documented as %s", key, type,
-              content.fieldNames().hasNext() ? content.fieldNames().next() : "").isTrue();
+          assertThat(content.has(type))
+              .as(
+                  "%s answered %s, documented as %s",
+                  key, type, content.fieldNames().hasNext() ? content.fieldNames().next() : "")
+              .isTrue();
         }
       }
       // Every method the document does not list for this path is refused.
       for (String other : METHODS) {
         if (!doc.path("paths").path(path).has(other)) {
-          Probe q = send(other.toUpperCase(), sample(path, other), other.equals("get") ? null : "x");
+          Probe q =
+              send(other.toUpperCase(), sample(path, other), other.equals("get") ? null : "x");
           assertThat(q.status()).as("%s %s is not documented: %s", other, path, q).isEqualTo(405);
         }
       }
@@ -287,24 +318,29 @@ class OpenApiContractTest {
   }
 
   private static void forEachOperation(OpVisitor v) {
-    doc.path("paths").fields().forEachRemaining(
-        e -> {
-          for (String m : List.of("get", "put", "post", "delete", "patch", "head", "options")) {
-            if (e.getValue().has(m)) {
-              v.visit(e.getKey(), m, e.getValue().get(m));
-            }
-          }
-        });
+    doc.path("paths")
+        .fields()
+        .forEachRemaining(
+            e -> {
+              for (String m : List.of("get", "put", "post", "delete", "patch", "head", "options")) {
+                if (e.getValue().has(m)) {
+                  v.visit(e.getKey(), m, e.getValue().get(m));
+                }
+              }
+            });
   }
 
   private static Set<String> methodsOf(String path) {
     Set<String> out = new TreeSet<>();
-    doc.path("paths").path(path).fieldNames().forEachRemaining(
-        f -> {
-          if (!f.equals("parameters")) {
-            out.add(f);
-          }
-        });
+    doc.path("paths")
+        .path(path)
+        .fieldNames()
+        .forEachRemaining(
+            f -> {
+              if (!f.equals("parameters")) {
+                out.add(f);
+              }
+            });
     return out;
   }
 
@@ -317,14 +353,15 @@ class OpenApiContractTest {
 
   private static void collectRefs(JsonNode n, List<String> out) {
     if (n.isObject()) {
-      n.fields().forEachRemaining(
-          e -> {
-            if (e.getKey().equals("$ref")) {
-              out.add(e.getValue().asText());
-            } else {
-              collectRefs(e.getValue(), out);
-            }
-          });
+      n.fields()
+          .forEachRemaining(
+              e -> {
+                if (e.getKey().equals("$ref")) {
+                  out.add(e.getValue().asText());
+                } else {
+                  collectRefs(e.getValue(), out);
+                }
+              });
     } else if (n.isArray()) {
       n.forEach(c -> collectRefs(c, out));
     }
@@ -337,7 +374,8 @@ class OpenApiContractTest {
         template
             .replace("{ns}", namespaceRoute ? DOOMED_NS : PROBE_NS)
             .replace("{key}", "openapi-probe/k")
-            .replace("{id}", Long.toString(template.startsWith("/v1/ns/") ? probeLease : defaultLease));
+            .replace(
+                "{id}", Long.toString(template.startsWith("/v1/ns/") ? probeLease : defaultLease));
     if (template.endsWith("/kv/{key}") && method.equalsIgnoreCase("post")) {
       out += "?sequential=true";
     }
@@ -354,7 +392,8 @@ class OpenApiContractTest {
     if (template.endsWith("/leases") && method.equalsIgnoreCase("post")) {
       return "{\"ttl\": 60}";
     }
-    if (template.endsWith("/kv/{key}") && !method.equalsIgnoreCase("get")
+    if (template.endsWith("/kv/{key}")
+        && !method.equalsIgnoreCase("get")
         && !method.equalsIgnoreCase("delete")) {
       return "v";
     }
@@ -384,7 +423,8 @@ class OpenApiContractTest {
                     ? HttpRequest.BodyPublishers.noBody()
                     : HttpRequest.BodyPublishers.ofString(body));
     try {
-      HttpResponse<InputStream> r = client.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+      HttpResponse<InputStream> r =
+          client.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
       String type = r.headers().firstValue("Content-Type").orElse("");
       String text;
       try (InputStream in = r.body()) {

@@ -37,7 +37,9 @@ class OpsApiTest {
     assertThat(m.contentType()).startsWith("text/plain");
     String text = m.text();
     assertThat(text).contains("# TYPE cairn_http_requests_seconds");
-    assertThat(text).containsPattern("cairn_http_requests_seconds_count\\{[^}]*method=\"PUT\"[^}]*status=\"200\"");
+    assertThat(text)
+        .containsPattern(
+            "cairn_http_requests_seconds_count\\{[^}]*method=\"PUT\"[^}]*status=\"200\"");
     assertThat(text).contains("cairn_journal_force");
     assertThat(text).contains("cairn_journal_batch_events");
     assertThat(text).contains("jvm_memory_used_bytes");

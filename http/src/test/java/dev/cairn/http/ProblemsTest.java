@@ -45,9 +45,7 @@ class ProblemsTest {
     assertThat(Problems.status(ErrorCode.PAYLOAD_TOO_LARGE)).isEqualTo(413);
     assertThat(Problems.status(ErrorCode.METHOD_NOT_ALLOWED)).isEqualTo(405);
     for (ErrorCode c :
-        new ErrorCode[] {
-          ErrorCode.UNAVAILABLE, ErrorCode.TIMEOUT, ErrorCode.NOT_LEADER_RETRY
-        }) {
+        new ErrorCode[] {ErrorCode.UNAVAILABLE, ErrorCode.TIMEOUT, ErrorCode.NOT_LEADER_RETRY}) {
       assertThat(Problems.retryable(c)).as("%s is retryable", c).isTrue();
     }
   }

@@ -68,22 +68,45 @@ class ProtocolErrorTest {
   static List<String[]> malformed() {
     String close = "Host: x\r\nConnection: close\r\n\r\n";
     return List.of(
-        new String[] {"bad percent-escape", "GET /v1/kv/%zz HTTP/1.1\r\n" + close, "400",
-            "malformed_request"},
-        new String[] {"bad percent-escape in the query", "GET /v1/kv/a?limit=%zz HTTP/1.1\r\n"
-            + close, "400", "malformed_request"},
-        new String[] {"illegal character in the path", "GET /v1/kv/a|b HTTP/1.1\r\n" + close,
-            "400", "malformed_request"},
-        new String[] {"control character in a header", "GET /v1/kv/a HTTP/1.1\r\nIf-Match: \u0001\r\n"
-            + close, "400", "malformed_request"},
-        new String[] {"unknown method", "BREW /v1/kv/a HTTP/1.1\r\n" + close, "501",
-            "method_not_allowed"},
-        new String[] {"URI over 32k", "GET /v1/kv/" + "k".repeat(40_000) + " HTTP/1.1\r\n" + close,
-            "414", "malformed_request"},
-        new String[] {"bad Content-Length", "PUT /v1/kv/a HTTP/1.1\r\nContent-Length: x\r\n"
-            + close, "400", "malformed_request"},
-        new String[] {"HTTP/2.0 request line", "GET /v1/kv/a HTTP/2.0\r\n" + close, "505",
-            "malformed_request"});
+        new String[] {
+          "bad percent-escape", "GET /v1/kv/%zz HTTP/1.1\r\n" + close, "400", "malformed_request"
+        },
+        new String[] {
+          "bad percent-escape in the query",
+          "GET /v1/kv/a?limit=%zz HTTP/1.1\r\n" + close,
+          "400",
+          "malformed_request"
+        },
+        new String[] {
+          "illegal character in the path",
+          "GET /v1/kv/a|b HTTP/1.1\r\n" + close,
+          "400",
+          "malformed_request"
+        },
+        new String[] {
+          "control character in a header",
+          "GET /v1/kv/a HTTP/1.1\r\nIf-Match: \u0001\r\n" + close,
+          "400",
+          "malformed_request"
+        },
+        new String[] {
+          "unknown method", "BREW /v1/kv/a HTTP/1.1\r\n" + close, "501", "method_not_allowed"
+        },
+        new String[] {
+          "URI over 32k",
+          "GET /v1/kv/" + "k".repeat(40_000) + " HTTP/1.1\r\n" + close,
+          "414",
+          "malformed_request"
+        },
+        new String[] {
+          "bad Content-Length",
+          "PUT /v1/kv/a HTTP/1.1\r\nContent-Length: x\r\n" + close,
+          "400",
+          "malformed_request"
+        },
+        new String[] {
+          "HTTP/2.0 request line", "GET /v1/kv/a HTTP/2.0\r\n" + close, "505", "malformed_request"
+        });
   }
 
   @ParameterizedTest(name = "{0}")

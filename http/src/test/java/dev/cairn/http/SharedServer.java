@@ -5,8 +5,8 @@ import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
- * Hands every test class the same running {@link TestServer}: started on first use, closed by
- * JUnit when the whole run ends. Use with {@code @ExtendWith(SharedServer.class)} and a {@code
+ * Hands every test class the same running {@link TestServer}: started on first use, closed by JUnit
+ * when the whole run ends. Use with {@code @ExtendWith(SharedServer.class)} and a {@code
  * TestServer} parameter on a {@code @BeforeAll} or test method.
  */
 public final class SharedServer implements ParameterResolver {

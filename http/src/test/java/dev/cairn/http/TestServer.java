@@ -253,7 +253,8 @@ public final class TestServer implements AutoCloseable, ExtensionContext.Store.C
       assertThat(p.path("code").isTextual()).as("code in %s", this).isTrue();
       assertThat(p.path("code").asText()).as("code in %s", this).isNotEmpty();
       assertThat(p.path("status").asInt()).as("status field of %s", this).isEqualTo(status);
-      assertThat(p.path("type").asText()).as("type of %s", this)
+      assertThat(p.path("type").asText())
+          .as("type of %s", this)
           .isEqualTo("urn:cairn:problem:" + p.path("code").asText());
       assertThat(p.path("title").asText()).as("title of %s", this).isNotEmpty();
       return p;

@@ -19,8 +19,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 class TxnApiTest {
   private static final String NS = "txn-test";
   private static TestServer s;
+
   /** The compared key's create_revision, mod_revision, version and lease, set up once. */
   private static long create;
+
   private static long mod;
   private static long lease;
 
@@ -86,7 +88,8 @@ class TxnApiTest {
               default -> lease + rel;
             };
     JsonNode r = s.post("/v1/ns/" + NS + "/txn", txn("cmp/k", target, op, operand)).ok();
-    assertThat(r.path("succeeded").asBoolean()).as("%s %s %s", target, op, operand)
+    assertThat(r.path("succeeded").asBoolean())
+        .as("%s %s %s", target, op, operand)
         .isEqualTo(expected);
     JsonNode put = r.path("responses").get(0).path("put");
     assertThat(put.path("revision").asLong()).isEqualTo(r.path("revision").asLong());

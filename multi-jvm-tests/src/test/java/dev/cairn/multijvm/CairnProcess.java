@@ -27,8 +27,8 @@ import java.util.zip.ZipFile;
 
 /**
  * A Cairn server running as a child JVM: {@code java -cp <this JVM's classpath> dev.cairn.http.Main
- * server --port <free port> --data-dir <dir>}, with the same {@code java} binary as the test JVM and
- * its stdout and stderr going to a file.
+ * server --port <free port> --data-dir <dir>}, with the same {@code java} binary as the test JVM
+ * and its stdout and stderr going to a file.
  *
  * <p>It can wait for readiness (polling {@code GET /ready} against a deadline), kill the process
  * with SIGKILL ({@link #kill9()}), ask it to stop with SIGTERM ({@link #terminate(Duration)}),
@@ -271,8 +271,12 @@ public final class CairnProcess implements AutoCloseable {
     while ((state() == 'T') != stopped) {
       if (!process.isAlive() || System.nanoTime() - deadline > 0) {
         throw new IllegalStateException(
-            "pid " + pid() + (stopped ? " did not stop" : " did not continue") + ": state "
-                + state() + (process.isAlive() ? "" : ", exited"));
+            "pid "
+                + pid()
+                + (stopped ? " did not stop" : " did not continue")
+                + ": state "
+                + state()
+                + (process.isAlive() ? "" : ", exited"));
       }
       LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
     }
@@ -370,8 +374,8 @@ public final class CairnProcess implements AutoCloseable {
   /**
    * The test JVM's own classpath, except that the project's snapshot jars are copied once per test
    * JVM into a private directory: other builds on the machine reinstall them in the local
-   * repository, and a jar replaced under a running server makes it fail with
-   * NoClassDefFoundError, or makes a restart run different code than the run before it.
+   * repository, and a jar replaced under a running server makes it fail with NoClassDefFoundError,
+   * or makes a restart run different code than the run before it.
    */
   static synchronized String childClasspath() throws IOException {
     if (classpath != null) {

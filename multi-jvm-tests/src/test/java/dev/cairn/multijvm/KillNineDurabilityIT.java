@@ -43,20 +43,19 @@ import org.junit.jupiter.api.TestInfo;
  *       directory must hold every acknowledged write with its value and the revision its reply
  *       carried; revisions continue with no gap and no reuse; writes in flight at the crash may be
  *       present or absent but never altered (and once found absent, never appear later). Three
- *       kill/restart cycles accumulate on one directory, with small segments and frequent
- *       snapshots so that crashes land around segment rolls and snapshots.
+ *       kill/restart cycles accumulate on one directory, with small segments and frequent snapshots
+ *       so that crashes land around segment rolls and snapshots.
  *   <li>{@link #aSecondServerOnTheSameDataDirFailsAtOnceOnTheLock}: the journal's directory lock
  *       makes a second server exit at once, saying why, and leaves the first unharmed.
- *   <li>{@link #sigtermStopsCleanlyAndKeepsEveryAcknowledgedWrite}: SIGTERM under load exits
- *       within 10 s, and the restart holds every acknowledged write.
+ *   <li>{@link #sigtermStopsCleanlyAndKeepsEveryAcknowledgedWrite}: SIGTERM under load exits within
+ *       10 s, and the restart holds every acknowledged write.
  *   <li>{@link #theCheckCatchesAJournalThatLostAcknowledgedWrites}: the negative control; the same
  *       check fails on a journal whose tail was cut off.
  * </ul>
  *
  * <p>A kill -9 leaves the kernel's page cache intact, so these tests catch a server that
- * acknowledges before its write reached the kernel, or loses, reorders or reuses the log's tail
- * in recovery; they cannot catch a missing fsync, which only a power cut (or a simulated one)
- * reveals.
+ * acknowledges before its write reached the kernel, or loses, reorders or reuses the log's tail in
+ * recovery; they cannot catch a missing fsync, which only a power cut (or a simulated one) reveals.
  *
  * <p>Set {@code -Dcairn.it.seed=N} to reuse a seed (the kill times and the values derive from it);
  * every failure message carries the seed, the run's nonce and the work directory, which keeps the
@@ -67,6 +66,7 @@ class KillNineDurabilityIT {
   private static final int WRITERS = 16;
   private static final int CYCLES = 3;
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
+
   /**
    * For the kill -9 cycles: small journal segments and frequent snapshots, so that crashes land
    * around segment rolls, snapshots and the reclaiming of old segments, and recovery starts from a
@@ -74,8 +74,8 @@ class KillNineDurabilityIT {
    */
   private static final List<String> SMALL_SEGMENTS_FREQUENT_SNAPSHOTS =
       List.of(
-          "-Dcairn.persistence.journal.segment-size=64KiB",
-          "-Dcairn.namespace.snapshot-every=500");
+          "-Dcairn.persistence.journal.segment-size=64KiB", "-Dcairn.namespace.snapshot-every=500");
+
   /** Fewest acknowledged writes a cycle must see before the kill, or it proves too little. */
   private static final int MIN_ACKED_BEFORE_KILL = 100;
 
@@ -141,15 +141,32 @@ class KillNineDurabilityIT {
               + " (present after restart %d, absent %d), io errors %d, non-200 %d;"
               + " kill -> ready %d ms; recovered revision %d, keys %d, verified in %d ms;"
               + " unacknowledged writes ended by %s; journal truncated a torn tail: %s%n",
-          cycle, wroteMs, killAfterMs, load.sent(), load.acked(), inFlight, r.inFlightPresent,
-          r.inFlightAbsent, load.ioErrors(), load.non200(), restartMs, r.revision, r.keys,
-          r.verifyMs, load.failures(), server.output().contains("torn record") ? "yes" : "no");
+          cycle,
+          wroteMs,
+          killAfterMs,
+          load.sent(),
+          load.acked(),
+          inFlight,
+          r.inFlightPresent,
+          r.inFlightAbsent,
+          load.ioErrors(),
+          load.non200(),
+          restartMs,
+          r.revision,
+          r.keys,
+          r.verifyMs,
+          load.failures(),
+          server.output().contains("torn record") ? "yes" : "no");
     }
     System.out.printf(
         "total: acked %d, in-flight recovered %d, in-flight lost %d, final revision %d;"
             + " journal %s; snapshots %s%n",
-        ledger.acked.size(), ledger.recovered.size(), ledger.lost.size(), recoveredRevision + 1,
-        listing(data.resolve("journal")), listing(data.resolve("snapshots")));
+        ledger.acked.size(),
+        ledger.recovered.size(),
+        ledger.lost.size(),
+        recoveredRevision + 1,
+        listing(data.resolve("journal")),
+        listing(data.resolve("snapshots")));
     Integer code = server.terminate(Duration.ofSeconds(30));
     assertThat(code).as("exit code after SIGTERM; %s", ctx()).isIn(0, 143);
   }
@@ -164,7 +181,8 @@ class KillNineDurabilityIT {
     HttpRequest health =
         HttpRequest.newBuilder(first.uri("/health")).timeout(Duration.ofMillis(500)).GET().build();
     assertThatThrownBy(() -> http.send(health, HttpResponse.BodyHandlers.ofString()))
-        .as("GET /health of a server frozen by SIGSTOP (process state now '%s'); %s",
+        .as(
+            "GET /health of a server frozen by SIGSTOP (process state now '%s'); %s",
             first.state(), ctx())
         .isInstanceOf(HttpTimeoutException.class);
     first.resume();
@@ -246,8 +264,18 @@ class KillNineDurabilityIT {
         "SIGTERM after %d ms of writing: exit %d in %d ms; sent %d, acked %d, unacknowledged %d"
             + " (present %d, absent %d), non-200 %d; restart -> ready %d ms; revision %d;"
             + " unacknowledged writes ended by %s%n",
-        wroteMs, code, stopMs, load.sent(), load.acked(), inFlight, r.inFlightPresent,
-        r.inFlightAbsent, load.non200(), restartMs, r.revision, load.failures());
+        wroteMs,
+        code,
+        stopMs,
+        load.sent(),
+        load.acked(),
+        inFlight,
+        r.inFlightPresent,
+        r.inFlightAbsent,
+        load.non200(),
+        restartMs,
+        r.revision,
+        load.failures());
     assertThat(server.terminate(Duration.ofSeconds(30))).as(ctx()).isIn(0, 143);
   }
 
@@ -278,7 +306,8 @@ class KillNineDurabilityIT {
           files
               .filter(f -> f.getFileName().toString().matches("wal-\\d+\\.seg"))
               .max(Comparator.naturalOrder())
-              .orElseThrow(() -> new AssertionError("no journal segment in " + data + "; " + ctx()));
+              .orElseThrow(
+                  () -> new AssertionError("no journal segment in " + data + "; " + ctx()));
     }
     long size = Files.size(segment);
     long cut = 16 + (size - 16) / 2; // keep the 16-byte segment header and half of the records
@@ -301,8 +330,8 @@ class KillNineDurabilityIT {
 
   private record Observed(String value, long modRevision, long createRevision, long version) {}
 
-  private record Recovery(long revision, int keys, int inFlightPresent, int inFlightAbsent,
-      long verifyMs) {}
+  private record Recovery(
+      long revision, int keys, int inFlightPresent, int inFlightAbsent, long verifyMs) {}
 
   /**
    * Checks a freshly restarted server against the ledger, settles the writes that were in flight
@@ -310,15 +339,16 @@ class KillNineDurabilityIT {
    * revision. {@code previousRevision} is the revision the previous restart recovered: every write
    * acknowledged since must have a higher one.
    */
-  private Recovery verifyRecovery(CairnProcess server, Ledger ledger, int cycle,
-      long previousRevision) throws Exception {
+  private Recovery verifyRecovery(
+      CairnProcess server, Ledger ledger, int cycle, long previousRevision) throws Exception {
     long t0 = System.nanoTime();
     List<String> problems = new ArrayList<>(ledger.anomalies);
     JsonNode status = getJson(server, "/v1/namespaces/default");
     long revision = status.path("revision").asLong(-1);
     Map<String, Observed> all = readPrefix(server, WriteLoad.PREFIX, problems);
 
-    // (1) every acknowledged write, of this cycle and every earlier one, with its value and revision
+    // (1) every acknowledged write, of this cycle and every earlier one, with its value and
+    // revision
     int missing = 0;
     int summaryAt = problems.size();
     List<Map.Entry<String, Long>> byAckRevision = new ArrayList<>(ledger.acked.entrySet());
@@ -327,17 +357,30 @@ class KillNineDurabilityIT {
       missing += checkPresent(e.getKey(), e.getValue(), "acknowledged", ledger, all, problems);
     }
     for (Map.Entry<String, Long> e : ledger.recovered.entrySet()) {
-      checkPresent(e.getKey(), e.getValue(), "in flight at an earlier crash, then recovered",
-          ledger, all, problems);
+      checkPresent(
+          e.getKey(),
+          e.getValue(),
+          "in flight at an earlier crash, then recovered",
+          ledger,
+          all,
+          problems);
     }
     if (missing > 0) {
-      problems.add(summaryAt, missing + " of " + ledger.acked.size()
-          + " acknowledged writes are missing (highest acknowledged revision " + ledger.maxAckedRevision()
-          + ", recovered revision " + revision + ")");
+      problems.add(
+          summaryAt,
+          missing
+              + " of "
+              + ledger.acked.size()
+              + " acknowledged writes are missing (highest acknowledged revision "
+              + ledger.maxAckedRevision()
+              + ", recovered revision "
+              + revision
+              + ")");
     }
     for (String key : ledger.lost) {
       if (all.containsKey(key)) {
-        problems.add(key + " was absent after an earlier restart but is present now: " + all.get(key));
+        problems.add(
+            key + " was absent after an earlier restart but is present now: " + all.get(key));
       }
     }
 
@@ -355,8 +398,14 @@ class KillNineDurabilityIT {
       } else {
         present++;
         if (!o.value().equals(w.value())) {
-          problems.add("in-flight write " + w.key() + " is present with value '" + o.value()
-              + "', but the value sent was '" + w.value() + "'");
+          problems.add(
+              "in-flight write "
+                  + w.key()
+                  + " is present with value '"
+                  + o.value()
+                  + "', but the value sent was '"
+                  + w.value()
+                  + "'");
         }
         ledger.recovered.put(w.key(), o.modRevision());
       }
@@ -374,19 +423,30 @@ class KillNineDurabilityIT {
     for (Map.Entry<String, Observed> e : all.entrySet()) {
       String other = byRevision.put(e.getValue().modRevision(), e.getKey());
       if (other != null) {
-        problems.add("keys " + other + " and " + e.getKey() + " share mod_revision "
-            + e.getValue().modRevision());
+        problems.add(
+            "keys "
+                + other
+                + " and "
+                + e.getKey()
+                + " share mod_revision "
+                + e.getValue().modRevision());
       }
     }
     TreeSet<Long> revisions = new TreeSet<>(byRevision.keySet());
     long maxAcked = ledger.maxAckedRevision();
     if (revision < maxAcked) {
-      problems.add("status revision " + revision + " is below the highest acknowledged revision "
-          + maxAcked);
+      problems.add(
+          "status revision "
+              + revision
+              + " is below the highest acknowledged revision "
+              + maxAcked);
     }
     if (!revisions.isEmpty() && revisions.last() != revision) {
-      problems.add("status revision " + revision + " differs from the highest mod_revision "
-          + revisions.last());
+      problems.add(
+          "status revision "
+              + revision
+              + " differs from the highest mod_revision "
+              + revisions.last());
     }
     List<Long> gaps = new ArrayList<>();
     for (long rev = 1; rev <= revision && gaps.size() < 20; rev++) {
@@ -395,18 +455,25 @@ class KillNineDurabilityIT {
       }
     }
     if (!gaps.isEmpty()) {
-      problems.add("revisions 1.." + revision + " are not all taken by a key; missing (first 20): "
-          + gaps);
+      problems.add(
+          "revisions 1.." + revision + " are not all taken by a key; missing (first 20): " + gaps);
     }
     if (status.path("keys").asLong(-1) != all.size()) {
-      problems.add("status counts " + status.path("keys") + " keys, a range read found "
-          + all.size());
+      problems.add(
+          "status counts " + status.path("keys") + " keys, a range read found " + all.size());
     }
     for (Map.Entry<String, Long> e : ledger.acked.entrySet()) {
       Ledger.Write w = ledger.sent.get(e.getKey());
       if (w != null && w.cycle() == cycle && e.getValue() <= previousRevision) {
-        problems.add("write " + e.getKey() + " of cycle " + cycle + " was acknowledged at revision "
-            + e.getValue() + ", not above the revision recovered before it, " + previousRevision);
+        problems.add(
+            "write "
+                + e.getKey()
+                + " of cycle "
+                + cycle
+                + " was acknowledged at revision "
+                + e.getValue()
+                + ", not above the revision recovered before it, "
+                + previousRevision);
       }
     }
 
@@ -418,7 +485,8 @@ class KillNineDurabilityIT {
         .filter(w -> w.cycle() == cycle && !ledger.acked.containsKey(w.key()))
         .forEach(w -> pointKeys.add(w.key()));
     for (String key : pointKeys) {
-      HttpResponse<String> r = send(server, HttpRequest.newBuilder(server.uri("/v1/kv/" + key)).GET());
+      HttpResponse<String> r =
+          send(server, HttpRequest.newBuilder(server.uri("/v1/kv/" + key)).GET());
       Observed o = all.get(key);
       if (r.statusCode() == 404) {
         if (o != null) {
@@ -428,7 +496,8 @@ class KillNineDurabilityIT {
         problems.add("GET " + key + " answered " + r.statusCode() + ": " + r.body());
       } else {
         JsonNode kv = JSON.readTree(r.body()).path("kv");
-        if (o == null || !kv.path("value").asText().equals(o.value())
+        if (o == null
+            || !kv.path("value").asText().equals(o.value())
             || kv.path("mod_revision").asLong() != o.modRevision()) {
           problems.add("GET " + key + " answered " + r.body() + ", the range read " + o);
         }
@@ -442,20 +511,33 @@ class KillNineDurabilityIT {
     long probeRevision = put(server, probe, probeValue);
     ledger.recordAck(probe, probeRevision);
     if (probeRevision != revision + 1) {
-      problems.add("the first write after restart got revision " + probeRevision
-          + ", not the recovered revision + 1 = " + (revision + 1));
+      problems.add(
+          "the first write after restart got revision "
+              + probeRevision
+              + ", not the recovered revision + 1 = "
+              + (revision + 1));
     }
 
     if (!problems.isEmpty()) {
-      fail("after restart %d (%s): %d problem(s); %s%n  %s", cycle, server, problems.size(), ctx(),
+      fail(
+          "after restart %d (%s): %d problem(s); %s%n  %s",
+          cycle,
+          server,
+          problems.size(),
+          ctx(),
           String.join("\n  ", problems.subList(0, Math.min(40, problems.size()))));
     }
     return new Recovery(probeRevision, all.size() + 1, present, absent, millisSince(t0));
   }
 
   /** Returns 1 if {@code key} is missing, 0 otherwise; records any problem. */
-  private static int checkPresent(String key, long revision, String what, Ledger ledger,
-      Map<String, Observed> all, List<String> problems) {
+  private static int checkPresent(
+      String key,
+      long revision,
+      String what,
+      Ledger ledger,
+      Map<String, Observed> all,
+      List<String> problems) {
     Ledger.Write w = ledger.sent.get(key);
     Observed o = all.get(key);
     if (o == null) {
@@ -463,8 +545,8 @@ class KillNineDurabilityIT {
       return 1;
     }
     if (!o.value().equals(w.value())) {
-      problems.add(what + " write " + key + " has value '" + o.value() + "', expected '"
-          + w.value() + "'");
+      problems.add(
+          what + " write " + key + " has value '" + o.value() + "', expected '" + w.value() + "'");
     }
     if (o.modRevision() != revision || o.createRevision() != revision || o.version() != 1) {
       problems.add(what + " write " + key + " at revision " + revision + " reads back as " + o);
@@ -472,8 +554,8 @@ class KillNineDurabilityIT {
     return 0;
   }
 
-  private Map<String, Observed> readPrefix(CairnProcess server, String prefix,
-      List<String> problems) throws Exception {
+  private Map<String, Observed> readPrefix(
+      CairnProcess server, String prefix, List<String> problems) throws Exception {
     JsonNode body = getJson(server, "/v1/kv/" + prefix + "?prefix=true");
     if (body.path("more").asBoolean(true)) {
       problems.add("the prefix read of " + prefix + " says more=" + body.path("more"));
@@ -508,8 +590,10 @@ class KillNineDurabilityIT {
 
   private long put(CairnProcess server, String key, String value) throws Exception {
     HttpResponse<String> r =
-        send(server, HttpRequest.newBuilder(server.uri("/v1/kv/" + key))
-            .PUT(HttpRequest.BodyPublishers.ofString(value)));
+        send(
+            server,
+            HttpRequest.newBuilder(server.uri("/v1/kv/" + key))
+                .PUT(HttpRequest.BodyPublishers.ofString(value)));
     assertThat(r.statusCode()).as("PUT %s: %s; %s", key, r.body(), ctx()).isEqualTo(200);
     return JSON.readTree(r.body()).path("revision").asLong();
   }
@@ -525,11 +609,17 @@ class KillNineDurabilityIT {
   }
 
   private HttpResponse<String> send(CairnProcess server, HttpRequest.Builder b) throws Exception {
-    return http.send(b.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    return http.send(
+        b.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  /** Polls {@code condition} every 10 ms until it holds; fails with {@code state} at the deadline. */
-  private void await(BooleanSupplier condition, Duration timeout, String what,
+  /**
+   * Polls {@code condition} every 10 ms until it holds; fails with {@code state} at the deadline.
+   */
+  private void await(
+      BooleanSupplier condition,
+      Duration timeout,
+      String what,
       java.util.function.Supplier<String> state) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
@@ -559,7 +649,13 @@ class KillNineDurabilityIT {
   }
 
   private String ctx() {
-    return "seed=" + seed + " (rerun with -Dcairn.it.seed=" + seed + "), nonce=" + nonce
-        + ", work dir=" + work;
+    return "seed="
+        + seed
+        + " (rerun with -Dcairn.it.seed="
+        + seed
+        + "), nonce="
+        + nonce
+        + ", work dir="
+        + work;
   }
 }

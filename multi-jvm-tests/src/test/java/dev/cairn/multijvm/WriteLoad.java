@@ -34,7 +34,8 @@ final class WriteLoad {
   private final AtomicInteger acked = new AtomicInteger();
   private final AtomicInteger ioErrors = new AtomicInteger();
   private final AtomicInteger non200 = new AtomicInteger();
-  private final java.util.Map<String, Integer> failures = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.Map<String, Integer> failures =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   WriteLoad(CairnProcess server, Ledger ledger, int writers, int cycle, long seed) {
     this.server = server;
@@ -154,13 +155,20 @@ final class WriteLoad {
         long modRevision = body.path("kv").path("mod_revision").asLong(-1);
         if (revision <= 0 || modRevision != revision) {
           ledger.anomalies.add(
-              "PUT " + key + " acknowledged with revision " + revision + " and kv.mod_revision "
-                  + modRevision + ": " + r.body());
+              "PUT "
+                  + key
+                  + " acknowledged with revision "
+                  + revision
+                  + " and kv.mod_revision "
+                  + modRevision
+                  + ": "
+                  + r.body());
         }
         ledger.recordAck(key, revision);
         acked.incrementAndGet();
       } catch (IOException e) {
-        ledger.anomalies.add("PUT " + key + " answered 200 with a body that is not JSON: " + r.body());
+        ledger.anomalies.add(
+            "PUT " + key + " answered 200 with a body that is not JSON: " + r.body());
       }
     }
   }

@@ -10,8 +10,8 @@ import java.util.PriorityQueue;
  * The leader's local lease deadlines on the monotonic clock. Not persisted: a keepalive changes no
  * state, and after recovery every lease gets a full TTL again (as etcd does on leader change).
  *
- * <p>Confined to the leader's thread. A keepalive pushes a new heap entry; stale entries are skipped
- * when they surface, so a keepalive costs O(log n) and no scan.
+ * <p>Confined to the leader's thread. A keepalive pushes a new heap entry; stale entries are
+ * skipped when they surface, so a keepalive costs O(log n) and no scan.
  */
 final class LeaseDeadlines {
   private record Due(long atNanos, long id) {}

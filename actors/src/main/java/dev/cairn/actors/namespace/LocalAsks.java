@@ -14,8 +14,8 @@ import org.apache.pekko.pattern.AskTimeoutException;
 /**
  * Asks of leaders on this node, answered into a future without a temporary actor or a timer per
  * request: {@code Patterns.ask} schedules (and cancels) a timeout on the scheduler for every call,
- * which on two cores costs more than the read it waits for. Here each ask is an entry in a map,
- * and one periodic sweep fails the ones past their deadline.
+ * which on two cores costs more than the read it waits for. Here each ask is an entry in a map, and
+ * one periodic sweep fails the ones past their deadline.
  *
  * <p>The reply-to ref travels inside {@link NamespaceLeader.Ask}, never as a message's sender, so
  * it is never recorded with a persisted event.
@@ -31,12 +31,11 @@ final class LocalAsks {
     this.timeout = timeout;
     this.timeoutNanos = timeout.toNanos();
     this.root = system.deadLetters().path().root().child("local-ask");
-    Duration sweep = timeout.dividedBy(4).compareTo(Duration.ofMillis(100)) < 0
-        ? Duration.ofMillis(100)
-        : timeout.dividedBy(4);
-    system
-        .scheduler()
-        .scheduleWithFixedDelay(sweep, sweep, this::sweep, system.dispatcher());
+    Duration sweep =
+        timeout.dividedBy(4).compareTo(Duration.ofMillis(100)) < 0
+            ? Duration.ofMillis(100)
+            : timeout.dividedBy(4);
+    system.scheduler().scheduleWithFixedDelay(sweep, sweep, this::sweep, system.dispatcher());
   }
 
   /** Sends {@code request} to {@code leader}; completes with its answer or an ask timeout. */

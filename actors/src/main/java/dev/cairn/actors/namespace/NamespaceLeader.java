@@ -43,11 +43,11 @@ import org.apache.pekko.persistence.SnapshotOffer;
  *
  * <p><b>Nothing is seen before it is durable.</b> Because the state runs ahead of the journal,
  * every reply (to writes, reads, rejections and keepalives alike) is sent from a persist handler or
- * a {@code deferAsync} handler, which Pekko runs only after every earlier write is acknowledged.
- * A client therefore never observes a change that a crash could take back.
+ * a {@code deferAsync} handler, which Pekko runs only after every earlier write is acknowledged. A
+ * client therefore never observes a change that a crash could take back.
  *
- * <p>Revision = sequence number: every event takes the next revision and is one journal entry, so
- * a snapshot taken right after deciding is the state at its own sequence number.
+ * <p>Revision = sequence number: every event takes the next revision and is one journal entry, so a
+ * snapshot taken right after deciding is the state at its own sequence number.
  */
 public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
 
@@ -129,8 +129,10 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
   private ActorRef hub;
   private KeyspaceState state;
   private long lastSnapshotRevision;
+
   /** Versions in the last snapshot taken or recovered: the next waits at least as many events. */
   private long lastSnapshotVersions;
+
   private long snapshotRevision;
 
   /** Props for a sharded leader: the namespace is the entity id, i.e. the actor's name. */
@@ -143,8 +145,7 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
   }
 
   private NamespaceLeader(NamespaceSettings settings) {
-    this.namespace =
-        URLDecoder.decode(getSelf().path().name(), StandardCharsets.UTF_8);
+    this.namespace = URLDecoder.decode(getSelf().path().name(), StandardCharsets.UTF_8);
     this.settings = settings;
     this.keyspace = new Keyspace(settings.limits());
     this.state = KeyspaceState.empty(Namespaces.DEFAULT.equals(namespace));
@@ -216,8 +217,7 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
     long now = System.nanoTime();
     // Every lease gets its full TTL again: a restart or failover must not expire sessions en masse.
     state.leaseTtls().forEach((id, ttl) -> deadlines.set(id, now + seconds(ttl)));
-    timers()
-        .startTimerWithFixedDelay(TICK_KEY, new Tick(), settings.tickInterval());
+    timers().startTimerWithFixedDelay(TICK_KEY, new Tick(), settings.tickInterval());
     idleIfAbsent();
     // Everything recovered is durable: other threads may read it (see KeyspaceState).
     state.publish(state.revision());
@@ -465,7 +465,8 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
 
   private void watchProgress(WatchProgress p) {
     long revision = state.revision();
-    deferAsync(p, ignored -> hub.tell(new WatchHub.ProgressMark(p.subscriber(), revision), getSelf()));
+    deferAsync(
+        p, ignored -> hub.tell(new WatchHub.ProgressMark(p.subscriber(), revision), getSelf()));
   }
 
   private void publish(Event e, List<WatchEvent> changes) {

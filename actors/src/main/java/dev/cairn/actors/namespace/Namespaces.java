@@ -144,7 +144,9 @@ public final class Namespaces {
     if (DEFAULT.equals(namespace)) {
       return CompletableFuture.completedFuture(
           new Reply.Rejected(
-              0, Rejection.of(ErrorCode.NAMESPACE_PROTECTED, "the default namespace cannot be deleted")));
+              0,
+              Rejection.of(
+                  ErrorCode.NAMESPACE_PROTECTED, "the default namespace cannot be deleted")));
     }
     return write(namespace, new Command.DeleteNamespace(force))
         .thenCompose(

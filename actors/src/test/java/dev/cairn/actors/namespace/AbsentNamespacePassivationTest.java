@@ -34,8 +34,10 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class AbsentNamespacePassivationTest {
   private static final Duration IDLE = Duration.ofMillis(300);
+
   /** Several idle periods: long enough for a wrongly running idle timer to fire more than once. */
   private static final Duration SEVERAL_IDLE = IDLE.multipliedBy(5);
+
   private static final Duration T = Duration.ofSeconds(10);
 
   ActorSystem system;

@@ -64,7 +64,8 @@ class LocalAsksTest {
     assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS))
         .isInstanceOf(ExecutionException.class)
         .hasCauseInstanceOf(AskTimeoutException.class);
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+    assertThat(Duration.ofNanos(System.nanoTime() - start))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(300));
     assertThat(asks.outstanding()).isZero();
   }
 }

@@ -119,7 +119,9 @@ abstract class NamespaceLeaderContract {
     Reply.PutReply p = (Reply.PutReply) write(l, Command.Put.of("a", "1"));
     assertThat(p.revision()).isEqualTo(1);
     Reply.RangeReply r = (Reply.RangeReply) read(l, Read.Range.key("a"));
-    assertThat(r.kvs()).singleElement().satisfies(kv -> assertThat(kv.value()).isEqualTo(Bytes.utf8("1")));
+    assertThat(r.kvs())
+        .singleElement()
+        .satisfies(kv -> assertThat(kv.value()).isEqualTo(Bytes.utf8("1")));
     assertThat(r.revision()).isEqualTo(1);
   }
 

@@ -29,8 +29,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Keeps {@code --leases} leases alive from one client process for {@code --hold}, either through
- * a few WebSocket sessions ({@code --mode ws}: the leases are granted on, or attached to, the
+ * Keeps {@code --leases} leases alive from one client process for {@code --hold}, either through a
+ * few WebSocket sessions ({@code --mode ws}: the leases are granted on, or attached to, the
  * sessions and the server renews them while heartbeats arrive) or through HTTP keepalives ({@code
  * --mode http}: {@code --clients} concurrent clients, each owning a share of the leases and
  * renewing each one every {@code --renew-every}, TTL/3 by default, one request in flight per
@@ -41,23 +41,24 @@ import picocli.CommandLine.Option;
  * granting, right after granting, and at the end of the hold (when renewals have reached their
  * steady state), each difference divided by the number of leases.
  *
- * <p><b>Keepalive cost</b>: the server's CPU (from {@code /proc/<pid>/stat}) over the hold
- * window; for HTTP, the keepalives per second sustained, their latency, how far the clients fell
- * behind schedule, and the longest gap between two renewals of one lease (must stay below the
- * TTL); then, optionally ({@code --max-phase}), the same clients closed loop to find the ceiling.
+ * <p><b>Keepalive cost</b>: the server's CPU (from {@code /proc/<pid>/stat}) over the hold window;
+ * for HTTP, the keepalives per second sustained, their latency, how far the clients fell behind
+ * schedule, and the longest gap between two renewals of one lease (must stay below the TTL); then,
+ * optionally ({@code --max-phase}), the same clients closed loop to find the ceiling.
  *
  * <p><b>No lease expired</b>: after the hold, {@code GET /v1/leases} must list every lease and a
- * random sample of {@code GET /v1/leases/{id}} must find each one; HTTP keepalives answered 404
- * and WebSocket {@code lease_expired} messages are counted too.
+ * random sample of {@code GET /v1/leases/{id}} must find each one; HTTP keepalives answered 404 and
+ * WebSocket {@code lease_expired} messages are counted too.
  *
- * <p>Exit status: 0 when no lease expired, 3 when some did (the JSON line is printed either way),
- * 1 when the run could not be set up, 2 on bad usage.
+ * <p>Exit status: 0 when no lease expired, 3 when some did (the JSON line is printed either way), 1
+ * when the run could not be set up, 2 on bad usage.
  */
 @Command(
     name = "lease-keepalive",
     mixinStandardHelpOptions = true,
     sortOptions = false,
-    description = "Keeps N leases alive over WebSocket sessions or HTTP keepalives; memory per lease, keepalive cost, no expiry.")
+    description =
+        "Keeps N leases alive over WebSocket sessions or HTTP keepalives; memory per lease, keepalive cost, no expiry.")
 public final class LeaseKeepalive implements Callable<Integer> {
 
   /** How the leases are kept alive. */
@@ -82,47 +83,85 @@ public final class LeaseKeepalive implements Callable<Integer> {
   @Option(names = "--mode", description = "ws or http (default: ${DEFAULT-VALUE})")
   Mode mode = Mode.WS;
 
-  @Option(names = {"-n", "--leases"}, description = "leases to grant and keep alive (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = {"-n", "--leases"},
+      description = "leases to grant and keep alive (default: ${DEFAULT-VALUE})")
   int leases = 100_000;
 
   @Option(names = "--ttl", description = "lease TTL in seconds (default: ${DEFAULT-VALUE})")
   int ttl = 30;
 
-  @Option(names = "--hold", converter = DurationConverter.class, description = "how long to keep them alive after granting (default: 60s)")
+  @Option(
+      names = "--hold",
+      converter = DurationConverter.class,
+      description = "how long to keep them alive after granting (default: 60s)")
   Duration hold = Duration.ofSeconds(60);
 
-  @Option(names = "--sessions", description = "ws: WebSocket sessions the leases are spread over (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--sessions",
+      description = "ws: WebSocket sessions the leases are spread over (default: ${DEFAULT-VALUE})")
   int sessions = 4;
 
-  @Option(names = "--grant", description = "ws: grant with lease_grant on the session (ws) or over HTTP then lease_attach (http) (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--grant",
+      description =
+          "ws: grant with lease_grant on the session (ws) or over HTTP then lease_attach (http) (default: ${DEFAULT-VALUE})")
   Grant grant = Grant.WS;
 
-  @Option(names = "--window", description = "ws: lease requests in flight per session while granting/attaching; keep sessions x window well under what the server does in 5 s (its ask timeout) (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--window",
+      description =
+          "ws: lease requests in flight per session while granting/attaching; keep sessions x window well under what the server does in 5 s (its ask timeout) (default: ${DEFAULT-VALUE})")
   int window = 64;
 
-  @Option(names = "--heartbeat", converter = DurationConverter.class, description = "ws: heartbeat interval per session (default: 1s)")
+  @Option(
+      names = "--heartbeat",
+      converter = DurationConverter.class,
+      description = "ws: heartbeat interval per session (default: 1s)")
   Duration heartbeat = Duration.ofSeconds(1);
 
-  @Option(names = "--grant-concurrency", description = "HTTP grants in flight (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--grant-concurrency",
+      description = "HTTP grants in flight (default: ${DEFAULT-VALUE})")
   int grantConcurrency = 64;
 
-  @Option(names = {"-c", "--clients"}, description = "http: concurrent keepalive clients, one request in flight each (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = {"-c", "--clients"},
+      description =
+          "http: concurrent keepalive clients, one request in flight each (default: ${DEFAULT-VALUE})")
   int clients = 32;
 
-  @Option(names = "--renew-every", converter = DurationConverter.class, description = "http: renewal period of each lease (default: TTL/3)")
+  @Option(
+      names = "--renew-every",
+      converter = DurationConverter.class,
+      description = "http: renewal period of each lease (default: TTL/3)")
   Duration renewEvery;
 
-  @Option(names = "--max-phase", converter = DurationConverter.class, description = "http: after the hold and the check, run the clients closed loop this long to find the ceiling; 0 = skip (default: 10s)")
+  @Option(
+      names = "--max-phase",
+      converter = DurationConverter.class,
+      description =
+          "http: after the hold and the check, run the clients closed loop this long to find the ceiling; 0 = skip (default: 10s)")
   Duration maxPhase = Duration.ofSeconds(10);
 
-  @Option(names = "--sample", description = "leases checked one by one with GET /v1/leases/{id} after the hold (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--sample",
+      description =
+          "leases checked one by one with GET /v1/leases/{id} after the hold (default: ${DEFAULT-VALUE})")
   int sample = 200;
 
-  @Option(names = "--gc", negatable = true, defaultValue = "true", fallbackValue = "true",
-      description = "full GC (jcmd <pid> GC.run) before each memory reading; --no-gc reads the heap as it is (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--gc",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description =
+          "full GC (jcmd <pid> GC.run) before each memory reading; --no-gc reads the heap as it is (default: ${DEFAULT-VALUE})")
   boolean gc = true;
 
-  @Option(names = "--server-pid", description = "server process (default: the process listening on the URL's port)")
+  @Option(
+      names = "--server-pid",
+      description = "server process (default: the process listening on the URL's port)")
   long serverPid = 0;
 
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -143,19 +182,29 @@ public final class LeaseKeepalive implements Callable<Integer> {
 
   public static void main(String[] args) {
     System.exit(
-        new CommandLine(new LeaseKeepalive()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+        new CommandLine(new LeaseKeepalive())
+            .setCaseInsensitiveEnumValuesAllowed(true)
+            .execute(args));
   }
 
   @Override
   public Integer call() throws Exception {
-    if (leases <= 0 || ttl <= 0 || sessions <= 0 || window <= 0 || clients <= 0 || grantConcurrency <= 0) {
-      throw new CommandLine.ParameterException(new CommandLine(this), "counts and ttl must be positive");
+    if (leases <= 0
+        || ttl <= 0
+        || sessions <= 0
+        || window <= 0
+        || clients <= 0
+        || grantConcurrency <= 0) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "counts and ttl must be positive");
     }
     Duration renew = renewEvery != null ? renewEvery : Duration.ofMillis(ttl * 1000L / 3);
     int port = url.getPort() > 0 ? url.getPort() : 80;
     server = ServerProbe.of(serverPid, port);
     if (!server.known()) {
-      log.printf("[lease] server process not found (port %d); memory and CPU figures will be null%n", port);
+      log.printf(
+          "[lease] server process not found (port %d); memory and CPU figures will be null%n",
+          port);
     }
     http =
         HttpClient.newBuilder()
@@ -179,25 +228,35 @@ public final class LeaseKeepalive implements Callable<Integer> {
     Keepalives ka = null;
     double grantS;
     long t0 = System.nanoTime();
-    ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "progress");
-      t.setDaemon(true);
-      return t;
-    });
+    ScheduledExecutorService ticker =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "progress");
+              t.setDaemon(true);
+              return t;
+            });
     long[] lastCount = {0};
     java.util.concurrent.ScheduledFuture<?> progress =
         ticker.scheduleAtFixedRate(
             () -> {
-              long g = sessionsForProgress != null && grant == Grant.WS
-                  ? sessionsForProgress.grantedSoFar.sum() : granted(ids);
+              long g =
+                  sessionsForProgress != null && grant == Grant.WS
+                      ? sessionsForProgress.grantedSoFar.sum()
+                      : granted(ids);
               long n = g + (grant == Grant.HTTP && mode == Mode.WS ? attachedCount() : 0);
-              log.printf("[lease] t=%.0fs: %d granted%s (%d/s over the last 5 s)%n",
-                  (System.nanoTime() - t0) / 1e9, g,
-                  mode == Mode.WS && grant == Grant.HTTP ? ", " + attachedCount() + " attached" : "",
+              log.printf(
+                  "[lease] t=%.0fs: %d granted%s (%d/s over the last 5 s)%n",
+                  (System.nanoTime() - t0) / 1e9,
+                  g,
+                  mode == Mode.WS && grant == Grant.HTTP
+                      ? ", " + attachedCount() + " attached"
+                      : "",
                   (n - lastCount[0]) / 5);
               lastCount[0] = n;
             },
-            5, 5, TimeUnit.SECONDS);
+            5,
+            5,
+            TimeUnit.SECONDS);
     if (mode == Mode.WS) {
       j.put("sessions", sessions);
       j.put("grant", grant.name().toLowerCase());
@@ -232,7 +291,9 @@ public final class LeaseKeepalive implements Callable<Integer> {
     j.put("granted", granted);
     j.put("grant_s", ServerProbe.round(grantS, 2));
     j.put("grants_per_sec", ServerProbe.round(granted / grantS, 0));
-    log.printf("[lease] %d leases granted%s in %.1fs%n", granted, mode == Mode.WS ? " on the sessions" : "", grantS);
+    log.printf(
+        "[lease] %d leases granted%s in %.1fs%n",
+        granted, mode == Mode.WS ? " on the sessions" : "", grantS);
 
     long heap1 = heap();
     long rss1 = server.rssBytes();
@@ -314,7 +375,9 @@ public final class LeaseKeepalive implements Callable<Integer> {
       j.put("max_keepalive_p50_ms", ms(w.latency(), 50));
       j.put("max_keepalive_p99_ms", ms(w.latency(), 99));
       j.put("max_server_cpu_cores", ServerProbe.round((c1 - c0) / mS, 3));
-      j.put("server_cpu_us_per_keepalive", ServerProbe.round((c1 - c0) * 1e6 / Math.max(1, w.count()), 1));
+      j.put(
+          "server_cpu_us_per_keepalive",
+          ServerProbe.round((c1 - c0) * 1e6 / Math.max(1, w.count()), 1));
     }
     if (ka != null) {
       ka.stop();
@@ -376,14 +439,16 @@ public final class LeaseKeepalive implements Callable<Integer> {
   }
 
   /** Grants {@link #leases} leases over HTTP with {@link #grantConcurrency} in flight. */
-  private void grantHttp(AtomicLongArray ids, AtomicLongArray grantedAt) throws InterruptedException {
+  private void grantHttp(AtomicLongArray ids, AtomicLongArray grantedAt)
+      throws InterruptedException {
     Semaphore inFlight = new Semaphore(grantConcurrency);
     LongAdder errors = new LongAdder();
     String body = "{\"ttl\":" + ttl + "}";
     for (int i = 0; i < leases; i++) {
       inFlight.acquire();
       int idx = i;
-      http.sendAsync(req("/v1/leases").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+      http.sendAsync(
+              req("/v1/leases").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
               HttpResponse.BodyHandlers.ofString())
           .whenComplete(
               (r, e) -> {
@@ -393,7 +458,9 @@ public final class LeaseKeepalive implements Callable<Integer> {
                 } else {
                   errors.increment();
                   if (errors.sum() <= 5) {
-                    log.printf("[lease] grant failed: %s%n", e != null ? e : r.statusCode() + " " + r.body());
+                    log.printf(
+                        "[lease] grant failed: %s%n",
+                        e != null ? e : r.statusCode() + " " + r.body());
                   }
                 }
                 inFlight.release();
@@ -406,7 +473,8 @@ public final class LeaseKeepalive implements Callable<Integer> {
   /** How many leases {@code GET /v1/leases} lists, or -1. */
   private long listLeases() {
     try {
-      HttpResponse<String> r = http.send(req("/v1/leases").GET().build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r =
+          http.send(req("/v1/leases").GET().build(), HttpResponse.BodyHandlers.ofString());
       if (r.statusCode() != 200) {
         log.printf("[lease] GET /v1/leases: %d %s%n", r.statusCode(), r.body());
         return -1;
@@ -468,10 +536,10 @@ public final class LeaseKeepalive implements Callable<Integer> {
   // ------------------------------------------------------------------ HTTP keepalives
 
   /**
-   * {@link #clients} workers, one request in flight each. Worker c owns leases c, c+C, c+2C, ...
-   * (m of them) and goes round them: paced, its k-th keepalive renews its lease k mod m at {@code
-   * granted + (k / m + 1) * period}, so renewals start while later leases are still being
-   * granted; closed loop, at once.
+   * {@link #clients} workers, one request in flight each. Worker c owns leases c, c+C, c+2C, ... (m
+   * of them) and goes round them: paced, its k-th keepalive renews its lease k mod m at {@code
+   * granted + (k / m + 1) * period}, so renewals start while later leases are still being granted;
+   * closed loop, at once.
    */
   private final class Keepalives {
     record Window(long count, double seconds, Histogram latency) {
@@ -491,11 +559,13 @@ public final class LeaseKeepalive implements Callable<Integer> {
     final AtomicLong maxGapNanos = new AtomicLong();
     final Recorder latency = new Recorder(TimeUnit.MINUTES.toMicros(5), 3);
     final ScheduledExecutorService sched =
-        Executors.newScheduledThreadPool(1, r -> {
-          Thread t = new Thread(r, "keepalive-pacer");
-          t.setDaemon(true);
-          return t;
-        });
+        Executors.newScheduledThreadPool(
+            1,
+            r -> {
+              Thread t = new Thread(r, "keepalive-pacer");
+              t.setDaemon(true);
+              return t;
+            });
     final AtomicLong running = new AtomicLong();
     volatile boolean grantsDone;
     volatile boolean stopped;
@@ -571,7 +641,8 @@ public final class LeaseKeepalive implements Callable<Integer> {
       long now = System.nanoTime();
       long due = paced ? grantedAt.get(idx) + (k / m + 1) * periodNanos : now;
       if (due > now) {
-        sched.schedule(() -> send(gen, paced, c, m, k, idx, id, due), due - now, TimeUnit.NANOSECONDS);
+        sched.schedule(
+            () -> send(gen, paced, c, m, k, idx, id, due), due - now, TimeUnit.NANOSECONDS);
       } else {
         send(gen, paced, c, m, k, idx, id, due);
       }
@@ -584,14 +655,17 @@ public final class LeaseKeepalive implements Callable<Integer> {
       }
       maxLag(maxGapNanos, sentAt - lastRenew.get(idx));
       http.sendAsync(
-              req("/v1/leases/" + id + "/keepalive").POST(HttpRequest.BodyPublishers.noBody()).build(),
+              req("/v1/leases/" + id + "/keepalive")
+                  .POST(HttpRequest.BodyPublishers.noBody())
+                  .build(),
               HttpResponse.BodyHandlers.ofString())
           .whenComplete(
               (r, e) -> {
                 long end = System.nanoTime();
                 if (e == null && r.statusCode() == 200) {
                   lastRenew.set(idx, sentAt);
-                  latency.recordValue(Math.min(TimeUnit.MINUTES.toMicros(5), (end - sentAt) / 1000));
+                  latency.recordValue(
+                      Math.min(TimeUnit.MINUTES.toMicros(5), (end - sentAt) / 1000));
                   done.increment();
                 } else {
                   errors.increment();
@@ -599,7 +673,9 @@ public final class LeaseKeepalive implements Callable<Integer> {
                     notFound.increment();
                   }
                   if (errors.sum() <= 5) {
-                    log.printf("[lease] keepalive %d failed: %s%n", id, e != null ? e : r.statusCode() + " " + r.body());
+                    log.printf(
+                        "[lease] keepalive %d failed: %s%n",
+                        id, e != null ? e : r.statusCode() + " " + r.body());
                   }
                 }
                 next(gen, paced, c, m, k + 1);
@@ -624,11 +700,12 @@ public final class LeaseKeepalive implements Callable<Integer> {
     final LongAdder heartbeats = new LongAdder();
     final LongAdder grantedSoFar = new LongAdder();
     final ScheduledExecutorService beat =
-        Executors.newSingleThreadScheduledExecutor(r -> {
-          Thread t = new Thread(r, "heartbeat");
-          t.setDaemon(true);
-          return t;
-        });
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "heartbeat");
+              t.setDaemon(true);
+              return t;
+            });
 
     /** One session's replies; ids granted in reply order. */
     final class Session implements TextSocket.Handler {
@@ -670,7 +747,8 @@ public final class LeaseKeepalive implements Callable<Integer> {
     }
 
     void open() throws Exception {
-      URI wsUri = URI.create(url.toString().replaceFirst("^http", "ws").replaceAll("/$", "") + "/v1/watch");
+      URI wsUri =
+          URI.create(url.toString().replaceFirst("^http", "ws").replaceAll("/$", "") + "/v1/watch");
       HttpClient wsClient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
       for (int s = 0; s < sessions; s++) {
         Session h = new Session();
@@ -679,7 +757,10 @@ public final class LeaseKeepalive implements Callable<Integer> {
       }
       long period = heartbeat.toNanos();
       beat.scheduleAtFixedRate(
-          () -> sockets.forEach(s -> s.send("{\"heartbeat\":{}}")), period, period, TimeUnit.NANOSECONDS);
+          () -> sockets.forEach(s -> s.send("{\"heartbeat\":{}}")),
+          period,
+          period,
+          TimeUnit.NANOSECONDS);
     }
 
     void grantAll(AtomicLongArray ids) throws InterruptedException {

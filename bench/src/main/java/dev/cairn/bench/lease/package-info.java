@@ -32,8 +32,8 @@
  *   --mode http --clients 32 --leases 100000 --ttl 30 --hold 30s --max-phase 10s
  * }</pre>
  *
- * Renewals start with the first grant (each lease is due one period after its own grant), so a
- * long grant phase does not expire the first leases.
+ * Renewals start with the first grant (each lease is due one period after its own grant), so a long
+ * grant phase does not expire the first leases.
  *
  * <h2>Output</h2>
  *
@@ -43,13 +43,13 @@
  * and after the hold, and {@code heap_per_lease_granted_b}/{@code heap_per_lease_held_b} (the
  * differences divided by the leases), the same for RSS ({@code /proc/<pid>/status}); {@code
  * server_cpu_cores_hold} over the hold; for HTTP, {@code keepalives_per_sec} against {@code
- * keepalives_needed_per_sec}, {@code keepalive_p50_ms}/{@code p99}/{@code p999}/{@code max},
- * {@code schedule_lag_max_s} (how late the clients ran) and {@code renewal_gap_max_s} (the longest
- * time a lease went without a renewal: must stay below the TTL), then {@code
- * max_keepalives_per_sec}, {@code max_keepalive_p99_ms}, {@code server_cpu_us_per_keepalive};
- * for sessions, {@code session_expired_msgs}. Expiry check: {@code listed_after_hold} ({@code GET
- * /v1/leases}) must equal {@code granted}, and {@code sampled_missing} ({@code GET
- * /v1/leases/{id}} of {@code --sample} random leases) must be 0; {@code expired} is the difference.
- * Exit status 0 only when no lease expired.
+ * keepalives_needed_per_sec}, {@code keepalive_p50_ms}/{@code p99}/{@code p999}/{@code max}, {@code
+ * schedule_lag_max_s} (how late the clients ran) and {@code renewal_gap_max_s} (the longest time a
+ * lease went without a renewal: must stay below the TTL), then {@code max_keepalives_per_sec},
+ * {@code max_keepalive_p99_ms}, {@code server_cpu_us_per_keepalive}; for sessions, {@code
+ * session_expired_msgs}. Expiry check: {@code listed_after_hold} ({@code GET /v1/leases}) must
+ * equal {@code granted}, and {@code sampled_missing} ({@code GET /v1/leases/{id}} of {@code
+ * --sample} random leases) must be 0; {@code expired} is the difference. Exit status 0 only when no
+ * lease expired.
  */
 package dev.cairn.bench.lease;

@@ -19,12 +19,12 @@ import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
 /**
- * Closed-loop load: each client sends its next operation as soon as the previous one completes,
- * so exactly {@code clients} operations are outstanding at any time. Latency runs from just
- * before the operation is handed to the channel to the moment its full response was seen.
+ * Closed-loop load: each client sends its next operation as soon as the previous one completes, so
+ * exactly {@code clients} operations are outstanding at any time. Latency runs from just before the
+ * operation is handed to the channel to the moment its full response was seen.
  *
- * <p>An operation counts in the measured window when its response arrives inside it; that keeps
- * the throughput unbiased at the window's edges. An operation without an answer after the timeout
+ * <p>An operation counts in the measured window when its response arrives inside it; that keeps the
+ * throughput unbiased at the window's edges. An operation without an answer after the timeout
  * counts as an error and its channel is aborted; a client whose connection failed waits a little
  * before it tries again, so that a dead server yields a count of errors rather than a busy loop.
  */
@@ -76,10 +76,12 @@ final class ClosedLoop {
     long cpu0 = processCpuNanos();
     sleepUntil(windowEnd);
     long cpu1 = processCpuNanos();
-    boolean drained = finished.await(TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + 2_000, TimeUnit.MILLISECONDS);
+    boolean drained =
+        finished.await(TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + 2_000, TimeUnit.MILLISECONDS);
     timer.shutdownNow();
     if (!drained) {
-      System.err.println("warning: " + finished.getCount() + " clients had not drained after the window");
+      System.err.println(
+          "warning: " + finished.getCount() + " clients had not drained after the window");
     }
     return snapshot(durationNanos, cpu0 < 0 || cpu1 < 0 ? -1 : cpu1 - cpu0);
   }
@@ -91,10 +93,11 @@ final class ClosedLoop {
     windowEnd = Long.MAX_VALUE;
     stopAt = Long.MAX_VALUE;
     AtomicInteger next = new AtomicInteger();
-    IntSupplier sequential = () -> {
-      int k = next.getAndIncrement();
-      return k < keys ? k : -1;
-    };
+    IntSupplier sequential =
+        () -> {
+          int k = next.getAndIncrement();
+          return k < keys ? k : -1;
+        };
     CountDownLatch finished = start(channels, sequential);
     finished.await();
     timer.shutdownNow();
@@ -107,12 +110,19 @@ final class ClosedLoop {
     for (int i = 0; i < clients.length; i++) {
       clients[i] = new Client(channels.get(i), keys, finished);
     }
-    long sweepEvery = Math.max(TimeUnit.MILLISECONDS.toNanos(10), Math.min(timeoutNanos / 4, TimeUnit.MILLISECONDS.toNanos(100)));
-    timer.scheduleWithFixedDelay(() -> {
-      for (Client c : clients) {
-        c.expireIfLate(System.nanoTime());
-      }
-    }, sweepEvery, sweepEvery, TimeUnit.NANOSECONDS);
+    long sweepEvery =
+        Math.max(
+            TimeUnit.MILLISECONDS.toNanos(10),
+            Math.min(timeoutNanos / 4, TimeUnit.MILLISECONDS.toNanos(100)));
+    timer.scheduleWithFixedDelay(
+        () -> {
+          for (Client c : clients) {
+            c.expireIfLate(System.nanoTime());
+          }
+        },
+        sweepEvery,
+        sweepEvery,
+        TimeUnit.NANOSECONDS);
     for (Client c : clients) {
       c.next();
     }
@@ -121,7 +131,14 @@ final class ClosedLoop {
 
   private Measurement snapshot(long windowNanos, long cpuNanos) {
     return new Measurement(
-        ok.sum(), failed.sum(), ioErrors.sum(), timeouts.sum(), outsideErrors.sum(), histogram.copy(), windowNanos, cpuNanos);
+        ok.sum(),
+        failed.sum(),
+        ioErrors.sum(),
+        timeouts.sum(),
+        outsideErrors.sum(),
+        histogram.copy(),
+        windowNanos,
+        cpuNanos);
   }
 
   private void record(long start, long end, Outcome outcome) {
@@ -154,7 +171,8 @@ final class ClosedLoop {
 
   /** CPU time of this process so far, or -1 where the platform does not say. */
   static long processCpuNanos() {
-    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+    if (ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
       return os.getProcessCpuTime();
     }
     return -1;
@@ -165,8 +183,10 @@ final class ClosedLoop {
     private final ClientChannel channel;
     private final IntSupplier keys;
     private final CountDownLatch finished;
+
     /** Token of the outstanding operation, 0 when none. Whoever clears it issues the next one. */
     private final AtomicLong pending = new AtomicLong();
+
     private long lastToken;
     private volatile long sentAt;
     private volatile boolean sending;

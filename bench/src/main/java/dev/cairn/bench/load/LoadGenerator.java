@@ -25,8 +25,8 @@ import picocli.CommandLine.Option;
 
 /**
  * Drives Cairn or a peer with {@code --clients} closed-loop clients doing one operation over a
- * fixed key space, and prints one JSON line with throughput and latency percentiles of the
- * measured window (after the warmup). Progress and error samples go to standard error.
+ * fixed key space, and prints one JSON line with throughput and latency percentiles of the measured
+ * window (after the warmup). Progress and error samples go to standard error.
  *
  * <p>Exit status: 0 when the run completed operations, 3 when none succeeded, 2 on bad usage, 1
  * when the target could not be set up.
@@ -35,7 +35,8 @@ import picocli.CommandLine.Option;
     name = "load-generator",
     mixinStandardHelpOptions = true,
     sortOptions = false,
-    description = "Closed-loop load against Cairn's HTTP API, ZooKeeper or etcd; prints one JSON line per run.")
+    description =
+        "Closed-loop load against Cairn's HTTP API, ZooKeeper or etcd; prints one JSON line per run.")
 public final class LoadGenerator implements Callable<Integer> {
 
   /** Systems the generator can drive. */
@@ -59,7 +60,9 @@ public final class LoadGenerator implements Callable<Integer> {
   @Option(names = "--op", description = "put or get (linearizable) (default: ${DEFAULT-VALUE})")
   Op op = Op.PUT;
 
-  @Option(names = {"-c", "--clients"}, description = "concurrent closed-loop clients (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = {"-c", "--clients"},
+      description = "concurrent closed-loop clients (default: ${DEFAULT-VALUE})")
   int clients = 16;
 
   @Option(names = "--value-size", description = "bytes per value (default: ${DEFAULT-VALUE})")
@@ -71,40 +74,67 @@ public final class LoadGenerator implements Callable<Integer> {
   @Option(names = "--key-prefix", description = "key name prefix (default: ${DEFAULT-VALUE})")
   String keyPrefix = "bench/k";
 
-  @Option(names = "--warmup", converter = DurationConverter.class, description = "warmup before measuring, e.g. 5s (default: 5s)")
+  @Option(
+      names = "--warmup",
+      converter = DurationConverter.class,
+      description = "warmup before measuring, e.g. 5s (default: 5s)")
   Duration warmup = Duration.ofSeconds(5);
 
-  @Option(names = "--duration", converter = DurationConverter.class, description = "measured window, e.g. 15s (default: 15s)")
+  @Option(
+      names = "--duration",
+      converter = DurationConverter.class,
+      description = "measured window, e.g. 15s (default: 15s)")
   Duration duration = Duration.ofSeconds(15);
 
-  @Option(names = "--timeout", converter = DurationConverter.class, description = "per-operation timeout, counted as an error (default: 5s)")
+  @Option(
+      names = "--timeout",
+      converter = DurationConverter.class,
+      description = "per-operation timeout, counted as an error (default: 5s)")
   Duration timeout = Duration.ofSeconds(5);
 
-  @Option(names = "--url", description = "base URL (default: http://127.0.0.1:7070 for cairn, http://127.0.0.1:2379 for etcd)")
+  @Option(
+      names = "--url",
+      description =
+          "base URL (default: http://127.0.0.1:7070 for cairn, http://127.0.0.1:2379 for etcd)")
   URI url;
 
   @Option(names = "--http-client", description = "netty, apache or jdk (default: ${DEFAULT-VALUE})")
   HttpTransport.Kind httpClient = HttpTransport.Kind.NETTY;
 
-  @Option(names = "--io-threads", description = "I/O threads of the HTTP client (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--io-threads",
+      description = "I/O threads of the HTTP client (default: ${DEFAULT-VALUE})")
   int ioThreads = 1;
 
   @Option(names = "--etcd-api", description = "etcd gateway prefix, e.g. /v3 (default: detected)")
   String etcdApi;
 
-  @Option(names = "--zk-connect", description = "ZooKeeper connect string (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--zk-connect",
+      description = "ZooKeeper connect string (default: ${DEFAULT-VALUE})")
   String zkConnect = "127.0.0.1:2181";
 
-  @Option(names = "--zk-sessions", description = "ZooKeeper sessions the clients share round-robin; 0 = min(clients, 8) (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--zk-sessions",
+      description =
+          "ZooKeeper sessions the clients share round-robin; 0 = min(clients, 8) (default: ${DEFAULT-VALUE})")
   int zkSessions = 0;
 
-  @Option(names = "--zk-session-timeout", converter = DurationConverter.class, description = "ZooKeeper session timeout (default: 30s)")
+  @Option(
+      names = "--zk-session-timeout",
+      converter = DurationConverter.class,
+      description = "ZooKeeper session timeout (default: 30s)")
   Duration zkSessionTimeout = Duration.ofSeconds(30);
 
-  @Option(names = "--preload", description = "auto, always or never (default: ${DEFAULT-VALUE}); auto skips when the last key exists")
+  @Option(
+      names = "--preload",
+      description =
+          "auto, always or never (default: ${DEFAULT-VALUE}); auto skips when the last key exists")
   Preload preload = Preload.AUTO;
 
-  @Option(names = "--preload-clients", description = "clients used to preload (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--preload-clients",
+      description = "clients used to preload (default: ${DEFAULT-VALUE})")
   int preloadClients = 32;
 
   /** ZooKeeper sessions shared by the clients unless told otherwise (see README.md). */
@@ -112,6 +142,7 @@ public final class LoadGenerator implements Callable<Integer> {
 
   /** Where the JSON line goes. */
   private final PrintStream out;
+
   /** Where progress and error samples go. */
   private final PrintStream log;
 
@@ -142,8 +173,15 @@ public final class LoadGenerator implements Callable<Integer> {
     if (op == Op.LOAD) {
       throw new CommandLine.ParameterException(new CommandLine(this), "--op must be put or get");
     }
-    if (clients <= 0 || keys <= 0 || valueSize < 0 || ioThreads <= 0 || preloadClients <= 0 || timeout.isZero()) {
-      throw new CommandLine.ParameterException(new CommandLine(this), "clients, keys, io threads, preload clients and timeout must be positive");
+    if (clients <= 0
+        || keys <= 0
+        || valueSize < 0
+        || ioThreads <= 0
+        || preloadClients <= 0
+        || timeout.isZero()) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this),
+          "clients, keys, io threads, preload clients and timeout must be positive");
     }
     Workload workload = Workload.of(keyPrefix, keys, valueSize);
     try (Target t = openTarget(workload)) {
@@ -153,16 +191,32 @@ public final class LoadGenerator implements Callable<Integer> {
         for (int i = 0; i < clients; i++) {
           channels.add(t.open(i));
         }
-        log.printf("[%s] %s: %d clients via %s, warmup %.1fs, measuring %.1fs%n",
-            t.name(), op.label(), clients, t.clientDescription(), seconds(warmup), seconds(duration));
-        Measurement m = new ClosedLoop(op, timeout.toNanos()).measure(channels, keys, warmup.toNanos(), duration.toNanos());
-        RunResult result = RunResult.of(
-            new RunResult.Setup(t.name(), op.label(), clients, valueSize, keys, seconds(warmup), t.clientDescription()),
-            m,
-            setupErrors,
-            Instant.now(),
-            Runtime.getRuntime().availableProcessors(),
-            ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        log.printf(
+            "[%s] %s: %d clients via %s, warmup %.1fs, measuring %.1fs%n",
+            t.name(),
+            op.label(),
+            clients,
+            t.clientDescription(),
+            seconds(warmup),
+            seconds(duration));
+        Measurement m =
+            new ClosedLoop(op, timeout.toNanos())
+                .measure(channels, keys, warmup.toNanos(), duration.toNanos());
+        RunResult result =
+            RunResult.of(
+                new RunResult.Setup(
+                    t.name(),
+                    op.label(),
+                    clients,
+                    valueSize,
+                    keys,
+                    seconds(warmup),
+                    t.clientDescription()),
+                m,
+                setupErrors,
+                Instant.now(),
+                Runtime.getRuntime().availableProcessors(),
+                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         out.println(result.toJsonLine());
         out.flush();
         return m.ops() > 0 ? 0 : 3;
@@ -174,7 +228,8 @@ public final class LoadGenerator implements Callable<Integer> {
 
   private Target openTarget(Workload workload) throws Exception {
     return switch (target) {
-      case CAIRN -> new CairnTarget(transport(URI.create("http://127.0.0.1:7070")), workload, errorSamples());
+      case CAIRN ->
+          new CairnTarget(transport(URI.create("http://127.0.0.1:7070")), workload, errorSamples());
       case ETCD -> {
         HttpTransport transport = transport(URI.create("http://127.0.0.1:2379"));
         try {
@@ -185,7 +240,13 @@ public final class LoadGenerator implements Callable<Integer> {
           throw e;
         }
       }
-      case ZOOKEEPER -> new ZooKeeperTarget(zkConnect, zkSessions > 0 ? zkSessions : Math.min(clients, DEFAULT_ZK_SESSIONS), zkSessionTimeout, workload, errorSamples());
+      case ZOOKEEPER ->
+          new ZooKeeperTarget(
+              zkConnect,
+              zkSessions > 0 ? zkSessions : Math.min(clients, DEFAULT_ZK_SESSIONS),
+              zkSessionTimeout,
+              workload,
+              errorSamples());
     };
   }
 
@@ -198,7 +259,10 @@ public final class LoadGenerator implements Callable<Integer> {
     return httpClient.create(base, Math.max(clients, preloadClients) + 1, ioThreads);
   }
 
-  /** Writes every key unless told not to, or (auto) the last key is there already; returns the errors. */
+  /**
+   * Writes every key unless told not to, or (auto) the last key is there already; returns the
+   * errors.
+   */
   private long preload(Target t) throws Exception {
     if (preload == Preload.NEVER) {
       return 0;
@@ -206,7 +270,8 @@ public final class LoadGenerator implements Callable<Integer> {
     if (preload == Preload.AUTO) {
       try (ClientChannel probe = t.open(0)) {
         CompletableFuture<Outcome> found = new CompletableFuture<>();
-        log.printf("[%s] checking whether the keys exist (an error here means they do not)%n", t.name());
+        log.printf(
+            "[%s] checking whether the keys exist (an error here means they do not)%n", t.name());
         probe.get(keys - 1, found::complete);
         Outcome outcome = found.get(timeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
         if (outcome.ok()) {
@@ -223,7 +288,8 @@ public final class LoadGenerator implements Callable<Integer> {
       }
       long t0 = System.nanoTime();
       Measurement m = new ClosedLoop(Op.LOAD, timeout.toNanos()).sweep(channels, keys);
-      log.printf("[%s] preloaded %d keys in %.1fs with %d clients, %d errors%n",
+      log.printf(
+          "[%s] preloaded %d keys in %.1fs with %d clients, %d errors%n",
           t.name(), m.ops(), (System.nanoTime() - t0) / 1e9, n, m.errors());
       return m.errors();
     } finally {
@@ -240,7 +306,8 @@ public final class LoadGenerator implements Callable<Integer> {
     if (System.getProperty("logback.configurationFile") != null) {
       return;
     }
-    if (LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME) instanceof ch.qos.logback.classic.Logger root) {
+    if (LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)
+        instanceof ch.qos.logback.classic.Logger root) {
       root.setLevel(ch.qos.logback.classic.Level.WARN);
     }
   }

@@ -11,8 +11,8 @@ import java.time.temporal.ChronoUnit;
 import org.HdrHistogram.Histogram;
 
 /**
- * One run's result, printed as one JSON line. The first fields are the comparison's common
- * columns; the rest describe how the number was obtained.
+ * One run's result, printed as one JSON line. The first fields are the comparison's common columns;
+ * the rest describe how the number was obtained.
  *
  * @param target {@code cairn}, {@code zookeeper} or {@code etcd}
  * @param op {@code put} or {@code get}
@@ -38,9 +38,28 @@ import org.HdrHistogram.Histogram;
  * @param genCpuCores cores' worth of CPU the generator used during the window
  */
 @JsonPropertyOrder({
-  "target", "op", "clients", "value_size", "keys", "ops", "ops_per_sec", "p50_ms", "p99_ms", "p999_ms",
-  "errors", "date", "cores", "load_avg", "duration_s", "warmup_s", "max_ms", "timeouts", "setup_errors",
-  "driver", "gen_cpu_us_per_op", "gen_cpu_cores"
+  "target",
+  "op",
+  "clients",
+  "value_size",
+  "keys",
+  "ops",
+  "ops_per_sec",
+  "p50_ms",
+  "p99_ms",
+  "p999_ms",
+  "errors",
+  "date",
+  "cores",
+  "load_avg",
+  "duration_s",
+  "warmup_s",
+  "max_ms",
+  "timeouts",
+  "setup_errors",
+  "driver",
+  "gen_cpu_us_per_op",
+  "gen_cpu_cores"
 })
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record RunResult(
@@ -72,7 +91,13 @@ public record RunResult(
 
   /** Where a result came from, apart from the measurement itself. */
   public record Setup(
-      String target, String op, int clients, int valueSize, int keys, double warmupS, String driver) {}
+      String target,
+      String op,
+      int clients,
+      int valueSize,
+      int keys,
+      double warmupS,
+      String driver) {}
 
   /**
    * Builds the result of {@code m}.
@@ -82,11 +107,16 @@ public record RunResult(
    * @param cores processors available
    * @param loadAvg one-minute load average, negative when unknown
    */
-  public static RunResult of(Setup setup, Measurement m, long setupErrors, Instant endedAt, int cores, double loadAvg) {
+  public static RunResult of(
+      Setup setup, Measurement m, long setupErrors, Instant endedAt, int cores, double loadAvg) {
     Histogram h = m.latencyNanos();
     boolean any = h.getTotalCount() > 0;
-    Double cpuPerOp = m.cpuNanos() < 0 || m.ops() == 0 ? null : round(m.cpuNanos() / 1e3 / m.ops(), 1);
-    Double cpuCores = m.cpuNanos() < 0 || m.windowNanos() <= 0 ? null : round((double) m.cpuNanos() / m.windowNanos(), 2);
+    Double cpuPerOp =
+        m.cpuNanos() < 0 || m.ops() == 0 ? null : round(m.cpuNanos() / 1e3 / m.ops(), 1);
+    Double cpuCores =
+        m.cpuNanos() < 0 || m.windowNanos() <= 0
+            ? null
+            : round((double) m.cpuNanos() / m.windowNanos(), 2);
     return new RunResult(
         setup.target(),
         setup.op(),

@@ -20,7 +20,10 @@ import java.util.List;
  */
 public final class EtcdTarget extends HttpTarget {
 
-  /** Gateway prefixes by etcd version: 3.4 serves {@code /v3} and {@code /v3beta}, 3.3 {@code /v3beta}, 3.2 {@code /v3alpha}. */
+  /**
+   * Gateway prefixes by etcd version: 3.4 serves {@code /v3} and {@code /v3beta}, 3.3 {@code
+   * /v3beta}, 3.2 {@code /v3alpha}.
+   */
   static final List<String> API_PREFIXES = List.of("/v3", "/v3beta", "/v3alpha");
 
   private static final String JSON = "application/json";
@@ -35,7 +38,8 @@ public final class EtcdTarget extends HttpTarget {
    * @param apiPrefix the gateway prefix, e.g. {@code /v3}; see {@link #detectApiPrefix}
    * @param errors where the first errors are described
    */
-  public EtcdTarget(HttpTransport transport, Workload workload, String apiPrefix, ErrorSamples errors) {
+  public EtcdTarget(
+      HttpTransport transport, Workload workload, String apiPrefix, ErrorSamples errors) {
     super(transport, errors);
     this.putPath = apiPrefix + "/kv/put";
     this.rangePath = apiPrefix + "/kv/range";
@@ -45,7 +49,9 @@ public final class EtcdTarget extends HttpTarget {
     this.rangeBodies = new byte[workload.keys()][];
     for (int i = 0; i < workload.keys(); i++) {
       String key = b64.encodeToString(workload.key(i).getBytes(StandardCharsets.UTF_8));
-      putBodies[i] = ("{\"key\":\"" + key + "\",\"value\":\"" + value + "\"}").getBytes(StandardCharsets.US_ASCII);
+      putBodies[i] =
+          ("{\"key\":\"" + key + "\",\"value\":\"" + value + "\"}")
+              .getBytes(StandardCharsets.US_ASCII);
       rangeBodies[i] = ("{\"key\":\"" + key + "\"}").getBytes(StandardCharsets.US_ASCII);
     }
   }
@@ -59,7 +65,12 @@ public final class EtcdTarget extends HttpTarget {
     try (HttpConnection probe = transport.open()) {
       for (String prefix : API_PREFIXES) {
         HttpConnection.Response r =
-            probe.exchange(HttpCall.post(prefix + "/kv/range", "{\"key\":\"AA==\"}".getBytes(StandardCharsets.US_ASCII), JSON), 10_000);
+            probe.exchange(
+                HttpCall.post(
+                    prefix + "/kv/range",
+                    "{\"key\":\"AA==\"}".getBytes(StandardCharsets.US_ASCII),
+                    JSON),
+                10_000);
         if (r.status() == 200) {
           return prefix;
         }

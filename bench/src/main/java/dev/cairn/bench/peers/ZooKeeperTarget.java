@@ -24,12 +24,12 @@ import org.apache.zookeeper.client.ZKClientConfig;
 /**
  * ZooKeeper through its asynchronous client API. A put is {@code setData} (version -1) on an
  * existing znode; a linearizable read is {@code sync} followed by {@code getData} on the same
- * session, sent back to back and timed from the sync's send to the data's arrival. Key {@code bench/k0000042} is znode {@code
- * /bench/k0000042}; preloading creates the parents and the znodes.
+ * session, sent back to back and timed from the sync's send to the data's arrival. Key {@code
+ * bench/k0000042} is znode {@code /bench/k0000042}; preloading creates the parents and the znodes.
  *
- * <p>Logical clients share {@code sessions} sessions round-robin (one session per client when
- * there are as many sessions as clients). Within a session ZooKeeper keeps requests in order, so
- * clients sharing one have their requests pipelined on one connection.
+ * <p>Logical clients share {@code sessions} sessions round-robin (one session per client when there
+ * are as many sessions as clients). Within a session ZooKeeper keeps requests in order, so clients
+ * sharing one have their requests pipelined on one connection.
  */
 public final class ZooKeeperTarget implements Target {
 
@@ -43,7 +43,11 @@ public final class ZooKeeperTarget implements Target {
    * key space.
    */
   public ZooKeeperTarget(
-      String connectString, int sessionCount, Duration sessionTimeout, Workload workload, ErrorSamples errors)
+      String connectString,
+      int sessionCount,
+      Duration sessionTimeout,
+      Workload workload,
+      ErrorSamples errors)
       throws IOException, InterruptedException, KeeperException {
     this.errors = errors;
     if (sessionCount <= 0) {
@@ -60,17 +64,25 @@ public final class ZooKeeperTarget implements Target {
     try {
       for (int i = 0; i < sessionCount; i++) {
         CountDownLatch mine = new CountDownLatch(1);
-        Watcher watcher = event -> {
-          if (event.getState() == Watcher.Event.KeeperState.SyncConnected && mine.getCount() > 0) {
-            mine.countDown();
-            connected.countDown();
-          }
-        };
-        sessions.add(new ZooKeeper(connectString, (int) sessionTimeout.toMillis(), watcher, config));
+        Watcher watcher =
+            event -> {
+              if (event.getState() == Watcher.Event.KeeperState.SyncConnected
+                  && mine.getCount() > 0) {
+                mine.countDown();
+                connected.countDown();
+              }
+            };
+        sessions.add(
+            new ZooKeeper(connectString, (int) sessionTimeout.toMillis(), watcher, config));
       }
       if (!connected.await(Math.max(30_000, sessionTimeout.toMillis()), TimeUnit.MILLISECONDS)) {
-        throw new IOException(connected.getCount() + " of " + sessionCount + " ZooKeeper sessions to "
-            + connectString + " did not connect");
+        throw new IOException(
+            connected.getCount()
+                + " of "
+                + sessionCount
+                + " ZooKeeper sessions to "
+                + connectString
+                + " did not connect");
       }
       createParents(sessions.get(0), paths[0]);
     } catch (IOException | InterruptedException | KeeperException | RuntimeException e) {
@@ -79,10 +91,15 @@ public final class ZooKeeperTarget implements Target {
     }
   }
 
-  private static void createParents(ZooKeeper zk, String path) throws KeeperException, InterruptedException {
+  private static void createParents(ZooKeeper zk, String path)
+      throws KeeperException, InterruptedException {
     for (int slash = path.indexOf('/', 1); slash > 0; slash = path.indexOf('/', slash + 1)) {
       try {
-        zk.create(path.substring(0, slash), new byte[0], ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT);
+        zk.create(
+            path.substring(0, slash),
+            new byte[0],
+            ZooDefs.Ids.OPEN_ACL_UNSAFE,
+            CreateMode.PERSISTENT);
       } catch (KeeperException.NodeExistsException e) {
         // already there
       }
@@ -113,13 +130,14 @@ public final class ZooKeeperTarget implements Target {
     ExecutorService closer = Executors.newFixedThreadPool(Math.min(sessions.size(), 32));
     try {
       for (ZooKeeper zk : sessions) {
-        closer.execute(() -> {
-          try {
-            zk.close(2_000);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        });
+        closer.execute(
+            () -> {
+              try {
+                zk.close(2_000);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
       }
     } finally {
       closer.shutdown();
@@ -153,39 +171,54 @@ public final class ZooKeeperTarget implements Target {
 
     @Override
     public void put(int key, Completion done) {
-      zk.setData(paths[key], value, -1, (rc, path, ctx, stat) -> done.complete(judge("setData", path, rc)), null);
+      zk.setData(
+          paths[key],
+          value,
+          -1,
+          (rc, path, ctx, stat) -> done.complete(judge("setData", path, rc)),
+          null);
     }
 
     /**
-     * Sends the sync and the read back to back: a session's requests are processed and answered
-     * in order, so the read is served after the sync and both answers arrive in that order, on
-     * the session's event thread.
+     * Sends the sync and the read back to back: a session's requests are processed and answered in
+     * order, so the read is served after the sync and both answers arrive in that order, on the
+     * session's event thread.
      */
     @Override
     public void get(int key, Completion done) {
       String path = paths[key];
       Outcome[] synced = new Outcome[1];
       zk.sync(path, (rc, p, ctx) -> synced[0] = judge("sync", p, rc), null);
-      zk.getData(path, false, (rc, p, ctx, data, stat) -> {
-        Outcome read = judge("getData", p, rc);
-        if (synced[0] == null) {
-          errors.note("getData " + p + " answered before its sync");
-          done.complete(Outcome.FAILED);
-        } else {
-          done.complete(synced[0].ok() ? read : synced[0]);
-        }
-      }, null);
+      zk.getData(
+          path,
+          false,
+          (rc, p, ctx, data, stat) -> {
+            Outcome read = judge("getData", p, rc);
+            if (synced[0] == null) {
+              errors.note("getData " + p + " answered before its sync");
+              done.complete(Outcome.FAILED);
+            } else {
+              done.complete(synced[0].ok() ? read : synced[0]);
+            }
+          },
+          null);
     }
 
     @Override
     public void load(int key, Completion done) {
-      zk.create(paths[key], value, ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT, (rc, path, ctx, name) -> {
-        if (KeeperException.Code.get(rc) == KeeperException.Code.NODEEXISTS) {
-          put(key, done);
-        } else {
-          done.complete(judge("create", path, rc));
-        }
-      }, null);
+      zk.create(
+          paths[key],
+          value,
+          ZooDefs.Ids.OPEN_ACL_UNSAFE,
+          CreateMode.PERSISTENT,
+          (rc, path, ctx, name) -> {
+            if (KeeperException.Code.get(rc) == KeeperException.Code.NODEEXISTS) {
+              put(key, done);
+            } else {
+              done.complete(judge("create", path, rc));
+            }
+          },
+          null);
     }
 
     @Override

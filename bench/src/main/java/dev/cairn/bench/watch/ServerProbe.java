@@ -22,10 +22,10 @@ import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What the benchmarks learn about the machine and the server process under test, from outside:
- * the server's pid (the process listening on the API port, found through {@code /proc/net/tcp}),
- * its CPU time and RSS from {@code /proc/<pid>/}, a full GC through {@code jcmd <pid> GC.run}, the
- * heap in use from {@code GET /metrics}, and the load average. Linux only; every probe degrades to
+ * What the benchmarks learn about the machine and the server process under test, from outside: the
+ * server's pid (the process listening on the API port, found through {@code /proc/net/tcp}), its
+ * CPU time and RSS from {@code /proc/<pid>/}, a full GC through {@code jcmd <pid> GC.run}, the heap
+ * in use from {@code GET /metrics}, and the load average. Linux only; every probe degrades to
  * "unknown" (a negative number or {@code null} in the JSON) instead of failing the run.
  *
  * <p>Shared by {@code dev.cairn.bench.watch} and {@code dev.cairn.bench.lease}.
@@ -118,7 +118,10 @@ public final class ServerProbe {
     try {
       HttpResponse<String> r =
           http.send(
-              HttpRequest.newBuilder(base.resolve("/metrics")).timeout(Duration.ofSeconds(30)).GET().build(),
+              HttpRequest.newBuilder(base.resolve("/metrics"))
+                  .timeout(Duration.ofSeconds(30))
+                  .GET()
+                  .build(),
               HttpResponse.BodyHandlers.ofString());
       if (r.statusCode() != 200) {
         return -1;
@@ -205,7 +208,9 @@ public final class ServerProbe {
   public static double[] loadAverage() {
     try {
       String[] f = Files.readString(Paths.get("/proc/loadavg")).trim().split("\\s+");
-      return new double[] {Double.parseDouble(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[2])};
+      return new double[] {
+        Double.parseDouble(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[2])
+      };
     } catch (IOException | RuntimeException e) {
       return new double[] {ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()};
     }
@@ -230,7 +235,9 @@ public final class ServerProbe {
     return m;
   }
 
-  /** Rounds to {@code digits} decimals for the JSON line; NaN and negatives (unknown) become null. */
+  /**
+   * Rounds to {@code digits} decimals for the JSON line; NaN and negatives (unknown) become null.
+   */
   public static Double round(double v, int digits) {
     if (Double.isNaN(v) || Double.isInfinite(v) || v < 0) {
       return null;

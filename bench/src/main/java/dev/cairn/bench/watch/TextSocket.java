@@ -12,8 +12,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A {@code java.net.http} WebSocket speaking one JSON object per text frame: whole frames go to a
- * {@link Handler} on the client's reader thread, one at a time, and {@link #send} may be called from
- * any thread (the JDK refuses a send while another is pending, so sends are queued and chained here).
+ * {@link Handler} on the client's reader thread, one at a time, and {@link #send} may be called
+ * from any thread (the JDK refuses a send while another is pending, so sends are queued and chained
+ * here).
  *
  * <p>Shared by {@code dev.cairn.bench.watch} and {@code dev.cairn.bench.lease}.
  */

@@ -34,27 +34,27 @@ import picocli.CommandLine.Option;
 
 /**
  * Watch fan-out: {@code --watchers} prefix watches spread over {@code --connections} WebSocket
- * connections on {@code /v1/watch}, one writer putting keys under the prefix at a fixed rate
- * (open loop, paced by a scheduler), and a check that every watcher received every acknowledged
- * revision exactly once. Prints one JSON line.
+ * connections on {@code /v1/watch}, one writer putting keys under the prefix at a fixed rate (open
+ * loop, paced by a scheduler), and a check that every watcher received every acknowledged revision
+ * exactly once. Prints one JSON line.
  *
  * <p><b>No gap by construction.</b> Before the watches are created the program writes a marker key
  * outside the prefix and gets its revision R0; every watch is created with {@code start_revision =
  * R0 + 1}, so the server must deliver every later change under the prefix (history first if the
- * watch registers late, then live) — the benchmark does not rely on the order of "created" and
- * the first put.
+ * watch registers late, then live) — the benchmark does not rely on the order of "created" and the
+ * first put.
  *
  * <p><b>What is measured.</b> Put i is due at {@code start + i / rate} and its value is {@code
  * <i>:<that time, System.nanoTime()>:<pad>}; delivery latency is the receive time minus that send
  * time, in the same process, for every (watcher, event) pair after the warmup, in an HdrHistogram.
  * The writer is open loop with at most {@code --max-in-flight} puts outstanding; when the server
- * falls that far behind, later puts leave late and their wait counts in the latency (no
- * coordinated omission; {@code max_send_lag_ms} shows it). The writer's acknowledged revisions
- * are compared with each watcher's received revisions: {@code missed} (acknowledged, never
- * delivered to that watcher), {@code duplicates} (delivered twice), {@code extra} (delivered but
- * never acknowledged, e.g. a put that timed out client-side), {@code out_of_order}. Cancellations
- * sent by the server ({@code slow_consumer}, ...) are counted by reason. Server CPU comes from
- * {@code /proc/<pid>/stat} of the process listening on the port.
+ * falls that far behind, later puts leave late and their wait counts in the latency (no coordinated
+ * omission; {@code max_send_lag_ms} shows it). The writer's acknowledged revisions are compared
+ * with each watcher's received revisions: {@code missed} (acknowledged, never delivered to that
+ * watcher), {@code duplicates} (delivered twice), {@code extra} (delivered but never acknowledged,
+ * e.g. a put that timed out client-side), {@code out_of_order}. Cancellations sent by the server
+ * ({@code slow_consumer}, ...) are counted by reason. Server CPU comes from {@code
+ * /proc/<pid>/stat} of the process listening on the port.
  *
  * <p><b>{@code --coalesce}</b> opens the connections with {@code ?coalesce=true}: the server then
  * sends one message per connection and revision naming every watch that gets the same events
@@ -68,55 +68,98 @@ import picocli.CommandLine.Option;
     name = "watch-fanout",
     mixinStandardHelpOptions = true,
     sortOptions = false,
-    description = "W prefix watchers over K WebSocket connections, one open-loop writer; delivery latency and exactly-once check.")
+    description =
+        "W prefix watchers over K WebSocket connections, one open-loop writer; delivery latency and exactly-once check.")
 public final class WatchFanout implements Callable<Integer> {
 
   @Option(names = "--url", description = "server base URL (default: ${DEFAULT-VALUE})")
   URI url = URI.create("http://127.0.0.1:7070");
 
-  @Option(names = {"-w", "--watchers"}, description = "watches in total (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = {"-w", "--watchers"},
+      description = "watches in total (default: ${DEFAULT-VALUE})")
   int watchers = 1000;
 
-  @Option(names = {"-k", "--connections"}, description = "WebSocket connections the watches are spread over (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = {"-k", "--connections"},
+      description = "WebSocket connections the watches are spread over (default: ${DEFAULT-VALUE})")
   int connections = 10;
 
-  @Option(names = {"-r", "--rate"}, description = "puts per second, paced open loop (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = {"-r", "--rate"},
+      description = "puts per second, paced open loop (default: ${DEFAULT-VALUE})")
   int rate = 1000;
 
-  @Option(names = "--duration", converter = DurationConverter.class, description = "measured window, e.g. 30s (default: 30s)")
+  @Option(
+      names = "--duration",
+      converter = DurationConverter.class,
+      description = "measured window, e.g. 30s (default: 30s)")
   Duration duration = Duration.ofSeconds(30);
 
-  @Option(names = "--warmup", converter = DurationConverter.class, description = "puts at the same rate before the window; checked for delivery, not timed (default: 5s)")
+  @Option(
+      names = "--warmup",
+      converter = DurationConverter.class,
+      description =
+          "puts at the same rate before the window; checked for delivery, not timed (default: 5s)")
   Duration warmup = Duration.ofSeconds(5);
 
-  @Option(names = "--value-size", description = "bytes per value, at least the timestamp (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--value-size",
+      description = "bytes per value, at least the timestamp (default: ${DEFAULT-VALUE})")
   int valueSize = 64;
 
-  @Option(names = "--prefix", description = "watched prefix; a run id is appended (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--prefix",
+      description = "watched prefix; a run id is appended (default: ${DEFAULT-VALUE})")
   String prefix = "bench/watch/";
 
-  @Option(names = "--coalesce", description = "open the connections with ?coalesce=true: one message for all the watches of a connection that get the same events")
+  @Option(
+      names = "--coalesce",
+      description =
+          "open the connections with ?coalesce=true: one message for all the watches of a connection that get the same events")
   boolean coalesce;
 
-  @Option(names = "--ws-clients", description = "java.net.http clients (one selector thread each) the connections share; 0 = one per connection (default: ${DEFAULT-VALUE}). One client reading many busy sockets becomes the bottleneck.")
+  @Option(
+      names = "--ws-clients",
+      description =
+          "java.net.http clients (one selector thread each) the connections share; 0 = one per connection (default: ${DEFAULT-VALUE}). One client reading many busy sockets becomes the bottleneck.")
   int wsClients = 0;
 
-  @Option(names = "--drain-timeout", converter = DurationConverter.class, description = "longest wait for deliveries after the last put (default: 60s)")
+  @Option(
+      names = "--drain-timeout",
+      converter = DurationConverter.class,
+      description = "longest wait for deliveries after the last put (default: 60s)")
   Duration drainTimeout = Duration.ofSeconds(60);
 
-  @Option(names = "--drain-idle", converter = DurationConverter.class, description = "give up draining after this long without a delivery (default: 10s)")
+  @Option(
+      names = "--drain-idle",
+      converter = DurationConverter.class,
+      description = "give up draining after this long without a delivery (default: 10s)")
   Duration drainIdle = Duration.ofSeconds(10);
 
-  @Option(names = "--put-timeout", converter = DurationConverter.class, description = "per-put timeout (default: 10s)")
+  @Option(
+      names = "--put-timeout",
+      converter = DurationConverter.class,
+      description = "per-put timeout (default: 10s)")
   Duration putTimeout = Duration.ofSeconds(10);
 
-  @Option(names = "--max-in-flight", description = "puts in flight at most (= HTTP connections); a put due beyond that waits, and its wait counts in the latency (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--max-in-flight",
+      description =
+          "puts in flight at most (= HTTP connections); a put due beyond that waits, and its wait counts in the latency (default: ${DEFAULT-VALUE})")
   int maxInFlight = 256;
 
-  @Option(names = "--stall-timeout", converter = DurationConverter.class, description = "abort the writer when no put was acknowledged for this long or the server process is gone (default: 30s)")
+  @Option(
+      names = "--stall-timeout",
+      converter = DurationConverter.class,
+      description =
+          "abort the writer when no put was acknowledged for this long or the server process is gone (default: 30s)")
   Duration stallTimeout = Duration.ofSeconds(30);
 
-  @Option(names = "--server-pid", description = "server process for CPU figures (default: the process listening on the URL's port)")
+  @Option(
+      names = "--server-pid",
+      description =
+          "server process for CPU figures (default: the process listening on the URL's port)")
   long serverPid = 0;
 
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -144,7 +187,8 @@ public final class WatchFanout implements Callable<Integer> {
     }
     if (watchers <= 0 || connections <= 0 || rate <= 0 || connections > watchers) {
       throw new CommandLine.ParameterException(
-          new CommandLine(this), "watchers, connections, rate and ws clients must be positive, connections <= watchers");
+          new CommandLine(this),
+          "watchers, connections, rate and ws clients must be positive, connections <= watchers");
     }
     double[] loadAtStart = ServerProbe.loadAverage();
     String runId = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffffL);
@@ -156,9 +200,13 @@ public final class WatchFanout implements Callable<Integer> {
     }
 
     HttpClient http =
-        HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
     long r0 = put(http, "bench/watch-marker/" + runId, "start");
-    log.printf("[watch] run %s: marker at revision %d; %d watchers over %d connections on '%s'%s%n",
+    log.printf(
+        "[watch] run %s: marker at revision %d; %d watchers over %d connections on '%s'%s%n",
         runId, r0, watchers, connections, watched, coalesce ? ", coalesced" : "");
 
     long warmupPuts = Math.round(rate * (warmup.toNanos() / 1e9));
@@ -170,8 +218,11 @@ public final class WatchFanout implements Callable<Integer> {
     for (int i = 0; i < wsClients; i++) {
       wsHttp.add(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build());
     }
-    URI wsUri = URI.create(url.toString().replaceFirst("^http", "ws").replaceAll("/$", "") + "/v1/watch"
-        + (coalesce ? "?coalesce=true" : ""));
+    URI wsUri =
+        URI.create(
+            url.toString().replaceFirst("^http", "ws").replaceAll("/$", "")
+                + "/v1/watch"
+                + (coalesce ? "?coalesce=true" : ""));
     List<Receiver> receivers = new ArrayList<>(connections);
     List<TextSocket> sockets = new ArrayList<>(connections);
     int base = 0;
@@ -192,34 +243,51 @@ public final class WatchFanout implements Callable<Integer> {
     for (int c = 0; c < connections; c++) {
       Receiver rc = receivers.get(c);
       for (int w = 0; w < rc.count; w++) {
-        sockets.get(c).send(
-            "{\"create\":{\"key\":\"" + watched + "\",\"prefix\":true,\"start_revision\":" + (r0 + 1)
-                + ",\"watch_id\":" + w + "}}");
+        sockets
+            .get(c)
+            .send(
+                "{\"create\":{\"key\":\""
+                    + watched
+                    + "\",\"prefix\":true,\"start_revision\":"
+                    + (r0 + 1)
+                    + ",\"watch_id\":"
+                    + w
+                    + "}}");
       }
     }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (createdTotal(receivers) < watchers && System.nanoTime() < deadline && errorsTotal(receivers) == 0) {
+    while (createdTotal(receivers) < watchers
+        && System.nanoTime() < deadline
+        && errorsTotal(receivers) == 0) {
       Thread.sleep(20);
     }
     if (createdTotal(receivers) < watchers) {
-      log.printf("[watch] only %d of %d watches created; errors: %s%n",
+      log.printf(
+          "[watch] only %d of %d watches created; errors: %s%n",
           createdTotal(receivers), watchers, receivers.get(0).errorSamples);
       sockets.forEach(TextSocket::abort);
       return 1;
     }
-    log.printf("[watch] %d watches created in %.2fs; writing %d puts/s for %.1fs warmup + %.1fs%n",
-        watchers, (System.nanoTime() - tCreate) / 1e9, rate, warmup.toNanos() / 1e9, duration.toNanos() / 1e9);
+    log.printf(
+        "[watch] %d watches created in %.2fs; writing %d puts/s for %.1fs warmup + %.1fs%n",
+        watchers,
+        (System.nanoTime() - tCreate) / 1e9,
+        rate,
+        warmup.toNanos() / 1e9,
+        duration.toNanos() / 1e9);
 
     // ---------------------------------------------------------------- the writer
     Writer writer = new Writer(http, watched, totalPuts, warmupPuts);
     double serverCpu0 = 0;
     double clientCpu0 = 0;
     long window0 = 0;
-    ScheduledExecutorService sched = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "writer-pacer");
-      t.setDaemon(true);
-      return t;
-    });
+    ScheduledExecutorService sched =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "writer-pacer");
+              t.setDaemon(true);
+              return t;
+            });
     long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
     writer.start(sched, start, 1_000_000_000L / rate);
     long[] lastAcked = {0, System.nanoTime()};
@@ -231,22 +299,39 @@ public final class WatchFanout implements Callable<Integer> {
               if (acked != lastAcked[0]) {
                 lastAcked[0] = acked;
                 lastAcked[1] = now;
-              } else if (now - lastAcked[1] > stallTimeout.toNanos() || (server.pid() > 0 && !server.known())) {
+              } else if (now - lastAcked[1] > stallTimeout.toNanos()
+                  || (server.pid() > 0 && !server.known())) {
                 if (writer.abort()) {
-                  log.printf("[watch] aborting: %s%n", server.pid() > 0 && !server.known()
-                      ? "the server process is gone" : "no put acknowledged for " + stallTimeout.toSeconds() + "s");
+                  log.printf(
+                      "[watch] aborting: %s%n",
+                      server.pid() > 0 && !server.known()
+                          ? "the server process is gone"
+                          : "no put acknowledged for " + stallTimeout.toSeconds() + "s");
                 }
               }
             },
-            1, 1, TimeUnit.SECONDS);
+            1,
+            1,
+            TimeUnit.SECONDS);
     ScheduledFuture<?> progress =
         sched.scheduleAtFixedRate(
-            () -> log.printf("[watch] t=%.0fs sent %d, acked %d, events received %d (%d%% of acked x watchers), closed %d%n",
-                (System.nanoTime() - start) / 1e9, writer.next, writer.completed.get() - writer.errors.sum(),
-                receivedTotal(receivers),
-                Math.round(100.0 * receivedTotal(receivers) / Math.max(1, (writer.completed.get() - writer.errors.sum()) * (long) watchers)),
-                closedTotal(receivers)),
-            5, 5, TimeUnit.SECONDS);
+            () ->
+                log.printf(
+                    "[watch] t=%.0fs sent %d, acked %d, events received %d (%d%% of acked x watchers), closed %d%n",
+                    (System.nanoTime() - start) / 1e9,
+                    writer.next,
+                    writer.completed.get() - writer.errors.sum(),
+                    receivedTotal(receivers),
+                    Math.round(
+                        100.0
+                            * receivedTotal(receivers)
+                            / Math.max(
+                                1,
+                                (writer.completed.get() - writer.errors.sum()) * (long) watchers)),
+                    closedTotal(receivers)),
+            5,
+            5,
+            TimeUnit.SECONDS);
     long windowStart = start + warmupPuts * 1_000_000_000L / rate;
     // sample CPU at the start of the measured window
     long sleep = windowStart - System.nanoTime();
@@ -335,7 +420,9 @@ public final class WatchFanout implements Callable<Integer> {
     }
     double windowS = (window1 - window0) / 1e9;
     if (serverCpu0 < 0 || serverCpu1 < 0) {
-      log.printf("[watch] server CPU unknown (pid %d: %.2f, %.2f)%n", server.pid(), serverCpu0, serverCpu1);
+      log.printf(
+          "[watch] server CPU unknown (pid %d: %.2f, %.2f)%n",
+          server.pid(), serverCpu0, serverCpu1);
     }
     Map<String, Object> j = ServerProbe.header("watch_fanout");
     j.put("load_avg_start", loadAtStart);
@@ -368,8 +455,11 @@ public final class WatchFanout implements Callable<Integer> {
     j.put("p50_ms", ms(lat, 50));
     j.put("p99_ms", ms(lat, 99));
     j.put("p999_ms", ms(lat, 99.9));
-    j.put("max_ms", lat.getTotalCount() == 0 ? null : ServerProbe.round(lat.getMaxValue() / 1e3, 2));
-    j.put("deliveries_per_sec", ServerProbe.round(received / ((writerEnd - start) / 1e9 + drainS), 0));
+    j.put(
+        "max_ms", lat.getTotalCount() == 0 ? null : ServerProbe.round(lat.getMaxValue() / 1e3, 2));
+    j.put(
+        "deliveries_per_sec",
+        ServerProbe.round(received / ((writerEnd - start) / 1e9 + drainS), 0));
     j.put("drain_s", ServerProbe.round(drainS, 2));
     j.put("server_pid", server.pid());
     j.put("server_cpu_cores", ServerProbe.round((serverCpu1 - serverCpu0) / windowS, 3));
@@ -381,13 +471,20 @@ public final class WatchFanout implements Callable<Integer> {
     out.println(JSON.writeValueAsString(j));
     out.flush();
     boolean ok =
-        missed == 0 && duplicates == 0 && outOfOrder == 0 && cancels.isEmpty() && ackedCount > 0
-            && writer.errors.sum() == 0 && !writer.aborted;
+        missed == 0
+            && duplicates == 0
+            && outOfOrder == 0
+            && cancels.isEmpty()
+            && ackedCount > 0
+            && writer.errors.sum() == 0
+            && !writer.aborted;
     return ok ? 0 : 3;
   }
 
   private static Double ms(Histogram h, double percentile) {
-    return h.getTotalCount() == 0 ? null : ServerProbe.round(h.getValueAtPercentile(percentile) / 1e3, 2);
+    return h.getTotalCount() == 0
+        ? null
+        : ServerProbe.round(h.getValueAtPercentile(percentile) / 1e3, 2);
   }
 
   private static long createdTotal(List<Receiver> rs) {
@@ -522,7 +619,9 @@ public final class WatchFanout implements Callable<Integer> {
                 } else {
                   errors.increment();
                   if (errors.sum() <= 5) {
-                    log.printf("[watch] put %d failed: %s%n", i, e != null ? e : r.statusCode() + " " + r.body());
+                    log.printf(
+                        "[watch] put %d failed: %s%n",
+                        i, e != null ? e : r.statusCode() + " " + r.body());
                   }
                 }
                 if (completed.incrementAndGet() == total) {
@@ -584,6 +683,7 @@ public final class WatchFanout implements Callable<Integer> {
 
     /** The events of the message being handled: sequence number, send time, revision. */
     private long[] seqs = new long[16];
+
     private long[] sentAts = new long[16];
     private long[] revs = new long[16];
     private int[] ids = new int[16];

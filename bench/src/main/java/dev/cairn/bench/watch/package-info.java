@@ -23,9 +23,8 @@
  *   --url http://127.0.0.1:7171 --watchers 1000 --connections 10 --rate 1000 --warmup 5s --duration 30s
  * }</pre>
  *
- * The same with coalesced delivery ({@code /v1/watch?coalesce=true}: one {@code watch_ids}
- * message per connection and revision instead of one frame per watch), restarting the server
- * between runs:
+ * The same with coalesced delivery ({@code /v1/watch?coalesce=true}: one {@code watch_ids} message
+ * per connection and revision instead of one frame per watch), restarting the server between runs:
  *
  * <pre>{@code
  * java -Xmx3g -XX:+UseParallelGC -cp "$CP" dev.cairn.bench.watch.WatchFanout \
@@ -46,18 +45,17 @@
  * <h2>Output</h2>
  *
  * One JSON line: {@code date}, {@code cores}, {@code load_avg} (1, 5, 15 min), the setup (with
- * {@code coalesce}), {@code
- * puts_acked}/{@code put_errors}, {@code put_p50_ms}/{@code put_p99_ms} (from the scheduled send
- * time), {@code events_expected} (acknowledged puts × watchers), {@code events_received}, {@code
- * missed}, {@code duplicates}, {@code extra} (delivered but never acknowledged: a put that timed out
- * client-side yet was applied), {@code out_of_order}, {@code canceled} (by reason, e.g. {@code
- * slow_consumer}), delivery latency {@code p50_ms}/{@code p99_ms}/{@code p999_ms}/{@code max_ms}
- * over the measured window, {@code deliveries_per_sec}, {@code server_cpu_cores} (from {@code
- * /proc/<pid>/stat} of the process listening on the port, over the measured window), {@code
- * client_cpu_cores}, {@code server_rss_mb}, {@code aborted} (the writer stopped because no put was
- * acknowledged for {@code --stall-timeout} or the server died). Progress goes to standard error
- * every 5 s. Exit status 0 only when every watcher got every acknowledged event exactly once and no
- * put failed.
+ * {@code coalesce}), {@code puts_acked}/{@code put_errors}, {@code put_p50_ms}/{@code put_p99_ms}
+ * (from the scheduled send time), {@code events_expected} (acknowledged puts × watchers), {@code
+ * events_received}, {@code missed}, {@code duplicates}, {@code extra} (delivered but never
+ * acknowledged: a put that timed out client-side yet was applied), {@code out_of_order}, {@code
+ * canceled} (by reason, e.g. {@code slow_consumer}), delivery latency {@code p50_ms}/{@code
+ * p99_ms}/{@code p999_ms}/{@code max_ms} over the measured window, {@code deliveries_per_sec},
+ * {@code server_cpu_cores} (from {@code /proc/<pid>/stat} of the process listening on the port,
+ * over the measured window), {@code client_cpu_cores}, {@code server_rss_mb}, {@code aborted} (the
+ * writer stopped because no put was acknowledged for {@code --stall-timeout} or the server died).
+ * Progress goes to standard error every 5 s. Exit status 0 only when every watcher got every
+ * acknowledged event exactly once and no put failed.
  *
  * <p>Machine notes: client and server share the machine; record {@code uptime} with every figure.
  * The client uses one {@code java.net.http} client (selector thread) per connection by default:

@@ -28,7 +28,10 @@ class ClosedLoopTest {
     server.shutdownNow();
   }
 
-  /** A channel whose n-th operation (counted from 1) ends after 1 ms with {@code outcomes.apply(n)}, or never when null. */
+  /**
+   * A channel whose n-th operation (counted from 1) ends after 1 ms with {@code outcomes.apply(n)},
+   * or never when null.
+   */
   private final class FakeChannel implements ClientChannel {
     final AtomicInteger issued = new AtomicInteger();
     final AtomicInteger aborted = new AtomicInteger();
@@ -54,10 +57,23 @@ class ClosedLoopTest {
       }
     }
 
-    @Override public void put(int key, Completion done) { answer(key, done); }
-    @Override public void get(int key, Completion done) { answer(key, done); }
-    @Override public void abort() { aborted.incrementAndGet(); }
-    @Override public void close() {}
+    @Override
+    public void put(int key, Completion done) {
+      answer(key, done);
+    }
+
+    @Override
+    public void get(int key, Completion done) {
+      answer(key, done);
+    }
+
+    @Override
+    public void abort() {
+      aborted.incrementAndGet();
+    }
+
+    @Override
+    public void close() {}
   }
 
   private List<ClientChannel> channels(int n, IntFunction<Outcome> outcomes, boolean synchronous) {
@@ -70,7 +86,9 @@ class ClosedLoopTest {
 
   @Test
   void countsSuccessesAndTheirLatencies() throws Exception {
-    Measurement m = new ClosedLoop(Op.PUT, 1_000 * MS).measure(channels(4, n -> Outcome.OK, false), 100, 100 * MS, 400 * MS);
+    Measurement m =
+        new ClosedLoop(Op.PUT, 1_000 * MS)
+            .measure(channels(4, n -> Outcome.OK, false), 100, 100 * MS, 400 * MS);
     assertThat(m.ops()).isGreaterThan(100);
     assertThat(m.errors()).isZero();
     assertThat(m.latencyNanos().getTotalCount()).isEqualTo(m.ops());
@@ -81,8 +99,13 @@ class ClosedLoopTest {
 
   @Test
   void countsFailedAnswersAsErrorsNotOps() throws Exception {
-    Measurement m = new ClosedLoop(Op.GET, 1_000 * MS).measure(
-        channels(4, n -> n % 4 == 0 ? Outcome.FAILED : Outcome.OK, false), 100, 50 * MS, 300 * MS);
+    Measurement m =
+        new ClosedLoop(Op.GET, 1_000 * MS)
+            .measure(
+                channels(4, n -> n % 4 == 0 ? Outcome.FAILED : Outcome.OK, false),
+                100,
+                50 * MS,
+                300 * MS);
     assertThat(m.failed()).isGreaterThan(0);
     double failedShare = (double) m.failed() / (m.failed() + m.ops());
     assertThat(failedShare).isBetween(0.2, 0.3);
@@ -101,7 +124,9 @@ class ClosedLoopTest {
 
   @Test
   void connectionFailuresAreCountedAndPacedWithoutRecursion() throws Exception {
-    Measurement m = new ClosedLoop(Op.PUT, 1_000 * MS).measure(channels(2, n -> Outcome.IO_ERROR, true), 10, 0, 300 * MS);
+    Measurement m =
+        new ClosedLoop(Op.PUT, 1_000 * MS)
+            .measure(channels(2, n -> Outcome.IO_ERROR, true), 10, 0, 300 * MS);
     assertThat(m.ops()).isZero();
     assertThat(m.ioErrors()).isGreaterThan(2);
     // A 10 ms pause after each failure: about 30 per client in 300 ms, not thousands.
@@ -110,7 +135,9 @@ class ClosedLoopTest {
 
   @Test
   void synchronousSuccessesDoNotOverflowTheStack() throws Exception {
-    Measurement m = new ClosedLoop(Op.PUT, 1_000 * MS).measure(channels(1, n -> Outcome.OK, true), 10, 0, 200 * MS);
+    Measurement m =
+        new ClosedLoop(Op.PUT, 1_000 * MS)
+            .measure(channels(1, n -> Outcome.OK, true), 10, 0, 200 * MS);
     assertThat(m.ops()).isGreaterThan(1_000);
     assertThat(m.errors()).isZero();
   }

@@ -20,7 +20,9 @@ class DurationConverterTest {
 
   @Test
   void refusesWhatItCannotRead() {
-    assertThatThrownBy(() -> DurationConverter.parse("5 minutes")).isInstanceOf(TypeConversionException.class);
-    assertThatThrownBy(() -> DurationConverter.parse("-1s")).isInstanceOf(TypeConversionException.class);
+    assertThatThrownBy(() -> DurationConverter.parse("5 minutes"))
+        .isInstanceOf(TypeConversionException.class);
+    assertThatThrownBy(() -> DurationConverter.parse("-1s"))
+        .isInstanceOf(TypeConversionException.class);
   }
 }

@@ -37,12 +37,21 @@ class LoadGeneratorHttpTest {
   static Run run(String... args) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    List<String> all = new ArrayList<>(List.of("--warmup", "200ms", "--duration", "600ms", "--keys", "200", "--value-size", "64"));
+    List<String> all =
+        new ArrayList<>(
+            List.of(
+                "--warmup", "200ms", "--duration", "600ms", "--keys", "200", "--value-size", "64"));
     all.addAll(List.of(args));
-    LoadGenerator generator = new LoadGenerator(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+    LoadGenerator generator =
+        new LoadGenerator(
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
     int exit = LoadGenerator.commandLine(generator).execute(all.toArray(String[]::new));
     String line = out.toString(StandardCharsets.UTF_8).trim();
-    return new Run(exit, line.isEmpty() ? null : new ObjectMapper().readTree(line), err.toString(StandardCharsets.UTF_8));
+    return new Run(
+        exit,
+        line.isEmpty() ? null : new ObjectMapper().readTree(line),
+        err.toString(StandardCharsets.UTF_8));
   }
 
   @ParameterizedTest(name = "{0} {1} via {2}")
@@ -54,7 +63,18 @@ class LoadGeneratorHttpTest {
     "etcd, get, apache",
   })
   void drivesTheHttpContracts(String target, String op, String client) throws Exception {
-    Run r = run("--target", target, "--op", op, "--http-client", client, "--clients", "4", "--url", stub.url());
+    Run r =
+        run(
+            "--target",
+            target,
+            "--op",
+            op,
+            "--http-client",
+            client,
+            "--clients",
+            "4",
+            "--url",
+            stub.url());
     assertThat(r.exit()).as(r.log()).isZero();
     JsonNode json = r.json();
     assertThat(json.get("target").asText()).isEqualTo(target);
@@ -63,14 +83,26 @@ class LoadGeneratorHttpTest {
     assertThat(json.get("errors").asLong()).as(r.log()).isZero();
     assertThat(json.get("ops").asLong()).isPositive();
     assertThat(json.get("p50_ms").asDouble()).isPositive();
-    assertThat(json.get("p999_ms").asDouble()).isGreaterThanOrEqualTo(json.get("p50_ms").asDouble());
+    assertThat(json.get("p999_ms").asDouble())
+        .isGreaterThanOrEqualTo(json.get("p50_ms").asDouble());
     assertThat(stub.size()).isGreaterThanOrEqualTo(200);
   }
 
   @Test
   void serverErrorsAreCountedNotHidden() throws Exception {
     try (StubServer failing = new StubServer(0, 1).failEvery(3)) {
-      Run r = run("--target", "cairn", "--op", "put", "--clients", "2", "--preload", "never", "--url", failing.url());
+      Run r =
+          run(
+              "--target",
+              "cairn",
+              "--op",
+              "put",
+              "--clients",
+              "2",
+              "--preload",
+              "never",
+              "--url",
+              failing.url());
       assertThat(r.exit()).isZero();
       long ops = r.json().get("ops").asLong();
       long errors = r.json().get("errors").asLong();
@@ -83,7 +115,18 @@ class LoadGeneratorHttpTest {
   @Test
   void aMissingKeyIsAnErrorForReads() throws Exception {
     try (StubServer empty = new StubServer(0, 1)) {
-      Run r = run("--target", "cairn", "--op", "get", "--clients", "2", "--preload", "never", "--url", empty.url());
+      Run r =
+          run(
+              "--target",
+              "cairn",
+              "--op",
+              "get",
+              "--clients",
+              "2",
+              "--preload",
+              "never",
+              "--url",
+              empty.url());
       assertThat(r.exit()).isEqualTo(3);
       assertThat(r.json().get("ops").asLong()).isZero();
       assertThat(r.json().get("errors").asLong()).isPositive();
@@ -94,16 +137,41 @@ class LoadGeneratorHttpTest {
   @Test
   void slowAnswersBecomeTimeouts() throws Exception {
     try (StubServer slow = new StubServer(0, 1).delay(400)) {
-      Run r = run("--target", "cairn", "--op", "put", "--clients", "2", "--preload", "never", "--timeout", "100ms", "--url", slow.url());
+      Run r =
+          run(
+              "--target",
+              "cairn",
+              "--op",
+              "put",
+              "--clients",
+              "2",
+              "--preload",
+              "never",
+              "--timeout",
+              "100ms",
+              "--url",
+              slow.url());
       assertThat(r.json().get("timeouts").asLong()).isPositive();
-      assertThat(r.json().get("errors").asLong()).isGreaterThanOrEqualTo(r.json().get("timeouts").asLong());
+      assertThat(r.json().get("errors").asLong())
+          .isGreaterThanOrEqualTo(r.json().get("timeouts").asLong());
     }
   }
 
   @Test
   void aServerThatClosesEveryConnectionIsStillServed() throws Exception {
     try (StubServer closing = new StubServer(0, 1).closeAfterResponse(true)) {
-      Run r = run("--target", "cairn", "--op", "put", "--clients", "2", "--preload", "never", "--url", closing.url());
+      Run r =
+          run(
+              "--target",
+              "cairn",
+              "--op",
+              "put",
+              "--clients",
+              "2",
+              "--preload",
+              "never",
+              "--url",
+              closing.url());
       assertThat(r.json().get("ops").asLong()).isPositive();
       assertThat(r.json().get("errors").asLong()).as(r.log()).isZero();
     }
@@ -115,7 +183,18 @@ class LoadGeneratorHttpTest {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    Run r = run("--target", "cairn", "--op", "put", "--clients", "2", "--preload", "never", "--url", "http://127.0.0.1:" + port);
+    Run r =
+        run(
+            "--target",
+            "cairn",
+            "--op",
+            "put",
+            "--clients",
+            "2",
+            "--preload",
+            "never",
+            "--url",
+            "http://127.0.0.1:" + port);
     assertThat(r.exit()).isEqualTo(3);
     assertThat(r.json().get("errors").asLong()).isPositive();
     assertThat(r.json().get("ops").asLong()).isZero();

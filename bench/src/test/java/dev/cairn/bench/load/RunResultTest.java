@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 
 class RunResultTest {
 
-  private static final RunResult.Setup SETUP = new RunResult.Setup("cairn", "put", 64, 256, 10_000, 5.0, "netty-epoll");
+  private static final RunResult.Setup SETUP =
+      new RunResult.Setup("cairn", "put", 64, 256, 10_000, 5.0, "netty-epoll");
   private static final Instant END = Instant.parse("2025-03-01T12:00:00.123456Z");
 
   /** 1 ms, 2 ms, ..., 1000 ms, once each. */
@@ -47,7 +48,8 @@ class RunResultTest {
 
   @Test
   void throughputCountsOnlySuccessesOverTheWindow() {
-    Measurement m = new Measurement(30_000, 7, 2, 1, 5, oneToThousandMillis(), 15_000_000_000L, 3_000_000_000L);
+    Measurement m =
+        new Measurement(30_000, 7, 2, 1, 5, oneToThousandMillis(), 15_000_000_000L, 3_000_000_000L);
     RunResult r = RunResult.of(SETUP, m, 4, END, 2, 1.234);
     assertThat(r.opsPerSec()).isEqualTo(2000.0);
     assertThat(r.errors()).isEqualTo(10);
@@ -68,9 +70,22 @@ class RunResultTest {
     JsonNode json = new ObjectMapper().readTree(line);
     List<String> names = new ArrayList<>();
     json.fieldNames().forEachRemaining(names::add);
-    assertThat(names).startsWith(
-        "target", "op", "clients", "value_size", "keys", "ops", "ops_per_sec", "p50_ms", "p99_ms", "p999_ms",
-        "errors", "date", "cores", "load_avg");
+    assertThat(names)
+        .startsWith(
+            "target",
+            "op",
+            "clients",
+            "value_size",
+            "keys",
+            "ops",
+            "ops_per_sec",
+            "p50_ms",
+            "p99_ms",
+            "p999_ms",
+            "errors",
+            "date",
+            "cores",
+            "load_avg");
     assertThat(json.get("target").asText()).isEqualTo("cairn");
     assertThat(json.get("clients").asInt()).isEqualTo(64);
     assertThat(json.get("ops_per_sec").asDouble()).isEqualTo(100.0);
@@ -80,7 +95,9 @@ class RunResultTest {
 
   @Test
   void noSuccessMeansNoPercentilesRatherThanZeros() throws Exception {
-    Measurement m = new Measurement(0, 12, 0, 0, 0, new Histogram(ClosedLoop.MAX_TRACKED_NANOS, 3), 1_000_000_000L, 5);
+    Measurement m =
+        new Measurement(
+            0, 12, 0, 0, 0, new Histogram(ClosedLoop.MAX_TRACKED_NANOS, 3), 1_000_000_000L, 5);
     JsonNode json = new ObjectMapper().readTree(RunResult.of(SETUP, m, 0, END, 2, -1).toJsonLine());
     assertThat(json.get("p50_ms").isNull()).isTrue();
     assertThat(json.get("p999_ms").isNull()).isTrue();

@@ -36,9 +36,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An in-memory server speaking the two HTTP contracts the generator drives: Cairn's {@code
- * /v1/kv/{key}} and etcd's JSON gateway ({@code /v3/kv/put}, {@code /v3/kv/range}). It can be
- * told to fail every n-th request with a 500, to answer late, or to close after each response.
- * Runnable on its own ({@link #main}) so a generator in another JVM can be measured against it.
+ * /v1/kv/{key}} and etcd's JSON gateway ({@code /v3/kv/put}, {@code /v3/kv/range}). It can be told
+ * to fail every n-th request with a 500, to answer late, or to close after each response. Runnable
+ * on its own ({@link #main}) so a generator in another JVM can be measured against it.
  */
 public final class StubServer implements AutoCloseable {
 
@@ -55,19 +55,25 @@ public final class StubServer implements AutoCloseable {
 
   public StubServer(int port, int threads) throws InterruptedException {
     group = new NioEventLoopGroup(threads, new DefaultThreadFactory("stub-server", true));
-    server = new ServerBootstrap()
-        .group(group)
-        .channel(NioServerSocketChannel.class)
-        .childOption(ChannelOption.TCP_NODELAY, true)
-        .childHandler(new ChannelInitializer<Channel>() {
-          @Override
-          protected void initChannel(Channel ch) {
-            ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20), new Handler());
-          }
-        })
-        .bind(new InetSocketAddress("127.0.0.1", port))
-        .sync()
-        .channel();
+    server =
+        new ServerBootstrap()
+            .group(group)
+            .channel(NioServerSocketChannel.class)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childHandler(
+                new ChannelInitializer<Channel>() {
+                  @Override
+                  protected void initChannel(Channel ch) {
+                    ch.pipeline()
+                        .addLast(
+                            new HttpServerCodec(),
+                            new HttpObjectAggregator(1 << 20),
+                            new Handler());
+                  }
+                })
+            .bind(new InetSocketAddress("127.0.0.1", port))
+            .sync()
+            .channel();
   }
 
   public static void main(String[] args) throws Exception {
@@ -122,7 +128,10 @@ public final class StubServer implements AutoCloseable {
     long n = requests.incrementAndGet();
     int fail = failEvery;
     if (fail > 0 && n % fail == 0) {
-      return json(HttpResponseStatus.INTERNAL_SERVER_ERROR, "{\"title\":\"injected failure\"}", "application/problem+json");
+      return json(
+          HttpResponseStatus.INTERNAL_SERVER_ERROR,
+          "{\"title\":\"injected failure\"}",
+          "application/problem+json");
     }
     String uri = request.uri();
     HttpMethod method = request.method();
@@ -130,22 +139,35 @@ public final class StubServer implements AutoCloseable {
       String key = uri.substring("/v1/kv/".length());
       if (method.equals(HttpMethod.PUT)) {
         store.put(key, ByteBufUtil.getBytes(request.content()));
-        return json(HttpResponseStatus.OK, "{\"revision\":" + revision.incrementAndGet() + "}", "application/json");
+        return json(
+            HttpResponseStatus.OK,
+            "{\"revision\":" + revision.incrementAndGet() + "}",
+            "application/json");
       }
       if (method.equals(HttpMethod.GET)) {
         byte[] value = store.get(key);
         if (value == null) {
-          return json(HttpResponseStatus.NOT_FOUND, "{\"title\":\"key not found\",\"status\":404}", "application/problem+json");
+          return json(
+              HttpResponseStatus.NOT_FOUND,
+              "{\"title\":\"key not found\",\"status\":404}",
+              "application/problem+json");
         }
         ObjectNode body = JSON.createObjectNode().put("revision", revision.get());
         ObjectNode kv = body.putObject("kv");
-        kv.put("key", key).put("value", new String(value, StandardCharsets.UTF_8)).put("encoding", "utf-8")
-            .put("create_revision", 1).put("mod_revision", 1).put("version", 1).put("lease", 0);
+        kv.put("key", key)
+            .put("value", new String(value, StandardCharsets.UTF_8))
+            .put("encoding", "utf-8")
+            .put("create_revision", 1)
+            .put("mod_revision", 1)
+            .put("version", 1)
+            .put("lease", 0);
         return json(HttpResponseStatus.OK, body.toString(), "application/json");
       }
-    } else if (method.equals(HttpMethod.POST) && (uri.equals("/v3/kv/put") || uri.equals("/v3/kv/range"))) {
+    } else if (method.equals(HttpMethod.POST)
+        && (uri.equals("/v3/kv/put") || uri.equals("/v3/kv/range"))) {
       JsonNode in = JSON.readTree(ByteBufUtil.getBytes(request.content()));
-      String key = new String(Base64.getDecoder().decode(in.path("key").asText()), StandardCharsets.UTF_8);
+      String key =
+          new String(Base64.getDecoder().decode(in.path("key").asText()), StandardCharsets.UTF_8);
       ObjectNode out = JSON.createObjectNode();
       if (uri.endsWith("/put")) {
         store.put(key, Base64.getDecoder().decode(in.path("value").asText()));
@@ -154,19 +176,25 @@ public final class StubServer implements AutoCloseable {
         out.putObject("header").put("revision", Long.toString(revision.get()));
         byte[] value = store.get(key);
         if (value != null) {
-          out.putArray("kvs").addObject().put("key", in.path("key").asText())
+          out.putArray("kvs")
+              .addObject()
+              .put("key", in.path("key").asText())
               .put("value", Base64.getEncoder().encodeToString(value));
           out.put("count", "1");
         }
       }
       return json(HttpResponseStatus.OK, out.toString(), "application/json");
     }
-    return json(HttpResponseStatus.NOT_FOUND, "{\"title\":\"no route\"}", "application/problem+json");
+    return json(
+        HttpResponseStatus.NOT_FOUND, "{\"title\":\"no route\"}", "application/problem+json");
   }
 
   private static FullHttpResponse json(HttpResponseStatus status, String body, String contentType) {
-    FullHttpResponse response = new DefaultFullHttpResponse(
-        HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body.getBytes(StandardCharsets.UTF_8)));
+    FullHttpResponse response =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1,
+            status,
+            Unpooled.wrappedBuffer(body.getBytes(StandardCharsets.UTF_8)));
     response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
     HttpUtil.setContentLength(response, response.content().readableBytes());
     return response;
@@ -174,19 +202,21 @@ public final class StubServer implements AutoCloseable {
 
   private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
     @Override
-    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) throws Exception {
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request)
+        throws Exception {
       FullHttpResponse response = answer(request);
       boolean close = closeAfterResponse || !HttpUtil.isKeepAlive(request);
       if (close) {
         HttpUtil.setKeepAlive(response, false);
       }
       long delay = delayMillis;
-      Runnable send = () -> {
-        var written = ctx.writeAndFlush(response);
-        if (close) {
-          written.addListener(ChannelFutureListener.CLOSE);
-        }
-      };
+      Runnable send =
+          () -> {
+            var written = ctx.writeAndFlush(response);
+            if (close) {
+              written.addListener(ChannelFutureListener.CLOSE);
+            }
+          };
       if (delay > 0) {
         ctx.executor().schedule(send, delay, TimeUnit.MILLISECONDS);
       } else {

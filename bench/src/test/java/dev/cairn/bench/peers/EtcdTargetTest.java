@@ -14,7 +14,8 @@ class EtcdTargetTest {
   @Test
   void findsTheKeyListInARangeAnswer() {
     byte[] kvs = b("\"kvs\"");
-    assertThat(EtcdTarget.contains(b("{\"header\":{},\"kvs\":[{}],\"count\":\"1\"}"), kvs)).isTrue();
+    assertThat(EtcdTarget.contains(b("{\"header\":{},\"kvs\":[{}],\"count\":\"1\"}"), kvs))
+        .isTrue();
     assertThat(EtcdTarget.contains(b("{\"header\":{\"revision\":\"7\"}}"), kvs)).isFalse();
     assertThat(EtcdTarget.contains(b("\"kv"), kvs)).isFalse();
     assertThat(EtcdTarget.contains(b("\"kvs\""), kvs)).isTrue();

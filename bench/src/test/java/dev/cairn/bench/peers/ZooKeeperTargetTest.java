@@ -40,7 +40,8 @@ class ZooKeeperTargetTest {
     factory.shutdown();
   }
 
-  private static Outcome await(java.util.function.Consumer<dev.cairn.bench.load.target.Completion> op) throws Exception {
+  private static Outcome await(
+      java.util.function.Consumer<dev.cairn.bench.load.target.Completion> op) throws Exception {
     CompletableFuture<Outcome> done = new CompletableFuture<>();
     op.accept(done::complete);
     return done.get(10, TimeUnit.SECONDS);
@@ -49,12 +50,15 @@ class ZooKeeperTargetTest {
   @Test
   void loadsPutsAndReadsThroughSharedSessions() throws Exception {
     Workload w = Workload.of("bench/k", 5, 16);
-    try (ZooKeeperTarget zk = new ZooKeeperTarget(connect, 2, Duration.ofSeconds(10), w, new ErrorSamples("zookeeper", 5, System.err))) {
+    try (ZooKeeperTarget zk =
+        new ZooKeeperTarget(
+            connect, 2, Duration.ofSeconds(10), w, new ErrorSamples("zookeeper", 5, System.err))) {
       assertThat(zk.clientDescription()).isEqualTo("zookeeper-async/2-sessions");
       ClientChannel a = zk.open(0);
       ClientChannel b = zk.open(3);
       assertThat(await(done -> a.get(4, done))).isEqualTo(Outcome.FAILED); // not there yet
-      assertThat(await(done -> a.put(4, done))).isEqualTo(Outcome.FAILED); // setData needs the znode
+      assertThat(await(done -> a.put(4, done)))
+          .isEqualTo(Outcome.FAILED); // setData needs the znode
       assertThat(await(done -> a.load(4, done))).isEqualTo(Outcome.OK);
       assertThat(await(done -> b.load(4, done))).isEqualTo(Outcome.OK); // exists: overwritten
       assertThat(await(done -> b.put(4, done))).isEqualTo(Outcome.OK);

@@ -6,7 +6,9 @@ import dev.cairn.core.Bytes;
 import java.util.List;
 import java.util.Objects;
 
-/** A request to change the keyspace. {@link Keyspace#decide} turns it into events or a rejection. */
+/**
+ * A request to change the keyspace. {@link Keyspace#decide} turns it into events or a rejection.
+ */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "@type")
 @JsonSubTypes({
   @JsonSubTypes.Type(value = Command.Put.class, name = "put"),
@@ -59,11 +61,10 @@ public sealed interface Command {
   }
 
   /**
-   * If every compare holds, run {@code success}, else {@code failure}; all in one revision. Ops
-   * run in order: a range after a put in the same transaction sees the put.
+   * If every compare holds, run {@code success}, else {@code failure}; all in one revision. Ops run
+   * in order: a range after a put in the same transaction sees the put.
    */
-  record Txn(List<Compare> compare, List<TxnOp> success, List<TxnOp> failure)
-      implements Command {
+  record Txn(List<Compare> compare, List<TxnOp> success, List<TxnOp> failure) implements Command {
     public Txn {
       compare = List.copyOf(compare);
       success = List.copyOf(success);

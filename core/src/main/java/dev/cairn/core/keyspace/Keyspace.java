@@ -120,8 +120,7 @@ public final class Keyspace {
     }
     List<KeyValue> doomed = liveIn(s, d.key(), d.rangeEnd());
     if (doomed.isEmpty()) {
-      return new Decision.Accepted(
-          List.of(), new Reply.DeleteReply(s.revision(), 0, List.of()));
+      return new Decision.Accepted(List.of(), new Reply.DeleteReply(s.revision(), 0, List.of()));
     }
     long rev = s.revision() + 1;
     List<Event.Mutation> ms = new ArrayList<>(doomed.size());
@@ -263,8 +262,7 @@ public final class Keyspace {
           overlay.put(kv.key(), null);
           mutations.put(kv.key(), new Event.Mutation.Delete(kv.key()));
         }
-        responses.add(
-            new Reply.DeleteReply(rev, doomed.size(), d.prevKv() ? doomed : List.of()));
+        responses.add(new Reply.DeleteReply(rev, doomed.size(), d.prevKv() ? doomed : List.of()));
       } else if (op instanceof Read.Range r) {
         Reply.RangeReply rr =
             r.revision() == 0 && !overlay.isEmpty()
@@ -278,8 +276,12 @@ public final class Keyspace {
     Reply.TxnReply reply = new Reply.TxnReply(rev, succeeded, responses);
     if (mutations.isEmpty()) {
       // A branch of deletes that matched nothing changes nothing: no revision is spent.
-      return new Decision.Accepted(List.of(), new Reply.TxnReply(s.revision(), succeeded,
-          writes ? reviseRevision(responses, s.revision()) : responses));
+      return new Decision.Accepted(
+          List.of(),
+          new Reply.TxnReply(
+              s.revision(),
+              succeeded,
+              writes ? reviseRevision(responses, s.revision()) : responses));
     }
     return new Decision.Accepted(
         List.of(new Event.KeysChanged(rev, new ArrayList<>(mutations.values()))), reply);
@@ -395,7 +397,8 @@ public final class Keyspace {
       return shape(r, liveIn(s, r.key(), r.rangeEnd(), at), s.revision());
     } else if (read instanceof Read.LeaseInfo li) {
       if (!s.hasLease(li.id())) {
-        return rejected(s, Rejection.of(ErrorCode.LEASE_NOT_FOUND, "lease " + li.id() + " not found"));
+        return rejected(
+            s, Rejection.of(ErrorCode.LEASE_NOT_FOUND, "lease " + li.id() + " not found"));
       }
       return new Reply.LeaseInfoReply(
           s.revision(), li.id(), s.leaseTtl(li.id()), new ArrayList<>(s.leaseKeys(li.id())));
@@ -413,9 +416,9 @@ public final class Keyspace {
   /**
    * Answers a range read as of the state's published (durable) revision, from any thread, while the
    * owner goes on applying newer events; see {@link KeyspaceState}. Returns null when it cannot
-   * answer that way (nothing published yet, the namespace does not exist, a revision newer than
-   * the published one or older than the compaction point, or a change that rewrote the past is not
-   * yet durable): the caller then asks the owner, whose answer is the same but slower.
+   * answer that way (nothing published yet, the namespace does not exist, a revision newer than the
+   * published one or older than the compaction point, or a change that rewrote the past is not yet
+   * durable): the caller then asks the owner, whose answer is the same but slower.
    */
   public Reply readPublished(KeyspaceState s, Read.Range r) {
     long at = s.published();
@@ -441,7 +444,9 @@ public final class Keyspace {
           s,
           new Rejection(
               ErrorCode.COMPACTED,
-              "revision " + h.fromRevision() + " is compacted; history starts after "
+              "revision "
+                  + h.fromRevision()
+                  + " is compacted; history starts after "
                   + s.compactRevision(),
               s.compactRevision()));
     }
@@ -465,8 +470,7 @@ public final class Keyspace {
                 prev));
       }
     }
-    events.sort(
-        Comparator.comparingLong(WatchEvent::revision).thenComparing(e -> e.kv().key()));
+    events.sort(Comparator.comparingLong(WatchEvent::revision).thenComparing(e -> e.kv().key()));
     long next = s.revision() + 1;
     if (h.maxEvents() > 0 && events.size() > h.maxEvents()) {
       // Cut at a revision boundary so a revision's events are never split across pages.
@@ -499,7 +503,12 @@ public final class Keyspace {
       for (KeyValue kv : kvs) {
         stripped.add(
             new KeyValue(
-                kv.key(), Bytes.EMPTY, kv.createRevision(), kv.modRevision(), kv.version(), kv.lease()));
+                kv.key(),
+                Bytes.EMPTY,
+                kv.createRevision(),
+                kv.modRevision(),
+                kv.version(),
+                kv.lease()));
       }
       kvs = stripped;
     }
@@ -618,7 +627,8 @@ public final class Keyspace {
   private static KeyValue putResult(KeyValue prev, Command.Put p, long rev) {
     return prev == null
         ? new KeyValue(p.key(), p.value(), rev, rev, 1, p.lease())
-        : new KeyValue(p.key(), p.value(), prev.createRevision(), rev, prev.version() + 1, p.lease());
+        : new KeyValue(
+            p.key(), p.value(), prev.createRevision(), rev, prev.version() + 1, p.lease());
   }
 
   private static Decision accept(Event e, Reply r) {

@@ -4,8 +4,8 @@ import dev.cairn.core.KeyValue;
 import java.util.List;
 
 /**
- * An immutable copy of a {@link KeyspaceState}, for snapshots. Lease-to-key bindings are not stored:
- * they follow from each key's current version.
+ * An immutable copy of a {@link KeyspaceState}, for snapshots. Lease-to-key bindings are not
+ * stored: they follow from each key's current version.
  *
  * @param format the layout version of this record; bumped on incompatible change
  */

@@ -40,13 +40,18 @@ public final class KeyspaceState {
   private long nextLeaseId = 1;
   private long liveKeys;
   private long retainedVersions;
+
   /** Every key with retained versions, in key order (ranges); {@link #index} finds one faster. */
   private final ConcurrentSkipListMap<String, History> keys = new ConcurrentSkipListMap<>();
+
   private final ConcurrentHashMap<String, History> index = new ConcurrentHashMap<>();
+
   /** The newest durable revision, readable by other threads; -1 until the owner publishes. */
   private volatile long published = -1;
+
   /** The revision of the newest event that rewrote the past (see the class comment). */
   private volatile long destructiveRevision;
+
   private volatile boolean closed;
   private final TreeMap<Long, Lease> leases = new TreeMap<>();
 

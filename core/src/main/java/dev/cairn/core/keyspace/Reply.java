@@ -30,7 +30,9 @@ import java.util.List;
 public sealed interface Reply {
   long revision();
 
-  /** @param prevKv the key before the put, when asked for and it existed; else null */
+  /**
+   * @param prevKv the key before the put, when asked for and it existed; else null
+   */
   record PutReply(long revision, KeyValue kv, KeyValue prevKv) implements Reply {}
 
   record DeleteReply(long revision, long deleted, List<KeyValue> prevKvs) implements Reply {
@@ -39,9 +41,10 @@ public sealed interface Reply {
     }
   }
 
-  /** @param more true when {@code limit} cut the answer short */
-  record RangeReply(long revision, List<KeyValue> kvs, long count, boolean more)
-      implements Reply {
+  /**
+   * @param more true when {@code limit} cut the answer short
+   */
+  record RangeReply(long revision, List<KeyValue> kvs, long count, boolean more) implements Reply {
     public RangeReply {
       kvs = List.copyOf(kvs);
     }
@@ -79,8 +82,7 @@ public sealed interface Reply {
   /**
    * @param nextRevision where the next page starts; all changes before it were returned
    */
-  record HistoryReply(long revision, List<WatchEvent> events, long nextRevision)
-      implements Reply {
+  record HistoryReply(long revision, List<WatchEvent> events, long nextRevision) implements Reply {
     public HistoryReply {
       events = List.copyOf(events);
     }

@@ -1,6 +1,6 @@
 /**
- * The keyspace state machine: {@link dev.cairn.core.keyspace.Keyspace#decide decide} turns a
- * {@link dev.cairn.core.keyspace.Command} into events or a rejection, {@link
+ * The keyspace state machine: {@link dev.cairn.core.keyspace.Keyspace#decide decide} turns a {@link
+ * dev.cairn.core.keyspace.Command} into events or a rejection, {@link
  * dev.cairn.core.keyspace.Keyspace#apply apply} folds an {@link dev.cairn.core.keyspace.Event} into
  * the {@link dev.cairn.core.keyspace.KeyspaceState}, and {@link
  * dev.cairn.core.keyspace.Keyspace#query query} answers reads.

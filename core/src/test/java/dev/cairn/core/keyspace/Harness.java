@@ -71,7 +71,9 @@ final class Harness {
     }
     assertThat(state.revision()).isEqualTo(revBefore + a.events().size());
     if (a.events().isEmpty()) {
-      assertThat(a.reply().revision()).as("a no-op reply reports the current revision").isEqualTo(revBefore);
+      assertThat(a.reply().revision())
+          .as("a no-op reply reports the current revision")
+          .isEqualTo(revBefore);
     }
     return a.reply();
   }
@@ -192,7 +194,8 @@ final class Harness {
     return new Command.Put(key, b(value), 0, true);
   }
 
-  static Command.Txn txn(List<Compare> compare, List<Command.TxnOp> success, List<Command.TxnOp> failure) {
+  static Command.Txn txn(
+      List<Compare> compare, List<Command.TxnOp> success, List<Command.TxnOp> failure) {
     return new Command.Txn(compare, success, failure);
   }
 }

@@ -28,7 +28,12 @@ class KeyspaceApplyTest {
   @ValueSource(longs = {0, 1, 3, 5, 100, -1})
   void anEventThatIsNotTheNextRevisionIsACorruptLog(long revision) {
     long digest = h.state.digest();
-    assertThatThrownBy(() -> Keyspace.apply(h.state, new Event.KeysChanged(revision, List.of(new Event.Mutation.Put("c", b("x"), 0)))))
+    assertThatThrownBy(
+            () ->
+                Keyspace.apply(
+                    h.state,
+                    new Event.KeysChanged(
+                        revision, List.of(new Event.Mutation.Put("c", b("x"), 0)))))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("corrupt log");
     assertThat(h.state.digest()).isEqualTo(digest);
@@ -43,7 +48,8 @@ class KeyspaceApplyTest {
         new Event.KeysChanged(4, List.of(new Event.Mutation.Put("c", b("x"), 99))), // unknown lease
         // a valid first mutation must not be half-applied when a later one is corrupt
         new Event.KeysChanged(
-            4, List.of(new Event.Mutation.Put("a0", b("x"), 0), new Event.Mutation.Delete("missing"))),
+            4,
+            List.of(new Event.Mutation.Put("a0", b("x"), 0), new Event.Mutation.Delete("missing"))),
         new Event.KeysChanged(
             4, List.of(new Event.Mutation.Delete("a"), new Event.Mutation.Put("z", b("x"), 99))));
   }
@@ -75,7 +81,9 @@ class KeyspaceApplyTest {
 
   @Test
   void replayingTheLogGivesTheSameStateWithOrWithoutASink() {
-    h.txn(Harness.txn(List.of(), List.of(Command.Put.of("c", "1"), Command.Delete.key("b")), List.of()));
+    h.txn(
+        Harness.txn(
+            List.of(), List.of(Command.Put.of("c", "1"), Command.Delete.key("b")), List.of()));
     h.ok(new Command.RevokeLease(1));
     h.ok(new Command.Compact(3));
     KeyspaceState plain = KeyspaceState.empty(true);

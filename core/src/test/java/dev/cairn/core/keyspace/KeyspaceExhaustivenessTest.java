@@ -77,7 +77,8 @@ class KeyspaceExhaustivenessTest {
   void everyTypeHasASample() {
     assertThat(COMMANDS.keySet()).containsExactlyInAnyOrderElementsOf(permitted(Command.class));
     assertThat(READS.keySet()).containsExactlyInAnyOrderElementsOf(permitted(Read.class));
-    assertThat(TXN_OPS.keySet()).containsExactlyInAnyOrderElementsOf(permitted(Command.TxnOp.class));
+    assertThat(TXN_OPS.keySet())
+        .containsExactlyInAnyOrderElementsOf(permitted(Command.TxnOp.class));
   }
 
   @Test
@@ -124,7 +125,9 @@ class KeyspaceExhaustivenessTest {
       for (Read r : READS.values()) {
         KeyspaceState s = fresh.get();
         Reply[] reply = new Reply[1];
-        assertThatCode(() -> reply[0] = ks.query(s, r)).as("query %s", r).doesNotThrowAnyException();
+        assertThatCode(() -> reply[0] = ks.query(s, r))
+            .as("query %s", r)
+            .doesNotThrowAnyException();
         replies.add(reply[0].getClass());
       }
     }

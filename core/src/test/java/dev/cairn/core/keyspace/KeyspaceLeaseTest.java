@@ -48,9 +48,11 @@ class KeyspaceLeaseTest {
 
     @Test
     void aClientChosenIdIsUsedAndAutomaticIdsSkipPastIt() {
-      assertThat(h.ok(new Command.GrantLease(42, 10), Reply.LeaseGrantReply.class).id()).isEqualTo(42);
+      assertThat(h.ok(new Command.GrantLease(42, 10), Reply.LeaseGrantReply.class).id())
+          .isEqualTo(42);
       assertThat(h.grant(10)).isEqualTo(43);
-      assertThat(h.ok(new Command.GrantLease(7, 10), Reply.LeaseGrantReply.class).id()).isEqualTo(7);
+      assertThat(h.ok(new Command.GrantLease(7, 10), Reply.LeaseGrantReply.class).id())
+          .isEqualTo(7);
       assertThat(h.grant(10)).as("a lower client id does not move the counter back").isEqualTo(44);
       assertThat(leases()).containsExactly(7L, 42L, 43L, 44L);
     }
@@ -126,7 +128,8 @@ class KeyspaceLeaseTest {
       Reply.LeaseRevokeReply r = h.ok(end(expire, lease), Reply.LeaseRevokeReply.class);
       assertThat(r).isEqualTo(new Reply.LeaseRevokeReply(rev + 1, lease, List.of("a", "b")));
       assertThat(h.rev()).isEqualTo(rev + 1);
-      assertThat(h.log.get(h.log.size() - 1)).isEqualTo(new Event.LeaseRevoked(rev + 1, lease, expire));
+      assertThat(h.log.get(h.log.size() - 1))
+          .isEqualTo(new Event.LeaseRevoked(rev + 1, lease, expire));
       assertThat(h.keys()).containsExactly("c", "d");
       assertThat(h.changes.subList(changes, h.changes.size()))
           .allSatisfy(
@@ -143,7 +146,8 @@ class KeyspaceLeaseTest {
     @ValueSource(booleans = {false, true})
     void anEndedLeaseIsGone(boolean expire) {
       h.ok(end(expire, lease));
-      assertThat(h.queryRejected(new Read.LeaseInfo(lease)).code()).isEqualTo(ErrorCode.LEASE_NOT_FOUND);
+      assertThat(h.queryRejected(new Read.LeaseInfo(lease)).code())
+          .isEqualTo(ErrorCode.LEASE_NOT_FOUND);
       assertThat(leases()).containsExactly(other);
       assertThat(h.code(new Command.Put("x", Harness.b("v"), lease, false)))
           .isEqualTo(ErrorCode.LEASE_NOT_FOUND);
@@ -170,7 +174,8 @@ class KeyspaceLeaseTest {
 
     @Test
     void leaseInfoListsTheAttachedKeysInKeyOrder() {
-      assertThat(info(lease)).isEqualTo(new Reply.LeaseInfoReply(h.rev(), lease, 10, List.of("a", "b")));
+      assertThat(info(lease))
+          .isEqualTo(new Reply.LeaseInfoReply(h.rev(), lease, 10, List.of("a", "b")));
       assertThat(info(other).keys()).containsExactly("c");
     }
 
@@ -191,7 +196,8 @@ class KeyspaceLeaseTest {
 
     @Test
     void leaseInfoOfAnUnknownLeaseIsRejected() {
-      assertThat(h.queryRejected(new Read.LeaseInfo(1234)).code()).isEqualTo(ErrorCode.LEASE_NOT_FOUND);
+      assertThat(h.queryRejected(new Read.LeaseInfo(1234)).code())
+          .isEqualTo(ErrorCode.LEASE_NOT_FOUND);
     }
   }
 }

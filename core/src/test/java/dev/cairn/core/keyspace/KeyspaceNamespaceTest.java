@@ -61,7 +61,8 @@ class KeyspaceNamespaceTest {
       assertThat(h.queryRejected(r).code()).isEqualTo(ErrorCode.NAMESPACE_NOT_FOUND);
       h.ok(new Command.CreateNamespace());
       if (h.query(r) instanceof Reply.Rejected rj) {
-        assertThat(rj.code()).isEqualTo(ErrorCode.LEASE_NOT_FOUND); // LeaseInfo of a lease never granted
+        assertThat(rj.code())
+            .isEqualTo(ErrorCode.LEASE_NOT_FOUND); // LeaseInfo of a lease never granted
       }
     }
 
@@ -91,8 +92,10 @@ class KeyspaceNamespaceTest {
       assertThat(r).isEqualTo(new Reply.NamespaceReply(1, false));
       assertThat(h.log).containsExactly(new Event.NamespaceDeleted(1));
       assertThat(h.state.active()).isFalse();
-      assertThat(h.queryRejected(new Read.Status()).code()).isEqualTo(ErrorCode.NAMESPACE_NOT_FOUND);
-      assertThat(h.code(new Command.DeleteNamespace(force))).isEqualTo(ErrorCode.NAMESPACE_NOT_FOUND);
+      assertThat(h.queryRejected(new Read.Status()).code())
+          .isEqualTo(ErrorCode.NAMESPACE_NOT_FOUND);
+      assertThat(h.code(new Command.DeleteNamespace(force)))
+          .isEqualTo(ErrorCode.NAMESPACE_NOT_FOUND);
     }
 
     @Test
@@ -106,14 +109,16 @@ class KeyspaceNamespaceTest {
     @Test
     void aNamespaceWithKeysIsNotDeletedWithoutForce() {
       h.put("k", "v");
-      assertThat(h.code(new Command.DeleteNamespace(false))).isEqualTo(ErrorCode.NAMESPACE_NOT_EMPTY);
+      assertThat(h.code(new Command.DeleteNamespace(false)))
+          .isEqualTo(ErrorCode.NAMESPACE_NOT_EMPTY);
       assertThat(h.state.active()).isTrue();
     }
 
     @Test
     void aNamespaceWithOnlyALeaseIsNotDeletedWithoutForce() {
       h.grant(10);
-      assertThat(h.code(new Command.DeleteNamespace(false))).isEqualTo(ErrorCode.NAMESPACE_NOT_EMPTY);
+      assertThat(h.code(new Command.DeleteNamespace(false)))
+          .isEqualTo(ErrorCode.NAMESPACE_NOT_EMPTY);
     }
 
     @Test
@@ -133,7 +138,8 @@ class KeyspaceNamespaceTest {
       assertThat(s.leases()).isZero();
       assertThat(h.queryRejected(at(Read.Range.key("b"), 3)).code()).isEqualTo(ErrorCode.COMPACTED);
       assertThat(h.range(at(Read.Range.key("b"), 4)).kvs()).isEmpty();
-      assertThat(h.queryRejected(new Read.History("", "", 3, 0)).code()).isEqualTo(ErrorCode.COMPACTED);
+      assertThat(h.queryRejected(new Read.History("", "", 3, 0)).code())
+          .isEqualTo(ErrorCode.COMPACTED);
       assertThat(h.put("b", "2").kv().version()).as("a new generation").isEqualTo(1);
       assertThat(h.grant(10)).as("lease ids are not reused").isEqualTo(2);
     }

@@ -22,8 +22,8 @@ import net.jqwik.api.statistics.Statistics;
 
 /**
  * Random command scripts over a small key alphabet (so keys collide), run through decide + apply.
- * jqwik reports the seed and the shrunk script of any failure. Edge-case mixing is off: it spends
- * a third of the tries on one-step scripts, and the interesting bugs need history to build up.
+ * jqwik reports the seed and the shrunk script of any failure. Edge-case mixing is off: it spends a
+ * third of the tries on one-step scripts, and the interesting bugs need history to build up.
  */
 class KeyspacePropertyTest {
   /** Small limits so that generated data hits every validation rule. */
@@ -57,7 +57,11 @@ class KeyspacePropertyTest {
   @Provide
   Arbitrary<List<Step>> scripts() {
     // Uniform sizes: jqwik's default leans to short lists, and bugs need history to build up.
-    return step().list().ofMinSize(1).ofMaxSize(60).withSizeDistribution(RandomDistribution.uniform());
+    return step()
+        .list()
+        .ofMinSize(1)
+        .ofMaxSize(60)
+        .withSizeDistribution(RandomDistribution.uniform());
   }
 
   private static Arbitrary<Step> step() {
@@ -74,12 +78,16 @@ class KeyspacePropertyTest {
             Tuple.of(
                 4,
                 Combinators.combine(
-                        Arbitraries.oneOf(Arbitraries.of(0, 100), Arbitraries.integers().between(0, 100)),
+                        Arbitraries.oneOf(
+                            Arbitraries.of(0, 100), Arbitraries.integers().between(0, 100)),
                         Arbitraries.of(-1, 0, 0, 0, 1))
                     .as((p, o) -> (Step) new CompactTo(p, o))),
             Tuple.of(4, sequential().map(Do::new)),
             Tuple.of(4, Arbitraries.just((Step) new Do(new Command.CreateNamespace()))),
-            Tuple.of(1, Arbitraries.of(true, true, false).map(f -> (Step) new Do(new Command.DeleteNamespace(f))))));
+            Tuple.of(
+                1,
+                Arbitraries.of(true, true, false)
+                    .map(f -> (Step) new Do(new Command.DeleteNamespace(f))))));
   }
 
   private static Arbitrary<String> key() {
@@ -96,7 +104,9 @@ class KeyspacePropertyTest {
 
   private static Arbitrary<Bytes> value() {
     return Arbitraries.frequencyOf(
-            List.of(Tuple.of(30, Arbitraries.of("v0", "v1", "v2", "")), Tuple.of(1, Arbitraries.just("toolong"))))
+            List.of(
+                Tuple.of(30, Arbitraries.of("v0", "v1", "v2", "")),
+                Tuple.of(1, Arbitraries.just("toolong"))))
         .map(Bytes::utf8);
   }
 
@@ -179,6 +189,7 @@ class KeyspacePropertyTest {
     final KeyspaceState state = KeyspaceState.empty(true);
     final List<Event> log = new ArrayList<>();
     final List<WatchEvent> changes = new ArrayList<>();
+
     /** Watch events of the last step only. */
     final List<WatchEvent> stepChanges = new ArrayList<>();
 
@@ -275,8 +286,7 @@ class KeyspacePropertyTest {
     KeyspaceState full = replay(sim.log);
     assertThat(resumed.digest()).isEqualTo(full.digest()).isEqualTo(sim.state.digest());
     assertThat(resumed.toSnapshot()).isEqualTo(full.toSnapshot());
-    long versions =
-        full.toSnapshot().keys().stream().mapToLong(k -> k.versions().size()).sum();
+    long versions = full.toSnapshot().keys().stream().mapToLong(k -> k.versions().size()).sum();
     assertThat(sim.state.retainedVersions()).as("live count").isEqualTo(versions);
     assertThat(resumed.retainedVersions()).as("count after snapshot + tail").isEqualTo(versions);
   }
@@ -290,8 +300,9 @@ class KeyspacePropertyTest {
                 Arbitraries.of(0L, 0L, 1L, 2L, -1L),
                 Arbitraries.of(true, false),
                 Arbitraries.of(true, false))
-            .as((r, rev, limit, keysOnly, countOnly) ->
-                new Read.Range(r.key(), r.rangeEnd(), limit, rev, keysOnly, countOnly));
+            .as(
+                (r, rev, limit, keysOnly, countOnly) ->
+                    new Read.Range(r.key(), r.rangeEnd(), limit, rev, keysOnly, countOnly));
     return Arbitraries.oneOf(rangeOp(), atRevision).list().ofMinSize(1).ofMaxSize(6);
   }
 
@@ -373,7 +384,9 @@ class KeyspacePropertyTest {
         assertThat(sim.log).hasSize(logged);
         assertThat(sim.changes).hasSize(changed);
       } else {
-        assertThat(sim.state.digest()).as("an accepted write changes the digest").isNotEqualTo(digest);
+        assertThat(sim.state.digest())
+            .as("an accepted write changes the digest")
+            .isNotEqualTo(digest);
       }
     }
     Statistics.label("outcome")
@@ -464,13 +477,17 @@ class KeyspacePropertyTest {
       Reply.RangeReply r = (Reply.RangeReply) sim.ks.query(sim.state, Read.Range.prefix(p));
       assertThat(r.kvs()).isEqualTo(Model.select(model.kvs, p, KeyRange.prefixEnd(p)));
     }
-    Reply.LeaseListReply leases = (Reply.LeaseListReply) sim.ks.query(sim.state, new Read.LeaseList());
+    Reply.LeaseListReply leases =
+        (Reply.LeaseListReply) sim.ks.query(sim.state, new Read.LeaseList());
     assertThat(leases.ids()).containsExactlyElementsOf(model.leases.keySet());
     model.leases.forEach(
         (id, ttl) -> {
-          Reply.LeaseInfoReply info = (Reply.LeaseInfoReply) sim.ks.query(sim.state, new Read.LeaseInfo(id));
+          Reply.LeaseInfoReply info =
+              (Reply.LeaseInfoReply) sim.ks.query(sim.state, new Read.LeaseInfo(id));
           assertThat(info.grantedTtlSeconds()).isEqualTo(ttl);
-          assertThat(info.keys()).as("keys of lease %d after %s", id, where).isEqualTo(model.leaseKeys(id));
+          assertThat(info.keys())
+              .as("keys of lease %d after %s", id, where)
+              .isEqualTo(model.leaseKeys(id));
         });
     Reply.StatusReply status = (Reply.StatusReply) sim.ks.query(sim.state, new Read.Status());
     assertThat(status.keys()).isEqualTo(model.kvs.size());
@@ -498,18 +515,22 @@ class KeyspacePropertyTest {
     long from = sim.state.compactRevision() + 1;
     List<WatchEvent> live = sim.changes.stream().filter(w -> w.revision() >= from).toList();
     Reply.HistoryReply full =
-        (Reply.HistoryReply) sim.ks.query(sim.state, new Read.History("", KeyRange.UNBOUNDED, from, 0));
+        (Reply.HistoryReply)
+            sim.ks.query(sim.state, new Read.History("", KeyRange.UNBOUNDED, from, 0));
     assertThat(full.events()).isEqualTo(live);
     assertThat(full.nextRevision()).isEqualTo(sim.state.revision() + 1);
     for (String k : KEYS) {
-      Reply.HistoryReply one = (Reply.HistoryReply) sim.ks.query(sim.state, new Read.History(k, null, from, 0));
-      assertThat(one.events()).isEqualTo(live.stream().filter(w -> w.kv().key().equals(k)).toList());
+      Reply.HistoryReply one =
+          (Reply.HistoryReply) sim.ks.query(sim.state, new Read.History(k, null, from, 0));
+      assertThat(one.events())
+          .isEqualTo(live.stream().filter(w -> w.kv().key().equals(k)).toList());
     }
     List<WatchEvent> paged = new ArrayList<>();
     long next = from;
     while (next <= sim.state.revision()) {
       Reply.HistoryReply page =
-          (Reply.HistoryReply) sim.ks.query(sim.state, new Read.History("", KeyRange.UNBOUNDED, next, maxEvents));
+          (Reply.HistoryReply)
+              sim.ks.query(sim.state, new Read.History("", KeyRange.UNBOUNDED, next, maxEvents));
       assertThat(page.nextRevision()).isGreaterThan(next);
       if (!page.events().isEmpty()) {
         long last = page.events().get(page.events().size() - 1).revision();

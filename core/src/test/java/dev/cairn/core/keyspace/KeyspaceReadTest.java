@@ -115,7 +115,8 @@ class KeyspaceReadTest {
       Reply.RangeReply r = h.range(new Read.Range("b/", "b0", 2, 0, true, false));
       assertThat(r.kvs())
           .containsExactly(
-              new KeyValue("b/1", Bytes.EMPTY, 2, 2, 1, 0), new KeyValue("b/2", Bytes.EMPTY, 3, 3, 1, 0));
+              new KeyValue("b/1", Bytes.EMPTY, 2, 2, 1, 0),
+              new KeyValue("b/2", Bytes.EMPTY, 3, 3, 1, 0));
       assertThat(r.more()).isTrue();
       assertThat(h.get("b/1").value()).as("the stored value is untouched").isEqualTo(b("v-b/1"));
     }
@@ -215,7 +216,8 @@ class KeyspaceReadTest {
       List<WatchEvent> events = h.history("k", null, 1).events();
       assertThat(events).hasSize(2);
       assertThat(events.get(0))
-          .isEqualTo(new WatchEvent(WatchEvent.Type.PUT, new KeyValue("k", b("1"), 1, 1, 1, 0), null));
+          .isEqualTo(
+              new WatchEvent(WatchEvent.Type.PUT, new KeyValue("k", b("1"), 1, 1, 1, 0), null));
       assertThat(events.get(1))
           .isEqualTo(
               new WatchEvent(
@@ -244,7 +246,9 @@ class KeyspaceReadTest {
       for (int i = 1; i <= 5; i++) {
         h.put("k" + i, "v");
       }
-      assertThat(h.history("", "", 4).events()).extracting(WatchEvent::revision).containsExactly(4L, 5L);
+      assertThat(h.history("", "", 4).events())
+          .extracting(WatchEvent::revision)
+          .containsExactly(4L, 5L);
       assertThat(h.history("", "", 6).events()).isEmpty();
       assertThat(h.history("", "", 6).nextRevision()).isEqualTo(6);
     }
@@ -258,7 +262,9 @@ class KeyspaceReadTest {
       assertThat(h.history("a/", KeyRange.prefixEnd("a/"), 1).events())
           .extracting(e -> e.kv().key())
           .containsExactly("a/1", "a/2");
-      assertThat(h.history("a", null, 1).events()).extracting(e -> e.kv().key()).containsExactly("a");
+      assertThat(h.history("a", null, 1).events())
+          .extracting(e -> e.kv().key())
+          .containsExactly("a");
       assertThat(h.history("b", "a", 1).events()).as("inverted range").isEmpty();
     }
 
@@ -306,7 +312,8 @@ class KeyspaceReadTest {
       long from = 1;
       int pages = 0;
       while (from <= h.rev()) {
-        Reply.HistoryReply p = h.query(new Read.History("", "", from, maxEvents), Reply.HistoryReply.class);
+        Reply.HistoryReply p =
+            h.query(new Read.History("", "", from, maxEvents), Reply.HistoryReply.class);
         assertThat(p.nextRevision()).isGreaterThan(from);
         if (maxEvents > 0 && p.nextRevision() <= h.rev()) {
           assertThat(p.events()).hasSizeGreaterThanOrEqualTo(maxEvents);
@@ -327,7 +334,8 @@ class KeyspaceReadTest {
       h.txn(
           Harness.txn(
               List.of(),
-              List.of(Command.Put.of("c", "1"), Command.Delete.key("b"), Harness.putWithPrev("a", "2")),
+              List.of(
+                  Command.Put.of("c", "1"), Command.Delete.key("b"), Harness.putWithPrev("a", "2")),
               List.of()));
       h.put("b", "2", lease);
       h.ok(new Command.CreateSequential("s/", b("x"), 0));
@@ -362,8 +370,7 @@ class KeyspaceReadTest {
       h.delete(Command.Delete.key("a"));
       h.ok(new Command.Compact(2));
       Reply.StatusReply s = h.query(new Read.Status(), Reply.StatusReply.class);
-      assertThat(s)
-          .isEqualTo(new Reply.StatusReply(5, 2, true, 1, 1, h.state.digest()));
+      assertThat(s).isEqualTo(new Reply.StatusReply(5, 2, true, 1, 1, h.state.digest()));
     }
 
     @Test

@@ -96,7 +96,8 @@ class KeyspaceSnapshotTest {
   void changingARestoredStateDoesNotChangeTheSnapshot() {
     KeyspaceSnapshot snap = h.state.toSnapshot();
     KeyspaceState restored = KeyspaceState.fromSnapshot(snap);
-    Keyspace.apply(restored, new Event.KeysChanged(10, List.of(new Event.Mutation.Put("a", b("x"), 0))));
+    Keyspace.apply(
+        restored, new Event.KeysChanged(10, List.of(new Event.Mutation.Put("a", b("x"), 0))));
     assertThat(KeyspaceState.fromSnapshot(snap).digest()).isEqualTo(h.state.digest());
   }
 
@@ -104,7 +105,9 @@ class KeyspaceSnapshotTest {
   void snapshotPlusTailReplayEqualsFullReplay() {
     h.put("e", "1"); // r10
     h.ok(new Command.RevokeLease(lease)); // r11
-    h.txn(Harness.txn(List.of(), List.of(Command.Put.of("f", "1"), Command.Delete.key("d")), List.of()));
+    h.txn(
+        Harness.txn(
+            List.of(), List.of(Command.Put.of("f", "1"), Command.Delete.key("d")), List.of()));
     for (int cut = 0; cut <= h.log.size(); cut++) {
       KeyspaceState prefix = KeyspaceState.empty(true);
       for (Event e : h.log.subList(0, cut)) {
@@ -128,9 +131,12 @@ class KeyspaceSnapshotTest {
     assertThat(s.active()).isTrue();
     assertThat(s.nextLeaseId()).isEqualTo(3);
     assertThat(s.leases())
-        .containsExactly(new KeyspaceSnapshot.LeaseEntry(1, 10), new KeyspaceSnapshot.LeaseEntry(2, 20));
+        .containsExactly(
+            new KeyspaceSnapshot.LeaseEntry(1, 10), new KeyspaceSnapshot.LeaseEntry(2, 20));
     // b was deleted after the compaction point, so its history is still kept
-    assertThat(s.keys()).extracting(KeyspaceSnapshot.KeyHistory::key).containsExactly("a", "b", "c", "d");
+    assertThat(s.keys())
+        .extracting(KeyspaceSnapshot.KeyHistory::key)
+        .containsExactly("a", "b", "c", "d");
     assertThat(s.keys().get(1).versions()).extracting(KeyValue::version).containsExactly(1L, 0L);
     assertThat(s.keys().get(0).versions())
         .containsExactly(
@@ -151,7 +157,13 @@ class KeyspaceSnapshotTest {
     KeyspaceSnapshot s = h.state.toSnapshot();
     KeyspaceSnapshot future =
         new KeyspaceSnapshot(
-            KeyspaceSnapshot.FORMAT + 1, s.revision(), s.compactRevision(), s.active(), s.nextLeaseId(), s.keys(), s.leases());
+            KeyspaceSnapshot.FORMAT + 1,
+            s.revision(),
+            s.compactRevision(),
+            s.active(),
+            s.nextLeaseId(),
+            s.keys(),
+            s.leases());
     assertThatThrownBy(() -> KeyspaceState.fromSnapshot(future))
         .isInstanceOf(IllegalArgumentException.class);
   }

@@ -237,7 +237,8 @@ class KeyspaceTxnTest {
           h.txn(
               txn(
                   List.of(),
-                  List.of(Command.Delete.key("p/1"), Read.Range.prefix("p/"), Read.Range.key("p/1")),
+                  List.of(
+                      Command.Delete.key("p/1"), Read.Range.prefix("p/"), Read.Range.key("p/1")),
                   List.of()));
       assertThat(((Reply.RangeReply) r.responses().get(1)).kvs())
           .extracting(KeyValue::key)
@@ -273,7 +274,11 @@ class KeyspaceTxnTest {
       h.put("k", "1");
       h.put("k", "2");
       Reply.TxnReply r =
-          h.txn(txn(List.of(), List.of(Command.Put.of("k", "3"), at(Read.Range.key("k"), 1)), List.of()));
+          h.txn(
+              txn(
+                  List.of(),
+                  List.of(Command.Put.of("k", "3"), at(Read.Range.key("k"), 1)),
+                  List.of()));
       assertThat(((Reply.RangeReply) r.responses().get(1)).kvs())
           .extracting(kv -> kv.value().utf8String())
           .containsExactly("1");
@@ -332,7 +337,10 @@ class KeyspaceTxnTest {
           h.txn(
               txn(
                   List.of(),
-                  List.of(Command.Delete.key("missing"), Read.Range.key("k"), Command.Delete.prefix("nope")),
+                  List.of(
+                      Command.Delete.key("missing"),
+                      Read.Range.key("k"),
+                      Command.Delete.prefix("nope")),
                   List.of()));
       assertThat(h.rev()).isEqualTo(rev);
       assertThat(r.revision()).isEqualTo(rev);
@@ -357,7 +365,11 @@ class KeyspaceTxnTest {
     void deletingTheSameKeyTwiceDeletesItOnce() {
       h.put("k", "v");
       Reply.TxnReply r =
-          h.txn(txn(List.of(), List.of(Command.Delete.key("k"), Command.Delete.prefix("k")), List.of()));
+          h.txn(
+              txn(
+                  List.of(),
+                  List.of(Command.Delete.key("k"), Command.Delete.prefix("k")),
+                  List.of()));
       assertThat(r.responses())
           .extracting(x -> ((Reply.DeleteReply) x).deleted())
           .containsExactly(1L, 0L);
@@ -389,7 +401,10 @@ class KeyspaceTxnTest {
       small.ok(txn(List.of(c, c), List.of(Command.Put.of("a", "1")), List.of(Read.Range.key("a"))));
       assertThat(
               small.code(
-                  txn(List.of(c, c), List.of(Command.Put.of("a", "1")), List.of(Read.Range.key("a"), Read.Range.key("b")))))
+                  txn(
+                      List.of(c, c),
+                      List.of(Command.Put.of("a", "1")),
+                      List.of(Read.Range.key("a"), Read.Range.key("b")))))
           .isEqualTo(ErrorCode.TOO_MANY_TXN_OPS);
       assertThat(small.code(txn(List.of(c, c, c, c, c), List.of(), List.of())))
           .as("compares count too")
@@ -410,7 +425,11 @@ class KeyspaceTxnTest {
     @Test
     void theSameKeyPutTwiceIsRejected() {
       assertThat(
-              h.code(txn(List.of(), List.of(Command.Put.of("k", "1"), Command.Put.of("k", "2")), List.of())))
+              h.code(
+                  txn(
+                      List.of(),
+                      List.of(Command.Put.of("k", "1"), Command.Put.of("k", "2")),
+                      List.of())))
           .isEqualTo(ErrorCode.DUPLICATE_KEY_IN_TXN);
     }
 
@@ -418,23 +437,37 @@ class KeyspaceTxnTest {
     void aPutAndADeleteOfTheSameKeyAreRejectedInEitherOrder() {
       h.put("k", "v");
       assertThat(
-              h.code(txn(List.of(), List.of(Command.Put.of("k", "1"), Command.Delete.key("k")), List.of())))
+              h.code(
+                  txn(
+                      List.of(),
+                      List.of(Command.Put.of("k", "1"), Command.Delete.key("k")),
+                      List.of())))
           .isEqualTo(ErrorCode.DUPLICATE_KEY_IN_TXN);
       assertThat(
-              h.code(txn(List.of(), List.of(Command.Delete.key("k"), Command.Put.of("k", "1")), List.of())))
+              h.code(
+                  txn(
+                      List.of(),
+                      List.of(Command.Delete.key("k"), Command.Put.of("k", "1")),
+                      List.of())))
           .isEqualTo(ErrorCode.DUPLICATE_KEY_IN_TXN);
     }
 
     @Test
     void aPutInsideADeletedRangeIsRejected() {
       assertThat(
-              h.code(txn(List.of(), List.of(Command.Delete.prefix("p/"), Command.Put.of("p/x", "1")), List.of())))
+              h.code(
+                  txn(
+                      List.of(),
+                      List.of(Command.Delete.prefix("p/"), Command.Put.of("p/x", "1")),
+                      List.of())))
           .isEqualTo(ErrorCode.DUPLICATE_KEY_IN_TXN);
       assertThat(
               h.code(
                   txn(
                       List.of(),
-                      List.of(new Command.Delete("", KeyRange.UNBOUNDED, false), Command.Put.of("any", "1")),
+                      List.of(
+                          new Command.Delete("", KeyRange.UNBOUNDED, false),
+                          Command.Put.of("any", "1")),
                       List.of())))
           .isEqualTo(ErrorCode.DUPLICATE_KEY_IN_TXN);
     }
@@ -442,7 +475,11 @@ class KeyspaceTxnTest {
     @Test
     void aPutOutsideADeletedRangeIsFine() {
       h.put("p/x", "v");
-      h.txn(txn(List.of(), List.of(Command.Delete.prefix("p/"), Command.Put.of("p0", "1")), List.of()));
+      h.txn(
+          txn(
+              List.of(),
+              List.of(Command.Delete.prefix("p/"), Command.Put.of("p0", "1")),
+              List.of()));
       assertThat(h.keys()).containsExactly("p0");
     }
 
@@ -458,14 +495,18 @@ class KeyspaceTxnTest {
           .isEqualTo(ErrorCode.EMPTY_KEY);
       assertThat(
               h.code(
-                  txn(List.of(), List.of(), List.of(Command.Put.of("k", "1"), Command.Put.of("k", "2")))))
+                  txn(
+                      List.of(),
+                      List.of(),
+                      List.of(Command.Put.of("k", "1"), Command.Put.of("k", "2")))))
           .isEqualTo(ErrorCode.DUPLICATE_KEY_IN_TXN);
     }
 
     @Test
     void anUnknownLeaseIsRejectedOnlyInTheBranchTaken() {
       Command.TxnOp leased = new Command.Put("k", b("v"), 77, false);
-      assertThat(h.code(txn(List.of(), List.of(leased), List.of()))).isEqualTo(ErrorCode.LEASE_NOT_FOUND);
+      assertThat(h.code(txn(List.of(), List.of(leased), List.of())))
+          .isEqualTo(ErrorCode.LEASE_NOT_FOUND);
       Reply.TxnReply r = h.txn(txn(List.of(), List.of(Command.Put.of("k", "v")), List.of(leased)));
       assertThat(r.succeeded()).isTrue();
     }
@@ -475,13 +516,20 @@ class KeyspaceTxnTest {
       h.put("k", "v");
       assertThat(h.code(txn(List.of(), List.of(Read.Range.key("")), List.of())))
           .isEqualTo(ErrorCode.EMPTY_KEY);
-      assertThat(h.code(txn(List.of(), List.of(Command.Put.of("a", "1"), Read.Range.key("")), List.of())))
+      assertThat(
+              h.code(
+                  txn(List.of(), List.of(Command.Put.of("a", "1"), Read.Range.key("")), List.of())))
           .isEqualTo(ErrorCode.EMPTY_KEY);
       assertThat(h.code(txn(List.of(), List.of(Read.Range.key("k".repeat(4097))), List.of())))
           .isEqualTo(ErrorCode.KEY_TOO_LARGE);
       assertThat(h.code(txn(List.of(), List.of(at(Read.Range.key("k"), 5)), List.of())))
           .isEqualTo(ErrorCode.FUTURE_REVISION);
-      assertThat(h.code(txn(List.of(), List.of(new Read.Range("k", null, -1, 0, false, false)), List.of())))
+      assertThat(
+              h.code(
+                  txn(
+                      List.of(),
+                      List.of(new Read.Range("k", null, -1, 0, false, false)),
+                      List.of())))
           .isEqualTo(ErrorCode.INVALID_ARGUMENT);
     }
 

@@ -250,7 +250,9 @@ class KeyspaceWriteTest {
     @EnumSource(Via.class)
     void valueOfExactlyTheLimitIsAcceptedAndOneMoreIsRejected(Via via) {
       via.put(h, new Command.Put("k", Bytes.wrap(new byte[1024 * 1024]), 0, false));
-      assertThat(via.rejected(h, new Command.Put("k", Bytes.wrap(new byte[1024 * 1024 + 1]), 0, false)).code())
+      assertThat(
+              via.rejected(h, new Command.Put("k", Bytes.wrap(new byte[1024 * 1024 + 1]), 0, false))
+                  .code())
           .isEqualTo(ErrorCode.VALUE_TOO_LARGE);
       assertThat(h.get("k").version()).isEqualTo(1);
     }
@@ -435,7 +437,8 @@ class KeyspaceWriteTest {
       for (int i = 0; i < 5; i++) {
         h.put("filler" + i, "v");
       }
-      Reply.PutReply r = h.ok(new Command.CreateSequential("job-", b("x"), 0), Reply.PutReply.class);
+      Reply.PutReply r =
+          h.ok(new Command.CreateSequential("job-", b("x"), 0), Reply.PutReply.class);
       assertThat(r.kv().key()).isEqualTo("job-00000000000000000006");
       assertThat(r.kv()).isEqualTo(new KeyValue("job-00000000000000000006", b("x"), 6, 6, 1, 0));
       assertThat(h.get("job-00000000000000000006")).isEqualTo(r.kv());

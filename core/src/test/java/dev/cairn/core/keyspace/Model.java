@@ -15,8 +15,8 @@ import java.util.TreeMap;
 
 /**
  * A deliberately naive reference keyspace for model checking: current key-values in a sorted map, a
- * full copy of them per revision instead of MVCC histories, lease bindings derived from the keys. It
- * implements the documented semantics independently of {@link Keyspace}.
+ * full copy of them per revision instead of MVCC histories, lease bindings derived from the keys.
+ * It implements the documented semantics independently of {@link Keyspace}.
  */
 final class Model {
   final Limits limits;
@@ -26,10 +26,13 @@ final class Model {
   long nextLeaseId = 1;
   TreeMap<String, KeyValue> kvs = new TreeMap<>();
   final TreeMap<Long, Long> leases = new TreeMap<>();
+
   /** The key-values as of each revision. */
   final Map<Long, TreeMap<String, KeyValue>> byRevision = new HashMap<>();
+
   /** For the last accepted transaction: which branch ran and what each range op saw. */
   Boolean txnSucceeded;
+
   final List<List<KeyValue>> txnRanges = new ArrayList<>();
 
   Model(Limits limits) {
@@ -181,7 +184,8 @@ final class Model {
         p.key(),
         prev == null
             ? new KeyValue(p.key(), p.value(), at, at, 1, p.lease())
-            : new KeyValue(p.key(), p.value(), prev.createRevision(), at, prev.version() + 1, p.lease()));
+            : new KeyValue(
+                p.key(), p.value(), prev.createRevision(), at, prev.version() + 1, p.lease()));
   }
 
   private static int delete(TreeMap<String, KeyValue> from, String key, String end) {

@@ -59,10 +59,14 @@ class PublishedReadConcurrencyTest {
                       assertThat(kv.modRevision())
                           .as("a read reports revision %d", range.revision())
                           .isLessThanOrEqualTo(range.revision());
-                      assertThat(Long.parseLong(kv.value().utf8String())).isEqualTo(kv.modRevision());
+                      assertThat(Long.parseLong(kv.value().utf8String()))
+                          .isEqualTo(kv.modRevision());
                     }
                     KeyValue mine =
-                        range.kvs().stream().filter(kv -> kv.key().equals(key(k))).findFirst().orElse(null);
+                        range.kvs().stream()
+                            .filter(kv -> kv.key().equals(key(k)))
+                            .findFirst()
+                            .orElse(null);
                     if (before > 0) {
                       assertThat(mine).as("key %d was published at %d", k, before).isNotNull();
                       assertThat(mine.modRevision()).isGreaterThanOrEqualTo(before);
@@ -86,7 +90,9 @@ class PublishedReadConcurrencyTest {
                 for (int w = 0; w < WRITES && failure.get() == null; w++) {
                   int k = (int) Math.floorMod((w * 0x9E3779B1L) >>> 7, (long) KEYS);
                   long rev = state.revision() + 1;
-                  Decision d = ks.decide(state, new Command.Put(key(k), Bytes.utf8(Long.toString(rev)), 0, false));
+                  Decision d =
+                      ks.decide(
+                          state, new Command.Put(key(k), Bytes.utf8(Long.toString(rev)), 0, false));
                   for (Event e : ((Decision.Accepted) d).events()) {
                     Keyspace.apply(state, e);
                   }

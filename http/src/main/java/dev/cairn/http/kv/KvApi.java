@@ -131,8 +131,7 @@ public final class KvApi {
             r.longParam("revision", 0),
             r.flag("keys_only"),
             r.flag("count_only"));
-    boolean raw =
-        r.header("Accept").map(a -> a.contains("application/octet-stream")).orElse(false);
+    boolean raw = r.header("Accept").map(a -> a.contains("application/octet-stream")).orElse(false);
     if (raw && rangeEnd != null) {
       throw new ApiException(
           ErrorCode.NOT_ACCEPTABLE, "raw bytes are served for a single key only, not a range");
@@ -328,7 +327,9 @@ public final class KvApi {
       int set =
           b == null
               ? 0
-              : (b.put() != null ? 1 : 0) + (b.delete() != null ? 1 : 0) + (b.range() != null ? 1 : 0);
+              : (b.put() != null ? 1 : 0)
+                  + (b.delete() != null ? 1 : 0)
+                  + (b.range() != null ? 1 : 0);
       if (set != 1) {
         throw new ApiException(
             ErrorCode.MALFORMED_REQUEST,
@@ -409,8 +410,7 @@ public final class KvApi {
         throw new ApiException(
             ErrorCode.MALFORMED_REQUEST, "If-None-Match supports only * (create if absent)");
       }
-      return Optional.of(
-          Compare.number(key, Compare.Target.CREATE_REVISION, Compare.Op.EQUAL, 0));
+      return Optional.of(Compare.number(key, Compare.Target.CREATE_REVISION, Compare.Op.EQUAL, 0));
     }
     if (ifMatch.isPresent()) {
       String v = ifMatch.get().trim();

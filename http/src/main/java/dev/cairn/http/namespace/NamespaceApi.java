@@ -50,7 +50,8 @@ public final class NamespaceApi {
                       201, Map.of("name", name, "revision", n.revision()), n.revision());
                 }
                 if (reply instanceof Reply.Rejected rj && rj.code() == ErrorCode.NAMESPACE_EXISTS) {
-                  return Responses.json(200, Map.of("name", name, "revision", rj.revision()), rj.revision());
+                  return Responses.json(
+                      200, Map.of("name", name, "revision", rj.revision()), rj.revision());
                 }
                 return KvApi.other(reply);
               });

@@ -14,9 +14,9 @@ import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.cluster.Cluster;
 import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.http.javadsl.model.HttpCharsets;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
-import org.apache.pekko.http.javadsl.model.HttpCharsets;
 
 /** Liveness, readiness, Prometheus metrics and the OpenAPI document. */
 public final class OpsApi {
@@ -81,5 +81,4 @@ public final class OpsApi {
       throw new UncheckedIOException(e);
     }
   }
-
 }

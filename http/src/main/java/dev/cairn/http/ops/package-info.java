@@ -1,2 +1,4 @@
-/** Operations endpoints: {@code /health}, {@code /ready}, {@code /metrics} and the OpenAPI document. */
+/**
+ * Operations endpoints: {@code /health}, {@code /ready}, {@code /metrics} and the OpenAPI document.
+ */
 package dev.cairn.http.ops;

@@ -6,13 +6,15 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Turns watch notifications into wire messages of type {@code T} (WebSocket frames, SSE chunks). */
+/**
+ * Turns watch notifications into wire messages of type {@code T} (WebSocket frames, SSE chunks).
+ */
 interface Encoder<T> {
   T created(long watchId, long startRevision);
 
   /**
-   * The watch's {@code events} up to {@code revision}; null when nothing of them is to be sent
-   * (an SSE stream resumed within a revision whose events the client already has): they count as
+   * The watch's {@code events} up to {@code revision}; null when nothing of them is to be sent (an
+   * SSE stream resumed within a revision whose events the client already has): they count as
    * delivered.
    */
   T events(long watchId, long revision, List<WatchEvent> events, boolean prevKv, Cache cache);
@@ -48,8 +50,7 @@ interface Encoder<T> {
     private final Map<List<WatchEvent>, String> withPrev = new IdentityHashMap<>();
 
     String eventsJson(List<WatchEvent> events, boolean prevKv) {
-      return (prevKv ? withPrev : plain)
-          .computeIfAbsent(events, e -> encodeEvents(e, prevKv));
+      return (prevKv ? withPrev : plain).computeIfAbsent(events, e -> encodeEvents(e, prevKv));
     }
 
     void clear() {

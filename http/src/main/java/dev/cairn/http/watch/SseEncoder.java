@@ -15,10 +15,10 @@ import org.apache.pekko.util.ByteString;
  * expiry). Of the {@code n} events revision {@code R} has on this stream (after its key or prefix
  * filter), the last one's id is {@code R} and the others' are {@code R.1} to {@code R.(n-1)}, their
  * 1-based positions. So a single change keeps the id {@code R}, an id {@code R} always means
- * "revision R is complete", and {@code Last-Event-ID: R.i} resumes within R, after its first
- * {@code i} events. A revision's events come in key order both live and when replayed from
- * history (a revision changes a key at most once), so the positions are the same on every stream
- * with the same filter.
+ * "revision R is complete", and {@code Last-Event-ID: R.i} resumes within R, after its first {@code
+ * i} events. A revision's events come in key order both live and when replayed from history (a
+ * revision changes a key at most once), so the positions are the same on every stream with the same
+ * filter.
  *
  * <p>One instance per stream: it carries that stream's resume point. It relies on each {@link
  * #events} call holding every event of the revisions it holds (the watch never splits a revision
@@ -32,8 +32,8 @@ final class SseEncoder implements Encoder<ByteString> {
 
   /**
    * @param revision the stream's start revision
-   * @param events how many of that revision's events on this stream the client already has: 0, or
-   *     i when it resumes with {@code Last-Event-ID: <revision>.<i>}
+   * @param events how many of that revision's events on this stream the client already has: 0, or i
+   *     when it resumes with {@code Last-Event-ID: <revision>.<i>}
    */
   SseEncoder(long revision, long events) {
     this.skipRevision = revision;
@@ -76,7 +76,9 @@ final class SseEncoder implements Encoder<ByteString> {
           sb.append('.').append(i - from + 1);
         }
         sb.append('\n');
-        sb.append("event: ").append(e.type() == WatchEvent.Type.PUT ? "put" : "delete").append('\n');
+        sb.append("event: ")
+            .append(e.type() == WatchEvent.Type.PUT ? "put" : "delete")
+            .append('\n');
         sb.append("data: ")
             .append(
                 new String(
@@ -98,8 +100,7 @@ final class SseEncoder implements Encoder<ByteString> {
 
   @Override
   public ByteString progress(long watchId, long revision) {
-    return ByteString.fromString(
-        "event: progress\ndata: {\"revision\":" + revision + "}\n\n");
+    return ByteString.fromString("event: progress\ndata: {\"revision\":" + revision + "}\n\n");
   }
 
   @Override

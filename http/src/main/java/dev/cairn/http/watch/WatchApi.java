@@ -67,7 +67,9 @@ public final class WatchApi implements Api.WatchRoutes {
     }
     try {
       return CompletableFuture.completedFuture(
-          sse ? sse(http, ns, String.join("/", rest.subList(1, rest.size()))) : webSocket(http, ns));
+          sse
+              ? sse(http, ns, String.join("/", rest.subList(1, rest.size())))
+              : webSocket(http, ns));
     } catch (RuntimeException e) {
       open.decrementAndGet();
       throw e;
@@ -88,7 +90,14 @@ public final class WatchApi implements Api.WatchRoutes {
     ActorRef conn =
         system.actorOf(
             WatchConnection.props(
-                namespaces, ns, out.first(), new WebSocketEncoder(), settings, open, false, coalesce));
+                namespaces,
+                ns,
+                out.first(),
+                new WebSocketEncoder(),
+                settings,
+                open,
+                false,
+                coalesce));
     Sink<Message, NotUsed> in =
         Flow.<Message>create()
             .mapAsync(
@@ -101,8 +110,7 @@ public final class WatchApi implements Api.WatchRoutes {
                   }
                   m.asBinaryMessage().getStreamedData().runWith(Sink.ignore(), system);
                   return CompletableFuture.completedFuture(
-                      (Object)
-                          new WatchConnection.ClientText("{\"binary\":{}}"));
+                      (Object) new WatchConnection.ClientText("{\"binary\":{}}"));
                 })
             .to(
                 Sink.actorRefWithBackpressure(
@@ -139,24 +147,31 @@ public final class WatchApi implements Api.WatchRoutes {
     ActorRef conn =
         system.actorOf(
             WatchConnection.props(
-                namespaces, ns, out.first(), new SseEncoder(start, skip), settings, open, true, false));
+                namespaces,
+                ns,
+                out.first(),
+                new SseEncoder(start, skip),
+                settings,
+                open,
+                true,
+                false));
     conn.tell(new WatchConnection.StartWatch(key, rangeEnd, start), ActorRef.noSender());
     Source<ByteString, NotUsed> body =
         out.second()
             .watchTermination(
                 (mat, done) -> {
-                  done.whenComplete((d, e) -> conn.tell(new WatchConnection.ClientClosed(), ActorRef.noSender()));
+                  done.whenComplete(
+                      (d, e) -> conn.tell(new WatchConnection.ClientClosed(), ActorRef.noSender()));
                   return mat;
                 });
     return HttpResponse.create()
-        .withEntity(
-            HttpEntities.create(ContentTypes.create(MediaTypes.TEXT_EVENT_STREAM), body))
+        .withEntity(HttpEntities.create(ContentTypes.create(MediaTypes.TEXT_EVENT_STREAM), body))
         .addHeader(RawHeader.create("Cache-Control", "no-cache"));
   }
 
   /**
-   * Parses an event id the stream sent (see {@link SseEncoder}): {@code R} (revision R is
-   * complete) as {R, 0}, or {@code R.i} (the first i events of revision R) as {R, i}.
+   * Parses an event id the stream sent (see {@link SseEncoder}): {@code R} (revision R is complete)
+   * as {R, 0}, or {@code R.i} (the first i events of revision R) as {R, i}.
    */
   static long[] lastEventId(String id) {
     int dot = id.indexOf('.');

@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.AbstractActorWithTimers;
-import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.Props;
 import org.apache.pekko.pattern.Patterns;
 import org.apache.pekko.stream.BoundedSourceQueue;
@@ -80,22 +79,30 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
     final boolean prevKv;
     final boolean noPut;
     final boolean noDelete;
+
     /** Events before this revision are not the watch's (a start revision in the future). */
     long startRevision;
+
     /** The hub registered the watch and {@code created} was sent (or held back). */
     boolean registered;
+
     /** Messages held back while the socket is full, each with the revision it completes (or 0). */
     final ArrayDeque<Held<T>> pending = new ArrayDeque<>();
+
     long pendingBytes;
+
     /**
-     * Every change of the watch up to this revision has been handed to the socket; a cancel
-     * reports it as last_revision, the point to resume after. Held-back messages do not count:
-     * a cancel discards them.
+     * Every change of the watch up to this revision has been handed to the socket; a cancel reports
+     * it as last_revision, the point to resume after. Held-back messages do not count: a cancel
+     * discards them.
      */
     long lastRevision;
+
     boolean active = true;
+
     /** Coalesced connections: entries of the connection's FIFO that complete this watch. */
     int held;
+
     /** Coalesced connections: the highest revision among those entries. */
     long heldRevision;
 
@@ -147,14 +154,17 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
   private final boolean coalesce;
   private final Map<Long, Watch<T>> watches = new LinkedHashMap<>();
   private final ArrayDeque<T> control = new ArrayDeque<>();
+
   /** Coalesced connections only: every held-back watch message, in order. */
   private final ArrayDeque<Queued<T>> fifo = new ArrayDeque<>();
+
   private final Encoder.Cache cache = new Encoder.Cache();
   private final Map<Long, SessionLease> leases = new HashMap<>();
   private final java.util.PriorityQueue<Renewal> renewals =
       new java.util.PriorityQueue<>((a, b) -> Long.compare(a.dueNanos(), b.dueNanos()));
   private long nextWatchId;
   private boolean flushScheduled;
+
   /**
    * Bytes of watch messages held back on this connection (control messages not included): in the
    * watches' pending queues, or in the FIFO of a coalesced connection.
@@ -205,8 +215,7 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
 
   @Override
   public void preStart() {
-    timers()
-        .startTimerWithFixedDelay("progress", new ProgressTick(), settings.progressInterval());
+    timers().startTimerWithFixedDelay("progress", new ProgressTick(), settings.progressInterval());
     if (!closeWhenWatchEnds) {
       // A WebSocket connection is created before its streams run; if they never do (the client
       // dropped the connection before the 101), no ClientClosed ever comes: without this the
@@ -247,7 +256,11 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
               getSender().tell(new Ack(), getSelf());
             })
         .match(ClientClosed.class, c -> getContext().stop(getSelf()))
-        .match(StartWatch.class, s -> create(nextWatchId++, s.key(), s.rangeEnd(), s.startRevision(), false, false, false))
+        .match(
+            StartWatch.class,
+            s ->
+                create(
+                    nextWatchId++, s.key(), s.rangeEnd(), s.startRevision(), false, false, false))
         .match(WatchHub.Deliveries.class, this::deliver)
         .match(WatchHub.Progress.class, this::progress)
         .match(WatchHub.Ended.class, e -> endAll(e.reason()))
@@ -308,7 +321,8 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
         case "lease_attach" -> onLeaseAttach(body);
         case "lease_revoke" -> onLeaseRevoke(body);
         default ->
-            throw new BadMessage(ErrorCode.MALFORMED_REQUEST, "unknown message type '" + type + "'");
+            throw new BadMessage(
+                ErrorCode.MALFORMED_REQUEST, "unknown message type '" + type + "'");
       }
     } catch (BadMessage e) {
       sendControl(encoder.error(e.code.wire(), e.getMessage()));
@@ -316,7 +330,18 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
   }
 
   private void onCreate(JsonNode c) {
-    requireObject(c, "create", "key", "prefix", "range_end", "start_revision", "prev_kv", "watch_id", "filters", "no_put", "no_delete");
+    requireObject(
+        c,
+        "create",
+        "key",
+        "prefix",
+        "range_end",
+        "start_revision",
+        "prev_kv",
+        "watch_id",
+        "filters",
+        "no_put",
+        "no_delete");
     JsonNode keyNode = c.get("key");
     if (keyNode == null || !keyNode.isTextual()) {
       throw new BadMessage(ErrorCode.MALFORMED_REQUEST, "create needs a key (string)");
@@ -369,7 +394,13 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
   }
 
   private void create(
-      long id, String key, String rangeEnd, long start, boolean prevKv, boolean noPut, boolean noDelete) {
+      long id,
+      String key,
+      String rangeEnd,
+      long start,
+      boolean prevKv,
+      boolean noPut,
+      boolean noDelete) {
     Watch<T> w = new Watch<>(id, prevKv, noPut, noDelete);
     w.lastRevision = Math.max(0, start - 1);
     w.startRevision = start;
@@ -427,7 +458,8 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
         for (int i = 0; i < events.size(); ) {
           int end = Math.min(events.size(), i + chunk);
           // Never split a revision: a client resumes from a message's revision + 1.
-          while (end < events.size() && events.get(end).revision() == events.get(end - 1).revision()) {
+          while (end < events.size()
+              && events.get(end).revision() == events.get(end - 1).revision()) {
             end++;
           }
           List<WatchEvent> part = events.subList(i, end);
@@ -491,12 +523,16 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
       ids[i] = g.members.get(i).id;
     }
     enqueueShared(
-        encoder.group(ids, revision, g.events, g.prevKv, cache), revision, List.copyOf(g.members), null);
+        encoder.group(ids, revision, g.events, g.prevKv, cache),
+        revision,
+        List.copyOf(g.members),
+        null);
   }
 
   private static <T> List<WatchEvent> filter(Watch<T> w, List<WatchEvent> events) {
     // Events come in revision order; the hub sends a future start's watch live changes from now on.
-    if (!w.noPut && !w.noDelete
+    if (!w.noPut
+        && !w.noDelete
         && (events.isEmpty() || events.get(0).revision() >= w.startRevision)) {
       return events;
     }
@@ -540,7 +576,8 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
       long last = Math.max(w.lastRevision, w.heldRevision);
       T message = encoder.canceled(id, reason, compactRevision, last);
       holdShared(
-          new Queued<>(message, 0, List.of(), sizeOf(message), new Cancel<>(w, reason, compactRevision)));
+          new Queued<>(
+              message, 0, List.of(), sizeOf(message), new Cancel<>(w, reason, compactRevision)));
     } else {
       sendControl(encoder.canceled(id, reason, compactRevision, w.lastRevision));
     }
@@ -605,7 +642,10 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
 
   // ---- coalesced connections: one FIFO of held-back messages for all watches
 
-  /** Sends or holds back {@code message}, which completes {@code revision} for each of {@code members}. */
+  /**
+   * Sends or holds back {@code message}, which completes {@code revision} for each of {@code
+   * members}.
+   */
   private void enqueueShared(T message, long revision, List<Watch<T>> members, Cancel<T> cancel) {
     if (fifo.isEmpty()) {
       if (message == null) {
@@ -664,7 +704,9 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
         // Already cancelled (e.g. by the client), its canceled message was in the FIFO: tell it
         // again, with what the socket really got.
         Cancel<T> c = q.cancel();
-        sendControl(encoder.canceled(c.watch().id, c.reason(), c.compactRevision(), c.watch().lastRevision));
+        sendControl(
+            encoder.canceled(
+                c.watch().id, c.reason(), c.compactRevision(), c.watch().lastRevision));
       }
       for (Watch<T> m : q.members()) {
         if (m.active) {
@@ -828,7 +870,8 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
     }
     if (reply instanceof Throwable t) {
       if (!r.op().equals("keepalive")) {
-        sendControl(encoder.error(ErrorCode.UNAVAILABLE.wire(), "lease " + r.op() + " failed: " + t));
+        sendControl(
+            encoder.error(ErrorCode.UNAVAILABLE.wire(), "lease " + r.op() + " failed: " + t));
       }
       return;
     }
@@ -838,7 +881,9 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
         addSessionLease(g.id(), g.ttlSeconds());
         sendControl(
             encoder.message(
-                Map.of("lease_granted", Map.of("id", g.id(), "ttl", g.ttlSeconds(), "revision", g.revision()))));
+                Map.of(
+                    "lease_granted",
+                    Map.of("id", g.id(), "ttl", g.ttlSeconds(), "revision", g.revision()))));
       }
       case "attach" -> {
         NamespaceLeader.KeepAliveReply k = (NamespaceLeader.KeepAliveReply) reply;

@@ -9,8 +9,8 @@ import java.time.Duration;
  * @param maxConnections open watch connections (WebSocket + SSE) per node
  * @param maxWatchesPerConnection watches one connection may hold
  * @param socketQueue messages queued to the socket before a connection counts as not reading
- * @param maxPendingPerWatch messages a watch may hold back beyond that before it is cancelled
- *     with reason {@code slow_consumer}; on a coalesced connection, messages its one FIFO may hold
+ * @param maxPendingPerWatch messages a watch may hold back beyond that before it is cancelled with
+ *     reason {@code slow_consumer}; on a coalesced connection, messages its one FIFO may hold
  *     before every watch with a message in it is cancelled
  * @param maxHeldBytesPerConnection bytes of held-back messages a connection may hold in all; the
  *     watch whose message would exceed it is cancelled with reason {@code slow_consumer} (on a

@@ -65,11 +65,14 @@ class LeaseLifecycleTest {
       Resp info = node.leaseInfo(lease);
       assertThat(info.status()).as(info.toString()).isEqualTo(200);
       assertThat(info.json().path("granted_ttl").asLong()).isEqualTo(ttl);
-      assertThat(new TreeSet<String>(texts(info.json().path("keys")))).containsExactlyElementsOf(keys);
+      assertThat(new TreeSet<String>(texts(info.json().path("keys"))))
+          .containsExactlyElementsOf(keys);
       // A key without a lease under the same prefix must survive the expiry.
       assertThat(node.put(prefix + "free", "x").status()).isEqualTo(200);
 
-      await(Duration.ofSeconds(ttl + 1).plusMillis(500), "lease keys to vanish",
+      await(
+          Duration.ofSeconds(ttl + 1).plusMillis(500),
+          "lease keys to vanish",
           () -> node.count(prefix) == 1);
       long vanishedAfter = millisSince(beforeGrant);
       assertThat(vanishedAfter)
@@ -81,8 +84,11 @@ class LeaseLifecycleTest {
       assertThat(node.leaseInfo(lease).code()).isEqualTo("lease_not_found");
 
       JsonNode deletes =
-          w.expect("the expiry's DELETE events", m -> WsClient.events(1).test(m)
-              && m.path("events").get(0).path("type").asText().equals("DELETE"));
+          w.expect(
+              "the expiry's DELETE events",
+              m ->
+                  WsClient.events(1).test(m)
+                      && m.path("events").get(0).path("type").asText().equals("DELETE"));
       Set<String> deleted = new TreeSet<>();
       Set<Long> revisions = new TreeSet<>();
       for (JsonNode e : deletes.path("events")) {
@@ -91,7 +97,8 @@ class LeaseLifecycleTest {
         revisions.add(e.path("kv").path("mod_revision").asLong());
       }
       assertThat(deleted).as("deleted keys in %s", deletes).containsExactlyElementsOf(keys);
-      assertThat(revisions).as("one revision for the whole expiry in %s", deletes)
+      assertThat(revisions)
+          .as("one revision for the whole expiry in %s", deletes)
           .containsExactly(deletes.path("revision").asLong());
     }
   }
@@ -110,7 +117,8 @@ class LeaseLifecycleTest {
       lastKeepAlive = System.nanoTime();
       assertThat(ka.status()).as(ka.toString()).isEqualTo(200);
       assertThat(ka.json().path("ttl").asLong()).isEqualTo(ttl);
-      assertThat(node.count(prefix)).as("keys after %d ms of keepalives", millisSince(start))
+      assertThat(node.count(prefix))
+          .as("keys after %d ms of keepalives", millisSince(start))
           .isEqualTo(keys.size());
       rounds++;
       // Pace the keepalives (a third of the TTL, as a client library would); not a sync point.
@@ -119,10 +127,13 @@ class LeaseLifecycleTest {
     assertThat(rounds).isGreaterThan(5);
     Resp info = node.leaseInfo(lease);
     assertThat(info.json().path("ttl").asLong()).as(info.toString()).isBetween(1L, ttl);
-    await(Duration.ofSeconds(ttl + 2), "keys to vanish after keepalives stop",
+    await(
+        Duration.ofSeconds(ttl + 2),
+        "keys to vanish after keepalives stop",
         () -> node.count(prefix) == 0);
     long after = millisSince(lastKeepAlive);
-    assertThat(after).as("vanished %d ms after the last keepalive", after)
+    assertThat(after)
+        .as("vanished %d ms after the last keepalive", after)
         .isLessThanOrEqualTo(ttl * 1000 + 1000);
     assertThat(node.keepAlive(lease).code()).isEqualTo("lease_not_found");
   }
@@ -199,29 +210,38 @@ class LeaseLifecycleTest {
     long lease = node.grant(ttl);
     List<String> keys = putKeys(prefix, 2, lease);
     // Let the lease run down to under a second left, so surviving the restart proves the extension.
-    await(Duration.ofSeconds(ttl), "lease to run down",
+    await(
+        Duration.ofSeconds(ttl),
+        "lease to run down",
         () -> node.leaseInfo(lease).json().path("ttl").asLong() <= 1);
     long beforeRestart = System.nanoTime();
     node.restart();
     long restarted = System.nanoTime();
     long restartMs = millisSince(beforeRestart);
 
-    assertThat(node.count(prefix)).as("keys right after a %d ms restart", restartMs)
+    assertThat(node.count(prefix))
+        .as("keys right after a %d ms restart", restartMs)
         .isEqualTo(keys.size());
     Resp info = node.leaseInfo(lease);
     assertThat(info.status()).as(info.toString()).isEqualTo(200);
     assertThat(info.json().path("granted_ttl").asLong()).isEqualTo(ttl);
-    assertThat(info.json().path("ttl").asLong()).as("remaining TTL after restart: %s", info)
+    assertThat(info.json().path("ttl").asLong())
+        .as("remaining TTL after restart: %s", info)
         .isBetween(ttl - 1, ttl);
-    assertThat(new TreeSet<String>(texts(info.json().path("keys")))).containsExactlyElementsOf(keys);
+    assertThat(new TreeSet<String>(texts(info.json().path("keys"))))
+        .containsExactlyElementsOf(keys);
 
-    await(Duration.ofSeconds(ttl + 2), "keys to vanish after the restart",
+    await(
+        Duration.ofSeconds(ttl + 2),
+        "keys to vanish after the restart",
         () -> node.count(prefix) == 0);
     long afterRestart = millisSince(restarted);
     long sinceRestartBegan = millisSince(beforeRestart);
-    assertThat(afterRestart).as("vanished %d ms after the restart", afterRestart)
+    assertThat(afterRestart)
+        .as("vanished %d ms after the restart", afterRestart)
         .isLessThanOrEqualTo(ttl * 1000 + 1000);
-    assertThat(sinceRestartBegan).as("vanished %d ms after the restart began", sinceRestartBegan)
+    assertThat(sinceRestartBegan)
+        .as("vanished %d ms after the restart began", sinceRestartBegan)
         .isGreaterThanOrEqualTo(ttl * 1000);
     assertThat(node.leaseInfo(lease).code()).isEqualTo("lease_not_found");
   }

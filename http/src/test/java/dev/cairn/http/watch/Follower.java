@@ -39,7 +39,11 @@ public final class Follower implements AutoCloseable {
    * @param disconnectAt event counts at which to drop the connection and resume (ascending)
    */
   public Follower(
-      CairnNode node, String prefix, long startRevision, List<Integer> disconnectAt, Random random) {
+      CairnNode node,
+      String prefix,
+      long startRevision,
+      List<Integer> disconnectAt,
+      Random random) {
     this.node = node;
     this.prefix = prefix;
     this.lastRevision = startRevision - 1;
@@ -68,8 +72,11 @@ public final class Follower implements AutoCloseable {
     read = 0;
     connects++;
     ws.send(
-        "{\"create\":{\"key\":\"" + prefix + "\",\"prefix\":true,\"watch_id\":1,\"start_revision\":"
-            + (lastRevision + 1) + "}}");
+        "{\"create\":{\"key\":\""
+            + prefix
+            + "\",\"prefix\":true,\"watch_id\":1,\"start_revision\":"
+            + (lastRevision + 1)
+            + "}}");
   }
 
   private void loop() {
@@ -168,7 +175,8 @@ public final class Follower implements AutoCloseable {
    * revision order, plus at most each of the writes of unknown outcome; returns a description of
    * every violation (empty when there is none).
    */
-  public static List<String> verify(List<Change> seen, Map<Long, Change> acked, List<Change> unknown) {
+  public static List<String> verify(
+      List<Change> seen, Map<Long, Change> acked, List<Change> unknown) {
     List<String> out = new ArrayList<>();
     for (int i = 1; i < seen.size(); i++) {
       if (seen.get(i).revision() < seen.get(i - 1).revision()) {
@@ -210,7 +218,10 @@ public final class Follower implements AutoCloseable {
       out.add(duplicates.size() + " duplicates, e.g. " + head(duplicates));
     }
     if (!missing.isEmpty()) {
-      out.add(missing.size() + " acknowledged changes never seen, revisions " + head(new ArrayList<>(missing)));
+      out.add(
+          missing.size()
+              + " acknowledged changes never seen, revisions "
+              + head(new ArrayList<>(missing)));
     }
     if (!unexpected.isEmpty()) {
       out.add(unexpected.size() + " events nobody wrote, e.g. " + head(unexpected));

@@ -74,10 +74,12 @@ class SessionTest {
         lastBeat = System.nanoTime();
         silent.expect("heartbeat echo", WsClient.has("heartbeat"));
         closing.expect("heartbeat echo", WsClient.has("heartbeat"));
-        assertThat(node.count("sess-silent/")).as("granted session keys after %d ms of heartbeats",
-            millisSince(start)).isEqualTo(2);
-        assertThat(node.count("sess-closing/")).as("attached session keys after %d ms",
-            millisSince(start)).isEqualTo(2);
+        assertThat(node.count("sess-silent/"))
+            .as("granted session keys after %d ms of heartbeats", millisSince(start))
+            .isEqualTo(2);
+        assertThat(node.count("sess-closing/"))
+            .as("attached session keys after %d ms", millisSince(start))
+            .isEqualTo(2);
         // Heartbeat pacing (~TTL/6), as a client library would; not a synchronisation point.
         LockSupport.parkNanos(Duration.ofMillis(ttl * 1000 / 6).toNanos());
       }
@@ -86,22 +88,27 @@ class SessionTest {
       long closedAt = System.nanoTime();
 
       long[] vanished = {0, 0};
-      await(Duration.ofSeconds(3 * ttl + 2), "both sessions' keys to vanish", () -> {
-        if (vanished[0] == 0 && node.count("sess-silent/") == 0) {
-          vanished[0] = System.nanoTime();
-        }
-        if (vanished[1] == 0 && node.count("sess-closing/") == 0) {
-          vanished[1] = System.nanoTime();
-        }
-        return vanished[0] != 0 && vanished[1] != 0;
-      });
+      await(
+          Duration.ofSeconds(3 * ttl + 2),
+          "both sessions' keys to vanish",
+          () -> {
+            if (vanished[0] == 0 && node.count("sess-silent/") == 0) {
+              vanished[0] = System.nanoTime();
+            }
+            if (vanished[1] == 0 && node.count("sess-closing/") == 0) {
+              vanished[1] = System.nanoTime();
+            }
+            return vanished[0] != 0 && vanished[1] != 0;
+          });
       long silentMs = Duration.ofNanos(vanished[0] - silenceFrom).toMillis();
       long closedMs = Duration.ofNanos(vanished[1] - closedAt).toMillis();
       assertThat(silent.isClosed()).as("the silent session's socket stays open").isFalse();
-      assertThat(closedMs).as("keys of the closed session vanished %d ms after close", closedMs)
+      assertThat(closedMs)
+          .as("keys of the closed session vanished %d ms after close", closedMs)
           .isLessThanOrEqualTo(ttl * 1000 + 1000);
       assertThat(silentMs)
-          .as("keys of the silent session vanished %d ms after its last heartbeat (TTL %d s)",
+          .as(
+              "keys of the silent session vanished %d ms after its last heartbeat (TTL %d s)",
               silentMs, ttl)
           .isLessThanOrEqualTo(ttl * 1000 + 1000)
           .isGreaterThanOrEqualTo(ttl * 1000 / 2);
@@ -183,8 +190,10 @@ class SessionTest {
         String line = lines.poll(100, TimeUnit.MILLISECONDS);
         if (line == null && (System.nanoTime() - deadline > 0 || !p.isAlive())) {
           lines.drainTo(output);
-          throw new AssertionError("client printed no READY within 30 s; output: " + output
-              + (p.isAlive() ? "" : " (exited " + p.exitValue() + ")"));
+          throw new AssertionError(
+              "client printed no READY within 30 s; output: "
+                  + output
+                  + (p.isAlive() ? "" : " (exited " + p.exitValue() + ")"));
         }
         if (line == null) {
           continue;
@@ -199,21 +208,28 @@ class SessionTest {
       Resp info = node.leaseInfo(lease);
       assertThat(info.json().path("keys").size()).as(info.toString()).isEqualTo(keys);
       // The process keeps the session alive well past the TTL.
-      await(Duration.ofSeconds(ttl * 3), "1.5 TTLs of a live session", () -> {
-        assertThat(node.count(prefix)).as("keys %d ms after READY; client output %s",
-            millisSince(ready), output).isEqualTo(keys);
-        return millisSince(ready) > ttl * 1500;
-      });
+      await(
+          Duration.ofSeconds(ttl * 3),
+          "1.5 TTLs of a live session",
+          () -> {
+            assertThat(node.count(prefix))
+                .as("keys %d ms after READY; client output %s", millisSince(ready), output)
+                .isEqualTo(keys);
+            return millisSince(ready) > ttl * 1500;
+          });
       assertThat(p.isAlive()).isTrue();
 
       p.destroyForcibly();
       assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
       long killed = System.nanoTime();
       assertThat(node.count(prefix)).as("keys right after the kill").isEqualTo(keys);
-      await(Duration.ofSeconds(ttl * 3), "keys of the killed client to vanish",
+      await(
+          Duration.ofSeconds(ttl * 3),
+          "keys of the killed client to vanish",
           () -> node.count(prefix) == 0);
       long after = millisSince(killed);
-      assertThat(after).as("keys vanished %d ms after kill -9 (TTL %d s)", after, ttl)
+      assertThat(after)
+          .as("keys vanished %d ms after kill -9 (TTL %d s)", after, ttl)
           .isLessThanOrEqualTo(ttl * 1000 + 1000);
       assertThat(node.leaseInfo(lease).code()).isEqualTo("lease_not_found");
     } finally {

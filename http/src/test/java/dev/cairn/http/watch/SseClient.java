@@ -42,7 +42,9 @@ public final class SseClient implements AutoCloseable {
   /** Opens {@code path} with the given header name/value pairs. */
   public static SseClient open(CairnNode node, String path, String... headers) {
     HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create(node.url() + path)).GET().header("Accept", "text/event-stream");
+        HttpRequest.newBuilder(URI.create(node.url() + path))
+            .GET()
+            .header("Accept", "text/event-stream");
     for (int i = 0; i < headers.length; i += 2) {
       b.header(headers[i], headers[i + 1]);
     }
@@ -83,8 +85,9 @@ public final class SseClient implements AutoCloseable {
         if (line.isEmpty()) {
           if (data != null || event != null) {
             synchronized (lock) {
-              events.add(new Event(id, event == null ? "message" : event,
-                  data == null ? "" : data.toString()));
+              events.add(
+                  new Event(
+                      id, event == null ? "message" : event, data == null ? "" : data.toString()));
               lock.notifyAll();
             }
           }
@@ -106,8 +109,9 @@ public final class SseClient implements AutoCloseable {
           switch (field) {
             case "id" -> id = value;
             case "event" -> event = value;
-            case "data" -> data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
-            default -> { }
+            case "data" ->
+                data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
+            default -> {}
           }
         }
       }
@@ -162,8 +166,17 @@ public final class SseClient implements AutoCloseable {
         }
         long left = deadline - System.nanoTime();
         if (left <= 0 || (ended && events.stream().noneMatch(p))) {
-          throw new AssertionError("no " + what + " within " + timeout + "; ended=" + ended + " "
-              + endCause + "; last events " + events.subList(Math.max(0, events.size() - 5), events.size()));
+          throw new AssertionError(
+              "no "
+                  + what
+                  + " within "
+                  + timeout
+                  + "; ended="
+                  + ended
+                  + " "
+                  + endCause
+                  + "; last events "
+                  + events.subList(Math.max(0, events.size() - 5), events.size()));
         }
         try {
           TimeUnit.NANOSECONDS.timedWait(lock, Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));

@@ -25,9 +25,11 @@ class WatchBackPressureTest {
 
   @BeforeAll
   static void start() {
-    node = CairnNode.start(Map.of(
-        "cairn.watch.socket-queue", 8,
-        "cairn.watch.max-pending-per-watch", 32));
+    node =
+        CairnNode.start(
+            Map.of(
+                "cairn.watch.socket-queue", 8,
+                "cairn.watch.max-pending-per-watch", 32));
   }
 
   @AfterAll
@@ -42,8 +44,11 @@ class WatchBackPressureTest {
     for (JsonNode m : messages) {
       if (WsClient.events(watchId).test(m)) {
         for (JsonNode e : m.path("events")) {
-          out.add(new Change(e.path("kv").path("mod_revision").asLong(),
-              e.path("kv").path("key").asText(), e.path("type").asText()));
+          out.add(
+              new Change(
+                  e.path("kv").path("mod_revision").asLong(),
+                  e.path("kv").path("key").asText(),
+                  e.path("type").asText()));
         }
       }
     }
@@ -66,8 +71,13 @@ class WatchBackPressureTest {
     long from = node.revision() + 1;
     try (WsClient slow = WsClient.connect(node);
         Follower fast = new Follower(node, prefix, from, List.of(), random)) {
-      slow.send("{\"create\":{\"watch_id\":1,\"key\":\"" + prefix + "\",\"prefix\":true,"
-          + "\"start_revision\":" + from + "}}");
+      slow.send(
+          "{\"create\":{\"watch_id\":1,\"key\":\""
+              + prefix
+              + "\",\"prefix\":true,"
+              + "\"start_revision\":"
+              + from
+              + "}}");
       slow.expect("created", WsClient.created(1));
       slow.pause();
 
@@ -80,39 +90,56 @@ class WatchBackPressureTest {
 
       // The server stayed responsive: every write was acknowledged and the other connection's
       // watch saw every change while this client was not reading.
-      CairnNode.await(Duration.ofSeconds(60), "the reading watcher to see everything",
+      CairnNode.await(
+          Duration.ofSeconds(60),
+          "the reading watcher to see everything",
           () -> fast.hasSeenAll(load.acked().keySet()) || !fast.problems().isEmpty());
       assertThat(fast.problems()).isEmpty();
       assertThat(Follower.verify(fast.seen(), load.acked(), List.of()))
-          .as("what the reading watcher saw").isEmpty();
+          .as("what the reading watcher saw")
+          .isEmpty();
       assertThat(node.put("bp-after", "x").status()).isEqualTo(200);
 
       slow.resume();
-      JsonNode canceled = slow.expect("the slow_consumer cancel", Duration.ofSeconds(60),
-          WsClient.canceled(1));
-      assertThat(canceled.path("reason").asText()).as(canceled.toString()).isEqualTo("slow_consumer");
+      JsonNode canceled =
+          slow.expect("the slow_consumer cancel", Duration.ofSeconds(60), WsClient.canceled(1));
+      assertThat(canceled.path("reason").asText())
+          .as(canceled.toString())
+          .isEqualTo("slow_consumer");
       long last = canceled.path("last_revision").asLong();
       List<Change> before = changes(slow.messages(), 1);
-      System.out.printf("slow consumer got %d events before its cancel at last_revision %d (of %d)%n",
+      System.out.printf(
+          "slow consumer got %d events before its cancel at last_revision %d (of %d)%n",
           before.size(), last, load.maxAckedRevision());
-      assertThat(last).as("last_revision in %s", canceled)
+      assertThat(last)
+          .as("last_revision in %s", canceled)
           .isGreaterThanOrEqualTo(from - 1)
           .isLessThan(load.maxAckedRevision());
 
       // What it got before the cancel is exactly everything up to last_revision.
-      Map<Long, Change> upToLast = load.acked().entrySet().stream()
-          .filter(e -> e.getKey() <= last)
-          .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, (a, b) -> a, TreeMap::new));
+      Map<Long, Change> upToLast =
+          load.acked().entrySet().stream()
+              .filter(e -> e.getKey() <= last)
+              .collect(
+                  Collectors.toMap(
+                      Map.Entry::getKey, Map.Entry::getValue, (a, b) -> a, TreeMap::new));
       assertThat(Follower.verify(before, upToLast, List.of()))
           .as("events before the cancel vs acknowledged changes up to last_revision %d", last)
           .isEmpty();
 
       // The connection is still usable: resume on it from last_revision + 1.
       assertThat(slow.isClosed()).isFalse();
-      slow.send("{\"create\":{\"watch_id\":2,\"key\":\"" + prefix + "\",\"prefix\":true,"
-          + "\"start_revision\":" + (last + 1) + "}}");
+      slow.send(
+          "{\"create\":{\"watch_id\":2,\"key\":\""
+              + prefix
+              + "\",\"prefix\":true,"
+              + "\"start_revision\":"
+              + (last + 1)
+              + "}}");
       long max = load.maxAckedRevision();
-      slow.expect("the resumed watch to catch up", Duration.ofSeconds(60),
+      slow.expect(
+          "the resumed watch to catch up",
+          Duration.ofSeconds(60),
           m -> WsClient.events(2).test(m) && m.path("revision").asLong() >= max);
       List<Change> union = new ArrayList<>(before);
       union.addAll(changes(slow.messages(), 2));

@@ -58,7 +58,8 @@ class WatchByteBudgetTest {
       slow.resume();
       JsonNode canceled =
           slow.expect("the slow_consumer cancel", Duration.ofSeconds(60), WsClient.canceled(1));
-      assertThat(canceled.path("reason").asText()).as("seed %d: %s", seed, canceled)
+      assertThat(canceled.path("reason").asText())
+          .as("seed %d: %s", seed, canceled)
           .isEqualTo("slow_consumer");
       assertThat(canceled.path("last_revision").asLong())
           .as("seed %d: resume point before the end", seed)

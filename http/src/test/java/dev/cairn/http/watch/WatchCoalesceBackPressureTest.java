@@ -23,18 +23,23 @@ import org.junit.jupiter.api.Test;
 class WatchCoalesceBackPressureTest {
   /** The FIFO's count limit is reached first (32 messages of ~64 KiB are ~2 MiB of 16 MiB). */
   private static CairnNode byCount;
+
   /** The byte budget is reached first. */
   private static CairnNode byBytes;
 
   @BeforeAll
   static void start() {
-    byCount = CairnNode.start(Map.of(
-        "cairn.watch.socket-queue", 8,
-        "cairn.watch.max-pending-per-watch", 32));
-    byBytes = CairnNode.start(Map.of(
-        "cairn.watch.socket-queue", 8,
-        "cairn.watch.max-pending-per-watch", 1_000_000,
-        "cairn.watch.max-held-bytes-per-connection", "256KiB"));
+    byCount =
+        CairnNode.start(
+            Map.of(
+                "cairn.watch.socket-queue", 8,
+                "cairn.watch.max-pending-per-watch", 32));
+    byBytes =
+        CairnNode.start(
+            Map.of(
+                "cairn.watch.socket-queue", 8,
+                "cairn.watch.max-pending-per-watch", 1_000_000,
+                "cairn.watch.max-held-bytes-per-connection", "256KiB"));
   }
 
   @AfterAll
@@ -52,8 +57,15 @@ class WatchCoalesceBackPressureTest {
 
   /** Watch {@code id}'s create message; odd ids are plain, even ids filter deletes out. */
   private static String create(long id, String prefix, long start, boolean noDelete) {
-    return "{\"create\":{\"watch_id\":" + id + ",\"key\":\"" + prefix + "\",\"prefix\":true,"
-        + "\"start_revision\":" + start + (noDelete ? ",\"filters\":[\"no_delete\"]" : "") + "}}";
+    return "{\"create\":{\"watch_id\":"
+        + id
+        + ",\"key\":\""
+        + prefix
+        + "\",\"prefix\":true,"
+        + "\"start_revision\":"
+        + start
+        + (noDelete ? ",\"filters\":[\"no_delete\"]" : "")
+        + "}}";
   }
 
   /**
@@ -89,25 +101,36 @@ class WatchCoalesceBackPressureTest {
     for (long id = 1; id <= n; id++) {
       long watch = id;
       JsonNode canceled = log.stream().filter(WsClient.canceled(watch)).findFirst().orElseThrow();
-      assertThat(canceled.path("reason").asText()).as("seed %d: %s", seed, canceled)
+      assertThat(canceled.path("reason").asText())
+          .as("seed %d: %s", seed, canceled)
           .isEqualTo("slow_consumer");
       last[(int) id] = canceled.path("last_revision").asLong();
-      assertThat(last[(int) id]).as("seed %d: last_revision of %s", seed, canceled)
+      assertThat(last[(int) id])
+          .as("seed %d: last_revision of %s", seed, canceled)
           .isGreaterThanOrEqualTo(from - 1)
           .isLessThan(load.maxAckedRevision());
       List<Change> got = WatchStreams.events(log, id);
       Predicate<Change> keep = id == n ? PUTS : ALL;
-      assertThat(Follower.verify(got, WatchStreams.upTo(load.acked(), last[(int) id], keep), List.of()))
-          .as("seed %d: events of watch %d before its cancel vs acknowledged changes up to"
-              + " last_revision %d", seed, id, last[(int) id])
+      assertThat(
+              Follower.verify(
+                  got, WatchStreams.upTo(load.acked(), last[(int) id], keep), List.of()))
+          .as(
+              "seed %d: events of watch %d before its cancel vs acknowledged changes up to"
+                  + " last_revision %d",
+              seed, id, last[(int) id])
           .isEmpty();
       assertThat(WatchStreams.afterCanceled(log, id).stream().map(WatchStreams::summary).toList())
-          .as("seed %d: messages about watch %d after its cancel", seed, id).isEmpty();
+          .as("seed %d: messages about watch %d after its cancel", seed, id)
+          .isEmpty();
     }
     long groups = log.stream().filter(m -> m.has("events") && WatchStreams.isGroup(m)).count();
     assertThat(groups).as("seed %d: group messages before the cancel", seed).isPositive();
-    System.out.printf("%s: %d group messages, cancelled at last_revision %s of %d%n", prefix, groups,
-        java.util.Arrays.toString(java.util.Arrays.copyOfRange(last, 1, n + 1)), load.maxAckedRevision());
+    System.out.printf(
+        "%s: %d group messages, cancelled at last_revision %s of %d%n",
+        prefix,
+        groups,
+        java.util.Arrays.toString(java.util.Arrays.copyOfRange(last, 1, n + 1)),
+        load.maxAckedRevision());
     assertThat(ws.isClosed()).as("seed %d: the connection is still open", seed).isFalse();
     return new Result(ws, load, last, n);
   }
@@ -117,41 +140,54 @@ class WatchCoalesceBackPressureTest {
   @Test
   void aCoalescedClientThatStopsReadingIsCancelledAtTheCountLimitAndResumesWithoutAGap()
       throws Exception {
-    WatchExactnessTest.seeded("coalesced slow consumer (count)", random -> {
-      Result r = slowClient(byCount, "cbp/", 2, 500, random.nextLong());
-      try (WsClient ws = r.ws()) {
-        // Resume every watch on the same connection from its last_revision + 1, one at a time
-        // (each catches up in one large history message).
-        for (long id = 1; id <= r.n(); id++) {
-          long resumed = 10 + id;
-          boolean noDelete = id == r.n();
-          Predicate<Change> keep = noDelete ? PUTS : ALL;
-          List<Change> expected = WatchStreams.upTo(r.load().acked(), Long.MAX_VALUE, keep)
-              .values().stream().toList();
-          long until = expected.get(expected.size() - 1).revision();
-          ws.send(create(resumed, "cbp/", r.last()[(int) id] + 1, noDelete));
-          ws.expect("created " + resumed, Duration.ofSeconds(60), WsClient.created(resumed));
-          if (until > r.last()[(int) id]) {
-            ws.expect("watch " + resumed + " to catch up", Duration.ofSeconds(60),
-                m -> WatchStreams.eventsFor(resumed).test(m) && m.path("revision").asLong() >= until);
+    WatchExactnessTest.seeded(
+        "coalesced slow consumer (count)",
+        random -> {
+          Result r = slowClient(byCount, "cbp/", 2, 500, random.nextLong());
+          try (WsClient ws = r.ws()) {
+            // Resume every watch on the same connection from its last_revision + 1, one at a time
+            // (each catches up in one large history message).
+            for (long id = 1; id <= r.n(); id++) {
+              long resumed = 10 + id;
+              boolean noDelete = id == r.n();
+              Predicate<Change> keep = noDelete ? PUTS : ALL;
+              List<Change> expected =
+                  WatchStreams.upTo(r.load().acked(), Long.MAX_VALUE, keep).values().stream()
+                      .toList();
+              long until = expected.get(expected.size() - 1).revision();
+              ws.send(create(resumed, "cbp/", r.last()[(int) id] + 1, noDelete));
+              ws.expect("created " + resumed, Duration.ofSeconds(60), WsClient.created(resumed));
+              if (until > r.last()[(int) id]) {
+                ws.expect(
+                    "watch " + resumed + " to catch up",
+                    Duration.ofSeconds(60),
+                    m ->
+                        WatchStreams.eventsFor(resumed).test(m)
+                            && m.path("revision").asLong() >= until);
+              }
+              List<Change> union = new ArrayList<>(WatchStreams.events(ws.messages(), id));
+              union.addAll(WatchStreams.events(ws.messages(), resumed));
+              assertThat(
+                      Follower.verify(
+                          union,
+                          WatchStreams.upTo(r.load().acked(), Long.MAX_VALUE, keep),
+                          List.of()))
+                  .as(
+                      "watch %d before the cancel + watch %d resumed from %d",
+                      id, resumed, r.last()[(int) id] + 1)
+                  .isEmpty();
+            }
           }
-          List<Change> union = new ArrayList<>(WatchStreams.events(ws.messages(), id));
-          union.addAll(WatchStreams.events(ws.messages(), resumed));
-          assertThat(Follower.verify(union, WatchStreams.upTo(r.load().acked(), Long.MAX_VALUE, keep),
-                  List.of()))
-              .as("watch %d before the cancel + watch %d resumed from %d", id, resumed,
-                  r.last()[(int) id] + 1)
-              .isEmpty();
-        }
-      }
-    });
+        });
   }
 
   @Test
   void aCoalescedClientOverItsByteBudgetHasEveryHeldWatchCancelled() throws Exception {
-    WatchExactnessTest.seeded("coalesced slow consumer (bytes)", random -> {
-      Result r = slowClient(byBytes, "cbb/", 3, 300, random.nextLong());
-      r.ws().close();
-    });
+    WatchExactnessTest.seeded(
+        "coalesced slow consumer (bytes)",
+        random -> {
+          Result r = slowClient(byBytes, "cbb/", 3, 300, random.nextLong());
+          r.ws().close();
+        });
   }
 }

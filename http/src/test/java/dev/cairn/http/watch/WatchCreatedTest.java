@@ -70,31 +70,54 @@ class WatchCreatedTest {
     try (WsClient ws = WsClient.connect(node.client(), uri)) {
       // Two watches on the same range (a group on a coalesced connection); no wait for created
       // before writing.
-      ws.send("{\"create\":{\"watch_id\":1,\"key\":\"" + prefix + "\",\"prefix\":true,"
-          + "\"start_revision\":" + from + "}}");
-      ws.send("{\"create\":{\"watch_id\":2,\"key\":\"" + prefix + "\",\"prefix\":true,"
-          + "\"start_revision\":" + from + "}}");
+      ws.send(
+          "{\"create\":{\"watch_id\":1,\"key\":\""
+              + prefix
+              + "\",\"prefix\":true,"
+              + "\"start_revision\":"
+              + from
+              + "}}");
+      ws.send(
+          "{\"create\":{\"watch_id\":2,\"key\":\""
+              + prefix
+              + "\",\"prefix\":true,"
+              + "\"start_revision\":"
+              + from
+              + "}}");
       for (int i = 0; i < 5; i++) {
         written.add(new Change(put(prefix + "l" + i, "v"), prefix + "l" + i, "PUT"));
       }
       long last = written.get(written.size() - 1).revision();
       for (long id = 1; id <= 2; id++) {
         long watch = id;
-        ws.awaitLog("watch " + id + " to reach revision " + last, Duration.ofSeconds(10),
-            log -> log.stream().anyMatch(m -> WatchStreams.about(m, watch) && m.has("events")
-                && m.path("revision").asLong() >= last));
-        List<JsonNode> mine = ws.messages().stream().filter(m -> WatchStreams.about(m, watch)).toList();
+        ws.awaitLog(
+            "watch " + id + " to reach revision " + last,
+            Duration.ofSeconds(10),
+            log ->
+                log.stream()
+                    .anyMatch(
+                        m ->
+                            WatchStreams.about(m, watch)
+                                && m.has("events")
+                                && m.path("revision").asLong() >= last));
+        List<JsonNode> mine =
+            ws.messages().stream().filter(m -> WatchStreams.about(m, watch)).toList();
         assertThat(mine).as("messages of watch %d", id).isNotEmpty();
         assertThat(mine.get(0).path("created").asBoolean(false))
-            .as("the first message of watch %d is created: %s", id, mine).isTrue();
+            .as("the first message of watch %d is created: %s", id, mine)
+            .isTrue();
         assertThat(mine.stream().filter(m -> m.has("created")).count())
-            .as("created messages of watch %d", id).isEqualTo(1);
+            .as("created messages of watch %d", id)
+            .isEqualTo(1);
         List<Change> seen = new ArrayList<>();
         for (JsonNode m : mine.subList(1, mine.size())) {
           assertThat(m.has("events")).as("after created, only events: %s", m).isTrue();
           for (JsonNode e : m.path("events")) {
-            seen.add(new Change(e.path("kv").path("mod_revision").asLong(),
-                e.path("kv").path("key").asText(), e.path("type").asText()));
+            seen.add(
+                new Change(
+                    e.path("kv").path("mod_revision").asLong(),
+                    e.path("kv").path("key").asText(),
+                    e.path("type").asText()));
           }
         }
         assertThat(seen).as("events of watch %d", id).containsExactlyElementsOf(written);
@@ -118,8 +141,13 @@ class WatchCreatedTest {
     Resp c = node.send("POST", "/v1/compact", "{\"revision\":" + compactAt + "}");
     assertThat(c.status()).as(c.toString()).isEqualTo(200);
     try (WsClient ws = WsClient.connect(node.client(), uri)) {
-      ws.send("{\"create\":{\"watch_id\":1,\"key\":\"" + prefix + "\",\"prefix\":true,"
-          + "\"start_revision\":" + first + "}}");
+      ws.send(
+          "{\"create\":{\"watch_id\":1,\"key\":\""
+              + prefix
+              + "\",\"prefix\":true,"
+              + "\"start_revision\":"
+              + first
+              + "}}");
       JsonNode canceled = ws.expect("canceled", WsClient.canceled(1));
       assertThat(canceled.path("reason").asText()).as(canceled.toString()).isEqualTo("compacted");
       // A second watch on the connection, created and fed after the first was refused: a barrier
@@ -136,7 +164,8 @@ class WatchCreatedTest {
 
   @Test
   void aRefusedWatchGetsNoCreated() {
-    try (WsClient ws = WsClient.connect(node.client(), node.ws("/v1/ns/no-such-ns/watch?coalesce=true"))) {
+    try (WsClient ws =
+        WsClient.connect(node.client(), node.ws("/v1/ns/no-such-ns/watch?coalesce=true"))) {
       ws.send("{\"create\":{\"watch_id\":1,\"key\":\"k\"}}");
       ws.expect("namespace_not_found", WsClient.error("namespace_not_found"));
       JsonNode canceled = ws.expect("canceled", WsClient.canceled(1));
@@ -145,7 +174,8 @@ class WatchCreatedTest {
       ws.send("{\"heartbeat\":{}}");
       ws.expect("heartbeat", WsClient.has("heartbeat"));
       assertThat(ws.messages().stream().filter(m -> m.has("created")).toList())
-          .as("created messages").isEmpty();
+          .as("created messages")
+          .isEmpty();
     }
     try (WsClient ws = WsClient.connect(node.client(), node.ws("/v1/ns/no-such-ns/watch"))) {
       ws.send("{\"create\":{\"watch_id\":1,\"key\":\"k\"}}");
@@ -153,7 +183,8 @@ class WatchCreatedTest {
       ws.send("{\"heartbeat\":{}}");
       ws.expect("heartbeat", WsClient.has("heartbeat"));
       assertThat(ws.messages().stream().filter(m -> m.has("created")).toList())
-          .as("created messages").isEmpty();
+          .as("created messages")
+          .isEmpty();
     }
   }
 }

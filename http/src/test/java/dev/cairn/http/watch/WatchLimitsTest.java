@@ -28,11 +28,13 @@ class WatchLimitsTest {
 
   @BeforeAll
   static void start() {
-    node = CairnNode.start(Map.of(
-        "cairn.watch.max-watches-per-connection", MAX_WATCHES,
-        "cairn.watch.max-connections", MAX_CONNECTIONS,
-        // An SSE client that drops its stream is noticed at the next write; keep that soon.
-        "cairn.watch.progress-interval", "1s"));
+    node =
+        CairnNode.start(
+            Map.of(
+                "cairn.watch.max-watches-per-connection", MAX_WATCHES,
+                "cairn.watch.max-connections", MAX_CONNECTIONS,
+                // An SSE client that drops its stream is noticed at the next write; keep that soon.
+                "cairn.watch.progress-interval", "1s"));
   }
 
   @AfterAll
@@ -63,8 +65,10 @@ class WatchLimitsTest {
       ws.expect("created 4", WsClient.created(4));
       long rev = node.put("lim/4", "y").revision();
       long rev1 = node.put("lim/1", "y").revision();
-      ws.expect("event on 4", m -> WsClient.events(4).test(m) && m.path("revision").asLong() == rev);
-      ws.expect("event on 1", m -> WsClient.events(1).test(m) && m.path("revision").asLong() == rev1);
+      ws.expect(
+          "event on 4", m -> WsClient.events(4).test(m) && m.path("revision").asLong() == rev);
+      ws.expect(
+          "event on 1", m -> WsClient.events(1).test(m) && m.path("revision").asLong() == rev1);
       assertThat(ws.messages().stream().filter(m -> m.path("watch_id").asLong() == 99)).isEmpty();
     }
   }
@@ -98,7 +102,9 @@ class WatchLimitsTest {
       // ... and a raw upgrade request shows the problem+json body.
       RawResponse raw = rawUpgrade();
       assertThat(raw.status()).as(raw.toString()).isEqualTo(503);
-      assertThat(raw.header("content-type")).as(raw.toString()).startsWith("application/problem+json");
+      assertThat(raw.header("content-type"))
+          .as(raw.toString())
+          .startsWith("application/problem+json");
       JsonNode problem = CairnNode.JSON.readTree(raw.body());
       assertThat(problem.path("code").asText()).isEqualTo("too_many_connections");
       assertThat(problem.path("status").asInt()).isEqualTo(503);
@@ -111,7 +117,10 @@ class WatchLimitsTest {
 
       // The open ones still work.
       long rev = node.put("conn/k", "v").revision();
-      s.expect("event", Duration.ofSeconds(10), e -> e.id() != null && e.id().equals(Long.toString(rev)));
+      s.expect(
+          "event",
+          Duration.ofSeconds(10),
+          e -> e.id() != null && e.id().equals(Long.toString(rev)));
       a.send("{\"heartbeat\":{}}");
       a.expect("heartbeat", WsClient.has("heartbeat"));
 
@@ -121,7 +130,8 @@ class WatchLimitsTest {
       s.close();
       long closed = System.nanoTime();
       open.add(openSseWhenASlotIsFree("/v1/watch/conn/k"));
-      System.out.printf("a dropped SSE stream's slot was free after %d ms%n", CairnNode.millisSince(closed));
+      System.out.printf(
+          "a dropped SSE stream's slot was free after %d ms%n", CairnNode.millisSince(closed));
     } finally {
       for (AutoCloseable c : open) {
         c.close();
@@ -130,8 +140,8 @@ class WatchLimitsTest {
   }
 
   /**
-   * Clients that drop the connection (reset) right after asking for a WebSocket upgrade, before
-   * the server's 101, must not keep their connection slots: every slot is free again soon after.
+   * Clients that drop the connection (reset) right after asking for a WebSocket upgrade, before the
+   * server's 101, must not keep their connection slots: every slot is free again soon after.
    * (Interleaving other requests hides the race, so these are back to back.)
    */
   @Test
@@ -139,9 +149,10 @@ class WatchLimitsTest {
     for (int i = 0; i < 3 * MAX_CONNECTIONS; i++) {
       try (Socket s = new Socket("127.0.0.1", node.port())) {
         s.setSoLinger(true, 0); // reset, not a graceful close
-        String request = "GET /v1/watch HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
-            + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-            + "Sec-WebSocket-Version: 13\r\n\r\n";
+        String request =
+            "GET /v1/watch HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                + "Sec-WebSocket-Version: 13\r\n\r\n";
         s.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
         s.getOutputStream().flush();
       }
@@ -152,7 +163,8 @@ class WatchLimitsTest {
       for (int i = 0; i < MAX_CONNECTIONS; i++) {
         clients.add(connectWhenASlotIsFree(Duration.ofSeconds(30)));
       }
-      System.out.printf("all slots free %d ms after the abandoned upgrades%n", CairnNode.millisSince(t0));
+      System.out.printf(
+          "all slots free %d ms after the abandoned upgrades%n", CairnNode.millisSince(t0));
     } finally {
       clients.forEach(WsClient::close);
     }
@@ -165,27 +177,34 @@ class WatchLimitsTest {
 
   private static WsClient connectWhenASlotIsFree(Duration timeout) {
     WsClient[] out = {null};
-    CairnNode.await(timeout, "a free watch connection slot", () -> {
-      try {
-        out[0] = WsClient.connect(node);
-        return true;
-      } catch (IllegalStateException e) {
-        if (e.getCause() instanceof WebSocketHandshakeException h && h.getResponse().statusCode() == 503) {
-          return false;
-        }
-        throw e;
-      }
-    });
+    CairnNode.await(
+        timeout,
+        "a free watch connection slot",
+        () -> {
+          try {
+            out[0] = WsClient.connect(node);
+            return true;
+          } catch (IllegalStateException e) {
+            if (e.getCause() instanceof WebSocketHandshakeException h
+                && h.getResponse().statusCode() == 503) {
+              return false;
+            }
+            throw e;
+          }
+        });
     return out[0];
   }
 
   private static SseClient openSseWhenASlotIsFree(String path) {
     SseClient[] out = {null};
-    CairnNode.await(Duration.ofSeconds(10), "a free watch connection slot", () -> {
-      out[0] = SseClient.open(node, path);
-      assertThat(out[0].status()).isIn(200, 503);
-      return out[0].status() == 200;
-    });
+    CairnNode.await(
+        Duration.ofSeconds(10),
+        "a free watch connection slot",
+        () -> {
+          out[0] = SseClient.open(node, path);
+          assertThat(out[0].status()).isIn(200, 503);
+          return out[0].status() == 200;
+        });
     return out[0];
   }
 
@@ -200,12 +219,16 @@ class WatchLimitsTest {
     try (Socket socket = new Socket("127.0.0.1", node.port())) {
       socket.setSoTimeout(10_000);
       OutputStream out = socket.getOutputStream();
-      out.write(("GET /v1/watch HTTP/1.1\r\n"
-          + "Host: 127.0.0.1:" + node.port() + "\r\n"
-          + "Upgrade: websocket\r\n"
-          + "Connection: Upgrade\r\n"
-          + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-          + "Sec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(
+          ("GET /v1/watch HTTP/1.1\r\n"
+                  + "Host: 127.0.0.1:"
+                  + node.port()
+                  + "\r\n"
+                  + "Upgrade: websocket\r\n"
+                  + "Connection: Upgrade\r\n"
+                  + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                  + "Sec-WebSocket-Version: 13\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
       out.flush();
       InputStream in = socket.getInputStream();
       ByteArrayOutputStream head = new ByteArrayOutputStream();
@@ -222,7 +245,8 @@ class WatchLimitsTest {
       for (int i = 1; i < lines.length; i++) {
         int colon = lines[i].indexOf(':');
         if (colon > 0) {
-          headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
+          headers.put(
+              lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
               lines[i].substring(colon + 1).trim());
         }
       }

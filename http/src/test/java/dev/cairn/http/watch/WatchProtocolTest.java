@@ -43,8 +43,11 @@ class WatchProtocolTest {
   private static List<Change> changes(JsonNode message) {
     List<Change> out = new ArrayList<>();
     for (JsonNode e : message.path("events")) {
-      out.add(new Change(e.path("kv").path("mod_revision").asLong(), e.path("kv").path("key").asText(),
-          e.path("type").asText()));
+      out.add(
+          new Change(
+              e.path("kv").path("mod_revision").asLong(),
+              e.path("kv").path("key").asText(),
+              e.path("type").asText()));
     }
     return out;
   }
@@ -61,8 +64,8 @@ class WatchProtocolTest {
   }
 
   private static Predicate<JsonNode> eventFor(long id, String key) {
-    return m -> WsClient.events(id).test(m)
-        && changes(m).stream().anyMatch(c -> c.key().equals(key));
+    return m ->
+        WsClient.events(id).test(m) && changes(m).stream().anyMatch(c -> c.key().equals(key));
   }
 
   private static long put(String key, String value) {
@@ -96,12 +99,14 @@ class WatchProtocolTest {
     bad.put("{\"create\":{\"key\":\"a\",\"start_revision\":-1}}", "malformed_request");
     bad.put("{\"create\":{\"key\":\"a\",\"start_revision\":\"1\"}}", "malformed_request");
     bad.put("{\"create\":{\"key\":\"a\",\"start_revision\":1.5}}", "malformed_request");
-    bad.put("{\"create\":{\"key\":\"a\",\"start_revision\":123456789012345678901234567890}}",
+    bad.put(
+        "{\"create\":{\"key\":\"a\",\"start_revision\":123456789012345678901234567890}}",
         "malformed_request");
     bad.put("{\"create\":{\"key\":\"a\",\"watch_id\":\"7\"}}", "malformed_request");
     bad.put("{\"create\":{\"key\":\"a\",\"filters\":\"no_put\"}}", "malformed_request");
     bad.put("{\"create\":{\"key\":\"a\",\"filters\":[\"bogus\"]}}", "malformed_request");
-    bad.put("{\"create\":{\"key\":\"a\",\"prefix\":true,\"range_end\":\"b\"}}", "malformed_request");
+    bad.put(
+        "{\"create\":{\"key\":\"a\",\"prefix\":true,\"range_end\":\"b\"}}", "malformed_request");
     bad.put("{\"create\":{\"key\":\"a\",\"range_end\":7}}", "malformed_request");
     bad.put("{\"create\":{\"key\":\"\"}}", "empty_key");
     bad.put("{\"cancel\":{}}", "malformed_request");
@@ -124,12 +129,15 @@ class WatchProtocolTest {
         assertThat(reply.path("error").path("code").asText())
             .as("reply %s to %s", reply, b.getKey())
             .isEqualTo(b.getValue());
-        assertThat(reply.path("error").path("detail").asText()).as("detail of %s", reply).isNotEmpty();
+        assertThat(reply.path("error").path("detail").asText())
+            .as("detail of %s", reply)
+            .isNotEmpty();
       }
       // A binary frame is not a protocol message either.
       ws.sendBinary(new byte[] {1, 2, 3});
       JsonNode reply = ws.expect("a reply to a binary frame", m -> true);
-      assertThat(reply.path("error").path("code").asText()).as(reply.toString())
+      assertThat(reply.path("error").path("code").asText())
+          .as(reply.toString())
           .isEqualTo("malformed_request");
 
       // Still usable: a watch works, and nothing else was created by the bad messages.
@@ -139,10 +147,11 @@ class WatchProtocolTest {
       JsonNode ev = ws.expect("the event", WsClient.events(1));
       assertThat(changes(ev)).containsExactly(new Change(rev, "mal/x", "PUT"));
       assertThat(ws.isClosed()).isFalse();
-      long stray = ws.messages().stream()
-          .filter(m -> m.has("created") || m.has("events") || m.has("canceled"))
-          .filter(m -> m.path("watch_id").asLong() != 1)
-          .count();
+      long stray =
+          ws.messages().stream()
+              .filter(m -> m.has("created") || m.has("events") || m.has("canceled"))
+              .filter(m -> m.path("watch_id").asLong() != 1)
+              .count();
       assertThat(stray).as("watch messages caused by bad requests").isZero();
     }
   }
@@ -168,7 +177,8 @@ class WatchProtocolTest {
       put("cn/barrier", "b");
       // The barrier watch's event comes after anything the cancelled watch could still get.
       ws.expect("barrier event", eventFor(2, "cn/barrier"));
-      assertThat(eventsOf(ws, 1)).as("events of the cancelled watch")
+      assertThat(eventsOf(ws, 1))
+          .as("events of the cancelled watch")
           .containsExactly(new Change(r1, "cn/a", "PUT"));
       ws.send("{\"cancel\":{\"watch_id\":1}}");
       ws.expect("second cancel: watch_not_found", WsClient.error("watch_not_found"));
@@ -188,10 +198,11 @@ class WatchProtocolTest {
       long ra = put("dup/a", "1");
       put("dup/b", "1");
       long ra2 = put("dup/a", "2");
-      ws.expect("second event of the first watch", m -> WsClient.events(5).test(m)
-          && m.path("revision").asLong() == ra2);
-      assertThat(eventsOf(ws, 5)).containsExactly(
-          new Change(ra, "dup/a", "PUT"), new Change(ra2, "dup/a", "PUT"));
+      ws.expect(
+          "second event of the first watch",
+          m -> WsClient.events(5).test(m) && m.path("revision").asLong() == ra2);
+      assertThat(eventsOf(ws, 5))
+          .containsExactly(new Change(ra, "dup/a", "PUT"), new Change(ra2, "dup/a", "PUT"));
     }
   }
 
@@ -201,15 +212,16 @@ class WatchProtocolTest {
     Random random = new Random(seed);
     try (WsClient ws = WsClient.connect(node)) {
       record W(long id, String key, String rangeEnd, String json) {}
-      List<W> watches = List.of(
-          new W(1, "mx/a/", "mx/a0", ",\"prefix\":true"),
-          new W(2, "mx/b/", "mx/b0", ",\"prefix\":true"),
-          new W(3, "mx/a/1", null, ""),
-          new W(4, "mx/c/", "mx/c/5", ",\"range_end\":\"mx/c/5\""),
-          new W(5, "mx/", "mx0", ",\"prefix\":true"),
-          new W(6, "mx/d/3", null, ""),
-          // range_end "\0": every key from mx/c/5 on.
-          new W(7, "mx/c/5", "\uffff", ",\"range_end\":\"\\u0000\""));
+      List<W> watches =
+          List.of(
+              new W(1, "mx/a/", "mx/a0", ",\"prefix\":true"),
+              new W(2, "mx/b/", "mx/b0", ",\"prefix\":true"),
+              new W(3, "mx/a/1", null, ""),
+              new W(4, "mx/c/", "mx/c/5", ",\"range_end\":\"mx/c/5\""),
+              new W(5, "mx/", "mx0", ",\"prefix\":true"),
+              new W(6, "mx/d/3", null, ""),
+              // range_end "\0": every key from mx/c/5 on.
+              new W(7, "mx/c/5", "\uffff", ",\"range_end\":\"\\u0000\""));
       for (W w : watches) {
         ws.send(create(w.id(), w.key(), w.json()));
         ws.expect("created " + w.id(), WsClient.created(w.id()));
@@ -228,14 +240,20 @@ class WatchProtocolTest {
         }
       }
       long last = all.get(all.size() - 1).revision();
-      ws.expect("the last event on the catch-all watch", Duration.ofSeconds(20),
+      ws.expect(
+          "the last event on the catch-all watch",
+          Duration.ofSeconds(20),
           m -> WsClient.events(5).test(m) && m.path("revision").asLong() == last);
       for (W w : watches) {
-        List<Change> expected = all.stream()
-            .filter(c -> w.rangeEnd() == null
-                ? c.key().equals(w.key())
-                : c.key().compareTo(w.key()) >= 0 && c.key().compareTo(w.rangeEnd()) < 0)
-            .toList();
+        List<Change> expected =
+            all.stream()
+                .filter(
+                    c ->
+                        w.rangeEnd() == null
+                            ? c.key().equals(w.key())
+                            : c.key().compareTo(w.key()) >= 0
+                                && c.key().compareTo(w.rangeEnd()) < 0)
+                .toList();
         assertThat(eventsOf(ws, w.id()))
             .as("events of watch %d on %s (seed %d)", w.id(), w.key(), seed)
             .containsExactlyElementsOf(expected);
@@ -257,11 +275,15 @@ class WatchProtocolTest {
       long p2 = put("flt/k", "2");
       long d1 = delete("flt/k");
       long p3 = put("flt/k", "3");
-      ws.expect("last event on the unfiltered watch",
+      ws.expect(
+          "last event on the unfiltered watch",
           m -> WsClient.events(4).test(m) && m.path("revision").asLong() == p3);
       assertThat(eventsOf(ws, 1)).containsExactly(new Change(d1, "flt/k", "DELETE"));
-      assertThat(eventsOf(ws, 2)).containsExactly(new Change(p1, "flt/k", "PUT"),
-          new Change(p2, "flt/k", "PUT"), new Change(p3, "flt/k", "PUT"));
+      assertThat(eventsOf(ws, 2))
+          .containsExactly(
+              new Change(p1, "flt/k", "PUT"),
+              new Change(p2, "flt/k", "PUT"),
+              new Change(p3, "flt/k", "PUT"));
       assertThat(eventsOf(ws, 3)).isEmpty();
       assertThat(eventsOf(ws, 4)).hasSize(4);
     }
@@ -277,7 +299,8 @@ class WatchProtocolTest {
       put("pkv/k", "one");
       put("pkv/k", "two");
       long d = delete("pkv/k");
-      ws.expect("delete on watch 2", m -> WsClient.events(2).test(m) && m.path("revision").asLong() == d);
+      ws.expect(
+          "delete on watch 2", m -> WsClient.events(2).test(m) && m.path("revision").asLong() == d);
       List<JsonNode> withPrev = new ArrayList<>();
       for (JsonNode m : ws.messages()) {
         if (WsClient.events(1).test(m)) {
@@ -330,12 +353,16 @@ class WatchProtocolTest {
       ws.send(create(1, "cmp/", ",\"prefix\":true,\"start_revision\":" + revs.get(1)));
       JsonNode canceled = ws.expect("canceled", WsClient.canceled(1));
       assertThat(canceled.path("reason").asText()).as(canceled.toString()).isEqualTo("compacted");
-      assertThat(canceled.path("compact_revision").asLong()).as(canceled.toString()).isEqualTo(compactAt);
+      assertThat(canceled.path("compact_revision").asLong())
+          .as(canceled.toString())
+          .isEqualTo(compactAt);
       // Resuming after the compaction point replays what is left.
       ws.send(create(2, "cmp/", ",\"prefix\":true,\"start_revision\":" + (compactAt + 1)));
-      ws.expect("history", m -> WsClient.events(2).test(m) && m.path("revision").asLong() >= revs.get(4));
-      assertThat(eventsOf(ws, 2)).containsExactly(
-          new Change(revs.get(3), "cmp/3", "PUT"), new Change(revs.get(4), "cmp/4", "PUT"));
+      ws.expect(
+          "history", m -> WsClient.events(2).test(m) && m.path("revision").asLong() >= revs.get(4));
+      assertThat(eventsOf(ws, 2))
+          .containsExactly(
+              new Change(revs.get(3), "cmp/3", "PUT"), new Change(revs.get(4), "cmp/4", "PUT"));
     }
   }
 
@@ -351,7 +378,8 @@ class WatchProtocolTest {
         written.add(new Change(put("fut/" + i, "v"), "fut/" + i, "PUT"));
       }
       long last = written.get(written.size() - 1).revision();
-      ws.expect("the last event", m -> WsClient.events(1).test(m) && m.path("revision").asLong() == last);
+      ws.expect(
+          "the last event", m -> WsClient.events(1).test(m) && m.path("revision").asLong() == last);
       assertThat(eventsOf(ws, 1))
           .as("events of a watch from revision %d (revision was %d when created)", from, now)
           .containsExactlyElementsOf(written.stream().filter(c -> c.revision() >= from).toList());
@@ -362,7 +390,9 @@ class WatchProtocolTest {
   void catchingUpNeverSplitsARevisionAcrossMessages() {
     StringBuilder ops = new StringBuilder();
     for (int i = 0; i < 2 * HISTORY_CHUNK + 1; i++) {
-      ops.append(i == 0 ? "" : ",").append("{\"put\":{\"key\":\"chunk/t").append(i)
+      ops.append(i == 0 ? "" : ",")
+          .append("{\"put\":{\"key\":\"chunk/t")
+          .append(i)
           .append("\",\"value\":\"v\"}}");
     }
     long first = put("chunk/a", "1");
@@ -372,23 +402,27 @@ class WatchProtocolTest {
     long last = put("chunk/b", "1");
     try (WsClient ws = WsClient.connect(node)) {
       ws.send(create(1, "chunk/", ",\"prefix\":true,\"start_revision\":" + first));
-      ws.expect("history up to the last put",
+      ws.expect(
+          "history up to the last put",
           m -> WsClient.events(1).test(m) && m.path("revision").asLong() >= last);
       List<Change> all = eventsOf(ws, 1);
       assertThat(all).hasSize(2 * HISTORY_CHUNK + 3);
-      assertThat(all.stream().filter(c -> c.revision() == txnRev).count()).isEqualTo(2 * HISTORY_CHUNK + 1);
+      assertThat(all.stream().filter(c -> c.revision() == txnRev).count())
+          .isEqualTo(2 * HISTORY_CHUNK + 1);
       // A client that resumes from a message's revision + 1 must not lose the rest of a revision.
       List<JsonNode> messages = ws.messages().stream().filter(WsClient.events(1)).toList();
       TreeSet<Long> revisionsSoFar = new TreeSet<>();
       for (JsonNode m : messages) {
         List<Change> cs = changes(m);
         for (Change ch : cs) {
-          assertThat(revisionsSoFar).as("revision %d continues in a later message: %s", ch.revision(), messages)
+          assertThat(revisionsSoFar)
+              .as("revision %d continues in a later message: %s", ch.revision(), messages)
               .doesNotContain(ch.revision());
         }
         cs.forEach(ch -> revisionsSoFar.add(ch.revision()));
         for (Change ch : cs) {
-          assertThat(ch.revision()).as("event revisions are at most the message's revision in %s", m)
+          assertThat(ch.revision())
+              .as("event revisions are at most the message's revision in %s", m)
               .isLessThanOrEqualTo(m.path("revision").asLong());
         }
       }

@@ -54,7 +54,8 @@ class WatchSseTest {
       sse.expect("the delete", Duration.ofSeconds(10), e -> e.event().equals("delete"));
       List<SseClient.Event> events = sse.events();
       assertThat(events).extracting(SseClient.Event::event).containsExactly("put", "put", "delete");
-      assertThat(events).extracting(SseClient.Event::id)
+      assertThat(events)
+          .extracting(SseClient.Event::id)
           .containsExactly(Long.toString(p1), Long.toString(p2), Long.toString(d));
       JsonNode first = json(events.get(0).data());
       assertThat(first.path("key").asText()).isEqualTo("sse1/k");
@@ -112,8 +113,8 @@ class WatchSseTest {
           connections++;
           continue;
         }
-        if (load.done() >= ops && seen.stream().map(Change::revision).toList()
-            .containsAll(load.acked().keySet())) {
+        if (load.done() >= ops
+            && seen.stream().map(Change::revision).toList().containsAll(load.acked().keySet())) {
           break;
         }
         assertThat(sse.ended()).as("the stream ended by itself").isFalse();
@@ -123,8 +124,9 @@ class WatchSseTest {
       }
       load.join(10_000);
       assertThat(Follower.verify(seen, load.acked(), List.of()))
-          .as("%d events over %d connections for %d acknowledged changes", seen.size(), connections,
-              load.acked().size())
+          .as(
+              "%d events over %d connections for %d acknowledged changes",
+              seen.size(), connections, load.acked().size())
           .isEmpty();
       assertThat(connections).isEqualTo(4);
     } finally {
@@ -155,7 +157,9 @@ class WatchSseTest {
     StringBuilder ops = new StringBuilder();
     for (String k : keys) {
       ops.append(ops.length() == 0 ? "" : ",")
-          .append("{\"put\":{\"key\":\"").append(k).append("\",\"value\":\"v\"}}");
+          .append("{\"put\":{\"key\":\"")
+          .append(k)
+          .append("\",\"value\":\"v\"}}");
     }
     Resp txn = node.send("POST", "/v1/txn", "{\"compare\":[],\"success\":[" + ops + "]}");
     assertThat(txn.status()).as(txn.toString()).isEqualTo(200);
@@ -195,16 +199,27 @@ class WatchSseTest {
       assertThat(d.status()).as(d.toString()).isEqualTo(200);
       del = d.revision();
       live = eventsUpTo(sse, Long.toString(del));
-      assertThat(ids(live)).containsExactly(
-          Long.toString(marker),
-          txn + ".1", txn + ".2", Long.toString(txn),
-          Long.toString(single),
-          del + ".1", del + ".2", del + ".3", del + ".4", Long.toString(del));
+      assertThat(ids(live))
+          .containsExactly(
+              Long.toString(marker),
+              txn + ".1",
+              txn + ".2",
+              Long.toString(txn),
+              Long.toString(single),
+              del + ".1",
+              del + ".2",
+              del + ".3",
+              del + ".4",
+              Long.toString(del));
     }
-    assertThat(keys(live)).containsExactly("sse5/0", "sse5/a", "sse5/b", "sse5/c", "sse5/d",
-        "sse5/0", "sse5/a", "sse5/b", "sse5/c", "sse5/d");
-    assertThat(live).extracting(SseClient.Event::event).containsExactly(
-        "put", "put", "put", "put", "put", "delete", "delete", "delete", "delete", "delete");
+    assertThat(keys(live))
+        .containsExactly(
+            "sse5/0", "sse5/a", "sse5/b", "sse5/c", "sse5/d", "sse5/0", "sse5/a", "sse5/b",
+            "sse5/c", "sse5/d");
+    assertThat(live)
+        .extracting(SseClient.Event::event)
+        .containsExactly(
+            "put", "put", "put", "put", "put", "delete", "delete", "delete", "delete", "delete");
 
     // Replayed from history, the same revisions get the same ids.
     try (SseClient replay = SseClient.open(node, path)) {
@@ -219,7 +234,8 @@ class WatchSseTest {
     String path = "/v1/watch/sse6/?prefix=true";
 
     // Last-Event-ID overrides start_revision, as for a plain revision.
-    try (SseClient sse = SseClient.open(node, path + "&start_revision=1", "Last-Event-ID", txn + ".1")) {
+    try (SseClient sse =
+        SseClient.open(node, path + "&start_revision=1", "Last-Event-ID", txn + ".1")) {
       assertThat(sse.status()).isEqualTo(200);
       List<SseClient.Event> replayed = eventsUpTo(sse, Long.toString(txn));
       assertThat(ids(replayed)).containsExactly(txn + ".2", Long.toString(txn));
@@ -236,7 +252,8 @@ class WatchSseTest {
       assertThat(keys(events)).containsExactly("sse6/d", "sse6/e");
     }
     // Positions past the revision's events on this stream: the client has all of it.
-    try (SseClient sse = SseClient.open(node, path + "&start_revision=1", "Last-Event-ID", txn + ".7")) {
+    try (SseClient sse =
+        SseClient.open(node, path + "&start_revision=1", "Last-Event-ID", txn + ".7")) {
       List<SseClient.Event> events = eventsUpTo(sse, Long.toString(next));
       assertThat(keys(events)).containsExactly("sse6/d", "sse6/e");
     }
@@ -259,8 +276,10 @@ class WatchSseTest {
   @Test
   void aStreamNumbersOnlyTheEventsOfARevisionItSees() {
     long from = node.revision() + 1;
-    try (SseClient narrow = SseClient.open(node, "/v1/watch/sse7/x/?prefix=true&start_revision=" + from);
-        SseClient wide = SseClient.open(node, "/v1/watch/sse7/?prefix=true&start_revision=" + from)) {
+    try (SseClient narrow =
+            SseClient.open(node, "/v1/watch/sse7/x/?prefix=true&start_revision=" + from);
+        SseClient wide =
+            SseClient.open(node, "/v1/watch/sse7/?prefix=true&start_revision=" + from)) {
       long txn = putAll("sse7/x/a", "sse7/x/b", "sse7/y");
       String r = Long.toString(txn);
       List<SseClient.Event> seen = eventsUpTo(narrow, r);
@@ -285,9 +304,11 @@ class WatchSseTest {
     Resp revoke = node.revoke(lease);
     assertThat(revoke.status()).as(revoke.toString()).isEqualTo(200);
     long r = revoke.revision();
-    try (SseClient sse = SseClient.open(node, "/v1/watch/sse9/?prefix=true&start_revision=" + from)) {
+    try (SseClient sse =
+        SseClient.open(node, "/v1/watch/sse9/?prefix=true&start_revision=" + from)) {
       List<SseClient.Event> events = eventsUpTo(sse, Long.toString(r));
-      assertThat(events.subList(2, 4)).extracting(SseClient.Event::event)
+      assertThat(events.subList(2, 4))
+          .extracting(SseClient.Event::event)
           .containsExactly("delete", "delete");
       assertThat(ids(events.subList(2, 4))).containsExactly(r + ".1", Long.toString(r));
       assertThat(keys(events.subList(2, 4))).containsExactly("sse9/a", "sse9/b");
@@ -300,13 +321,17 @@ class WatchSseTest {
   }
 
   private static List<String> encodedIds(SseEncoder encoder, WatchEvent... events) {
-    ByteString out = encoder.events(0, events[events.length - 1].revision(), List.of(events), false,
-        new Encoder.Cache());
+    ByteString out =
+        encoder.events(
+            0, events[events.length - 1].revision(), List.of(events), false, new Encoder.Cache());
     if (out == null) {
       return null;
     }
-    return out.utf8String().lines().filter(l -> l.startsWith("id: "))
-        .map(l -> l.substring(4)).toList();
+    return out.utf8String()
+        .lines()
+        .filter(l -> l.startsWith("id: "))
+        .map(l -> l.substring(4))
+        .toList();
   }
 
   @Test
@@ -316,7 +341,9 @@ class WatchSseTest {
         .containsExactly("10", "11.1", "11", "12");
 
     SseEncoder resumed = new SseEncoder(11, 1);
-    assertThat(encodedIds(resumed, put("a", 11), put("b", 11), put("c", 11), put("a", 12), put("b", 12)))
+    assertThat(
+            encodedIds(
+                resumed, put("a", 11), put("b", 11), put("c", 11), put("a", 12), put("b", 12)))
         .containsExactly("11.2", "11", "12.1", "12");
     // The skip applies once: the same revision again (it never is) would be sent whole.
     assertThat(encodedIds(resumed, put("a", 11), put("b", 11))).containsExactly("11.1", "11");
@@ -339,8 +366,8 @@ class WatchSseTest {
     assertThat(c.status()).as(c.toString()).isEqualTo(200);
     try (SseClient sse = SseClient.open(node, "/v1/watch/sse3/a?start_revision=" + r1)) {
       assertThat(sse.status()).isEqualTo(200);
-      SseClient.Event canceled = sse.expect("canceled", Duration.ofSeconds(10),
-          e -> e.event().equals("canceled"));
+      SseClient.Event canceled =
+          sse.expect("canceled", Duration.ofSeconds(10), e -> e.event().equals("canceled"));
       JsonNode body = json(canceled.data());
       assertThat(body.path("reason").asText()).isEqualTo("compacted");
       assertThat(body.path("compact_revision").asLong()).isEqualTo(r2);
@@ -350,8 +377,22 @@ class WatchSseTest {
 
   @Test
   void aMalformedLastEventIdIsRefused() {
-    for (String id : List.of("yesterday", "5.0", "5.", ".1", "5.x", "-5", "-1", "5.-1", "5.1.2",
-        "0.1", "+5", "5 .1", "99999999999999999999", "9223372036854775807")) {
+    for (String id :
+        List.of(
+            "yesterday",
+            "5.0",
+            "5.",
+            ".1",
+            "5.x",
+            "-5",
+            "-1",
+            "5.-1",
+            "5.1.2",
+            "0.1",
+            "+5",
+            "5 .1",
+            "99999999999999999999",
+            "9223372036854775807")) {
       SseClient sse = SseClient.open(node, "/v1/watch/sse4/a", "Last-Event-ID", id);
       assertThat(sse.status()).as("Last-Event-ID: %s", id).isEqualTo(400);
       assertThat(sse.contentType()).startsWith("application/problem+json");
@@ -365,7 +406,8 @@ class WatchSseTest {
   void aWatchOnAMissingNamespaceEndsWithAnError() {
     try (SseClient sse = SseClient.open(node, "/v1/ns/no-such-ns/watch/k")) {
       assertThat(sse.status()).isEqualTo(200);
-      SseClient.Event error = sse.expect("error", Duration.ofSeconds(10), e -> e.event().equals("error"));
+      SseClient.Event error =
+          sse.expect("error", Duration.ofSeconds(10), e -> e.event().equals("error"));
       assertThat(json(error.data()).path("code").asText()).isEqualTo("namespace_not_found");
       sse.awaitEnd(Duration.ofSeconds(10));
     }

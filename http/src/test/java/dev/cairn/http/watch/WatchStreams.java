@@ -43,8 +43,11 @@ final class WatchStreams {
   static List<Change> changes(JsonNode m) {
     List<Change> out = new ArrayList<>();
     for (JsonNode e : m.path("events")) {
-      out.add(new Change(e.path("kv").path("mod_revision").asLong(), e.path("kv").path("key").asText(),
-          e.path("type").asText()));
+      out.add(
+          new Change(
+              e.path("kv").path("mod_revision").asLong(),
+              e.path("kv").path("key").asText(),
+              e.path("type").asText()));
     }
     return out;
   }
@@ -84,7 +87,11 @@ final class WatchStreams {
       String s = m.toString();
       return s.length() > 200 ? s.substring(0, 200) + "..." : s;
     }
-    return ids(m) + " revision " + m.path("revision").asLong() + ", " + m.path("events").size()
+    return ids(m)
+        + " revision "
+        + m.path("revision").asLong()
+        + ", "
+        + m.path("events").size()
         + " events";
   }
 
@@ -102,11 +109,12 @@ final class WatchStreams {
   /** The changes of {@code acked} with revision at most {@code last} that {@code keep} accepts. */
   static Map<Long, Change> upTo(Map<Long, Change> acked, long last, Predicate<Change> keep) {
     Map<Long, Change> out = new TreeMap<>();
-    acked.forEach((rev, c) -> {
-      if (rev <= last && keep.test(c)) {
-        out.put(rev, c);
-      }
-    });
+    acked.forEach(
+        (rev, c) -> {
+          if (rev <= last && keep.test(c)) {
+            out.put(rev, c);
+          }
+        });
     return out;
   }
 }

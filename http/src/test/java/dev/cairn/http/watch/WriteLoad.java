@@ -13,10 +13,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Concurrent HTTP writers mixing puts and deletes over a fixed set of keys under a prefix, keeping a
- * ledger of what the server acknowledged: for every change that took a revision, the revision, key
- * and type. Writes whose outcome is unknown (the connection broke, e.g. across a restart) are kept
- * apart: they may or may not have happened.
+ * Concurrent HTTP writers mixing puts and deletes over a fixed set of keys under a prefix, keeping
+ * a ledger of what the server acknowledged: for every change that took a revision, the revision,
+ * key and type. Writes whose outcome is unknown (the connection broke, e.g. across a restart) are
+ * kept apart: they may or may not have happened.
  */
 public final class WriteLoad {
   /** One change: {@code type} is PUT or DELETE. */
@@ -37,7 +37,13 @@ public final class WriteLoad {
   private final List<Thread> threads = new ArrayList<>();
 
   public WriteLoad(
-      CairnNode node, String prefix, int keys, int writers, int totalOps, long seed, int valueSize) {
+      CairnNode node,
+      String prefix,
+      int keys,
+      int writers,
+      int totalOps,
+      long seed,
+      int valueSize) {
     this.node = node;
     this.prefix = prefix;
     this.keys = keys;
@@ -99,7 +105,8 @@ public final class WriteLoad {
   private void record(Change c) {
     Change prev = acked.putIfAbsent(c.revision(), c);
     if (prev != null) {
-      failures.add("two acknowledged changes with revision " + c.revision() + ": " + prev + ", " + c);
+      failures.add(
+          "two acknowledged changes with revision " + c.revision() + ": " + prev + ", " + c);
     }
   }
 
@@ -113,7 +120,8 @@ public final class WriteLoad {
       }
     }
     if (!failures.isEmpty()) {
-      throw new AssertionError(failures.size() + " writes failed unexpectedly, e.g. " + failures.peek());
+      throw new AssertionError(
+          failures.size() + " writes failed unexpectedly, e.g. " + failures.peek());
     }
   }
 

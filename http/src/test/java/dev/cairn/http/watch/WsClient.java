@@ -213,8 +213,16 @@ public final class WsClient implements AutoCloseable {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
           throw new AssertionError(
-              "timed out after " + timeout + " waiting for " + what + " on " + name
-                  + "; messages after cursor: " + tail(cursor) + "; " + closedState());
+              "timed out after "
+                  + timeout
+                  + " waiting for "
+                  + what
+                  + " on "
+                  + name
+                  + "; messages after cursor: "
+                  + tail(cursor)
+                  + "; "
+                  + closedState());
         }
         try {
           TimeUnit.NANOSECONDS.timedWait(lock, left);
@@ -238,8 +246,16 @@ public final class WsClient implements AutoCloseable {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
           throw new AssertionError(
-              "timed out after " + timeout + " waiting for " + what + " on " + name
-                  + "; last messages: " + tail(Math.max(0, log.size() - 5)) + "; " + closedState());
+              "timed out after "
+                  + timeout
+                  + " waiting for "
+                  + what
+                  + " on "
+                  + name
+                  + "; last messages: "
+                  + tail(Math.max(0, log.size() - 5))
+                  + "; "
+                  + closedState());
         }
         try {
           TimeUnit.NANOSECONDS.timedWait(lock, left);

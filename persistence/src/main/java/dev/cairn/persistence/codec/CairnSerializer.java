@@ -27,9 +27,7 @@ public final class CairnSerializer extends SerializerWithStringManifest {
   static final String MESSAGE_V1 = "M1:";
 
   private static final ObjectMapper MAPPER =
-      CBORMapper.builder()
-          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-          .build();
+      CBORMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
 
   public CairnSerializer(ExtendedActorSystem system) {}
 

@@ -20,113 +20,133 @@ import scala.jdk.javaapi.CollectionConverters;
 import scala.jdk.javaapi.FutureConverters;
 
 /**
- * Pekko Persistence journal plugin on a {@link ForcedLog}: every acknowledged event has been forced to stable
- * storage (with the default {@code fsync = on}).
+ * Pekko Persistence journal plugin on a {@link ForcedLog}: every acknowledged event has been forced
+ * to stable storage (with the default {@code fsync = on}).
  *
  * <p>Contract, on top of the {@link ForcedLog} guarantees:
+ *
  * <ul>
- *   <li>Each {@link AtomicWrite} becomes one log record, so it is replayed whole or not at all. A write whose events
- *       cannot be serialized (or exceed the record limit) is rejected alone; the others of the call proceed.</li>
- *   <li>Calls of {@code asyncWriteMessages} are not awaited by the journal actor; they queue to the log's writer and
- *       share one force per group. Replies arrive only after the force.</li>
- *   <li>{@code asyncReadHighestSequenceNr} is ordered after all writes submitted before it, and is never lowered
- *       by deletes. Deletes write a durable marker; replay skips deleted events.</li>
- *   <li>Events are stored as Pekko's own serialized {@code PersistentRepr} (payload serializer, manifest, writer
- *       uuid, timestamp and metadata included).</li>
- *   <li>The journal directory is locked while the actor lives; the lock is released in {@code postStop} so an
- *       ActorSystem restarted in the same JVM can reopen it. A locked or damaged directory fails actor creation
- *       with the reason.</li>
+ *   <li>Each {@link AtomicWrite} becomes one log record, so it is replayed whole or not at all. A
+ *       write whose events cannot be serialized (or exceed the record limit) is rejected alone; the
+ *       others of the call proceed.
+ *   <li>Calls of {@code asyncWriteMessages} are not awaited by the journal actor; they queue to the
+ *       log's writer and share one force per group. Replies arrive only after the force.
+ *   <li>{@code asyncReadHighestSequenceNr} is ordered after all writes submitted before it, and is
+ *       never lowered by deletes. Deletes write a durable marker; replay skips deleted events.
+ *   <li>Events are stored as Pekko's own serialized {@code PersistentRepr} (payload serializer,
+ *       manifest, writer uuid, timestamp and metadata included).
+ *   <li>The journal directory is locked while the actor lives; the lock is released in {@code
+ *       postStop} so an ActorSystem restarted in the same JVM can reopen it. A locked or damaged
+ *       directory fails actor creation with the reason.
  * </ul>
  *
  * <p>Replays read the log on the plugin dispatcher (blocking file reads).
  */
 public final class ForcedLogJournal extends AsyncWriteJournal {
 
-    /**
-     * Fails at once with a {@link JournalLockedException} when another process holds {@code dir}; a
-     * server calls this before starting so that it refuses to run instead of timing out later.
-     */
-    public static void ensureNotLocked(java.nio.file.Path dir) throws java.io.IOException {
-        if (java.nio.file.Files.isDirectory(dir)) {
-            try (DirectoryLock ignored = DirectoryLock.acquire(dir)) {
-                // released at once: only the check was wanted
-            }
-        }
+  /**
+   * Fails at once with a {@link JournalLockedException} when another process holds {@code dir}; a
+   * server calls this before starting so that it refuses to run instead of timing out later.
+   */
+  public static void ensureNotLocked(java.nio.file.Path dir) throws java.io.IOException {
+    if (java.nio.file.Files.isDirectory(dir)) {
+      try (DirectoryLock ignored = DirectoryLock.acquire(dir)) {
+        // released at once: only the check was wanted
+      }
     }
+  }
 
+  private final LoggingAdapter log = Logging.getLogger(context().system(), this);
+  private final Serialization serialization = SerializationExtension.get(context().system());
+  private final ForcedLog store;
 
-    private final LoggingAdapter log = Logging.getLogger(context().system(), this);
-    private final Serialization serialization = SerializationExtension.get(context().system());
-    private final ForcedLog store;
-
-    public ForcedLogJournal(Config config, String configPath) throws Exception {
-        JournalSettings settings = JournalSettings.fromConfig(config, configPath);
-        if (!settings.fsync()) {
-            log.warning("journal plugin [{}] runs with fsync = off: acknowledged events can be lost on power "
-                    + "failure. Never use this outside tests.", configPath);
-        }
-        this.store = ForcedLog.open(settings);
+  public ForcedLogJournal(Config config, String configPath) throws Exception {
+    JournalSettings settings = JournalSettings.fromConfig(config, configPath);
+    if (!settings.fsync()) {
+      log.warning(
+          "journal plugin [{}] runs with fsync = off: acknowledged events can be lost on power "
+              + "failure. Never use this outside tests.",
+          configPath);
     }
+    this.store = ForcedLog.open(settings);
+  }
 
-    @Override
-    public Future<Iterable<Optional<Exception>>> doAsyncWriteMessages(Iterable<AtomicWrite> messages) {
-        List<Optional<Exception>> results = new ArrayList<>();
-        List<ForcedLog.EncodedWrite> accepted = new ArrayList<>();
-        for (AtomicWrite write : messages) {
-            try {
-                accepted.add(ForcedLog.encode(toWrite(write)));
-                results.add(Optional.empty());
-            } catch (Exception e) {
-                log.warning("rejecting atomic write of [{}] seqNr {}-{}: {}", write.persistenceId(),
-                        write.lowestSequenceNr(), write.highestSequenceNr(), e.toString());
-                results.add(Optional.of(e));
-            }
-        }
-        Iterable<Optional<Exception>> outcome = results;
-        if (accepted.isEmpty()) {
-            return Futures.successful(outcome);
-        }
-        return FutureConverters.asScala(store.append(accepted).thenApply(done -> outcome));
+  @Override
+  public Future<Iterable<Optional<Exception>>> doAsyncWriteMessages(
+      Iterable<AtomicWrite> messages) {
+    List<Optional<Exception>> results = new ArrayList<>();
+    List<ForcedLog.EncodedWrite> accepted = new ArrayList<>();
+    for (AtomicWrite write : messages) {
+      try {
+        accepted.add(ForcedLog.encode(toWrite(write)));
+        results.add(Optional.empty());
+      } catch (Exception e) {
+        log.warning(
+            "rejecting atomic write of [{}] seqNr {}-{}: {}",
+            write.persistenceId(),
+            write.lowestSequenceNr(),
+            write.highestSequenceNr(),
+            e.toString());
+        results.add(Optional.of(e));
+      }
     }
+    Iterable<Optional<Exception>> outcome = results;
+    if (accepted.isEmpty()) {
+      return Futures.successful(outcome);
+    }
+    return FutureConverters.asScala(store.append(accepted).thenApply(done -> outcome));
+  }
 
-    private ForcedLog.Write toWrite(AtomicWrite write) throws Exception {
-        List<ForcedLog.Event> events = new ArrayList<>(write.size());
-        Iterator<PersistentRepr> it = CollectionConverters.asJava(write.payload()).iterator();
-        while (it.hasNext()) {
-            PersistentRepr repr = it.next();
-            byte[] bytes = serialization.serialize(repr).get();
-            events.add(new ForcedLog.Event(repr.sequenceNr(), bytes));
-        }
-        return new ForcedLog.Write(write.persistenceId(), events);
+  private ForcedLog.Write toWrite(AtomicWrite write) throws Exception {
+    List<ForcedLog.Event> events = new ArrayList<>(write.size());
+    Iterator<PersistentRepr> it = CollectionConverters.asJava(write.payload()).iterator();
+    while (it.hasNext()) {
+      PersistentRepr repr = it.next();
+      byte[] bytes = serialization.serialize(repr).get();
+      events.add(new ForcedLog.Event(repr.sequenceNr(), bytes));
     }
+    return new ForcedLog.Write(write.persistenceId(), events);
+  }
 
-    @Override
-    public Future<Void> doAsyncDeleteMessagesTo(String persistenceId, long toSequenceNr) {
-        return FutureConverters.asScala(store.deleteTo(persistenceId, toSequenceNr));
-    }
+  @Override
+  public Future<Void> doAsyncDeleteMessagesTo(String persistenceId, long toSequenceNr) {
+    return FutureConverters.asScala(store.deleteTo(persistenceId, toSequenceNr));
+  }
 
-    @Override
-    public Future<Void> doAsyncReplayMessages(String persistenceId, long fromSequenceNr, long toSequenceNr,
-            long max, Consumer<PersistentRepr> replayCallback) {
-        ExecutionContext ec = context().dispatcher();
-        return Futures.future(() -> {
-            store.replay(persistenceId, fromSequenceNr, toSequenceNr, max, (seqNr, bytes) ->
-                    replayCallback.accept(serialization.deserialize(bytes, PersistentRepr.class).get()));
-            return null;
-        }, ec);
-    }
+  @Override
+  public Future<Void> doAsyncReplayMessages(
+      String persistenceId,
+      long fromSequenceNr,
+      long toSequenceNr,
+      long max,
+      Consumer<PersistentRepr> replayCallback) {
+    ExecutionContext ec = context().dispatcher();
+    return Futures.future(
+        () -> {
+          store.replay(
+              persistenceId,
+              fromSequenceNr,
+              toSequenceNr,
+              max,
+              (seqNr, bytes) ->
+                  replayCallback.accept(
+                      serialization.deserialize(bytes, PersistentRepr.class).get()));
+          return null;
+        },
+        ec);
+  }
 
-    @Override
-    public Future<Long> doAsyncReadHighestSequenceNr(String persistenceId, long fromSequenceNr) {
-        return FutureConverters.asScala(store.highestSequenceNr(persistenceId));
-    }
+  @Override
+  public Future<Long> doAsyncReadHighestSequenceNr(String persistenceId, long fromSequenceNr) {
+    return FutureConverters.asScala(store.highestSequenceNr(persistenceId));
+  }
 
-    @Override
-    public void postStop() throws Exception {
-        try {
-            store.close();
-        } finally {
-            super.postStop();
-        }
+  @Override
+  public void postStop() throws Exception {
+    try {
+      store.close();
+    } finally {
+      super.postStop();
     }
+  }
 }

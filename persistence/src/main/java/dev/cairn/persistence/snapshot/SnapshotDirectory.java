@@ -18,110 +18,127 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The files of the snapshot store. A snapshot becomes visible under its final name only complete and (fsync on)
- * durable: it is written to a temp file, forced, atomically renamed and the directory is forced. Thread-safe: every
- * operation works on whole files.
+ * The files of the snapshot store. A snapshot becomes visible under its final name only complete
+ * and (fsync on) durable: it is written to a temp file, forced, atomically renamed and the
+ * directory is forced. Thread-safe: every operation works on whole files.
  */
 final class SnapshotDirectory {
 
-    private static final Logger log = LoggerFactory.getLogger(SnapshotDirectory.class);
+  private static final Logger log = LoggerFactory.getLogger(SnapshotDirectory.class);
 
-    /** A snapshot file on disk. */
-    record Entry(Path path, String persistenceId, long sequenceNr, long timestamp) {}
+  /** A snapshot file on disk. */
+  record Entry(Path path, String persistenceId, long sequenceNr, long timestamp) {}
 
-    private final Path dir;
-    private final boolean fsync;
+  private final Path dir;
+  private final boolean fsync;
 
-    SnapshotDirectory(Path dir, boolean fsync) throws IOException {
-        this.dir = dir;
-        this.fsync = fsync;
-        Files.createDirectories(dir);
-        try (Stream<Path> s = Files.list(dir)) {
-            for (Path p : (Iterable<Path>) s::iterator) {
-                String n = p.getFileName().toString();
-                if (n.startsWith(SnapshotFile.TEMP_PREFIX) && n.endsWith(SnapshotFile.TEMP_SUFFIX)) {
-                    log.info("removing incomplete snapshot temp file {} left by an earlier crash", p);
-                    Files.deleteIfExists(p);
-                }
-            }
+  SnapshotDirectory(Path dir, boolean fsync) throws IOException {
+    this.dir = dir;
+    this.fsync = fsync;
+    Files.createDirectories(dir);
+    try (Stream<Path> s = Files.list(dir)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        String n = p.getFileName().toString();
+        if (n.startsWith(SnapshotFile.TEMP_PREFIX) && n.endsWith(SnapshotFile.TEMP_SUFFIX)) {
+          log.info("removing incomplete snapshot temp file {} left by an earlier crash", p);
+          Files.deleteIfExists(p);
         }
+      }
     }
+  }
 
-    Path dir() {
-        return dir;
-    }
+  Path dir() {
+    return dir;
+  }
 
-    Path save(SnapshotFile.Content content) throws IOException {
-        String encoded = SnapshotFile.encodePid(content.persistenceId());
-        Path target = dir.resolve(new SnapshotFile.Name(encoded, content.sequenceNr(), content.timestamp()).fileName());
-        Path temp = dir.resolve(SnapshotFile.TEMP_PREFIX + UUID.randomUUID() + SnapshotFile.TEMP_SUFFIX);
-        try {
-            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                ByteBuffer b = ByteBuffer.wrap(SnapshotFile.encode(content));
-                while (b.hasRemaining()) {
-                    ch.write(b);
-                }
-                if (fsync) {
-                    ch.force(true);
-                }
-            }
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(temp);
-            throw e;
+  Path save(SnapshotFile.Content content) throws IOException {
+    String encoded = SnapshotFile.encodePid(content.persistenceId());
+    Path target =
+        dir.resolve(
+            new SnapshotFile.Name(encoded, content.sequenceNr(), content.timestamp()).fileName());
+    Path temp =
+        dir.resolve(SnapshotFile.TEMP_PREFIX + UUID.randomUUID() + SnapshotFile.TEMP_SUFFIX);
+    try {
+      try (FileChannel ch =
+          FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        ByteBuffer b = ByteBuffer.wrap(SnapshotFile.encode(content));
+        while (b.hasRemaining()) {
+          ch.write(b);
         }
-        forceDirectory();
-        return target;
-    }
-
-    /** Snapshots of {@code persistenceId} (by file name) that satisfy {@code filter}, newest first. */
-    List<Entry> list(String persistenceId, Predicate<Entry> filter) throws IOException {
-        String encoded = SnapshotFile.encodePid(persistenceId);
-        List<Entry> result = new ArrayList<>();
-        try (Stream<Path> s = Files.list(dir)) {
-            for (Path p : (Iterable<Path>) s::iterator) {
-                SnapshotFile.parse(p)
-                        .filter(n -> n.encodedPid().equals(encoded))
-                        .map(n -> new Entry(p, persistenceId, n.sequenceNr(), n.timestamp()))
-                        .filter(filter)
-                        .ifPresent(result::add);
-            }
-        }
-        result.sort(Comparator.comparingLong(Entry::sequenceNr).thenComparingLong(Entry::timestamp).reversed());
-        return result;
-    }
-
-    /** Reads and verifies one snapshot file; throws if it is unreadable, damaged or not what its name says. */
-    SnapshotFile.Content read(Entry entry) throws IOException {
-        SnapshotFile.Content c = SnapshotFile.decode(Files.readAllBytes(entry.path()));
-        if (!c.persistenceId().equals(entry.persistenceId()) || c.sequenceNr() != entry.sequenceNr()
-                || c.timestamp() != entry.timestamp()) {
-            throw new IOException("content (" + c.persistenceId() + ", " + c.sequenceNr() + ", " + c.timestamp()
-                    + ") does not match the file name");
-        }
-        return c;
-    }
-
-    /** Deletes the given snapshot files; files already gone are fine. */
-    void delete(List<Entry> entries) throws IOException {
-        if (entries.isEmpty()) {
-            return;
-        }
-        for (Entry e : entries) {
-            try {
-                Files.delete(e.path());
-            } catch (NoSuchFileException gone) {
-                // deleted concurrently: the outcome is the same
-            }
-        }
-        forceDirectory();
-    }
-
-    private void forceDirectory() throws IOException {
         if (fsync) {
-            try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-                d.force(true);
-            }
+          ch.force(true);
         }
+      }
+      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(temp);
+      throw e;
     }
+    forceDirectory();
+    return target;
+  }
+
+  /**
+   * Snapshots of {@code persistenceId} (by file name) that satisfy {@code filter}, newest first.
+   */
+  List<Entry> list(String persistenceId, Predicate<Entry> filter) throws IOException {
+    String encoded = SnapshotFile.encodePid(persistenceId);
+    List<Entry> result = new ArrayList<>();
+    try (Stream<Path> s = Files.list(dir)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        SnapshotFile.parse(p)
+            .filter(n -> n.encodedPid().equals(encoded))
+            .map(n -> new Entry(p, persistenceId, n.sequenceNr(), n.timestamp()))
+            .filter(filter)
+            .ifPresent(result::add);
+      }
+    }
+    result.sort(
+        Comparator.comparingLong(Entry::sequenceNr).thenComparingLong(Entry::timestamp).reversed());
+    return result;
+  }
+
+  /**
+   * Reads and verifies one snapshot file; throws if it is unreadable, damaged or not what its name
+   * says.
+   */
+  SnapshotFile.Content read(Entry entry) throws IOException {
+    SnapshotFile.Content c = SnapshotFile.decode(Files.readAllBytes(entry.path()));
+    if (!c.persistenceId().equals(entry.persistenceId())
+        || c.sequenceNr() != entry.sequenceNr()
+        || c.timestamp() != entry.timestamp()) {
+      throw new IOException(
+          "content ("
+              + c.persistenceId()
+              + ", "
+              + c.sequenceNr()
+              + ", "
+              + c.timestamp()
+              + ") does not match the file name");
+    }
+    return c;
+  }
+
+  /** Deletes the given snapshot files; files already gone are fine. */
+  void delete(List<Entry> entries) throws IOException {
+    if (entries.isEmpty()) {
+      return;
+    }
+    for (Entry e : entries) {
+      try {
+        Files.delete(e.path());
+      } catch (NoSuchFileException gone) {
+        // deleted concurrently: the outcome is the same
+      }
+    }
+    forceDirectory();
+  }
+
+  private void forceDirectory() throws IOException {
+    if (fsync) {
+      try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+        d.force(true);
+      }
+    }
+  }
 }

@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cairn.core.Bytes;
 import dev.cairn.core.KeyValue;
+import dev.cairn.core.Limits;
 import dev.cairn.core.keyspace.Command;
+import dev.cairn.core.keyspace.Decision;
 import dev.cairn.core.keyspace.Event;
 import dev.cairn.core.keyspace.Keyspace;
 import dev.cairn.core.keyspace.KeyspaceSnapshot;
 import dev.cairn.core.keyspace.KeyspaceState;
-import dev.cairn.core.Limits;
-import dev.cairn.core.keyspace.Decision;
 import java.io.NotSerializableException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -58,7 +58,12 @@ class CairnSerializerTest {
     List<Command> commands = new ArrayList<>();
     commands.add(new Command.GrantLease(0, 60));
     for (int i = 0; i < 50; i++) {
-      commands.add(new Command.Put("k" + (i % 9), Bytes.wrap(new byte[] {(byte) i, (byte) 0xfe}), i % 2 == 0 ? 1 : 0, false));
+      commands.add(
+          new Command.Put(
+              "k" + (i % 9),
+              Bytes.wrap(new byte[] {(byte) i, (byte) 0xfe}),
+              i % 2 == 0 ? 1 : 0,
+              false));
     }
     commands.add(Command.Delete.prefix("k1"));
     commands.add(new Command.Compact(20));

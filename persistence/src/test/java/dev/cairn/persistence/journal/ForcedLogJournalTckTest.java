@@ -14,31 +14,32 @@ import org.scalatestplus.junit.JUnitRunner;
 @RunWith(JUnitRunner.class)
 public class ForcedLogJournalTckTest extends JavaJournalSpec {
 
-    private static final Path DIR = TestDirs.create("journal-tck");
+  private static final Path DIR = TestDirs.create("journal-tck");
 
-    public ForcedLogJournalTckTest() {
-        super(tckConfig());
-    }
+  public ForcedLogJournalTckTest() {
+    super(tckConfig());
+  }
 
-    private static Config tckConfig() {
-        return ConfigFactory.parseString("""
+  private static Config tckConfig() {
+    return ConfigFactory.parseString(
+            """
                         pekko.persistence.journal.plugin = "cairn.persistence.journal"
                         # the machine is shared: give the TCK's 3 s expectations room under load
                         pekko.test.timefactor = 5
                         """)
-                .withValue("cairn.persistence.journal.dir", ConfigValueFactory.fromAnyRef(DIR.toString()))
-                .withValue("cairn.persistence.journal.fsync", ConfigValueFactory.fromAnyRef(true))
-                .withFallback(ConfigFactory.load());
-    }
+        .withValue("cairn.persistence.journal.dir", ConfigValueFactory.fromAnyRef(DIR.toString()))
+        .withValue("cairn.persistence.journal.fsync", ConfigValueFactory.fromAnyRef(true))
+        .withFallback(ConfigFactory.load());
+  }
 
-    @Override
-    public CapabilityFlag supportsMetadata() {
-        return CapabilityFlag.on();
-    }
+  @Override
+  public CapabilityFlag supportsMetadata() {
+    return CapabilityFlag.on();
+  }
 
-    @Override
-    public void afterAll() {
-        super.afterAll();
-        TestDirs.delete(DIR);
-    }
+  @Override
+  public void afterAll() {
+    super.afterAll();
+    TestDirs.delete(DIR);
+  }
 }

@@ -28,162 +28,173 @@ import org.junit.jupiter.api.io.TempDir;
 /** The journal plugin driven by real persistent actors. */
 class ForcedLogJournalTest {
 
-    private static final String PLUGIN = "cairn.persistence.journal";
-    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+  private static final String PLUGIN = "cairn.persistence.journal";
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-    @TempDir
-    Path dir;
+  @TempDir Path dir;
 
-    private final List<ActorSystem> systems = new ArrayList<>();
+  private final List<ActorSystem> systems = new ArrayList<>();
 
-    @BeforeEach
-    void setUp() {
-        TestMetrics.install();
-    }
+  @BeforeEach
+  void setUp() {
+    TestMetrics.install();
+  }
 
-    @AfterEach
-    void tearDown() {
-        systems.forEach(TestKit::shutdownActorSystem);
-    }
+  @AfterEach
+  void tearDown() {
+    systems.forEach(TestKit::shutdownActorSystem);
+  }
 
-    private Config config(boolean fsync) {
-        return ConfigFactory.parseString("""
+  private Config config(boolean fsync) {
+    return ConfigFactory.parseString(
+            """
                 pekko.persistence.journal.plugin = "cairn.persistence.journal"
                 pekko.persistence.snapshot-store.plugin = "cairn.persistence.snapshot-store"
                 """)
-                .withValue("cairn.persistence.journal.dir", ConfigValueFactory.fromAnyRef(dir.resolve("j").toString()))
-                .withValue("cairn.persistence.journal.fsync", ConfigValueFactory.fromAnyRef(fsync))
-                .withValue("cairn.persistence.snapshot-store.dir",
-                        ConfigValueFactory.fromAnyRef(dir.resolve("s").toString()))
-                .withFallback(ConfigFactory.load());
+        .withValue(
+            "cairn.persistence.journal.dir",
+            ConfigValueFactory.fromAnyRef(dir.resolve("j").toString()))
+        .withValue("cairn.persistence.journal.fsync", ConfigValueFactory.fromAnyRef(fsync))
+        .withValue(
+            "cairn.persistence.snapshot-store.dir",
+            ConfigValueFactory.fromAnyRef(dir.resolve("s").toString()))
+        .withFallback(ConfigFactory.load());
+  }
+
+  /** Starts an ActorSystem; the previous one must have terminated so the journal lock is free. */
+  private ActorSystem start(boolean fsync) {
+    ActorSystem system = ActorSystem.create("journal-test", config(fsync));
+    systems.add(system);
+    return system;
+  }
+
+  private static void stop(ActorSystem system) {
+    TestKit.shutdownActorSystem(system, scala.concurrent.duration.Duration.create(30, "s"), true);
+  }
+
+  private static Recorder.State state(ActorSystem system, String pid) {
+    TestKit probe = new TestKit(system);
+    ActorRef recorder = system.actorOf(Recorder.props(pid));
+    recorder.tell(new Recorder.Get(), probe.getRef());
+    return probe.expectMsgClass(TIMEOUT, Recorder.State.class);
+  }
+
+  @Test
+  void concurrentPersistentActorsShareForcesAndEverythingReplays() {
+    int actors = 16;
+    int perActor = 40;
+    double forcesBefore = TestMetrics.forces(PLUGIN);
+    DistributionSummary batches = TestMetrics.batchEvents(PLUGIN);
+    long groupsBefore = batches == null ? 0 : batches.count();
+
+    ActorSystem system = start(true);
+    TestKit probe = new TestKit(system);
+    List<ActorRef> recorders =
+        IntStream.range(0, actors)
+            .mapToObj(i -> system.actorOf(Recorder.props("writer-" + i)))
+            .toList();
+    recorders.forEach(r -> r.tell(new Recorder.Run(perActor), probe.getRef()));
+    for (int i = 0; i < actors; i++) {
+      probe.expectMsgEquals(TIMEOUT, "done");
+    }
+    stop(system);
+
+    long writes = (long) actors * perActor;
+    double forces = TestMetrics.forces(PLUGIN) - forcesBefore;
+    long groups = TestMetrics.batchEvents(PLUGIN).count() - groupsBefore;
+    assertThat(forces)
+        .as("forced writes for %d single-event writes in %d groups", writes, groups)
+        .isPositive()
+        .isLessThan(writes / 2.0);
+    assertThat(groups).isLessThan(writes / 2);
+
+    ActorSystem again = start(true);
+    for (int i = 0; i < actors; i++) {
+      String pid = "writer-" + i;
+      Recorder.State s = state(again, pid);
+      assertThat(s.lastSequenceNr()).isEqualTo(perActor);
+      assertThat(s.events())
+          .hasSize(perActor)
+          .startsWith(pid + "/1")
+          .endsWith(pid + "/" + perActor);
+    }
+  }
+
+  @Test
+  void tornTailIsDroppedAndTheActorContinuesAtTheRightSequenceNr() throws Exception {
+    ActorSystem system = start(true);
+    TestKit probe = new TestKit(system);
+    ActorRef recorder = system.actorOf(Recorder.props("torn"));
+    for (int i = 1; i <= 5; i++) {
+      recorder.tell("event-" + i, probe.getRef());
+      probe.expectMsgEquals(TIMEOUT, (long) i);
+    }
+    stop(system);
+
+    // the lock was released in postStop: the directory opens directly, and is closed again
+    JournalSettings direct = JournalSettings.defaults(dir.resolve("j")).withName("torn-check");
+    ForcedLog.open(direct).close();
+    Path segment = dir.resolve("j").resolve(Segment.fileName(1));
+    try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.WRITE)) {
+      ch.truncate(ch.size() - 4);
     }
 
-    /** Starts an ActorSystem; the previous one must have terminated so the journal lock is free. */
-    private ActorSystem start(boolean fsync) {
-        ActorSystem system = ActorSystem.create("journal-test", config(fsync));
-        systems.add(system);
-        return system;
+    ActorSystem second = start(true);
+    Recorder.State recovered = state(second, "torn");
+    assertThat(recovered.events()).containsExactly("event-1", "event-2", "event-3", "event-4");
+    assertThat(recovered.lastSequenceNr()).isEqualTo(4);
+    TestKit probe2 = new TestKit(second);
+    ActorRef torn = second.actorOf(Recorder.props("torn"));
+    torn.tell("event-5-again", probe2.getRef());
+    probe2.expectMsgEquals(TIMEOUT, 5L);
+    stop(second);
+
+    ActorSystem third = start(true);
+    assertThat(state(third, "torn").events())
+        .containsExactly("event-1", "event-2", "event-3", "event-4", "event-5-again");
+  }
+
+  @Test
+  void aDamagedJournalFailsThePluginStartWithTheReason() throws Exception {
+    JournalSettings direct = JournalSettings.defaults(dir.resolve("j")).withName("damage-check");
+    long second;
+    try (ForcedLog log = ForcedLog.open(direct)) {
+      List<ForcedLog.EncodedWrite> writes = new ArrayList<>();
+      for (int i = 1; i <= 3; i++) {
+        writes.add(
+            ForcedLog.encode(
+                new ForcedLog.Write("p", List.of(new ForcedLog.Event(i, new byte[32])))));
+      }
+      log.append(writes).get();
+      second = LogFormat.SEGMENT_HEADER_SIZE + writes.get(0).frame().length;
+    }
+    Path segment = dir.resolve("j").resolve(Segment.fileName(1));
+    try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.WRITE)) {
+      ch.write(ByteBuffer.wrap(new byte[] {0x7f, 0x7f}), second + 20);
     }
 
-    private static void stop(ActorSystem system) {
-        TestKit.shutdownActorSystem(system, scala.concurrent.duration.Duration.create(30, "s"), true);
+    ActorSystem system = start(true);
+    TestKit probe = new TestKit(system);
+    system.getEventStream().subscribe(probe.getRef(), Logging.Error.class);
+    Persistence.get(system).journalFor(PLUGIN, ConfigFactory.empty());
+    Logging.Error error = probe.expectMsgClass(TIMEOUT, Logging.Error.class);
+    Throwable root = error.cause();
+    while (root.getCause() != null) {
+      root = root.getCause();
     }
+    assertThat(root)
+        .isInstanceOf(JournalCorruptedException.class)
+        .hasMessageContaining(segment.toString())
+        .hasMessageContaining("corrupt at offset " + second);
+  }
 
-    private static Recorder.State state(ActorSystem system, String pid) {
-        TestKit probe = new TestKit(system);
-        ActorRef recorder = system.actorOf(Recorder.props(pid));
-        recorder.tell(new Recorder.Get(), probe.getRef());
-        return probe.expectMsgClass(TIMEOUT, Recorder.State.class);
-    }
-
-    @Test
-    void concurrentPersistentActorsShareForcesAndEverythingReplays() {
-        int actors = 16;
-        int perActor = 40;
-        double forcesBefore = TestMetrics.forces(PLUGIN);
-        DistributionSummary batches = TestMetrics.batchEvents(PLUGIN);
-        long groupsBefore = batches == null ? 0 : batches.count();
-
-        ActorSystem system = start(true);
-        TestKit probe = new TestKit(system);
-        List<ActorRef> recorders = IntStream.range(0, actors)
-                .mapToObj(i -> system.actorOf(Recorder.props("writer-" + i)))
-                .toList();
-        recorders.forEach(r -> r.tell(new Recorder.Run(perActor), probe.getRef()));
-        for (int i = 0; i < actors; i++) {
-            probe.expectMsgEquals(TIMEOUT, "done");
-        }
-        stop(system);
-
-        long writes = (long) actors * perActor;
-        double forces = TestMetrics.forces(PLUGIN) - forcesBefore;
-        long groups = TestMetrics.batchEvents(PLUGIN).count() - groupsBefore;
-        assertThat(forces).as("forced writes for %d single-event writes in %d groups", writes, groups)
-                .isPositive()
-                .isLessThan(writes / 2.0);
-        assertThat(groups).isLessThan(writes / 2);
-
-        ActorSystem again = start(true);
-        for (int i = 0; i < actors; i++) {
-            String pid = "writer-" + i;
-            Recorder.State s = state(again, pid);
-            assertThat(s.lastSequenceNr()).isEqualTo(perActor);
-            assertThat(s.events()).hasSize(perActor).startsWith(pid + "/1").endsWith(pid + "/" + perActor);
-        }
-    }
-
-    @Test
-    void tornTailIsDroppedAndTheActorContinuesAtTheRightSequenceNr() throws Exception {
-        ActorSystem system = start(true);
-        TestKit probe = new TestKit(system);
-        ActorRef recorder = system.actorOf(Recorder.props("torn"));
-        for (int i = 1; i <= 5; i++) {
-            recorder.tell("event-" + i, probe.getRef());
-            probe.expectMsgEquals(TIMEOUT, (long) i);
-        }
-        stop(system);
-
-        // the lock was released in postStop: the directory opens directly, and is closed again
-        JournalSettings direct = JournalSettings.defaults(dir.resolve("j")).withName("torn-check");
-        ForcedLog.open(direct).close();
-        Path segment = dir.resolve("j").resolve(Segment.fileName(1));
-        try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.WRITE)) {
-            ch.truncate(ch.size() - 4);
-        }
-
-        ActorSystem second = start(true);
-        Recorder.State recovered = state(second, "torn");
-        assertThat(recovered.events()).containsExactly("event-1", "event-2", "event-3", "event-4");
-        assertThat(recovered.lastSequenceNr()).isEqualTo(4);
-        TestKit probe2 = new TestKit(second);
-        ActorRef torn = second.actorOf(Recorder.props("torn"));
-        torn.tell("event-5-again", probe2.getRef());
-        probe2.expectMsgEquals(TIMEOUT, 5L);
-        stop(second);
-
-        ActorSystem third = start(true);
-        assertThat(state(third, "torn").events())
-                .containsExactly("event-1", "event-2", "event-3", "event-4", "event-5-again");
-    }
-
-    @Test
-    void aDamagedJournalFailsThePluginStartWithTheReason() throws Exception {
-        JournalSettings direct = JournalSettings.defaults(dir.resolve("j")).withName("damage-check");
-        long second;
-        try (ForcedLog log = ForcedLog.open(direct)) {
-            List<ForcedLog.EncodedWrite> writes = new ArrayList<>();
-            for (int i = 1; i <= 3; i++) {
-                writes.add(ForcedLog.encode(new ForcedLog.Write("p", List.of(new ForcedLog.Event(i, new byte[32])))));
-            }
-            log.append(writes).get();
-            second = LogFormat.SEGMENT_HEADER_SIZE + writes.get(0).frame().length;
-        }
-        Path segment = dir.resolve("j").resolve(Segment.fileName(1));
-        try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.WRITE)) {
-            ch.write(ByteBuffer.wrap(new byte[] {0x7f, 0x7f}), second + 20);
-        }
-
-        ActorSystem system = start(true);
-        TestKit probe = new TestKit(system);
-        system.getEventStream().subscribe(probe.getRef(), Logging.Error.class);
-        Persistence.get(system).journalFor(PLUGIN, ConfigFactory.empty());
-        Logging.Error error = probe.expectMsgClass(TIMEOUT, Logging.Error.class);
-        Throwable root = error.cause();
-        while (root.getCause() != null) {
-            root = root.getCause();
-        }
-        assertThat(root).isInstanceOf(JournalCorruptedException.class)
-                .hasMessageContaining(segment.toString())
-                .hasMessageContaining("corrupt at offset " + second);
-    }
-
-    @Test
-    void fsyncOffIsAnnouncedWithAWarning() {
-        ActorSystem system = start(false);
-        TestKit probe = new TestKit(system);
-        system.getEventStream().subscribe(probe.getRef(), Logging.Warning.class);
-        Persistence.get(system).journalFor(PLUGIN, ConfigFactory.empty());
-        Logging.Warning warning = probe.expectMsgClass(TIMEOUT, Logging.Warning.class);
-        assertThat(String.valueOf(warning.message())).contains("fsync = off");
-    }
+  @Test
+  void fsyncOffIsAnnouncedWithAWarning() {
+    ActorSystem system = start(false);
+    TestKit probe = new TestKit(system);
+    system.getEventStream().subscribe(probe.getRef(), Logging.Warning.class);
+    Persistence.get(system).journalFor(PLUGIN, ConfigFactory.empty());
+    Logging.Warning warning = probe.expectMsgClass(TIMEOUT, Logging.Warning.class);
+    assertThat(String.valueOf(warning.message())).contains("fsync = off");
+  }
 }

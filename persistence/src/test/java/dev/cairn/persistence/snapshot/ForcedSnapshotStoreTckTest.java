@@ -14,31 +14,33 @@ import org.scalatestplus.junit.JUnitRunner;
 @RunWith(JUnitRunner.class)
 public class ForcedSnapshotStoreTckTest extends JavaSnapshotStoreSpec {
 
-    private static final Path DIR = TestDirs.create("snapshot-tck");
+  private static final Path DIR = TestDirs.create("snapshot-tck");
 
-    public ForcedSnapshotStoreTckTest() {
-        super(tckConfig());
-    }
+  public ForcedSnapshotStoreTckTest() {
+    super(tckConfig());
+  }
 
-    private static Config tckConfig() {
-        return ConfigFactory.parseString("""
+  private static Config tckConfig() {
+    return ConfigFactory.parseString(
+            """
                         pekko.persistence.snapshot-store.plugin = "cairn.persistence.snapshot-store"
                         # the machine is shared: give the TCK's 3 s expectations room under load
                         pekko.test.timefactor = 5
                         """)
-                .withValue("cairn.persistence.snapshot-store.dir", ConfigValueFactory.fromAnyRef(DIR.toString()))
-                .withValue("cairn.persistence.snapshot-store.fsync", ConfigValueFactory.fromAnyRef(true))
-                .withFallback(ConfigFactory.load());
-    }
+        .withValue(
+            "cairn.persistence.snapshot-store.dir", ConfigValueFactory.fromAnyRef(DIR.toString()))
+        .withValue("cairn.persistence.snapshot-store.fsync", ConfigValueFactory.fromAnyRef(true))
+        .withFallback(ConfigFactory.load());
+  }
 
-    @Override
-    public CapabilityFlag supportsMetadata() {
-        return CapabilityFlag.on();
-    }
+  @Override
+  public CapabilityFlag supportsMetadata() {
+    return CapabilityFlag.on();
+  }
 
-    @Override
-    public void afterAll() {
-        super.afterAll();
-        TestDirs.delete(DIR);
-    }
+  @Override
+  public void afterAll() {
+    super.afterAll();
+    TestDirs.delete(DIR);
+  }
 }

@@ -25,8 +25,8 @@ import org.apache.hc.core5.util.Timeout;
 
 /**
  * HTTP/1.1 over Apache HttpClient 5's minimal async client: each logical connection leases its own
- * pooled endpoint and keeps it until the endpoint fails, so every client has its own TCP
- * connection and nothing is pipelined.
+ * pooled endpoint and keeps it until the endpoint fails, so every client has its own TCP connection
+ * and nothing is pipelined.
  */
 public final class ApacheHttpTransport implements HttpTransport {
 
@@ -47,7 +47,8 @@ public final class ApacheHttpTransport implements HttpTransport {
             .setSoKeepAlive(true)
             .setSoTimeout(Timeout.ofMinutes(5))
             .build();
-    this.client = HttpAsyncClients.createMinimal(H2Config.DEFAULT, Http1Config.DEFAULT, reactor, pool);
+    this.client =
+        HttpAsyncClients.createMinimal(H2Config.DEFAULT, Http1Config.DEFAULT, reactor, pool);
     this.client.start();
   }
 
@@ -114,11 +115,14 @@ public final class ApacheHttpTransport implements HttpTransport {
     }
 
     private void execute(AsyncClientEndpoint on, HttpCall call, HttpReply reply) {
-      SimpleHttpRequest request = SimpleHttpRequest.create(Method.normalizedValueOf(call.method()), host, call.path());
+      SimpleHttpRequest request =
+          SimpleHttpRequest.create(Method.normalizedValueOf(call.method()), host, call.path());
       if (call.body() != null) {
         request.setBody(
             call.body(),
-            call.contentType() == null ? ContentType.APPLICATION_OCTET_STREAM : ContentType.parse(call.contentType()));
+            call.contentType() == null
+                ? ContentType.APPLICATION_OCTET_STREAM
+                : ContentType.parse(call.contentType()));
       }
       inFlight =
           on.execute(

@@ -23,13 +23,15 @@ public interface HttpConnection extends AutoCloseable {
   /** Sends {@code call} and waits for its response. */
   default Response exchange(HttpCall call, long timeoutMillis) throws Exception {
     CompletableFuture<Response> future = new CompletableFuture<>();
-    send(call, (status, body, failure) -> {
-      if (failure != null) {
-        future.completeExceptionally(failure);
-      } else {
-        future.complete(new Response(status, body));
-      }
-    });
+    send(
+        call,
+        (status, body, failure) -> {
+          if (failure != null) {
+            future.completeExceptionally(failure);
+          } else {
+            future.complete(new Response(status, body));
+          }
+        });
     try {
       return future.get(timeoutMillis, TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {

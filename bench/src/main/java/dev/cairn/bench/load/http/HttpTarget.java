@@ -88,7 +88,8 @@ public abstract class HttpTarget implements Target {
     }
 
     private void send(HttpCall call, boolean read, Completion done) {
-      connection.send(call, (status, body, failure) -> done.complete(judge(call, status, body, failure, read)));
+      connection.send(
+          call, (status, body, failure) -> done.complete(judge(call, status, body, failure, read)));
     }
 
     @Override

@@ -74,9 +74,10 @@ public final class JdkHttpTransport implements HttpTransport {
               .whenComplete(
                   (HttpResponse<byte[]> response, Throwable failure) -> {
                     if (failure != null) {
-                      Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                          ? failure.getCause()
-                          : failure;
+                      Throwable cause =
+                          failure instanceof CompletionException && failure.getCause() != null
+                              ? failure.getCause()
+                              : failure;
                       reply.onReply(-1, null, cause);
                     } else {
                       reply.onReply(response.statusCode(), response.body(), null);

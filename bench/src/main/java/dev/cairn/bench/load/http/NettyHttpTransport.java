@@ -33,9 +33,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * HTTP/1.1 over Netty's codec: one channel per connection on a small shared event loop group
- * (epoll when the native transport loads, NIO otherwise). Requests are full messages written in
- * one flush; responses are aggregated before the reply is called, on the channel's event loop.
+ * HTTP/1.1 over Netty's codec: one channel per connection on a small shared event loop group (epoll
+ * when the native transport loads, NIO otherwise). Requests are full messages written in one flush;
+ * responses are aggregated before the reply is called, on the channel's event loop.
  */
 public final class NettyHttpTransport implements HttpTransport {
 
@@ -52,7 +52,10 @@ public final class NettyHttpTransport implements HttpTransport {
     this.hostHeader = host + ":" + port;
     DefaultThreadFactory threads = new DefaultThreadFactory("bench-netty", true);
     boolean epoll = Epoll.isAvailable();
-    this.group = epoll ? new EpollEventLoopGroup(ioThreads, threads) : new NioEventLoopGroup(ioThreads, threads);
+    this.group =
+        epoll
+            ? new EpollEventLoopGroup(ioThreads, threads)
+            : new NioEventLoopGroup(ioThreads, threads);
     this.name = epoll ? "netty-epoll" : "netty-nio";
     this.bootstrap =
         new Bootstrap()
@@ -153,12 +156,17 @@ public final class NettyHttpTransport implements HttpTransport {
 
     void send(HttpCall call, HttpReply reply) {
       if (!pending.compareAndSet(null, reply)) {
-        reply.onReply(-1, null, new IllegalStateException("a request is already in flight on this connection"));
+        reply.onReply(
+            -1,
+            null,
+            new IllegalStateException("a request is already in flight on this connection"));
         return;
       }
-      ByteBuf content = call.body() == null ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(call.body());
+      ByteBuf content =
+          call.body() == null ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(call.body());
       FullHttpRequest request =
-          new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(call.method()), call.path(), content);
+          new DefaultFullHttpRequest(
+              HttpVersion.HTTP_1_1, HttpMethod.valueOf(call.method()), call.path(), content);
       request.headers().set(HttpHeaderNames.HOST, hostHeader);
       if (call.body() != null) {
         request.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, call.body().length);

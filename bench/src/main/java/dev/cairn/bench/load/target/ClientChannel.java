@@ -1,8 +1,8 @@
 package dev.cairn.bench.load.target;
 
 /**
- * One logical client's path to the target: a keep-alive HTTP connection, or a share of a
- * ZooKeeper session. Callers keep at most one operation outstanding per channel.
+ * One logical client's path to the target: a keep-alive HTTP connection, or a share of a ZooKeeper
+ * session. Callers keep at most one operation outstanding per channel.
  */
 public interface ClientChannel extends AutoCloseable {
 
@@ -19,8 +19,8 @@ public interface ClientChannel extends AutoCloseable {
 
   /**
    * Gives up on the outstanding operation (it timed out): its completion may still arrive and is
-   * ignored by the caller. HTTP channels drop the connection so that a late answer cannot be
-   * taken for the next request's.
+   * ignored by the caller. HTTP channels drop the connection so that a late answer cannot be taken
+   * for the next request's.
    */
   void abort();
 

@@ -4,8 +4,8 @@ import java.io.PrintStream;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Reports the first few errors of a run in words on standard error, so that a count in the
- * results can be traced to a cause; the rest are only counted.
+ * Reports the first few errors of a run in words on standard error, so that a count in the results
+ * can be traced to a cause; the rest are only counted.
  */
 public final class ErrorSamples {
 

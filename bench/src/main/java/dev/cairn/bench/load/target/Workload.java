@@ -4,9 +4,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.SplittableRandom;
 
 /**
- * The key space and the value: {@code keys} keys named {@code prefix + %07d}, each written with
- * the same {@code valueSize}-byte value of printable ASCII (so JSON encodings of it cost the same
- * on every target).
+ * The key space and the value: {@code keys} keys named {@code prefix + %07d}, each written with the
+ * same {@code valueSize}-byte value of printable ASCII (so JSON encodings of it cost the same on
+ * every target).
  *
  * @param keyPrefix prefix of every key, e.g. {@code bench/k}
  * @param keys number of distinct keys
@@ -15,7 +15,8 @@ import java.util.SplittableRandom;
 public record Workload(String keyPrefix, int keys, byte[] value) {
 
   private static final byte[] ALPHABET =
-      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".getBytes(StandardCharsets.US_ASCII);
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+          .getBytes(StandardCharsets.US_ASCII);
 
   public Workload {
     if (keys <= 0) {

@@ -88,18 +88,25 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
     } catch (RuntimeException e) {
       out = CompletableFuture.failedFuture(e);
     }
+    if (out instanceof CompletableFuture<HttpResponse> done
+        && done.isDone()
+        && !done.isCompletedExceptionally()) {
+      // Answered already (e.g. a published read): no stages to chain.
+      return CompletableFuture.completedFuture(timed(http, start, done.join()));
+    }
     return out.handle(
             (resp, err) ->
                 err == null
                     ? CompletableFuture.completedFuture(resp)
                     : drainThen(http, failure(http, err)))
         .thenCompose(r -> r)
-        .thenApply(
-            r -> {
-              timer(http.method().value(), r.status().intValue())
-                  .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-              return r;
-            });
+        .thenApply(r -> timed(http, start, r));
+  }
+
+  private HttpResponse timed(HttpRequest http, long start, HttpResponse r) {
+    timer(http.method().value(), r.status().intValue())
+        .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    return r;
   }
 
   private CompletionStage<HttpResponse> route(HttpRequest http) {

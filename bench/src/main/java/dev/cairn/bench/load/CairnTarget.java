@@ -38,6 +38,11 @@ public final class CairnTarget extends HttpTarget {
   }
 
   @Override
+  protected HttpCall pingCall() {
+    return HttpCall.get("/health");
+  }
+
+  @Override
   protected HttpCall getCall(int key) {
     return HttpCall.get(paths[key]);
   }

@@ -57,7 +57,10 @@ public final class LoadGenerator implements Callable<Integer> {
   @Option(names = "--target", description = "cairn, zookeeper or etcd (default: ${DEFAULT-VALUE})")
   TargetKind target = TargetKind.CAIRN;
 
-  @Option(names = "--op", description = "put or get (linearizable) (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--op",
+      description =
+          "put, get (linearizable) or ping (GET /health: the HTTP floor) (default: ${DEFAULT-VALUE})")
   Op op = Op.PUT;
 
   @Option(

@@ -9,6 +9,10 @@ public enum Op {
   PUT,
   /** Linearizable read of an existing key. */
   GET,
+  /**
+   * A request that does no keyspace work (Cairn's and etcd's {@code GET /health}): the HTTP floor.
+   */
+  PING,
   /** Create-or-overwrite, used to preload the key space; not a measured workload. */
   LOAD;
 
@@ -16,6 +20,7 @@ public enum Op {
     switch (this) {
       case PUT -> channel.put(key, done);
       case GET -> channel.get(key, done);
+      case PING -> channel.ping(done);
       case LOAD -> channel.load(key, done);
     }
   }

@@ -91,6 +91,11 @@ public final class EtcdTarget extends HttpTarget {
   }
 
   @Override
+  protected HttpCall pingCall() {
+    return HttpCall.get("/health");
+  }
+
+  @Override
   protected HttpCall getCall(int key) {
     return HttpCall.post(rangePath, rangeBodies[key], JSON);
   }

@@ -27,6 +27,11 @@ public abstract class HttpTarget implements Target {
   /** The request that reads key {@code key} linearizably. */
   protected abstract HttpCall getCall(int key);
 
+  /** A request that does no keyspace work (e.g. a health check), or null when there is none. */
+  protected HttpCall pingCall() {
+    return null;
+  }
+
   /** The request that preloads key {@code key}; a put unless the target needs otherwise. */
   protected HttpCall loadCall(int key) {
     return putCall(key);
@@ -100,6 +105,16 @@ public abstract class HttpTarget implements Target {
     @Override
     public void get(int key, Completion done) {
       send(getCall(key), true, done);
+    }
+
+    @Override
+    public void ping(Completion done) {
+      HttpCall call = pingCall();
+      if (call == null) {
+        ClientChannel.super.ping(done);
+        return;
+      }
+      send(call, true, done);
     }
 
     @Override

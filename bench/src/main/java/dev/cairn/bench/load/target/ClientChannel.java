@@ -12,6 +12,11 @@ public interface ClientChannel extends AutoCloseable {
   /** Reads key {@code key} with linearizable consistency. */
   void get(int key, Completion done);
 
+  /** A request that touches no data, to measure the protocol's own cost. */
+  default void ping(Completion done) {
+    throw new UnsupportedOperationException("this target has no ping operation");
+  }
+
   /** Creates or overwrites key {@code key} with the workload's value (preloading). */
   default void load(int key, Completion done) {
     put(key, done);

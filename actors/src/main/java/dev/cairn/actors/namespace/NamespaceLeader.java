@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.NotInfluenceReceiveTimeout;
-import org.apache.pekko.actor.PoisonPill;
 import org.apache.pekko.actor.Props;
 import org.apache.pekko.actor.ReceiveTimeout;
 import org.apache.pekko.cluster.sharding.ShardRegion;
@@ -117,6 +116,9 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
    * influenced the receive timeout would restart the absent-namespace idle time on every tick, so
    * the leader of an absent namespace would never stop.
    */
+  /** Sent back by the shard when this leader passivates; stops it once its writes are durable. */
+  private record Stop() {}
+
   private record Tick() implements NotInfluenceReceiveTimeout {}
 
   private static final Object TICK_KEY = "tick";
@@ -244,11 +246,13 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
               if (!state.active()) {
                 // Requests naming absent namespaces must not pin a leader in memory for ever.
                 LocalLeaders.get(getContext().getSystem()).unregister(namespace, getSelf());
-                getContext()
-                    .getParent()
-                    .tell(new ShardRegion.Passivate(PoisonPill.getInstance()), getSelf());
+                getContext().getParent().tell(new ShardRegion.Passivate(new Stop()), getSelf());
               }
             })
+        .match(
+            Stop.class,
+            // Not a PoisonPill: writes still in flight are acknowledged (and replied to) first.
+            s -> deferAsync(s, done -> getContext().stop(getSelf())))
         .match(SaveSnapshotSuccess.class, s -> {})
         .match(
             SaveSnapshotFailure.class,

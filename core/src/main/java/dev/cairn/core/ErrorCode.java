@@ -15,6 +15,7 @@ public enum ErrorCode {
   TOO_MANY_TXN_OPS("too_many_txn_ops"),
   DUPLICATE_KEY_IN_TXN("duplicate_key_in_txn"),
   KEY_NOT_FOUND("key_not_found"),
+  KEY_EXISTS("key_exists"),
   PRECONDITION_FAILED("precondition_failed"),
   LEASE_NOT_FOUND("lease_not_found"),
   LEASE_EXISTS("lease_exists"),

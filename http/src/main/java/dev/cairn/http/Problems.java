@@ -29,6 +29,7 @@ public final class Problems {
     STATUS.put(ErrorCode.FUTURE_REVISION, 400);
     STATUS.put(ErrorCode.NAMESPACE_NOT_FOUND, 404);
     STATUS.put(ErrorCode.NAMESPACE_EXISTS, 409);
+    STATUS.put(ErrorCode.KEY_EXISTS, 409);
     STATUS.put(ErrorCode.NAMESPACE_NOT_EMPTY, 409);
     STATUS.put(ErrorCode.NAMESPACE_PROTECTED, 409);
     STATUS.put(ErrorCode.WATCH_NOT_FOUND, 404);

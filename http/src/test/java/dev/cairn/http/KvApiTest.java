@@ -285,6 +285,18 @@ class KvApiTest {
   }
 
   @Test
+  void aSequentialKeyIsAlwaysNewAndASquattedNameIsAConflict() {
+    s.createNamespace("squat");
+    long rev = s.putKv("squat", "warmup", "v").json().path("revision").asLong();
+    // The next write's revision is rev + 1; put that very name first, then ask for it.
+    String name = "q/" + String.format("%020d", rev + 2);
+    s.putKv("squat", name, "squatter");
+    s.post("/v1/ns/squat/kv/q/?sequential=true", "w").problem(409, "key_exists");
+    assertThat(s.get("/v1/ns/squat/kv/" + name).ok().path("kv").path("value").asText())
+        .isEqualTo("squatter");
+  }
+
+  @Test
   void sequentialKeysInANamespaceAreLocatedThere() {
     s.createNamespace("seq");
     Resp r = s.post("/v1/ns/seq/kv/q/?sequential=true", "w");

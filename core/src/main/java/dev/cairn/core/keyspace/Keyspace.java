@@ -141,13 +141,17 @@ public final class Keyspace {
     if (bad == null) {
       bad = checkLease(s, p.lease());
     }
+    if (bad == null && s.get(key) != null) {
+      // A client put this very name: a sequential key is always new (lock and queue recipes
+      // rely on its create revision being its own).
+      bad = Rejection.of(ErrorCode.KEY_EXISTS, "key " + key + " already exists");
+    }
     if (bad != null) {
       return new Decision.Rejected(bad);
     }
     return accept(
         new Event.KeysChanged(rev, List.of(new Event.Mutation.Put(key, cs.value(), cs.lease()))),
-        // The key can already exist (a client may put it); apply then makes a new version of it.
-        new Reply.PutReply(rev, putResult(s.get(key), p, rev), null));
+        new Reply.PutReply(rev, putResult(null, p, rev), null));
   }
 
   private Decision decideCompact(KeyspaceState s, Command.Compact cp) {

@@ -433,6 +433,17 @@ class KeyspaceWriteTest {
     }
 
     @Test
+    void refusesANameAClientAlreadyPut() {
+      // The next write is revision 2, so the sequential key would be exactly this name.
+      h.put("q/00000000000000000002", "squatter");
+      assertThat(h.code(new Command.CreateSequential("q/", b("x"), 0)))
+          .isEqualTo(ErrorCode.KEY_EXISTS);
+      // Any other write moves the revision, and with it the name, past the squatter.
+      h.put("other", "v");
+      assertThat(create("q/")).isEqualTo("q/00000000000000000003");
+    }
+
+    @Test
     void keyIsThePrefixPlusTheTwentyDigitZeroPaddedRevision() {
       for (int i = 0; i < 5; i++) {
         h.put("filler" + i, "v");
@@ -501,15 +512,6 @@ class KeyspaceWriteTest {
       Harness small = Harness.with(new Limits(64, 2, 8, 1, 10));
       assertThat(small.code(new Command.CreateSequential("p/", b("xyz"), 0)))
           .isEqualTo(ErrorCode.VALUE_TOO_LARGE);
-    }
-
-    @Test
-    void overAnExistingKeyTheReplyDescribesWhatIsStored() {
-      // A client can put the very key the next sequential create will pick.
-      h.put("p/00000000000000000002", "squatter");
-      Reply.PutReply r = h.ok(new Command.CreateSequential("p/", b("x"), 0), Reply.PutReply.class);
-      assertThat(r.kv().key()).isEqualTo("p/00000000000000000002");
-      assertThat(r.kv()).isEqualTo(h.get("p/00000000000000000002"));
     }
   }
 

@@ -81,6 +81,9 @@ final class Model {
       if (bad == null) {
         bad = checkLease(p.lease());
       }
+      if (bad == null && kvs.containsKey(key)) {
+        bad = ErrorCode.KEY_EXISTS;
+      }
       if (bad != null) {
         return bad;
       }

@@ -3,6 +3,7 @@ package dev.cairn.http;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -26,6 +27,8 @@ public final class Json {
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           // A ttl or limit of 1.5 is a client mistake, not 1.
           .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+          // So is a ttl of "20": numbers and booleans are JSON numbers and booleans.
+          .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
           .addModule(new Jdk8Module())
           .build();
 

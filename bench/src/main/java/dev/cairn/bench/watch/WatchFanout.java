@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -204,57 +203,34 @@ public final class WatchFanout implements Callable<Integer> {
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10))
             .build();
-    long r0 = put(http, "bench/watch-marker/" + runId, "start");
+    long warmupPuts = Math.round(rate * (warmup.toNanos() / 1e9));
+    long measuredPuts = Math.round(rate * (duration.toNanos() / 1e9));
+    int totalPuts = Math.toIntExact(warmupPuts + measuredPuts);
+    WatchPeer peer = new CairnPeer(http);
+    try {
+      return run(peer, server, loadAtStart, runId, watched, warmupPuts, totalPuts);
+    } finally {
+      peer.close();
+    }
+  }
+
+  private int run(
+      WatchPeer peer,
+      ServerProbe server,
+      double[] loadAtStart,
+      String runId,
+      String watched,
+      long warmupPuts,
+      int totalPuts)
+      throws Exception {
+    long r0 = peer.prepare(runId, watched, totalPuts);
     log.printf(
         "[watch] run %s: marker at revision %d; %d watchers over %d connections on '%s'%s%n",
         runId, r0, watchers, connections, watched, coalesce ? ", coalesced" : "");
 
-    long warmupPuts = Math.round(rate * (warmup.toNanos() / 1e9));
-    long measuredPuts = Math.round(rate * (duration.toNanos() / 1e9));
-    int totalPuts = Math.toIntExact(warmupPuts + measuredPuts);
-
     // ---------------------------------------------------------------- connections and watches
-    List<HttpClient> wsHttp = new ArrayList<>();
-    for (int i = 0; i < wsClients; i++) {
-      wsHttp.add(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build());
-    }
-    URI wsUri =
-        URI.create(
-            url.toString().replaceFirst("^http", "ws").replaceAll("/$", "")
-                + "/v1/watch"
-                + (coalesce ? "?coalesce=true" : ""));
-    List<Receiver> receivers = new ArrayList<>(connections);
-    List<TextSocket> sockets = new ArrayList<>(connections);
-    int base = 0;
-    for (int c = 0; c < connections; c++) {
-      int n = watchers / connections + (c < watchers % connections ? 1 : 0);
-      Receiver rc = new Receiver(base, n, r0, warmupPuts);
-      receivers.add(rc);
-      base += n;
-    }
-    List<CompletableFuture<TextSocket>> opening = new ArrayList<>();
-    for (int c = 0; c < connections; c++) {
-      opening.add(TextSocket.open(wsHttp.get(c % wsClients), wsUri, receivers.get(c)));
-    }
-    for (CompletableFuture<TextSocket> f : opening) {
-      sockets.add(f.get(60, TimeUnit.SECONDS));
-    }
     long tCreate = System.nanoTime();
-    for (int c = 0; c < connections; c++) {
-      Receiver rc = receivers.get(c);
-      for (int w = 0; w < rc.count; w++) {
-        sockets
-            .get(c)
-            .send(
-                "{\"create\":{\"key\":\""
-                    + watched
-                    + "\",\"prefix\":true,\"start_revision\":"
-                    + (r0 + 1)
-                    + ",\"watch_id\":"
-                    + w
-                    + "}}");
-      }
-    }
+    List<? extends WatchTally> receivers = peer.open(watched, r0, warmupPuts);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (createdTotal(receivers) < watchers
         && System.nanoTime() < deadline
@@ -262,10 +238,16 @@ public final class WatchFanout implements Callable<Integer> {
       Thread.sleep(20);
     }
     if (createdTotal(receivers) < watchers) {
+      List<String> samples = new ArrayList<>();
+      for (WatchTally rc : receivers) {
+        synchronized (rc) {
+          samples.addAll(rc.errorSamples);
+        }
+      }
       log.printf(
           "[watch] only %d of %d watches created; errors: %s%n",
-          createdTotal(receivers), watchers, receivers.get(0).errorSamples);
-      sockets.forEach(TextSocket::abort);
+          createdTotal(receivers), watchers, samples.subList(0, Math.min(5, samples.size())));
+      peer.abort();
       return 1;
     }
     log.printf(
@@ -277,7 +259,7 @@ public final class WatchFanout implements Callable<Integer> {
         duration.toNanos() / 1e9);
 
     // ---------------------------------------------------------------- the writer
-    Writer writer = new Writer(http, watched, totalPuts, warmupPuts);
+    Writer writer = new Writer(peer, totalPuts, warmupPuts);
     double serverCpu0 = 0;
     double clientCpu0 = 0;
     long window0 = 0;
@@ -381,13 +363,11 @@ public final class WatchFanout implements Callable<Integer> {
     sched.shutdownNow();
     long rss = server.rssBytes();
     long closedEarly = closedTotal(receivers);
-    for (TextSocket s : sockets) {
-      s.close();
-    }
+    peer.close();
     Thread.sleep(200);
 
     // ---------------------------------------------------------------- results
-    Histogram lat = new Histogram(Receiver.MAX_MICROS, 3);
+    Histogram lat = new Histogram(WatchTally.MAX_MICROS, 3);
     long received = 0;
     long missed = 0;
     long duplicates = 0;
@@ -396,7 +376,7 @@ public final class WatchFanout implements Callable<Integer> {
     long watchersMissing = 0;
     long malformed = 0;
     Map<String, Integer> cancels = new TreeMap<>();
-    for (Receiver rc : receivers) {
+    for (WatchTally rc : receivers) {
       synchronized (rc) {
         lat.add(rc.latency);
         received += rc.received.get();
@@ -425,10 +405,12 @@ public final class WatchFanout implements Callable<Integer> {
           server.pid(), serverCpu0, serverCpu1);
     }
     Map<String, Object> j = ServerProbe.header("watch_fanout");
+    j.put("target", peer.name());
     j.put("load_avg_start", loadAtStart);
     j.put("watchers", watchers);
-    j.put("connections", connections);
+    j.put("connections", peer.connections());
     j.put("coalesce", coalesce);
+    peer.describe(j);
     j.put("rate", rate);
     j.put("duration_s", duration.toNanos() / 1e9);
     j.put("warmup_s", warmup.toNanos() / 1e9);
@@ -487,46 +469,145 @@ public final class WatchFanout implements Callable<Integer> {
         : ServerProbe.round(h.getValueAtPercentile(percentile) / 1e3, 2);
   }
 
-  private static long createdTotal(List<Receiver> rs) {
+  private static long createdTotal(List<? extends WatchTally> rs) {
     return rs.stream().mapToLong(r -> r.created.get()).sum();
   }
 
-  private static long errorsTotal(List<Receiver> rs) {
+  private static long errorsTotal(List<? extends WatchTally> rs) {
     return rs.stream().mapToLong(r -> r.errors.get()).sum();
   }
 
-  private static long receivedTotal(List<Receiver> rs) {
+  private static long receivedTotal(List<? extends WatchTally> rs) {
     return rs.stream().mapToLong(r -> r.received.get()).sum();
   }
 
-  private static long closedTotal(List<Receiver> rs) {
-    return rs.stream().filter(r -> r.closed).count();
+  private static long closedTotal(List<? extends WatchTally> rs) {
+    return rs.stream().mapToLong(WatchTally::closedCount).sum();
   }
 
-  private static long cancelledTotal(List<Receiver> rs) {
+  private static long cancelledTotal(List<? extends WatchTally> rs) {
     return rs.stream().mapToLong(r -> r.cancelled.get()).sum();
   }
 
-  private long put(HttpClient http, String key, String value) throws Exception {
-    HttpResponse<String> r =
-        http.send(
-            HttpRequest.newBuilder(url.resolve("/v1/kv/" + key))
-                .timeout(putTimeout)
-                .PUT(HttpRequest.BodyPublishers.ofString(value))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    if (r.statusCode() != 200) {
-      throw new IllegalStateException("PUT " + key + ": " + r.statusCode() + " " + r.body());
+  /** Cairn: WebSocket connections on {@code /v1/watch}, puts with {@code PUT /v1/kv/{key}}. */
+  private final class CairnPeer implements WatchPeer {
+    final HttpClient http;
+    final List<TextSocket> sockets = new ArrayList<>();
+    String watched;
+
+    CairnPeer(HttpClient http) {
+      this.http = http;
     }
-    return Scan.longAfter(r.body(), "\"revision\":", 0);
+
+    @Override
+    public String name() {
+      return "cairn";
+    }
+
+    @Override
+    public int connections() {
+      return connections;
+    }
+
+    @Override
+    public long prepare(String runId, String watched, int totalPuts) throws Exception {
+      this.watched = watched;
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(url.resolve("/v1/kv/bench/watch-marker/" + runId))
+                  .timeout(putTimeout)
+                  .PUT(HttpRequest.BodyPublishers.ofString("start"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() != 200) {
+        throw new IllegalStateException(
+            "PUT bench/watch-marker/" + runId + ": " + r.statusCode() + " " + r.body());
+      }
+      return Scan.longAfter(r.body(), "\"revision\":", 0);
+    }
+
+    @Override
+    public List<Receiver> open(String watched, long r0, long warmupPuts) throws Exception {
+      List<HttpClient> wsHttp = new ArrayList<>();
+      for (int i = 0; i < wsClients; i++) {
+        wsHttp.add(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build());
+      }
+      URI wsUri =
+          URI.create(
+              url.toString().replaceFirst("^http", "ws").replaceAll("/$", "")
+                  + "/v1/watch"
+                  + (coalesce ? "?coalesce=true" : ""));
+      List<Receiver> receivers = new ArrayList<>(connections);
+      int base = 0;
+      for (int c = 0; c < connections; c++) {
+        int n = watchers / connections + (c < watchers % connections ? 1 : 0);
+        Receiver rc = new Receiver(base, n, r0, warmupPuts);
+        receivers.add(rc);
+        base += n;
+      }
+      List<CompletableFuture<TextSocket>> opening = new ArrayList<>();
+      for (int c = 0; c < connections; c++) {
+        opening.add(TextSocket.open(wsHttp.get(c % wsClients), wsUri, receivers.get(c)));
+      }
+      for (CompletableFuture<TextSocket> f : opening) {
+        sockets.add(f.get(60, TimeUnit.SECONDS));
+      }
+      for (int c = 0; c < connections; c++) {
+        Receiver rc = receivers.get(c);
+        for (int w = 0; w < rc.count; w++) {
+          sockets
+              .get(c)
+              .send(
+                  "{\"create\":{\"key\":\""
+                      + watched
+                      + "\",\"prefix\":true,\"start_revision\":"
+                      + (r0 + 1)
+                      + ",\"watch_id\":"
+                      + w
+                      + "}}");
+        }
+      }
+      return receivers;
+    }
+
+    @Override
+    public void put(int i, long intended, String value, PutDone done) {
+      HttpRequest req =
+          HttpRequest.newBuilder(url.resolve("/v1/kv/" + watched + String.format("%08d", i)))
+              .timeout(putTimeout)
+              .PUT(HttpRequest.BodyPublishers.ofString(value))
+              .build();
+      http.sendAsync(req, HttpResponse.BodyHandlers.ofString())
+          .whenComplete(
+              (r, e) -> {
+                if (e == null && r.statusCode() == 200) {
+                  done.done(Scan.longAfter(r.body(), "\"revision\":", 0), null);
+                } else {
+                  done.done(-1, e != null ? e.toString() : r.statusCode() + " " + r.body());
+                }
+              });
+    }
+
+    @Override
+    public void abort() {
+      sockets.forEach(TextSocket::abort);
+      sockets.clear();
+    }
+
+    @Override
+    public void close() {
+      for (TextSocket s : sockets) {
+        s.close();
+      }
+      sockets.clear();
+    }
   }
 
   // ------------------------------------------------------------------ writer
 
   /** Sends put {@code i} at {@code start + i * period}, open loop, from a 1 ms scheduler tick. */
   private final class Writer {
-    final HttpClient http;
-    final String watched;
+    final WatchPeer peer;
     final int total;
     final long warmupPuts;
     final AtomicLongArray revisions;
@@ -542,9 +623,8 @@ public final class WatchFanout implements Callable<Integer> {
     volatile int next;
     ScheduledFuture<?> tick;
 
-    Writer(HttpClient http, String watched, int total, long warmupPuts) {
-      this.http = http;
-      this.watched = watched;
+    Writer(WatchPeer peer, int total, long warmupPuts) {
+      this.peer = peer;
       this.total = total;
       this.warmupPuts = warmupPuts;
       this.revisions = new AtomicLongArray(total);
@@ -603,31 +683,26 @@ public final class WatchFanout implements Callable<Integer> {
       }
       // The scheduled send time: a put that had to wait for the server counts its wait.
       String value = i + ":" + intended + ":" + pad;
-      HttpRequest req =
-          HttpRequest.newBuilder(url.resolve("/v1/kv/" + watched + String.format("%08d", i)))
-              .timeout(putTimeout)
-              .PUT(HttpRequest.BodyPublishers.ofString(value))
-              .build();
-      http.sendAsync(req, HttpResponse.BodyHandlers.ofString())
-          .whenComplete(
-              (r, e) -> {
-                long done = System.nanoTime();
-                inFlight.release();
-                if (e == null && r.statusCode() == 200) {
-                  revisions.set(i, Scan.longAfter(r.body(), "\"revision\":", 0));
-                  putLatency.recordValue(Math.max(0, (done - intended) / 1000));
-                } else {
-                  errors.increment();
-                  if (errors.sum() <= 5) {
-                    log.printf(
-                        "[watch] put %d failed: %s%n",
-                        i, e != null ? e : r.statusCode() + " " + r.body());
-                  }
-                }
-                if (completed.incrementAndGet() == total) {
-                  allDone.complete(null);
-                }
-              });
+      peer.put(
+          i,
+          intended,
+          value,
+          (revision, failure) -> {
+            long done = System.nanoTime();
+            inFlight.release();
+            if (failure == null) {
+              revisions.set(i, revision);
+              putLatency.recordValue(Math.max(0, (done - intended) / 1000));
+            } else {
+              errors.increment();
+              if (errors.sum() <= 5) {
+                log.printf("[watch] put %d failed: %s%n", i, failure);
+              }
+            }
+            if (completed.incrementAndGet() == total) {
+              allDone.complete(null);
+            }
+          });
     }
 
     /** Acknowledged revisions as bits at {@code revision - r0 - 1}. */
@@ -646,39 +721,12 @@ public final class WatchFanout implements Callable<Integer> {
   // ------------------------------------------------------------------ receiving
 
   /** The watches of one connection; called on that connection's reader thread only. */
-  static final class Receiver implements TextSocket.Handler {
-    static final long MAX_MICROS = TimeUnit.MINUTES.toMicros(10);
+  static final class Receiver extends WatchTally implements TextSocket.Handler {
     static final String SINGLE = "{\"watch_id\":";
     static final String GROUP = "{\"watch_ids\":[";
 
-    final int base;
-    final int count;
-    final long r0;
-    final long warmupPuts;
-    final BitSet[] got;
-    final long[] lastRevision;
-    final Histogram latency = new Histogram(MAX_MICROS, 3);
-    final AtomicLong received = new AtomicLong();
-    final AtomicLong created = new AtomicLong();
-    final AtomicLong cancelled = new AtomicLong();
-    final AtomicLong errors = new AtomicLong();
-    final Map<String, Integer> cancelReasons = new ConcurrentHashMap<>();
-    final List<String> errorSamples = new ArrayList<>();
-    long duplicates;
-    long outOfOrder;
-    long malformed;
-    volatile boolean closed;
-
     Receiver(int base, int count, long r0, long warmupPuts) {
-      this.base = base;
-      this.count = count;
-      this.r0 = r0;
-      this.warmupPuts = warmupPuts;
-      this.got = new BitSet[count];
-      this.lastRevision = new long[count];
-      for (int i = 0; i < count; i++) {
-        got[i] = new BitSet();
-      }
+      super(base, count, r0, warmupPuts);
     }
 
     /** The events of the message being handled: sequence number, send time, revision. */

@@ -60,6 +60,11 @@ import picocli.CommandLine.Option;
  * ({@code watch_ids}); its events count for each listed watch, exactly as if each had got its own
  * message (latency per watcher and event, missed/duplicate/out-of-order per watch).
  *
+ * <p><b>{@code --target etcd}</b> runs the same workload against etcd (see {@code EtcdWatch}): the
+ * same writer, pacing, drain and accounting, and the same JSON line with {@code target} and a
+ * {@code note} saying what differs: etcd's JSON gateway needs one HTTP connection per watcher
+ * ({@code connections} = watchers).
+ *
  * <p>Exit status: 0 when every watcher got every acknowledged event exactly once, 3 when not (the
  * JSON line is printed either way), 1 when the run could not be set up, 2 on bad usage.
  */
@@ -68,11 +73,31 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description =
-        "W prefix watchers over K WebSocket connections, one open-loop writer; delivery latency and exactly-once check.")
+        "W prefix watchers over K connections (Cairn WebSocket, etcd gateway streams), one open-loop writer; delivery latency and exactly-once check.")
 public final class WatchFanout implements Callable<Integer> {
 
-  @Option(names = "--url", description = "server base URL (default: ${DEFAULT-VALUE})")
-  URI url = URI.create("http://127.0.0.1:7070");
+  /** Systems the benchmark can measure. */
+  public enum Target {
+    CAIRN,
+    ETCD
+  }
+
+  @Option(
+      names = "--target",
+      description = "cairn or etcd (default: ${DEFAULT-VALUE}); see the package docs")
+  Target target = Target.CAIRN;
+
+  @Option(
+      names = "--url",
+      description =
+          "server base URL (default: http://127.0.0.1:7070 for cairn, http://127.0.0.1:2379 for etcd)")
+  URI url;
+
+  @Option(
+      names = "--etcd-api",
+      description =
+          "etcd: gateway prefix, e.g. /v3 (default: the first of /v3, /v3beta, /v3alpha that answers)")
+  String etcdApi;
 
   @Option(
       names = {"-w", "--watchers"},
@@ -81,7 +106,8 @@ public final class WatchFanout implements Callable<Integer> {
 
   @Option(
       names = {"-k", "--connections"},
-      description = "WebSocket connections the watches are spread over (default: ${DEFAULT-VALUE})")
+      description =
+          "WebSocket connections the watches are spread over; etcd: groups the watch streams are counted in, each watcher being its own connection (default: ${DEFAULT-VALUE})")
   int connections = 10;
 
   @Option(
@@ -121,7 +147,7 @@ public final class WatchFanout implements Callable<Integer> {
   @Option(
       names = "--ws-clients",
       description =
-          "java.net.http clients (one selector thread each) the connections share; 0 = one per connection (default: ${DEFAULT-VALUE}). One client reading many busy sockets becomes the bottleneck.")
+          "java.net.http clients (one selector thread each) the connections (etcd: the watch streams) share; 0 = as many as --connections (default: ${DEFAULT-VALUE}). One client reading many busy sockets becomes the bottleneck.")
   int wsClients = 0;
 
   @Option(
@@ -176,7 +202,8 @@ public final class WatchFanout implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new WatchFanout()).execute(args));
+    System.exit(
+        new CommandLine(new WatchFanout()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
   }
 
   @Override
@@ -188,6 +215,13 @@ public final class WatchFanout implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           new CommandLine(this),
           "watchers, connections, rate and ws clients must be positive, connections <= watchers");
+    }
+    if (coalesce && target != Target.CAIRN) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "--coalesce is a Cairn option");
+    }
+    if (url == null) {
+      url = URI.create(target == Target.ETCD ? "http://127.0.0.1:2379" : "http://127.0.0.1:7070");
     }
     double[] loadAtStart = ServerProbe.loadAverage();
     String runId = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffffL);
@@ -206,7 +240,12 @@ public final class WatchFanout implements Callable<Integer> {
     long warmupPuts = Math.round(rate * (warmup.toNanos() / 1e9));
     long measuredPuts = Math.round(rate * (duration.toNanos() / 1e9));
     int totalPuts = Math.toIntExact(warmupPuts + measuredPuts);
-    WatchPeer peer = new CairnPeer(http);
+    WatchPeer peer =
+        switch (target) {
+          case CAIRN -> new CairnPeer(http);
+          case ETCD ->
+              new EtcdWatch(url, etcdApi, http, watchers, connections, wsClients, putTimeout, log);
+        };
     try {
       return run(peer, server, loadAtStart, runId, watched, warmupPuts, totalPuts);
     } finally {
@@ -224,9 +263,15 @@ public final class WatchFanout implements Callable<Integer> {
       int totalPuts)
       throws Exception {
     long r0 = peer.prepare(runId, watched, totalPuts);
-    log.printf(
-        "[watch] run %s: marker at revision %d; %d watchers over %d connections on '%s'%s%n",
-        runId, r0, watchers, connections, watched, coalesce ? ", coalesced" : "");
+    if (target == Target.CAIRN) {
+      log.printf(
+          "[watch] run %s: marker at revision %d; %d watchers over %d connections on '%s'%s%n",
+          runId, r0, watchers, connections, watched, coalesce ? ", coalesced" : "");
+    } else {
+      log.printf(
+          "[watch] %s run %s: watches start after revision %d; %d watchers over %d connections on '%s'%n",
+          peer.name(), runId, r0, watchers, peer.connections(), watched);
+    }
 
     // ---------------------------------------------------------------- connections and watches
     long tCreate = System.nanoTime();

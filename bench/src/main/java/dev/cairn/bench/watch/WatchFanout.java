@@ -2,6 +2,7 @@ package dev.cairn.bench.watch;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cairn.bench.load.DurationConverter;
+import dev.cairn.bench.load.LoadGenerator;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -60,10 +61,12 @@ import picocli.CommandLine.Option;
  * ({@code watch_ids}); its events count for each listed watch, exactly as if each had got its own
  * message (latency per watcher and event, missed/duplicate/out-of-order per watch).
  *
- * <p><b>{@code --target etcd}</b> runs the same workload against etcd (see {@code EtcdWatch}): the
- * same writer, pacing, drain and accounting, and the same JSON line with {@code target} and a
- * {@code note} saying what differs: etcd's JSON gateway needs one HTTP connection per watcher
- * ({@code connections} = watchers).
+ * <p><b>{@code --target etcd|zookeeper}</b> runs the same workload against a peer (see {@code
+ * EtcdWatch} and {@code ZooKeeperWatch}): the same writer, pacing, drain and accounting, and the
+ * same JSON line with {@code target} and a {@code note} saying what differs. etcd's JSON gateway
+ * needs one HTTP connection per watcher ({@code connections} = watchers); ZooKeeper spreads the
+ * watchers over {@code --connections} sessions and its notifications carry no data, so its latency
+ * is the notification's, matched to the put by path.
  *
  * <p>Exit status: 0 when every watcher got every acknowledged event exactly once, 3 when not (the
  * JSON line is printed either way), 1 when the run could not be set up, 2 on bad usage.
@@ -73,18 +76,19 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description =
-        "W prefix watchers over K connections (Cairn WebSocket, etcd gateway streams), one open-loop writer; delivery latency and exactly-once check.")
+        "W prefix watchers over K connections (Cairn WebSocket, etcd gateway streams, ZooKeeper sessions), one open-loop writer; delivery latency and exactly-once check.")
 public final class WatchFanout implements Callable<Integer> {
 
   /** Systems the benchmark can measure. */
   public enum Target {
     CAIRN,
-    ETCD
+    ETCD,
+    ZOOKEEPER
   }
 
   @Option(
       names = "--target",
-      description = "cairn or etcd (default: ${DEFAULT-VALUE}); see the package docs")
+      description = "cairn, etcd or zookeeper (default: ${DEFAULT-VALUE}); see the package docs")
   Target target = Target.CAIRN;
 
   @Option(
@@ -100,6 +104,17 @@ public final class WatchFanout implements Callable<Integer> {
   String etcdApi;
 
   @Option(
+      names = "--zk-connect",
+      description = "zookeeper: connect string (default: ${DEFAULT-VALUE})")
+  String zkConnect = "127.0.0.1:2181";
+
+  @Option(
+      names = "--zk-session-timeout",
+      converter = DurationConverter.class,
+      description = "zookeeper: session timeout (default: 30s)")
+  Duration zkSessionTimeout = Duration.ofSeconds(30);
+
+  @Option(
       names = {"-w", "--watchers"},
       description = "watches in total (default: ${DEFAULT-VALUE})")
   int watchers = 1000;
@@ -107,7 +122,7 @@ public final class WatchFanout implements Callable<Integer> {
   @Option(
       names = {"-k", "--connections"},
       description =
-          "WebSocket connections the watches are spread over; etcd: groups the watch streams are counted in, each watcher being its own connection (default: ${DEFAULT-VALUE})")
+          "WebSocket connections (cairn) or sessions (zookeeper) the watches are spread over; etcd: groups the watch streams are counted in, each watcher being its own connection (default: ${DEFAULT-VALUE})")
   int connections = 10;
 
   @Option(
@@ -171,7 +186,7 @@ public final class WatchFanout implements Callable<Integer> {
   @Option(
       names = "--max-in-flight",
       description =
-          "puts in flight at most (= HTTP connections); a put due beyond that waits, and its wait counts in the latency (default: ${DEFAULT-VALUE})")
+          "puts in flight at most (= HTTP connections; zookeeper: pipelined on the writer's session); a put due beyond that waits, and its wait counts in the latency (default: ${DEFAULT-VALUE})")
   int maxInFlight = 256;
 
   @Option(
@@ -223,10 +238,16 @@ public final class WatchFanout implements Callable<Integer> {
     if (url == null) {
       url = URI.create(target == Target.ETCD ? "http://127.0.0.1:2379" : "http://127.0.0.1:7070");
     }
+    if (target != Target.CAIRN) {
+      LoadGenerator.quietLibraryLogging();
+    }
     double[] loadAtStart = ServerProbe.loadAverage();
     String runId = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffffL);
     String watched = prefix + runId + "/";
-    int port = url.getPort() > 0 ? url.getPort() : 80;
+    int port =
+        target == Target.ZOOKEEPER
+            ? ZooKeeperWatch.port(zkConnect)
+            : url.getPort() > 0 ? url.getPort() : 80;
     ServerProbe server = ServerProbe.of(serverPid, port);
     if (!server.known()) {
       log.printf("[watch] server process not found (port %d); CPU figures will be null%n", port);
@@ -245,6 +266,9 @@ public final class WatchFanout implements Callable<Integer> {
           case CAIRN -> new CairnPeer(http);
           case ETCD ->
               new EtcdWatch(url, etcdApi, http, watchers, connections, wsClients, putTimeout, log);
+          case ZOOKEEPER ->
+              new ZooKeeperWatch(
+                  zkConnect, watchers, connections, zkSessionTimeout, totalPuts, log);
         };
     try {
       return run(peer, server, loadAtStart, runId, watched, warmupPuts, totalPuts);

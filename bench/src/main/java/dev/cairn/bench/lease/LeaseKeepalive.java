@@ -2,6 +2,7 @@ package dev.cairn.bench.lease;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cairn.bench.load.DurationConverter;
+import dev.cairn.bench.peers.EtcdTarget;
 import dev.cairn.bench.watch.ServerProbe;
 import dev.cairn.bench.watch.TextSocket;
 import java.io.PrintStream;
@@ -66,7 +67,9 @@ public final class LeaseKeepalive implements Callable<Integer> {
     /** WebSocket sessions on /v1/watch: the server renews while heartbeats arrive. */
     WS,
     /** POST /v1/leases/{id}/keepalive from concurrent clients. */
-    HTTP
+    HTTP,
+    /** etcd through its JSON gateway: batched keepalive requests from concurrent clients. */
+    ETCD
   }
 
   /** How a WebSocket session gets its leases. */
@@ -77,10 +80,15 @@ public final class LeaseKeepalive implements Callable<Integer> {
     HTTP
   }
 
-  @Option(names = "--url", description = "server base URL (default: ${DEFAULT-VALUE})")
-  URI url = URI.create("http://127.0.0.1:7070");
+  @Option(
+      names = "--url",
+      description =
+          "server base URL (default: http://127.0.0.1:7070, etcd mode: http://127.0.0.1:2379)")
+  URI url;
 
-  @Option(names = "--mode", description = "ws or http (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--mode",
+      description = "ws, http or etcd (see EtcdLeases) (default: ${DEFAULT-VALUE})")
   Mode mode = Mode.WS;
 
   @Option(
@@ -128,13 +136,24 @@ public final class LeaseKeepalive implements Callable<Integer> {
   @Option(
       names = {"-c", "--clients"},
       description =
-          "http: concurrent keepalive clients, one request in flight each (default: ${DEFAULT-VALUE})")
+          "http, etcd: concurrent keepalive clients, one request in flight each (default: ${DEFAULT-VALUE})")
   int clients = 32;
+
+  @Option(
+      names = "--batch",
+      description = "etcd: leases renewed per keepalive request (default: ${DEFAULT-VALUE})")
+  int batch = 1000;
+
+  @Option(
+      names = "--etcd-api",
+      description =
+          "etcd: gateway prefix, e.g. /v3 (default: the first of /v3, /v3beta, /v3alpha that answers)")
+  String etcdApi;
 
   @Option(
       names = "--renew-every",
       converter = DurationConverter.class,
-      description = "http: renewal period of each lease (default: TTL/3)")
+      description = "http, etcd: renewal period of each lease (default: TTL/3)")
   Duration renewEvery;
 
   @Option(
@@ -194,11 +213,15 @@ public final class LeaseKeepalive implements Callable<Integer> {
         || sessions <= 0
         || window <= 0
         || clients <= 0
-        || grantConcurrency <= 0) {
+        || grantConcurrency <= 0
+        || batch <= 0) {
       throw new CommandLine.ParameterException(
           new CommandLine(this), "counts and ttl must be positive");
     }
     Duration renew = renewEvery != null ? renewEvery : Duration.ofMillis(ttl * 1000L / 3);
+    if (url == null) {
+      url = URI.create(mode == Mode.ETCD ? "http://127.0.0.1:2379" : "http://127.0.0.1:7070");
+    }
     int port = url.getPort() > 0 ? url.getPort() : 80;
     server = ServerProbe.of(serverPid, port);
     if (!server.known()) {
@@ -217,6 +240,9 @@ public final class LeaseKeepalive implements Callable<Integer> {
     j.put("leases", leases);
     j.put("ttl_s", ttl);
     j.put("hold_s", hold.toNanos() / 1e9);
+    if (mode == Mode.ETCD) {
+      return runEtcd(j, renew);
+    }
 
     long heap0 = heap();
     long rss0 = server.rssBytes();
@@ -393,6 +419,81 @@ public final class LeaseKeepalive implements Callable<Integer> {
     out.println(JSON.writeValueAsString(j));
     out.flush();
     return ok ? 0 : 3;
+  }
+
+  /** The etcd mode: grant, hold with batched keepalives, check; see {@link EtcdLeases}. */
+  private int runEtcd(Map<String, Object> j, Duration renew) throws Exception {
+    String api = etcdApi != null ? etcdApi : EtcdTarget.detectApiPrefix(http, url);
+    EtcdLeases etcd =
+        new EtcdLeases(url, api, http, leases, ttl, clients, batch, grantConcurrency, renew, log);
+    j.put("etcd_api", api);
+    j.put("clients", clients);
+    j.put("batch", batch);
+    j.put("renew_every_s", renew.toNanos() / 1e9);
+    long rss0 = server.rssBytes();
+    log.printf("[lease] before: rss %s%n", mb(rss0));
+    try {
+      double grantS = etcd.grant();
+      long granted = etcd.granted();
+      j.put("granted", granted);
+      j.put("grant_s", ServerProbe.round(grantS, 2));
+      j.put("grants_per_sec", ServerProbe.round(granted / grantS, 0));
+      long rss1 = server.rssBytes();
+      log.printf("[lease] %d etcd leases granted in %.1fs; rss %s%n", granted, grantS, mb(rss1));
+
+      long renewed0 = etcd.renewed.sum();
+      long requests0 = etcd.requests.sum();
+      etcd.latencySinceLast();
+      long holdStart = System.nanoTime();
+      double serverCpu0 = server.cpuSeconds();
+      double clientCpu0 = ServerProbe.ownCpuSeconds();
+      TimeUnit.NANOSECONDS.sleep(hold.toNanos());
+      double serverCpu1 = server.cpuSeconds();
+      double clientCpu1 = ServerProbe.ownCpuSeconds();
+      double holdS = (System.nanoTime() - holdStart) / 1e9;
+      long renewedHold = etcd.renewed.sum() - renewed0;
+      j.put("server_cpu_cores_hold", ServerProbe.round((serverCpu1 - serverCpu0) / holdS, 3));
+      j.put("client_cpu_cores_hold", ServerProbe.round((clientCpu1 - clientCpu0) / holdS, 3));
+      etcd.describeWindow(j, holdS, renewedHold, etcd.requests.sum() - requests0);
+      j.put(
+          "server_cpu_us_per_keepalive",
+          renewedHold == 0
+              ? null
+              : ServerProbe.round((serverCpu1 - serverCpu0) * 1e6 / renewedHold, 1));
+
+      long rss2 = server.rssBytes();
+      log.printf("[lease] after the hold: rss %s%n", mb(rss2));
+      j.put("heap_per_lease_held_b", null); // a Go process: RSS only
+      j.put("rss_before_mb", ServerProbe.round(rss0 / 1048576.0, 1));
+      j.put("rss_granted_mb", ServerProbe.round(rss1 / 1048576.0, 1));
+      j.put("rss_held_mb", ServerProbe.round(rss2 / 1048576.0, 1));
+      j.put("rss_per_lease_granted_b", perLease(rss0, rss1, granted));
+      j.put("rss_per_lease_held_b", perLease(rss0, rss2, granted));
+
+      // checked while the renewers still run, as in the other modes
+      long listed = etcd.listLeases();
+      long[] sampleResult = etcd.sampleLeases(sample);
+      j.put("listed_after_hold", listed);
+      j.put("sampled", sampleResult[0]);
+      j.put("sampled_missing", sampleResult[1]);
+      j.put("sampled_min_ttl_s", sampleResult[2] == Long.MAX_VALUE ? null : sampleResult[2]);
+      j.put("keepalive_not_found", etcd.notFound.sum());
+      j.put("expired", listed >= 0 ? granted - listed : null);
+      boolean ok =
+          listed == granted
+              && sampleResult[1] == 0
+              && granted == leases
+              && etcd.notFound.sum() == 0;
+      j.put("server_pid", server.pid());
+      Map<String, Object> end = ServerProbe.header("lease_keepalive");
+      j.put("load_avg_start", j.get("load_avg"));
+      j.putAll(end);
+      out.println(JSON.writeValueAsString(j));
+      out.flush();
+      return ok ? 0 : 3;
+    } finally {
+      etcd.stop();
+    }
   }
 
   private static long granted(AtomicLongArray ids) {

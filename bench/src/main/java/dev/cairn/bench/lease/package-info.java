@@ -35,6 +35,25 @@
  * Renewals start with the first grant (each lease is due one period after its own grant), so a long
  * grant phase does not expire the first leases.
  *
+ * <p>(c) the same number of leases on etcd ({@code --mode etcd}, see {@code EtcdLeases}): granted
+ * with {@code POST /v3/lease/grant}, renewed every TTL/3 by {@code --clients} renewers, each
+ * sending its leases in {@code POST /v3/lease/keepalive} requests of {@code --batch} {@code
+ * {"ID":...}} objects (the gateway feeds them into one keepalive stream and answers each). Start
+ * etcd as {@code bin/bench} does, fresh for every run, then:
+ *
+ * <pre>{@code
+ * bin/bench-watch --no-build --targets etcd --serve &   # prints http://127.0.0.1:2379
+ * java -Xmx1g -cp "$CP" dev.cairn.bench.lease.LeaseKeepalive --mode etcd --url http://127.0.0.1:2379 \
+ *   --clients 4 --batch 1000 --leases 100000 --ttl 30 --hold 30s
+ * kill %1   # stops etcd and removes its data
+ * }</pre>
+ *
+ * etcd is a Go process, so only RSS is reported ({@code rss_per_lease_granted_b}, {@code
+ * rss_per_lease_held_b}); {@code keepalives_per_sec} counts single leases renewed, {@code
+ * keepalive_requests_per_sec} the batched requests, and {@code keepalive_p50_ms}/{@code p99} their
+ * latency. The expiry check uses {@code POST /v3/lease/leases} and {@code POST
+ * /v3/lease/timetolive}.
+ *
  * <h2>Output</h2>
  *
  * One JSON line: {@code date}, {@code cores}, {@code load_avg}; {@code granted}, {@code

@@ -305,7 +305,7 @@ public final class LoadGenerator implements Callable<Integer> {
   }
 
   /** Client libraries log at debug by default; keep them to warnings unless a config is given. */
-  static void quietLibraryLogging() {
+  public static void quietLibraryLogging() {
     if (System.getProperty("logback.configurationFile") != null) {
       return;
     }

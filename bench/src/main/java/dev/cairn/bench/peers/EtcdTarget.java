@@ -80,6 +80,30 @@ public final class EtcdTarget extends HttpTarget {
     throw new IOException("no etcd JSON gateway found: " + tried);
   }
 
+  /**
+   * {@link #detectApiPrefix(HttpTransport)} with {@code java.net.http}, for the server at {@code
+   * url}.
+   */
+  public static String detectApiPrefix(java.net.http.HttpClient http, java.net.URI url)
+      throws IOException, InterruptedException {
+    List<String> tried = new ArrayList<>();
+    for (String prefix : API_PREFIXES) {
+      java.net.http.HttpResponse<String> r =
+          http.send(
+              java.net.http.HttpRequest.newBuilder(url.resolve(prefix + "/kv/range"))
+                  .timeout(java.time.Duration.ofSeconds(10))
+                  .header("Content-Type", JSON)
+                  .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"key\":\"AA==\"}"))
+                  .build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() == 200) {
+        return prefix;
+      }
+      tried.add(prefix + " -> " + r.statusCode());
+    }
+    throw new IOException("no etcd JSON gateway at " + url + ": " + tried);
+  }
+
   @Override
   public String name() {
     return "etcd";

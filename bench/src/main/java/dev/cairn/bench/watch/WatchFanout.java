@@ -2,6 +2,7 @@ package dev.cairn.bench.watch;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cairn.bench.load.DurationConverter;
+import dev.cairn.bench.load.LoadGenerator;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,7 +16,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -61,6 +61,13 @@ import picocli.CommandLine.Option;
  * ({@code watch_ids}); its events count for each listed watch, exactly as if each had got its own
  * message (latency per watcher and event, missed/duplicate/out-of-order per watch).
  *
+ * <p><b>{@code --target etcd|zookeeper}</b> runs the same workload against a peer (see {@code
+ * EtcdWatch} and {@code ZooKeeperWatch}): the same writer, pacing, drain and accounting, and the
+ * same JSON line with {@code target} and a {@code note} saying what differs. etcd's JSON gateway
+ * needs one HTTP connection per watcher ({@code connections} = watchers); ZooKeeper spreads the
+ * watchers over {@code --connections} sessions and its notifications carry no data, so its latency
+ * is the notification's, matched to the put by path.
+ *
  * <p>Exit status: 0 when every watcher got every acknowledged event exactly once, 3 when not (the
  * JSON line is printed either way), 1 when the run could not be set up, 2 on bad usage.
  */
@@ -69,11 +76,43 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description =
-        "W prefix watchers over K WebSocket connections, one open-loop writer; delivery latency and exactly-once check.")
+        "W prefix watchers over K connections (Cairn WebSocket, etcd gateway streams, ZooKeeper sessions), one open-loop writer; delivery latency and exactly-once check.")
 public final class WatchFanout implements Callable<Integer> {
 
-  @Option(names = "--url", description = "server base URL (default: ${DEFAULT-VALUE})")
-  URI url = URI.create("http://127.0.0.1:7070");
+  /** Systems the benchmark can measure. */
+  public enum Target {
+    CAIRN,
+    ETCD,
+    ZOOKEEPER
+  }
+
+  @Option(
+      names = "--target",
+      description = "cairn, etcd or zookeeper (default: ${DEFAULT-VALUE}); see the package docs")
+  Target target = Target.CAIRN;
+
+  @Option(
+      names = "--url",
+      description =
+          "server base URL (default: http://127.0.0.1:7070 for cairn, http://127.0.0.1:2379 for etcd)")
+  URI url;
+
+  @Option(
+      names = "--etcd-api",
+      description =
+          "etcd: gateway prefix, e.g. /v3 (default: the first of /v3, /v3beta, /v3alpha that answers)")
+  String etcdApi;
+
+  @Option(
+      names = "--zk-connect",
+      description = "zookeeper: connect string (default: ${DEFAULT-VALUE})")
+  String zkConnect = "127.0.0.1:2181";
+
+  @Option(
+      names = "--zk-session-timeout",
+      converter = DurationConverter.class,
+      description = "zookeeper: session timeout (default: 30s)")
+  Duration zkSessionTimeout = Duration.ofSeconds(30);
 
   @Option(
       names = {"-w", "--watchers"},
@@ -82,7 +121,8 @@ public final class WatchFanout implements Callable<Integer> {
 
   @Option(
       names = {"-k", "--connections"},
-      description = "WebSocket connections the watches are spread over (default: ${DEFAULT-VALUE})")
+      description =
+          "WebSocket connections (cairn) or sessions (zookeeper) the watches are spread over; etcd: groups the watch streams are counted in, each watcher being its own connection (default: ${DEFAULT-VALUE})")
   int connections = 10;
 
   @Option(
@@ -122,7 +162,7 @@ public final class WatchFanout implements Callable<Integer> {
   @Option(
       names = "--ws-clients",
       description =
-          "java.net.http clients (one selector thread each) the connections share; 0 = one per connection (default: ${DEFAULT-VALUE}). One client reading many busy sockets becomes the bottleneck.")
+          "java.net.http clients (one selector thread each) the connections (etcd: the watch streams) share; 0 = as many as --connections (default: ${DEFAULT-VALUE}). One client reading many busy sockets becomes the bottleneck.")
   int wsClients = 0;
 
   @Option(
@@ -146,7 +186,7 @@ public final class WatchFanout implements Callable<Integer> {
   @Option(
       names = "--max-in-flight",
       description =
-          "puts in flight at most (= HTTP connections); a put due beyond that waits, and its wait counts in the latency (default: ${DEFAULT-VALUE})")
+          "puts in flight at most (= HTTP connections; zookeeper: pipelined on the writer's session); a put due beyond that waits, and its wait counts in the latency (default: ${DEFAULT-VALUE})")
   int maxInFlight = 256;
 
   @Option(
@@ -177,7 +217,8 @@ public final class WatchFanout implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new WatchFanout()).execute(args));
+    System.exit(
+        new CommandLine(new WatchFanout()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
   }
 
   @Override
@@ -190,10 +231,23 @@ public final class WatchFanout implements Callable<Integer> {
           new CommandLine(this),
           "watchers, connections, rate and ws clients must be positive, connections <= watchers");
     }
+    if (coalesce && target != Target.CAIRN) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "--coalesce is a Cairn option");
+    }
+    if (url == null) {
+      url = URI.create(target == Target.ETCD ? "http://127.0.0.1:2379" : "http://127.0.0.1:7070");
+    }
+    if (target != Target.CAIRN) {
+      LoadGenerator.quietLibraryLogging();
+    }
     double[] loadAtStart = ServerProbe.loadAverage();
     String runId = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffffL);
     String watched = prefix + runId + "/";
-    int port = url.getPort() > 0 ? url.getPort() : 80;
+    int port =
+        target == Target.ZOOKEEPER
+            ? ZooKeeperWatch.port(zkConnect)
+            : url.getPort() > 0 ? url.getPort() : 80;
     ServerProbe server = ServerProbe.of(serverPid, port);
     if (!server.known()) {
       log.printf("[watch] server process not found (port %d); CPU figures will be null%n", port);
@@ -204,57 +258,48 @@ public final class WatchFanout implements Callable<Integer> {
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10))
             .build();
-    long r0 = put(http, "bench/watch-marker/" + runId, "start");
-    log.printf(
-        "[watch] run %s: marker at revision %d; %d watchers over %d connections on '%s'%s%n",
-        runId, r0, watchers, connections, watched, coalesce ? ", coalesced" : "");
-
     long warmupPuts = Math.round(rate * (warmup.toNanos() / 1e9));
     long measuredPuts = Math.round(rate * (duration.toNanos() / 1e9));
     int totalPuts = Math.toIntExact(warmupPuts + measuredPuts);
+    WatchPeer peer =
+        switch (target) {
+          case CAIRN -> new CairnPeer(http);
+          case ETCD ->
+              new EtcdWatch(url, etcdApi, http, watchers, connections, wsClients, putTimeout, log);
+          case ZOOKEEPER ->
+              new ZooKeeperWatch(
+                  zkConnect, watchers, connections, zkSessionTimeout, totalPuts, log);
+        };
+    try {
+      return run(peer, server, loadAtStart, runId, watched, warmupPuts, totalPuts);
+    } finally {
+      peer.close();
+    }
+  }
+
+  private int run(
+      WatchPeer peer,
+      ServerProbe server,
+      double[] loadAtStart,
+      String runId,
+      String watched,
+      long warmupPuts,
+      int totalPuts)
+      throws Exception {
+    long r0 = peer.prepare(runId, watched, totalPuts);
+    if (target == Target.CAIRN) {
+      log.printf(
+          "[watch] run %s: marker at revision %d; %d watchers over %d connections on '%s'%s%n",
+          runId, r0, watchers, connections, watched, coalesce ? ", coalesced" : "");
+    } else {
+      log.printf(
+          "[watch] %s run %s: watches start after revision %d; %d watchers over %d connections on '%s'%n",
+          peer.name(), runId, r0, watchers, peer.connections(), watched);
+    }
 
     // ---------------------------------------------------------------- connections and watches
-    List<HttpClient> wsHttp = new ArrayList<>();
-    for (int i = 0; i < wsClients; i++) {
-      wsHttp.add(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build());
-    }
-    URI wsUri =
-        URI.create(
-            url.toString().replaceFirst("^http", "ws").replaceAll("/$", "")
-                + "/v1/watch"
-                + (coalesce ? "?coalesce=true" : ""));
-    List<Receiver> receivers = new ArrayList<>(connections);
-    List<TextSocket> sockets = new ArrayList<>(connections);
-    int base = 0;
-    for (int c = 0; c < connections; c++) {
-      int n = watchers / connections + (c < watchers % connections ? 1 : 0);
-      Receiver rc = new Receiver(base, n, r0, warmupPuts);
-      receivers.add(rc);
-      base += n;
-    }
-    List<CompletableFuture<TextSocket>> opening = new ArrayList<>();
-    for (int c = 0; c < connections; c++) {
-      opening.add(TextSocket.open(wsHttp.get(c % wsClients), wsUri, receivers.get(c)));
-    }
-    for (CompletableFuture<TextSocket> f : opening) {
-      sockets.add(f.get(60, TimeUnit.SECONDS));
-    }
     long tCreate = System.nanoTime();
-    for (int c = 0; c < connections; c++) {
-      Receiver rc = receivers.get(c);
-      for (int w = 0; w < rc.count; w++) {
-        sockets
-            .get(c)
-            .send(
-                "{\"create\":{\"key\":\""
-                    + watched
-                    + "\",\"prefix\":true,\"start_revision\":"
-                    + (r0 + 1)
-                    + ",\"watch_id\":"
-                    + w
-                    + "}}");
-      }
-    }
+    List<? extends WatchTally> receivers = peer.open(watched, r0, warmupPuts);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (createdTotal(receivers) < watchers
         && System.nanoTime() < deadline
@@ -262,10 +307,16 @@ public final class WatchFanout implements Callable<Integer> {
       Thread.sleep(20);
     }
     if (createdTotal(receivers) < watchers) {
+      List<String> samples = new ArrayList<>();
+      for (WatchTally rc : receivers) {
+        synchronized (rc) {
+          samples.addAll(rc.errorSamples);
+        }
+      }
       log.printf(
           "[watch] only %d of %d watches created; errors: %s%n",
-          createdTotal(receivers), watchers, receivers.get(0).errorSamples);
-      sockets.forEach(TextSocket::abort);
+          createdTotal(receivers), watchers, samples.subList(0, Math.min(5, samples.size())));
+      peer.abort();
       return 1;
     }
     log.printf(
@@ -277,7 +328,7 @@ public final class WatchFanout implements Callable<Integer> {
         duration.toNanos() / 1e9);
 
     // ---------------------------------------------------------------- the writer
-    Writer writer = new Writer(http, watched, totalPuts, warmupPuts);
+    Writer writer = new Writer(peer, totalPuts, warmupPuts);
     double serverCpu0 = 0;
     double clientCpu0 = 0;
     long window0 = 0;
@@ -381,13 +432,11 @@ public final class WatchFanout implements Callable<Integer> {
     sched.shutdownNow();
     long rss = server.rssBytes();
     long closedEarly = closedTotal(receivers);
-    for (TextSocket s : sockets) {
-      s.close();
-    }
+    peer.close();
     Thread.sleep(200);
 
     // ---------------------------------------------------------------- results
-    Histogram lat = new Histogram(Receiver.MAX_MICROS, 3);
+    Histogram lat = new Histogram(WatchTally.MAX_MICROS, 3);
     long received = 0;
     long missed = 0;
     long duplicates = 0;
@@ -396,7 +445,7 @@ public final class WatchFanout implements Callable<Integer> {
     long watchersMissing = 0;
     long malformed = 0;
     Map<String, Integer> cancels = new TreeMap<>();
-    for (Receiver rc : receivers) {
+    for (WatchTally rc : receivers) {
       synchronized (rc) {
         lat.add(rc.latency);
         received += rc.received.get();
@@ -425,10 +474,12 @@ public final class WatchFanout implements Callable<Integer> {
           server.pid(), serverCpu0, serverCpu1);
     }
     Map<String, Object> j = ServerProbe.header("watch_fanout");
+    j.put("target", peer.name());
     j.put("load_avg_start", loadAtStart);
     j.put("watchers", watchers);
-    j.put("connections", connections);
+    j.put("connections", peer.connections());
     j.put("coalesce", coalesce);
+    peer.describe(j);
     j.put("rate", rate);
     j.put("duration_s", duration.toNanos() / 1e9);
     j.put("warmup_s", warmup.toNanos() / 1e9);
@@ -487,46 +538,145 @@ public final class WatchFanout implements Callable<Integer> {
         : ServerProbe.round(h.getValueAtPercentile(percentile) / 1e3, 2);
   }
 
-  private static long createdTotal(List<Receiver> rs) {
+  private static long createdTotal(List<? extends WatchTally> rs) {
     return rs.stream().mapToLong(r -> r.created.get()).sum();
   }
 
-  private static long errorsTotal(List<Receiver> rs) {
+  private static long errorsTotal(List<? extends WatchTally> rs) {
     return rs.stream().mapToLong(r -> r.errors.get()).sum();
   }
 
-  private static long receivedTotal(List<Receiver> rs) {
+  private static long receivedTotal(List<? extends WatchTally> rs) {
     return rs.stream().mapToLong(r -> r.received.get()).sum();
   }
 
-  private static long closedTotal(List<Receiver> rs) {
-    return rs.stream().filter(r -> r.closed).count();
+  private static long closedTotal(List<? extends WatchTally> rs) {
+    return rs.stream().mapToLong(WatchTally::closedCount).sum();
   }
 
-  private static long cancelledTotal(List<Receiver> rs) {
+  private static long cancelledTotal(List<? extends WatchTally> rs) {
     return rs.stream().mapToLong(r -> r.cancelled.get()).sum();
   }
 
-  private long put(HttpClient http, String key, String value) throws Exception {
-    HttpResponse<String> r =
-        http.send(
-            HttpRequest.newBuilder(url.resolve("/v1/kv/" + key))
-                .timeout(putTimeout)
-                .PUT(HttpRequest.BodyPublishers.ofString(value))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    if (r.statusCode() != 200) {
-      throw new IllegalStateException("PUT " + key + ": " + r.statusCode() + " " + r.body());
+  /** Cairn: WebSocket connections on {@code /v1/watch}, puts with {@code PUT /v1/kv/{key}}. */
+  private final class CairnPeer implements WatchPeer {
+    final HttpClient http;
+    final List<TextSocket> sockets = new ArrayList<>();
+    String watched;
+
+    CairnPeer(HttpClient http) {
+      this.http = http;
     }
-    return Scan.longAfter(r.body(), "\"revision\":", 0);
+
+    @Override
+    public String name() {
+      return "cairn";
+    }
+
+    @Override
+    public int connections() {
+      return connections;
+    }
+
+    @Override
+    public long prepare(String runId, String watched, int totalPuts) throws Exception {
+      this.watched = watched;
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(url.resolve("/v1/kv/bench/watch-marker/" + runId))
+                  .timeout(putTimeout)
+                  .PUT(HttpRequest.BodyPublishers.ofString("start"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() != 200) {
+        throw new IllegalStateException(
+            "PUT bench/watch-marker/" + runId + ": " + r.statusCode() + " " + r.body());
+      }
+      return Scan.longAfter(r.body(), "\"revision\":", 0);
+    }
+
+    @Override
+    public List<Receiver> open(String watched, long r0, long warmupPuts) throws Exception {
+      List<HttpClient> wsHttp = new ArrayList<>();
+      for (int i = 0; i < wsClients; i++) {
+        wsHttp.add(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build());
+      }
+      URI wsUri =
+          URI.create(
+              url.toString().replaceFirst("^http", "ws").replaceAll("/$", "")
+                  + "/v1/watch"
+                  + (coalesce ? "?coalesce=true" : ""));
+      List<Receiver> receivers = new ArrayList<>(connections);
+      int base = 0;
+      for (int c = 0; c < connections; c++) {
+        int n = watchers / connections + (c < watchers % connections ? 1 : 0);
+        Receiver rc = new Receiver(base, n, r0, warmupPuts);
+        receivers.add(rc);
+        base += n;
+      }
+      List<CompletableFuture<TextSocket>> opening = new ArrayList<>();
+      for (int c = 0; c < connections; c++) {
+        opening.add(TextSocket.open(wsHttp.get(c % wsClients), wsUri, receivers.get(c)));
+      }
+      for (CompletableFuture<TextSocket> f : opening) {
+        sockets.add(f.get(60, TimeUnit.SECONDS));
+      }
+      for (int c = 0; c < connections; c++) {
+        Receiver rc = receivers.get(c);
+        for (int w = 0; w < rc.count; w++) {
+          sockets
+              .get(c)
+              .send(
+                  "{\"create\":{\"key\":\""
+                      + watched
+                      + "\",\"prefix\":true,\"start_revision\":"
+                      + (r0 + 1)
+                      + ",\"watch_id\":"
+                      + w
+                      + "}}");
+        }
+      }
+      return receivers;
+    }
+
+    @Override
+    public void put(int i, long intended, String value, PutDone done) {
+      HttpRequest req =
+          HttpRequest.newBuilder(url.resolve("/v1/kv/" + watched + String.format("%08d", i)))
+              .timeout(putTimeout)
+              .PUT(HttpRequest.BodyPublishers.ofString(value))
+              .build();
+      http.sendAsync(req, HttpResponse.BodyHandlers.ofString())
+          .whenComplete(
+              (r, e) -> {
+                if (e == null && r.statusCode() == 200) {
+                  done.done(Scan.longAfter(r.body(), "\"revision\":", 0), null);
+                } else {
+                  done.done(-1, e != null ? e.toString() : r.statusCode() + " " + r.body());
+                }
+              });
+    }
+
+    @Override
+    public void abort() {
+      sockets.forEach(TextSocket::abort);
+      sockets.clear();
+    }
+
+    @Override
+    public void close() {
+      for (TextSocket s : sockets) {
+        s.close();
+      }
+      sockets.clear();
+    }
   }
 
   // ------------------------------------------------------------------ writer
 
   /** Sends put {@code i} at {@code start + i * period}, open loop, from a 1 ms scheduler tick. */
   private final class Writer {
-    final HttpClient http;
-    final String watched;
+    final WatchPeer peer;
     final int total;
     final long warmupPuts;
     final AtomicLongArray revisions;
@@ -542,9 +692,8 @@ public final class WatchFanout implements Callable<Integer> {
     volatile int next;
     ScheduledFuture<?> tick;
 
-    Writer(HttpClient http, String watched, int total, long warmupPuts) {
-      this.http = http;
-      this.watched = watched;
+    Writer(WatchPeer peer, int total, long warmupPuts) {
+      this.peer = peer;
       this.total = total;
       this.warmupPuts = warmupPuts;
       this.revisions = new AtomicLongArray(total);
@@ -603,31 +752,26 @@ public final class WatchFanout implements Callable<Integer> {
       }
       // The scheduled send time: a put that had to wait for the server counts its wait.
       String value = i + ":" + intended + ":" + pad;
-      HttpRequest req =
-          HttpRequest.newBuilder(url.resolve("/v1/kv/" + watched + String.format("%08d", i)))
-              .timeout(putTimeout)
-              .PUT(HttpRequest.BodyPublishers.ofString(value))
-              .build();
-      http.sendAsync(req, HttpResponse.BodyHandlers.ofString())
-          .whenComplete(
-              (r, e) -> {
-                long done = System.nanoTime();
-                inFlight.release();
-                if (e == null && r.statusCode() == 200) {
-                  revisions.set(i, Scan.longAfter(r.body(), "\"revision\":", 0));
-                  putLatency.recordValue(Math.max(0, (done - intended) / 1000));
-                } else {
-                  errors.increment();
-                  if (errors.sum() <= 5) {
-                    log.printf(
-                        "[watch] put %d failed: %s%n",
-                        i, e != null ? e : r.statusCode() + " " + r.body());
-                  }
-                }
-                if (completed.incrementAndGet() == total) {
-                  allDone.complete(null);
-                }
-              });
+      peer.put(
+          i,
+          intended,
+          value,
+          (revision, failure) -> {
+            long done = System.nanoTime();
+            inFlight.release();
+            if (failure == null) {
+              revisions.set(i, revision);
+              putLatency.recordValue(Math.max(0, (done - intended) / 1000));
+            } else {
+              errors.increment();
+              if (errors.sum() <= 5) {
+                log.printf("[watch] put %d failed: %s%n", i, failure);
+              }
+            }
+            if (completed.incrementAndGet() == total) {
+              allDone.complete(null);
+            }
+          });
     }
 
     /** Acknowledged revisions as bits at {@code revision - r0 - 1}. */
@@ -646,39 +790,12 @@ public final class WatchFanout implements Callable<Integer> {
   // ------------------------------------------------------------------ receiving
 
   /** The watches of one connection; called on that connection's reader thread only. */
-  static final class Receiver implements TextSocket.Handler {
-    static final long MAX_MICROS = TimeUnit.MINUTES.toMicros(10);
+  static final class Receiver extends WatchTally implements TextSocket.Handler {
     static final String SINGLE = "{\"watch_id\":";
     static final String GROUP = "{\"watch_ids\":[";
 
-    final int base;
-    final int count;
-    final long r0;
-    final long warmupPuts;
-    final BitSet[] got;
-    final long[] lastRevision;
-    final Histogram latency = new Histogram(MAX_MICROS, 3);
-    final AtomicLong received = new AtomicLong();
-    final AtomicLong created = new AtomicLong();
-    final AtomicLong cancelled = new AtomicLong();
-    final AtomicLong errors = new AtomicLong();
-    final Map<String, Integer> cancelReasons = new ConcurrentHashMap<>();
-    final List<String> errorSamples = new ArrayList<>();
-    long duplicates;
-    long outOfOrder;
-    long malformed;
-    volatile boolean closed;
-
     Receiver(int base, int count, long r0, long warmupPuts) {
-      this.base = base;
-      this.count = count;
-      this.r0 = r0;
-      this.warmupPuts = warmupPuts;
-      this.got = new BitSet[count];
-      this.lastRevision = new long[count];
-      for (int i = 0; i < count; i++) {
-        got[i] = new BitSet();
-      }
+      super(base, count, r0, warmupPuts);
     }
 
     /** The events of the message being handled: sequence number, send time, revision. */

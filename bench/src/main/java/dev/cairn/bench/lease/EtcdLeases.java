@@ -1,0 +1,365 @@
+package dev.cairn.bench.lease;
+
+import dev.cairn.bench.watch.ServerProbe;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * {@code LeaseKeepalive --mode etcd}: the same leases kept alive on etcd through its JSON gateway.
+ * Leases are granted with {@code POST <api>/lease/grant {"TTL":t}} ({@code --grant-concurrency} in
+ * flight). {@code --clients} renewers each own every C-th lease and, once per {@code
+ * --renew-every}, renew all their granted leases with {@code POST <api>/lease/keepalive} requests
+ * carrying up to {@code --batch} {@code {"ID":...}} objects each: the gateway feeds them one by one
+ * into one keepalive stream and writes one answer line per lease, in order ({@code TTL} absent or 0
+ * when the lease is gone). One request in flight per renewer. Renewals start with the grants, as in
+ * the HTTP mode, so a long grant phase does not expire the first leases.
+ *
+ * <p>Afterwards {@code POST <api>/lease/leases} must list every lease, and {@code POST
+ * <api>/lease/timetolive} of {@code --sample} random leases must find each one. etcd is a Go
+ * process: there is no heap-after-GC figure, only RSS.
+ */
+final class EtcdLeases {
+  private static final String JSON = "application/json";
+
+  private final URI url;
+  private final String api;
+  private final HttpClient http;
+  private final int leases;
+  private final int ttl;
+  private final int clients;
+  private final int batch;
+  private final int grantConcurrency;
+  private final long renewNanos;
+  private final PrintStream log;
+
+  final AtomicLongArray ids;
+  final AtomicLongArray lastRenew;
+  final LongAdder renewed = new LongAdder();
+  final LongAdder requests = new LongAdder();
+  final LongAdder errors = new LongAdder();
+  final LongAdder notFound = new LongAdder();
+  final AtomicLong maxLagNanos = new AtomicLong();
+  final AtomicLong maxGapNanos = new AtomicLong();
+  final Recorder latency = new Recorder(TimeUnit.MINUTES.toMicros(5), 3);
+  private final List<Thread> renewers = new ArrayList<>();
+  private volatile boolean stopped;
+
+  EtcdLeases(
+      URI url,
+      String api,
+      HttpClient http,
+      int leases,
+      int ttl,
+      int clients,
+      int batch,
+      int grantConcurrency,
+      Duration renewEvery,
+      PrintStream log) {
+    this.url = url;
+    this.api = api;
+    this.http = http;
+    this.leases = leases;
+    this.ttl = ttl;
+    this.clients = clients;
+    this.batch = batch;
+    this.grantConcurrency = grantConcurrency;
+    this.renewNanos = renewEvery.toNanos();
+    this.log = log;
+    this.ids = new AtomicLongArray(leases);
+    this.lastRenew = new AtomicLongArray(leases);
+  }
+
+  private HttpRequest post(String path, String body) {
+    return HttpRequest.newBuilder(url.resolve(api + path))
+        .timeout(Duration.ofSeconds(30))
+        .header("Content-Type", JSON)
+        .POST(HttpRequest.BodyPublishers.ofString(body))
+        .build();
+  }
+
+  /** The non-negative integer of JSON field {@code field}, as a number or a string, or -1. */
+  static long number(String s, String field, int from) {
+    int i = s.indexOf(field, from);
+    if (i < 0) {
+      return -1;
+    }
+    int start = i + field.length();
+    if (start < s.length() && s.charAt(start) == '"') {
+      start++;
+    }
+    int end = start;
+    while (end < s.length() && end - start < 19 && Character.isDigit(s.charAt(end))) {
+      end++;
+    }
+    return end > start ? Long.parseLong(s.substring(start, end)) : -1;
+  }
+
+  /** The body renewing {@code ids}: one {@code {"ID":"<id>"}} object per line. */
+  static String keepaliveBody(long[] ids, int n) {
+    StringBuilder b = new StringBuilder(n * 32);
+    for (int i = 0; i < n; i++) {
+      b.append("{\"ID\":\"").append(ids[i]).append("\"}\n");
+    }
+    return b.toString();
+  }
+
+  /**
+   * Matches the answer lines of a keepalive request with the leases it renewed, in order: {@code
+   * out[i]} is the TTL answered for {@code ids[i]}, 0 when the lease is gone, -1 when no answer for
+   * it came (or a line named another lease).
+   */
+  static long[] keepaliveAnswers(String body, long[] ids, int n) {
+    long[] out = new long[n];
+    java.util.Arrays.fill(out, -1);
+    int i = 0;
+    for (String line : body.split("\n")) {
+      if (!line.startsWith("{\"result\":") || i >= n) {
+        continue;
+      }
+      long id = number(line, "\"ID\":", 0);
+      if (id != ids[i]) {
+        break;
+      }
+      long t = number(line, "\"TTL\":", 0);
+      out[i++] = Math.max(0, t);
+    }
+    return out;
+  }
+
+  /** Grants the leases; renewals run meanwhile. Returns the seconds it took. */
+  double grant() throws InterruptedException {
+    for (int c = 0; c < clients; c++) {
+      int first = c;
+      Thread t = new Thread(() -> renewLoop(first), "etcd-renewer-" + c);
+      t.setDaemon(true);
+      renewers.add(t);
+      t.start();
+    }
+    long t0 = System.nanoTime();
+    Semaphore inFlight = new Semaphore(grantConcurrency);
+    LongAdder failed = new LongAdder();
+    String body = "{\"TTL\":" + ttl + "}";
+    for (int i = 0; i < leases; i++) {
+      inFlight.acquire();
+      int idx = i;
+      http.sendAsync(post("/lease/grant", body), HttpResponse.BodyHandlers.ofString())
+          .whenComplete(
+              (r, e) -> {
+                long id = e == null && r.statusCode() == 200 ? number(r.body(), "\"ID\":", 0) : -1;
+                if (id > 0) {
+                  lastRenew.set(idx, System.nanoTime());
+                  ids.set(idx, id);
+                } else {
+                  failed.increment();
+                  if (failed.sum() <= 5) {
+                    log.printf(
+                        "[lease] etcd grant failed: %s%n",
+                        e != null ? e : r.statusCode() + " " + r.body());
+                  }
+                }
+                inFlight.release();
+              });
+    }
+    inFlight.acquire(grantConcurrency);
+    inFlight.release(grantConcurrency);
+    return (System.nanoTime() - t0) / 1e9;
+  }
+
+  /** Renewer c: leases c, c+C, ...; one pass per period, batches of --batch, one at a time. */
+  private void renewLoop(int c) {
+    long[] batchIds = new long[batch];
+    int[] batchIdx = new int[batch];
+    long next = System.nanoTime() + renewNanos;
+    while (!stopped) {
+      long wait = next - System.nanoTime();
+      if (wait > 0) {
+        try {
+          TimeUnit.NANOSECONDS.sleep(Math.min(wait, TimeUnit.MILLISECONDS.toNanos(100)));
+        } catch (InterruptedException e) {
+          return;
+        }
+        continue;
+      }
+      maxOf(maxLagNanos, -wait);
+      next += renewNanos;
+      int n = 0;
+      for (int idx = c; idx < leases && !stopped; idx += clients) {
+        long id = ids.get(idx);
+        if (id <= 0) {
+          continue; // not granted (yet)
+        }
+        batchIds[n] = id;
+        batchIdx[n++] = idx;
+        if (n == batch) {
+          send(batchIds, batchIdx, n);
+          n = 0;
+        }
+      }
+      if (n > 0 && !stopped) {
+        send(batchIds, batchIdx, n);
+      }
+    }
+  }
+
+  private void send(long[] batchIds, int[] batchIdx, int n) {
+    long sentAt = System.nanoTime();
+    for (int i = 0; i < n; i++) {
+      maxOf(maxGapNanos, sentAt - lastRenew.get(batchIdx[i]));
+    }
+    try {
+      HttpResponse<String> r =
+          http.send(
+              post("/lease/keepalive", keepaliveBody(batchIds, n)),
+              HttpResponse.BodyHandlers.ofString());
+      long end = System.nanoTime();
+      requests.increment();
+      if (r.statusCode() != 200) {
+        error("keepalive: " + r.statusCode() + " " + r.body());
+        return;
+      }
+      latency.recordValue(Math.min(TimeUnit.MINUTES.toMicros(5), (end - sentAt) / 1000));
+      long[] answers = keepaliveAnswers(r.body(), batchIds, n);
+      for (int i = 0; i < n; i++) {
+        if (answers[i] > 0) {
+          lastRenew.set(batchIdx[i], sentAt);
+          renewed.increment();
+        } else if (answers[i] == 0) {
+          notFound.increment();
+          error("keepalive: lease " + batchIds[i] + " not found");
+        } else {
+          error("keepalive: no answer for lease " + batchIds[i]);
+        }
+      }
+    } catch (java.io.IOException e) {
+      error("keepalive: " + e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      stopped = true;
+    }
+  }
+
+  private void error(String what) {
+    errors.increment();
+    if (errors.sum() <= 5) {
+      log.printf("[lease] %s%n", what);
+    }
+  }
+
+  private static void maxOf(AtomicLong max, long v) {
+    long cur;
+    while (v > (cur = max.get()) && !max.compareAndSet(cur, v)) {
+      // retry
+    }
+  }
+
+  /** Renewals of single leases and requests since the last call, and their latency. */
+  Histogram latencySinceLast() {
+    return latency.getIntervalHistogram();
+  }
+
+  void stop() throws InterruptedException {
+    stopped = true;
+    for (Thread t : renewers) {
+      t.interrupt();
+      t.join(TimeUnit.SECONDS.toMillis(40));
+    }
+  }
+
+  long granted() {
+    long n = 0;
+    for (int i = 0; i < leases; i++) {
+      n += ids.get(i) > 0 ? 1 : 0;
+    }
+    return n;
+  }
+
+  /** How many leases {@code POST <api>/lease/leases} lists, or -1. */
+  long listLeases() {
+    try {
+      HttpResponse<String> r =
+          http.send(post("/lease/leases", "{}"), HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() != 200) {
+        log.printf("[lease] etcd lease/leases: %d %s%n", r.statusCode(), r.body());
+        return -1;
+      }
+      String b = r.body();
+      long n = 0;
+      for (int i = b.indexOf("{\"ID\":"); i >= 0; i = b.indexOf("{\"ID\":", i + 1)) {
+        n++;
+      }
+      return n;
+    } catch (Exception e) {
+      log.printf("[lease] etcd lease/leases failed: %s%n", e);
+      return -1;
+    }
+  }
+
+  /** {sampled, missing, min remaining TTL} over {@code sample} random time-to-live queries. */
+  long[] sampleLeases(int sample) {
+    long sampled = 0;
+    long missing = 0;
+    long minTtl = Long.MAX_VALUE;
+    for (int s = 0; s < Math.min(sample, leases); s++) {
+      long id = ids.get(ThreadLocalRandom.current().nextInt(leases));
+      if (id <= 0) {
+        continue;
+      }
+      try {
+        HttpResponse<String> r =
+            http.send(
+                post("/lease/timetolive", "{\"ID\":\"" + id + "\"}"),
+                HttpResponse.BodyHandlers.ofString());
+        sampled++;
+        // an expired lease answers "TTL":"-1", which does not parse as a non-negative number
+        long left = r.statusCode() == 200 ? number(r.body(), "\"TTL\":", 0) : -1;
+        if (left > 0) {
+          minTtl = Math.min(minTtl, left);
+        } else {
+          missing++;
+          if (missing <= 3) {
+            log.printf("[lease] etcd timetolive %d: %d %s%n", id, r.statusCode(), r.body());
+          }
+        }
+      } catch (Exception e) {
+        log.printf("[lease] etcd timetolive %d failed: %s%n", id, e);
+      }
+    }
+    return new long[] {sampled, missing, minTtl};
+  }
+
+  /** Adds the keepalive figures of a window of {@code seconds}. */
+  void describeWindow(Map<String, Object> j, double seconds, long renewedInWindow, long reqs) {
+    Histogram h = latencySinceLast();
+    j.put("keepalives_per_sec", ServerProbe.round(renewedInWindow / seconds, 1));
+    j.put("keepalive_requests_per_sec", ServerProbe.round(reqs / seconds, 1));
+    j.put("keepalives_needed_per_sec", ServerProbe.round(leases / (renewNanos / 1e9), 1));
+    j.put("keepalive_p50_ms", ms(h, 50));
+    j.put("keepalive_p99_ms", ms(h, 99));
+    j.put("keepalive_max_ms", ms(h, 100));
+    j.put("keepalive_errors", errors.sum());
+    j.put("schedule_lag_max_s", ServerProbe.round(maxLagNanos.get() / 1e9, 3));
+    j.put("renewal_gap_max_s", ServerProbe.round(maxGapNanos.get() / 1e9, 3));
+  }
+
+  private static Double ms(Histogram h, double p) {
+    if (h.getTotalCount() == 0) {
+      return null;
+    }
+    return ServerProbe.round((p >= 100 ? h.getMaxValue() : h.getValueAtPercentile(p)) / 1e3, 2);
+  }
+}

@@ -1,0 +1,438 @@
+package dev.cairn.bench.watch;
+
+import dev.cairn.bench.peers.EtcdTarget;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Flow;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * etcd through its JSON gateway. Every watcher is one {@code POST <api>/watch} request whose body
+ * is {@code {"create_request":{"key","range_end","start_revision"}}} (the prefix as a key range,
+ * starting right after the marker's revision, so no change is missed however late the watch
+ * registers); the gateway keeps the HTTP/1.1 response open and writes one JSON object per line,
+ * {@code {"result":{"header":{...},"events":[{"kv":{"key","mod_revision","value",...}}]}}}. The
+ * gateway cannot multiplex watches on one HTTP request, so W watchers are W connections; they are
+ * spread over {@code --ws-clients} {@code java.net.http} clients and counted in {@code
+ * --connections} groups. Puts are {@code POST <api>/kv/put}; keys and values are base64 in both
+ * directions, and 64-bit numbers are JSON strings.
+ */
+final class EtcdWatch implements WatchPeer {
+
+  /** Watch requests whose answer has not started yet, at most. */
+  static final int OPENING_AT_ONCE = 256;
+
+  private static final String JSON = "application/json";
+
+  private final URI url;
+  private final HttpClient http;
+  private final int watchers;
+  private final int groups;
+  private final int clients;
+  private final Duration putTimeout;
+  private final PrintStream log;
+  private final List<Stream> streams = new ArrayList<>();
+  private final List<ExecutorService> executors = new ArrayList<>();
+  private volatile boolean closing;
+  private String api;
+  private String watched;
+
+  /**
+   * @param url the etcd client URL
+   * @param api the gateway prefix, or null to find it
+   * @param http the client for puts
+   * @param watchers watch streams in all
+   * @param groups groups the watch streams are counted in
+   * @param clients {@code java.net.http} clients the watch streams share
+   */
+  EtcdWatch(
+      URI url,
+      String api,
+      HttpClient http,
+      int watchers,
+      int groups,
+      int clients,
+      Duration putTimeout,
+      PrintStream log) {
+    this.url = url;
+    this.api = api;
+    this.http = http;
+    this.watchers = watchers;
+    this.groups = groups;
+    this.clients = clients;
+    this.putTimeout = putTimeout;
+    this.log = log;
+  }
+
+  @Override
+  public String name() {
+    return "etcd";
+  }
+
+  @Override
+  public int connections() {
+    return watchers; // one HTTP connection per watch stream
+  }
+
+  @Override
+  public void describe(Map<String, Object> json) {
+    json.put("etcd_api", api);
+    json.put("stream_groups", groups);
+    json.put("http_clients", clients);
+    json.put(
+        "note",
+        "one HTTP/1.1 watch stream (POST " + api + "/watch) per watcher: connections = watchers");
+  }
+
+  @Override
+  public long prepare(String runId, String watched, int totalPuts) throws Exception {
+    this.watched = watched;
+    if (api == null) {
+      api = EtcdTarget.detectApiPrefix(http, url);
+    }
+    HttpResponse<String> r =
+        http.send(
+            putRequest("bench/watch-marker/" + runId, "start"),
+            HttpResponse.BodyHandlers.ofString());
+    long revision = r.statusCode() == 200 ? number(r.body(), "\"revision\":", 0, -1) : -1;
+    if (revision <= 0) {
+      throw new IllegalStateException("etcd put of the marker: " + r.statusCode() + " " + r.body());
+    }
+    return revision;
+  }
+
+  private HttpRequest putRequest(String key, String value) {
+    Base64.Encoder b64 = Base64.getEncoder();
+    String body =
+        "{\"key\":\""
+            + b64.encodeToString(key.getBytes(StandardCharsets.UTF_8))
+            + "\",\"value\":\""
+            + b64.encodeToString(value.getBytes(StandardCharsets.UTF_8))
+            + "\"}";
+    return HttpRequest.newBuilder(url.resolve(api + "/kv/put"))
+        .timeout(putTimeout)
+        .header("Content-Type", JSON)
+        .POST(HttpRequest.BodyPublishers.ofString(body))
+        .build();
+  }
+
+  /** The watch request for every key starting with {@code prefix}, from {@code startRevision}. */
+  static String createRequest(String prefix, long startRevision) {
+    byte[] key = prefix.getBytes(StandardCharsets.UTF_8);
+    Base64.Encoder b64 = Base64.getEncoder();
+    return "{\"create_request\":{\"key\":\""
+        + b64.encodeToString(key)
+        + "\",\"range_end\":\""
+        + b64.encodeToString(prefixEnd(key))
+        + "\",\"start_revision\":\""
+        + startRevision
+        + "\"}}";
+  }
+
+  /** The end of the key range holding every key that starts with {@code prefix} (etcd's rule). */
+  static byte[] prefixEnd(byte[] prefix) {
+    for (int i = prefix.length - 1; i >= 0; i--) {
+      if (prefix[i] != (byte) 0xff) {
+        byte[] end = Arrays.copyOf(prefix, i + 1);
+        end[i]++;
+        return end;
+      }
+    }
+    return new byte[] {0}; // every key from the prefix on
+  }
+
+  @Override
+  public List<Group> open(String watched, long r0, long warmupPuts) throws InterruptedException {
+    List<HttpClient> watchHttp = new ArrayList<>();
+    for (int i = 0; i < clients; i++) {
+      String name = "etcd-watch-" + i;
+      ExecutorService ex =
+          Executors.newFixedThreadPool(
+              2,
+              r -> {
+                Thread t = new Thread(r, name);
+                t.setDaemon(true);
+                return t;
+              });
+      executors.add(ex);
+      watchHttp.add(
+          HttpClient.newBuilder()
+              .version(HttpClient.Version.HTTP_1_1)
+              .connectTimeout(Duration.ofSeconds(10))
+              .executor(ex)
+              .build());
+    }
+    HttpRequest watch =
+        HttpRequest.newBuilder(url.resolve(api + "/watch"))
+            .header("Content-Type", JSON)
+            .POST(HttpRequest.BodyPublishers.ofString(createRequest(watched, r0 + 1)))
+            .build();
+    // Same split as Cairn's connections: the first (watchers % groups) groups get one more.
+    List<Group> out = new ArrayList<>(groups);
+    int base = 0;
+    for (int g = 0; g < groups; g++) {
+      int n = watchers / groups + (g < watchers % groups ? 1 : 0);
+      out.add(new Group(base, n, r0, warmupPuts));
+      base += n;
+    }
+    Semaphore opening = new Semaphore(OPENING_AT_ONCE);
+    for (int g = 0; g < groups; g++) {
+      Group group = out.get(g);
+      HttpClient client = watchHttp.get(g % clients);
+      for (int w = 0; w < group.count; w++) {
+        Stream s = new Stream(group, w);
+        if (!opening.tryAcquire(60, TimeUnit.SECONDS)) {
+          group.error("no answer to " + OPENING_AT_ONCE + " watch requests within 60 s");
+          return out;
+        }
+        streams.add(s);
+        AtomicBoolean answered = new AtomicBoolean();
+        Runnable release =
+            () -> {
+              if (answered.compareAndSet(false, true)) {
+                opening.release();
+              }
+            };
+        client
+            .sendAsync(
+                watch,
+                info -> {
+                  release.run();
+                  if (info.statusCode() != 200) {
+                    group.error("POST " + api + "/watch: HTTP " + info.statusCode());
+                  }
+                  return HttpResponse.BodySubscribers.fromLineSubscriber(s);
+                })
+            .whenComplete(
+                (r, e) -> {
+                  release.run();
+                  s.ended(e);
+                });
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void put(int i, long intended, String value, PutDone done) {
+    http.sendAsync(
+            putRequest(watched + String.format("%08d", i), value),
+            HttpResponse.BodyHandlers.ofString())
+        .whenComplete(
+            (r, e) -> {
+              long revision =
+                  e == null && r.statusCode() == 200
+                      ? number(r.body(), "\"revision\":", 0, -1)
+                      : -1;
+              if (revision > 0) {
+                done.done(revision, null);
+              } else {
+                done.done(-1, e != null ? e.toString() : r.statusCode() + " " + r.body());
+              }
+            });
+  }
+
+  @Override
+  public void close() {
+    closing = true;
+    for (Stream s : streams) {
+      s.cancel();
+    }
+  }
+
+  // ------------------------------------------------------------------ parsing
+
+  /**
+   * The non-negative integer of JSON field {@code field} (given with its quotes and colon), written
+   * as a number or as a string, searched in {@code [from, to)} ({@code to} -1: to the end); -1 when
+   * absent or not a number.
+   */
+  static long number(String s, String field, int from, int to) {
+    int end = to < 0 ? s.length() : to;
+    int i = s.indexOf(field, from);
+    if (i < 0 || i >= end) {
+      return -1;
+    }
+    int start = i + field.length();
+    if (start < end && s.charAt(start) == '"') {
+      start++;
+    }
+    int stop = start;
+    while (stop < end && Character.isDigit(s.charAt(stop))) {
+      stop++;
+    }
+    return WatchFanout.Scan.parseLong(s, start, stop);
+  }
+
+  /**
+   * The put's sequence number and scheduled send time from a base64 value {@code
+   * <seq>:<nanos>:<pad>} in {@code s[from, to)}: only the first 64 characters are decoded. Null
+   * when the value is not of that form.
+   */
+  static long[] seqAndSentAt(String s, int from, int to) {
+    int len = to - from;
+    int take = len <= 64 ? len : 64;
+    byte[] b;
+    try {
+      b = Base64.getDecoder().decode(s.substring(from, from + take));
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+    long[] out = new long[2];
+    int pos = 0;
+    for (int field = 0; field < 2; field++) {
+      int start = pos;
+      long v = 0;
+      while (pos < b.length && b[pos] >= '0' && b[pos] <= '9') {
+        v = v * 10 + (b[pos] - '0');
+        pos++;
+      }
+      if (pos == start || pos >= b.length || b[pos] != ':') {
+        return null;
+      }
+      out[field] = v;
+      pos++;
+    }
+    return out;
+  }
+
+  /** A group of watch streams; each stream is one watch, numbered within the group. */
+  static final class Group extends WatchTally {
+    static final String RESULT = "{\"result\":";
+    static final String EVENTS = "\"events\":[";
+    static final String KV = "\"kv\":{";
+    static final String VALUE = "\"value\":\"";
+    static final String MOD_REVISION = "\"mod_revision\":";
+
+    final AtomicLong streamsEnded = new AtomicLong();
+
+    Group(int base, int count, long r0, long warmupPuts) {
+      super(base, count, r0, warmupPuts);
+    }
+
+    @Override
+    long closedCount() {
+      return streamsEnded.get();
+    }
+
+    /** One line of watch {@code id}'s stream, received at {@code now}. */
+    void onLine(int id, String line, long now) {
+      if (line.isBlank()) {
+        return;
+      }
+      if (!line.startsWith(RESULT)) {
+        error(line.length() > 300 ? line.substring(0, 300) + "..." : line);
+        return;
+      }
+      synchronized (this) {
+        int pos = line.indexOf(EVENTS);
+        if (pos < 0) {
+          if (line.contains("\"created\":true")) {
+            created.incrementAndGet();
+          } else if (line.contains("\"canceled\":true")) {
+            int r = line.indexOf("\"cancel_reason\":\"");
+            cancelled(
+                r >= 0
+                    ? line.substring(r + 17, line.indexOf('"', r + 17))
+                    : line.contains("\"compact_revision\"") ? "compacted" : "canceled");
+          }
+          return; // progress notifications
+        }
+        while ((pos = line.indexOf(KV, pos)) >= 0) {
+          // A kv holds no nested object, and base64 and numbers hold no brace.
+          int end = line.indexOf('}', pos);
+          if (end < 0) {
+            malformed++;
+            return;
+          }
+          long revision = number(line, MOD_REVISION, pos, end);
+          int v = line.indexOf(VALUE, pos);
+          long[] seqSent = null;
+          if (v >= 0 && v < end) {
+            int from = v + VALUE.length();
+            int to = line.indexOf('"', from);
+            seqSent = to < 0 || to > end ? null : seqAndSentAt(line, from, to);
+          }
+          if (revision < 0 || seqSent == null) {
+            malformed++;
+          } else {
+            deliver(id, seqSent[0], seqSent[1], revision, now);
+          }
+          pos = end;
+        }
+      }
+    }
+  }
+
+  /** One watch request: its response lines go to its group. */
+  private final class Stream implements Flow.Subscriber<String> {
+    final Group group;
+    final int id;
+    final AtomicBoolean ended = new AtomicBoolean();
+    volatile Flow.Subscription subscription;
+
+    Stream(Group group, int id) {
+      this.group = group;
+      this.id = id;
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+      subscription = s;
+      if (closing) {
+        s.cancel();
+      } else {
+        s.request(Long.MAX_VALUE);
+      }
+    }
+
+    @Override
+    public void onNext(String line) {
+      group.onLine(id, line, System.nanoTime());
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      ended(t);
+    }
+
+    @Override
+    public void onComplete() {
+      ended(null);
+    }
+
+    /** The stream ended, by itself or because it failed. */
+    void ended(Throwable t) {
+      if (closing || !ended.compareAndSet(false, true)) {
+        return;
+      }
+      group.streamsEnded.incrementAndGet();
+      group.closed = true;
+      if (t != null) {
+        group.error("watch stream: " + t);
+      }
+    }
+
+    void cancel() {
+      Flow.Subscription s = subscription;
+      if (s != null) {
+        s.cancel();
+      }
+    }
+  }
+}

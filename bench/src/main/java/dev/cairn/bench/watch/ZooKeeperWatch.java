@@ -1,0 +1,410 @@
+package dev.cairn.bench.watch;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.zookeeper.AddWatchMode;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.WatchedEvent;
+import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.ZooKeeper;
+import org.apache.zookeeper.client.ZKClientConfig;
+
+/**
+ * ZooKeeper with persistent recursive watches. The watched prefix {@code a/b/<run>/} is the znode
+ * {@code /a/b/<run>}, and put {@code i} is {@code setData} on its own child {@code /a/b/<run>/<i, 8
+ * digits>}, created (empty) before the watches are added, so a notification's path names the put it
+ * reports. Each watcher is its own {@link Watcher} object added with {@code addWatch(parent,
+ * watcher, PERSISTENT_RECURSIVE)}; the watchers are spread over {@code --connections} sessions, and
+ * the writer has a session of its own.
+ *
+ * <p>Two things differ from Cairn and etcd. ZooKeeper's server sends one notification per session
+ * and event, and the client library hands it to every watcher of the session in turn, on the
+ * session's event thread. And notifications carry no data (path, type and zxid only): the latency
+ * is the notification's, from the put's scheduled send time (kept by the writer, in this process)
+ * to the watcher's {@code process} call. Missed, duplicate and out-of-order are counted per watcher
+ * by put number, and {@code zxid_mismatch} counts puts whose notification carried another zxid than
+ * the one {@code setData} reported (none expected).
+ */
+final class ZooKeeperWatch implements WatchPeer {
+
+  /** Child creations in flight at most while preparing. */
+  static final int CREATE_WINDOW = 1000;
+
+  private final String connect;
+  private final int watchers;
+  private final int sessionCount;
+  private final Duration sessionTimeout;
+  private final int total;
+  private final PrintStream log;
+  private final AtomicLongArray sentAt;
+  private final AtomicLongArray ackedZxid;
+  private final AtomicLongArray notifiedZxid;
+  private final List<ZooKeeper> sessions = new ArrayList<>();
+  private volatile boolean closing;
+  private ZooKeeper writer;
+  private String parent;
+  private List<Group> groups = List.of();
+
+  /**
+   * @param connect the connect string, e.g. {@code 127.0.0.1:2181}
+   * @param watchers watchers in all
+   * @param sessionCount sessions the watchers are spread over
+   * @param total puts the run will make (one child each)
+   */
+  ZooKeeperWatch(
+      String connect,
+      int watchers,
+      int sessionCount,
+      Duration sessionTimeout,
+      int total,
+      PrintStream log) {
+    this.connect = connect;
+    this.watchers = watchers;
+    this.sessionCount = sessionCount;
+    this.sessionTimeout = sessionTimeout;
+    this.total = total;
+    this.log = log;
+    this.sentAt = new AtomicLongArray(total);
+    this.ackedZxid = new AtomicLongArray(total);
+    this.notifiedZxid = new AtomicLongArray(total);
+  }
+
+  /** The port of the first server in a connect string such as {@code h1:2181,h2:2181/chroot}. */
+  static int port(String connect) {
+    String first = connect.split(",", 2)[0];
+    int slash = first.indexOf('/');
+    if (slash >= 0) {
+      first = first.substring(0, slash);
+    }
+    int colon = first.lastIndexOf(':');
+    try {
+      return colon < 0 ? 2181 : Integer.parseInt(first.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      return 2181;
+    }
+  }
+
+  /** The znode of a watched prefix: {@code bench/watch/ab12/} is {@code /bench/watch/ab12}. */
+  static String parentOf(String watched) {
+    String p = watched.endsWith("/") ? watched.substring(0, watched.length() - 1) : watched;
+    return p.startsWith("/") ? p : "/" + p;
+  }
+
+  /** The child put {@code i} writes. */
+  static String child(String parent, int i) {
+    return parent + "/" + String.format("%08d", i);
+  }
+
+  /**
+   * The put a notification path names, or -1 when it is not a child {@code parent/<i>}, i < total.
+   */
+  static int seqOf(String path, String parent, int total) {
+    if (path == null
+        || path.length() != parent.length() + 9
+        || !path.startsWith(parent)
+        || path.charAt(parent.length()) != '/') {
+      return -1;
+    }
+    long seq = WatchFanout.Scan.parseLong(path, parent.length() + 1, path.length());
+    return seq < 0 || seq >= total ? -1 : (int) seq;
+  }
+
+  @Override
+  public String name() {
+    return "zookeeper";
+  }
+
+  @Override
+  public int connections() {
+    return sessionCount;
+  }
+
+  @Override
+  public void describe(Map<String, Object> json) {
+    long mismatch = 0;
+    for (Group g : groups) {
+      synchronized (g) {
+        mismatch += g.zxidMismatch;
+      }
+    }
+    for (int i = 0; i < total; i++) {
+      long acked = ackedZxid.get(i);
+      long notified = notifiedZxid.get(i);
+      if (acked != 0 && notified != 0 && acked != notified) {
+        mismatch++;
+      }
+    }
+    json.put("zxid_mismatch", mismatch);
+    json.put(
+        "note",
+        "persistent recursive watches, sessions = connections (+1 writer session); the server"
+            + " notifies each session once and the client hands the notification to each of the"
+            + " session's watchers; notifications carry no data: latency is to the notification,"
+            + " matched to its put by path (one child znode per put)");
+  }
+
+  private ZooKeeper connect(Watcher onState) throws IOException, InterruptedException {
+    ZKClientConfig config = new ZKClientConfig();
+    config.setProperty(ZKClientConfig.ENABLE_CLIENT_SASL_KEY, "false");
+    CountDownLatch connected = new CountDownLatch(1);
+    ZooKeeper zk =
+        new ZooKeeper(
+            connect,
+            (int) sessionTimeout.toMillis(),
+            event -> {
+              if (event.getState() == Watcher.Event.KeeperState.SyncConnected) {
+                connected.countDown();
+              }
+              onState.process(event);
+            },
+            config);
+    synchronized (sessions) {
+      sessions.add(zk);
+    }
+    if (!connected.await(Math.max(30_000, sessionTimeout.toMillis()), TimeUnit.MILLISECONDS)) {
+      throw new IOException("ZooKeeper session to " + connect + " did not connect");
+    }
+    return zk;
+  }
+
+  @Override
+  public long prepare(String runId, String watched, int totalPuts) throws Exception {
+    if (totalPuts != total) {
+      throw new IllegalArgumentException("prepared for " + total + " puts, not " + totalPuts);
+    }
+    parent = parentOf(watched);
+    writer =
+        connect(
+            event -> {
+              if (event.getState() != Watcher.Event.KeeperState.SyncConnected && !closing) {
+                log.printf("[watch] writer session: %s%n", event.getState());
+              }
+            });
+    for (int slash = parent.indexOf('/', 1); ; slash = parent.indexOf('/', slash + 1)) {
+      String path = slash < 0 ? parent : parent.substring(0, slash);
+      try {
+        writer.create(path, new byte[0], ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT);
+      } catch (KeeperException.NodeExistsException e) {
+        // already there
+      }
+      if (slash < 0) {
+        break;
+      }
+    }
+    long t0 = System.nanoTime();
+    Semaphore window = new Semaphore(CREATE_WINDOW);
+    CountDownLatch done = new CountDownLatch(total);
+    AtomicReference<String> failure = new AtomicReference<>();
+    for (int i = 0; i < total && failure.get() == null; i++) {
+      if (!window.tryAcquire(60, TimeUnit.SECONDS)) {
+        throw new IOException("creating the children: no answer within 60 s");
+      }
+      writer.create(
+          child(parent, i),
+          new byte[0],
+          ZooDefs.Ids.OPEN_ACL_UNSAFE,
+          CreateMode.PERSISTENT,
+          (rc, path, ctx, name) -> {
+            window.release();
+            if (rc != KeeperException.Code.OK.intValue()) {
+              failure.compareAndSet(null, "create " + path + ": " + KeeperException.Code.get(rc));
+            }
+            done.countDown();
+          },
+          null);
+    }
+    if (failure.get() == null && !done.await(120, TimeUnit.SECONDS)) {
+      failure.compareAndSet(null, done.getCount() + " child creations unanswered after 120 s");
+    }
+    if (failure.get() != null) {
+      throw new IOException(failure.get());
+    }
+    log.printf(
+        "[watch] created %d children of %s in %.1fs%n",
+        total, parent, (System.nanoTime() - t0) / 1e9);
+    return 0; // put i counts as revision i + 1
+  }
+
+  @Override
+  public List<Group> open(String watched, long r0, long warmupPuts) throws Exception {
+    if (r0 != 0) {
+      throw new IllegalArgumentException("ZooKeeper puts are numbered from revision 1");
+    }
+    // Same split as Cairn's connections: the first (watchers % sessions) sessions get one more.
+    List<Group> out = new ArrayList<>(sessionCount);
+    int base = 0;
+    for (int g = 0; g < sessionCount; g++) {
+      int n = watchers / sessionCount + (g < watchers % sessionCount ? 1 : 0);
+      out.add(new Group(base, n, warmupPuts, parent, sentAt, notifiedZxid));
+      base += n;
+    }
+    groups = out;
+    for (Group group : out) {
+      ZooKeeper zk = connect(event -> group.onState(event, closing));
+      for (int w = 0; w < group.count; w++) {
+        zk.addWatch(
+            parent,
+            new Watch(group, w),
+            AddWatchMode.PERSISTENT_RECURSIVE,
+            (rc, path, ctx) -> {
+              if (rc == KeeperException.Code.OK.intValue()) {
+                group.created.incrementAndGet();
+              } else {
+                group.error("addWatch " + path + ": " + KeeperException.Code.get(rc));
+              }
+            },
+            null);
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void put(int i, long intended, String value, PutDone done) {
+    sentAt.set(i, intended);
+    writer.setData(
+        child(parent, i),
+        value.getBytes(StandardCharsets.US_ASCII),
+        -1,
+        (rc, path, ctx, stat) -> {
+          if (rc == KeeperException.Code.OK.intValue()) {
+            ackedZxid.set(i, stat.getMzxid());
+            done.done(i + 1, null);
+          } else {
+            done.done(-1, "setData " + path + ": " + KeeperException.Code.get(rc));
+          }
+        },
+        null);
+  }
+
+  /** Closes the sessions in parallel: each close waits for the server to log it. */
+  @Override
+  public void close() {
+    closing = true;
+    List<ZooKeeper> all;
+    synchronized (sessions) {
+      all = new ArrayList<>(sessions);
+      sessions.clear();
+    }
+    if (all.isEmpty()) {
+      return;
+    }
+    ExecutorService closer = Executors.newFixedThreadPool(Math.min(all.size(), 32));
+    try {
+      for (ZooKeeper zk : all) {
+        closer.execute(
+            () -> {
+              try {
+                zk.close(2_000);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+      }
+    } finally {
+      closer.shutdown();
+      try {
+        closer.awaitTermination(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /**
+   * The watchers of one session. The client calls them one after the other on the session's event
+   * thread with the same {@link WatchedEvent} object, so the path is parsed once per notification.
+   */
+  static final class Group extends WatchTally {
+    final String parent;
+    final AtomicLongArray sentAt;
+    final AtomicLongArray notifiedZxid;
+    final AtomicLong disconnects = new AtomicLong();
+    long zxidMismatch;
+    private WatchedEvent last;
+    private int lastSeq;
+
+    Group(
+        int base,
+        int count,
+        long warmupPuts,
+        String parent,
+        AtomicLongArray sentAt,
+        AtomicLongArray notifiedZxid) {
+      super(base, count, 0, warmupPuts);
+      this.parent = parent;
+      this.sentAt = sentAt;
+      this.notifiedZxid = notifiedZxid;
+    }
+
+    /** Watcher {@code id} got {@code e} at {@code now}. */
+    void onEvent(int id, WatchedEvent e, long now) {
+      if (e.getType() == Watcher.Event.EventType.None) {
+        return; // connection state, seen by the session's own watcher
+      }
+      synchronized (this) {
+        if (e != last) {
+          last = e;
+          lastSeq =
+              e.getType() == Watcher.Event.EventType.NodeDataChanged
+                  ? seqOf(e.getPath(), parent, sentAt.length())
+                  : -1;
+          long zxid = e.getZxid();
+          if (lastSeq >= 0 && zxid > 0) {
+            if (!notifiedZxid.compareAndSet(lastSeq, 0, zxid)
+                && notifiedZxid.get(lastSeq) != zxid) {
+              zxidMismatch++;
+            }
+          }
+        }
+        if (lastSeq < 0) {
+          malformed++;
+          return;
+        }
+        deliver(id, lastSeq, sentAt.get(lastSeq), lastSeq + 1L, now);
+      }
+    }
+
+    /** The session's own watcher: counts disconnections (events meanwhile are lost). */
+    void onState(WatchedEvent e, boolean closing) {
+      Watcher.Event.KeeperState s = e.getState();
+      if (closing || s == Watcher.Event.KeeperState.SyncConnected) {
+        return;
+      }
+      disconnects.incrementAndGet();
+      closed = true;
+      error("session " + s);
+    }
+  }
+
+  /** One watcher: a distinct object, so the client keeps each one registered. */
+  private static final class Watch implements Watcher {
+    final Group group;
+    final int id;
+
+    Watch(Group group, int id) {
+      this.group = group;
+      this.id = id;
+    }
+
+    @Override
+    public void process(WatchedEvent event) {
+      group.onEvent(id, event, System.nanoTime());
+    }
+  }
+}

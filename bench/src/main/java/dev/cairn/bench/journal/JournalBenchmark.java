@@ -1,6 +1,7 @@
 package dev.cairn.bench.journal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cairn.bench.CommonPool;
 import dev.cairn.persistence.journal.ForcedLog;
 import dev.cairn.persistence.journal.ForcedLog.EncodedWrite;
 import dev.cairn.persistence.journal.ForcedLog.Event;
@@ -122,6 +123,7 @@ public final class JournalBenchmark implements Callable<Integer> {
   private final ObjectMapper json = new ObjectMapper();
 
   public static void main(String[] args) {
+    CommonPool.ensureThreads();
     System.exit(new CommandLine(new JournalBenchmark()).execute(args));
   }
 

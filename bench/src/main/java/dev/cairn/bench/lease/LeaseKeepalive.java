@@ -1,6 +1,7 @@
 package dev.cairn.bench.lease;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cairn.bench.CommonPool;
 import dev.cairn.bench.load.DurationConverter;
 import dev.cairn.bench.peers.EtcdTarget;
 import dev.cairn.bench.watch.ServerProbe;
@@ -200,6 +201,7 @@ public final class LeaseKeepalive implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    CommonPool.ensureThreads();
     System.exit(
         new CommandLine(new LeaseKeepalive())
             .setCaseInsensitiveEnumValuesAllowed(true)

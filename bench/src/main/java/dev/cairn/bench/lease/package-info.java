@@ -8,7 +8,7 @@
  * Build, then start a server with a fresh data directory for every run:
  *
  * <pre>{@code
- * cd /work/main && mvn -o -q install -Dmaven.test.skip=true -pl http,bench -am
+ * mvn -q -pl http,bench -am package -DskipTests
  * bin/cairn server --port 7171 --data-dir $(mktemp -d) &
  * CP="bench/target/cairn-bench-0.1.0-SNAPSHOT.jar:bench/target/lib/*"
  * }</pre>

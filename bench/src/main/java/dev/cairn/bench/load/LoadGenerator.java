@@ -1,5 +1,6 @@
 package dev.cairn.bench.load;
 
+import dev.cairn.bench.CommonPool;
 import dev.cairn.bench.load.http.HttpTransport;
 import dev.cairn.bench.load.target.ClientChannel;
 import dev.cairn.bench.load.target.ErrorSamples;
@@ -159,6 +160,7 @@ public final class LoadGenerator implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    CommonPool.ensureThreads();
     quietLibraryLogging();
     System.exit(commandLine().execute(args));
   }

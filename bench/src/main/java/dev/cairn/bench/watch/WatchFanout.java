@@ -1,6 +1,7 @@
 package dev.cairn.bench.watch;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cairn.bench.CommonPool;
 import dev.cairn.bench.load.DurationConverter;
 import dev.cairn.bench.load.LoadGenerator;
 import java.io.PrintStream;
@@ -217,6 +218,7 @@ public final class WatchFanout implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    CommonPool.ensureThreads();
     System.exit(
         new CommandLine(new WatchFanout()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
   }

@@ -3,6 +3,7 @@ package dev.cairn.http.watch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.cairn.http.TestServer;
 import dev.cairn.http.watch.WriteLoad.Change;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,9 +12,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A client that stops reading gets its watch cancelled with reason slow_consumer instead of making
@@ -21,23 +21,12 @@ import org.junit.jupiter.api.Test;
  * last_revision it was told, with no gap and no duplicate.
  */
 class WatchBackPressureTest {
-  private static CairnNode node;
-
-  @BeforeAll
-  static void start() {
-    node =
-        CairnNode.start(
-            Map.of(
-                "cairn.watch.socket-queue", 8,
-                "cairn.watch.max-pending-per-watch", 32));
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
-  }
+  @RegisterExtension
+  static final TestServer node =
+      TestServer.perClass(
+          Map.of(
+              "cairn.watch.socket-queue", 8,
+              "cairn.watch.max-pending-per-watch", 32));
 
   private static List<Change> changes(List<JsonNode> messages, long watchId) {
     List<Change> out = new ArrayList<>();
@@ -86,11 +75,11 @@ class WatchBackPressureTest {
       WriteLoad load = new WriteLoad(node, prefix, 200, 8, 1_100, random.nextLong(), 32 * 1024);
       long t0 = System.nanoTime();
       load.start().join(120_000);
-      System.out.printf("%d writes of 32 KiB took %d ms%n", 1_100, CairnNode.millisSince(t0));
+      System.out.printf("%d writes of 32 KiB took %d ms%n", 1_100, TestServer.millisSince(t0));
 
       // The server stayed responsive: every write was acknowledged and the other connection's
       // watch saw every change while this client was not reading.
-      CairnNode.await(
+      TestServer.await(
           Duration.ofSeconds(60),
           "the reading watcher to see everything",
           () -> fast.hasSeenAll(load.acked().keySet()) || !fast.problems().isEmpty());
@@ -98,7 +87,7 @@ class WatchBackPressureTest {
       assertThat(Follower.verify(fast.seen(), load.acked(), List.of()))
           .as("what the reading watcher saw")
           .isEmpty();
-      assertThat(node.put("bp-after", "x").status()).isEqualTo(200);
+      assertThat(node.putKey("bp-after", "x").status()).isEqualTo(200);
 
       slow.resume();
       JsonNode canceled =

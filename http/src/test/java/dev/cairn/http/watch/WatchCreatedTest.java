@@ -3,16 +3,16 @@ package dev.cairn.http.watch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.cairn.http.watch.CairnNode.Resp;
+import dev.cairn.http.TestServer;
+import dev.cairn.http.TestServer.Resp;
 import dev.cairn.http.watch.WriteLoad.Change;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code created} is sent once the watch is registered (with its history), before any of its
@@ -23,19 +23,9 @@ class WatchCreatedTest {
   /** Small, so that the history below takes several messages. */
   private static final int HISTORY_CHUNK = 2;
 
-  private static CairnNode node;
-
-  @BeforeAll
-  static void start() {
-    node = CairnNode.start(Map.of("cairn.watch.history-chunk", HISTORY_CHUNK));
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
-  }
+  @RegisterExtension
+  static final TestServer node =
+      TestServer.perClass(Map.of("cairn.watch.history-chunk", HISTORY_CHUNK));
 
   private static URI plain() {
     return node.ws("/v1/watch");
@@ -46,7 +36,7 @@ class WatchCreatedTest {
   }
 
   private static long put(String key, String value) {
-    Resp r = node.put(key, value);
+    Resp r = node.putKey(key, value);
     assertThat(r.status()).as(r.toString()).isEqualTo(200);
     return r.revision();
   }
@@ -138,7 +128,7 @@ class WatchCreatedTest {
   private void compactedStart(URI uri, String prefix) {
     long first = put(prefix + "a", "1");
     long compactAt = put(prefix + "b", "2");
-    Resp c = node.send("POST", "/v1/compact", "{\"revision\":" + compactAt + "}");
+    Resp c = node.post("/v1/compact", "{\"revision\":" + compactAt + "}");
     assertThat(c.status()).as(c.toString()).isEqualTo(200);
     try (WsClient ws = WsClient.connect(node.client(), uri)) {
       ws.send(

@@ -3,7 +3,8 @@ package dev.cairn.http.watch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.cairn.http.watch.CairnNode.Resp;
+import dev.cairn.http.TestServer;
+import dev.cairn.http.TestServer.Resp;
 import dev.cairn.http.watch.WriteLoad.Change;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,28 +14,17 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeSet;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The WebSocket watch protocol, message by message, against a real node. */
 class WatchProtocolTest {
   /** Small, so that catching up on history takes several messages. */
   private static final int HISTORY_CHUNK = 3;
 
-  private static CairnNode node;
-
-  @BeforeAll
-  static void start() {
-    node = CairnNode.start(Map.of("cairn.watch.history-chunk", HISTORY_CHUNK));
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
-  }
+  @RegisterExtension
+  static final TestServer node =
+      TestServer.perClass(Map.of("cairn.watch.history-chunk", HISTORY_CHUNK));
 
   private static String create(long watchId, String key, String extra) {
     return "{\"create\":{\"watch_id\":" + watchId + ",\"key\":\"" + key + "\"" + extra + "}}";
@@ -69,13 +59,13 @@ class WatchProtocolTest {
   }
 
   private static long put(String key, String value) {
-    Resp r = node.put(key, value);
+    Resp r = node.putKey(key, value);
     assertThat(r.status()).as(r.toString()).isEqualTo(200);
     return r.revision();
   }
 
   private static long delete(String key) {
-    Resp r = node.delete(key);
+    Resp r = node.deleteKey(key);
     assertThat(r.status()).as(r.toString()).isEqualTo(200);
     return r.revision();
   }
@@ -231,7 +221,7 @@ class WatchProtocolTest {
       for (int i = 0; i < 300; i++) {
         String key = "mx/" + groups[random.nextInt(4)] + "/" + random.nextInt(10);
         if (random.nextInt(4) == 0) {
-          Resp r = node.delete(key);
+          Resp r = node.deleteKey(key);
           if (r.json().path("deleted").asLong() > 0) {
             all.add(new Change(r.revision(), key, "DELETE"));
           }
@@ -347,7 +337,7 @@ class WatchProtocolTest {
       revs.add(put("cmp/" + i, "v"));
     }
     long compactAt = revs.get(2);
-    Resp c = node.send("POST", "/v1/compact", "{\"revision\":" + compactAt + "}");
+    Resp c = node.post("/v1/compact", "{\"revision\":" + compactAt + "}");
     assertThat(c.status()).as(c.toString()).isEqualTo(200);
     try (WsClient ws = WsClient.connect(node)) {
       ws.send(create(1, "cmp/", ",\"prefix\":true,\"start_revision\":" + revs.get(1)));
@@ -396,7 +386,7 @@ class WatchProtocolTest {
           .append("\",\"value\":\"v\"}}");
     }
     long first = put("chunk/a", "1");
-    Resp txn = node.send("POST", "/v1/txn", "{\"compare\":[],\"success\":[" + ops + "]}");
+    Resp txn = node.post("/v1/txn", "{\"compare\":[],\"success\":[" + ops + "]}");
     assertThat(txn.status()).as(txn.toString()).isEqualTo(200);
     long txnRev = txn.revision();
     long last = put("chunk/b", "1");
@@ -431,14 +421,14 @@ class WatchProtocolTest {
 
   @Test
   void deletingTheNamespaceCancelsItsWatches() {
-    assertThat(node.send("PUT", "/v1/namespaces/wdel", null).status()).isIn(200, 201);
+    assertThat(node.put("/v1/namespaces/wdel", null).status()).isIn(200, 201);
     try (WsClient ws = WsClient.connect(node.client(), node.ws("/v1/ns/wdel/watch"))) {
       ws.send(create(1, "", ",\"prefix\":true"));
       ws.expect("created", WsClient.created(1));
-      Resp put = node.send("PUT", "/v1/ns/wdel/kv/a", "1");
+      Resp put = node.put("/v1/ns/wdel/kv/a", "1");
       assertThat(put.status()).as(put.toString()).isEqualTo(200);
       ws.expect("event", WsClient.events(1));
-      Resp del = node.send("DELETE", "/v1/namespaces/wdel?force=true", null);
+      Resp del = node.delete("/v1/namespaces/wdel?force=true");
       assertThat(del.status()).as(del.toString()).isEqualTo(200);
       JsonNode canceled = ws.expect("canceled", WsClient.canceled(1));
       assertThat(canceled.path("reason").asText()).isEqualTo("namespace_deleted");

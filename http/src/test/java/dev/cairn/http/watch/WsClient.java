@@ -1,6 +1,7 @@
 package dev.cairn.http.watch;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.cairn.http.TestServer;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -55,7 +56,7 @@ public final class WsClient implements AutoCloseable {
     return c;
   }
 
-  public static WsClient connect(CairnNode node) {
+  public static WsClient connect(TestServer node) {
     return connect(node.client(), node.ws("/v1/watch"));
   }
 
@@ -75,9 +76,9 @@ public final class WsClient implements AutoCloseable {
             String text = partial.toString();
             partial.setLength(0);
             try {
-              parsed = CairnNode.JSON.readTree(text);
+              parsed = TestServer.JSON.readTree(text);
             } catch (IOException e) {
-              parsed = CairnNode.JSON.createObjectNode().put("__unparseable__", text);
+              parsed = TestServer.JSON.createObjectNode().put("__unparseable__", text);
             }
             log.add(parsed);
             lock.notifyAll();
@@ -90,7 +91,7 @@ public final class WsClient implements AutoCloseable {
       @Override
       public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
         synchronized (lock) {
-          log.add(CairnNode.JSON.createObjectNode().put("__binary__", data.remaining()));
+          log.add(TestServer.JSON.createObjectNode().put("__binary__", data.remaining()));
           lock.notifyAll();
           requestNextLocked(webSocket);
         }

@@ -28,22 +28,6 @@ class WatchBackPressureTest {
               "cairn.watch.socket-queue", 8,
               "cairn.watch.max-pending-per-watch", 32));
 
-  private static List<Change> changes(List<JsonNode> messages, long watchId) {
-    List<Change> out = new ArrayList<>();
-    for (JsonNode m : messages) {
-      if (WsClient.events(watchId).test(m)) {
-        for (JsonNode e : m.path("events")) {
-          out.add(
-              new Change(
-                  e.path("kv").path("mod_revision").asLong(),
-                  e.path("kv").path("key").asText(),
-                  e.path("type").asText()));
-        }
-      }
-    }
-    return out;
-  }
-
   @Test
   void aClientThatStopsReadingIsCancelledAsSlowAndResumesWithoutAGap() throws Exception {
     long seed = Long.getLong("cairn.test.seed", System.nanoTime());
@@ -96,7 +80,7 @@ class WatchBackPressureTest {
           .as(canceled.toString())
           .isEqualTo("slow_consumer");
       long last = canceled.path("last_revision").asLong();
-      List<Change> before = changes(slow.messages(), 1);
+      List<Change> before = WatchStreams.changes(slow.messages(), WsClient.events(1));
       System.out.printf(
           "slow consumer got %d events before its cancel at last_revision %d (of %d)%n",
           before.size(), last, load.maxAckedRevision());
@@ -131,7 +115,7 @@ class WatchBackPressureTest {
           Duration.ofSeconds(60),
           m -> WsClient.events(2).test(m) && m.path("revision").asLong() >= max);
       List<Change> union = new ArrayList<>(before);
-      union.addAll(changes(slow.messages(), 2));
+      union.addAll(WatchStreams.changes(slow.messages(), WsClient.events(2)));
       assertThat(Follower.verify(union, load.acked(), List.of()))
           .as("before the cancel + after resuming vs every acknowledged change")
           .isEmpty();

@@ -102,13 +102,7 @@ class WatchCreatedTest {
         List<Change> seen = new ArrayList<>();
         for (JsonNode m : mine.subList(1, mine.size())) {
           assertThat(m.has("events")).as("after created, only events: %s", m).isTrue();
-          for (JsonNode e : m.path("events")) {
-            seen.add(
-                new Change(
-                    e.path("kv").path("mod_revision").asLong(),
-                    e.path("kv").path("key").asText(),
-                    e.path("type").asText()));
-          }
+          seen.addAll(WatchStreams.changes(m));
         }
         assertThat(seen).as("events of watch %d", id).containsExactlyElementsOf(written);
       }

@@ -30,32 +30,15 @@ class WatchProtocolTest {
     return "{\"create\":{\"watch_id\":" + watchId + ",\"key\":\"" + key + "\"" + extra + "}}";
   }
 
-  private static List<Change> changes(JsonNode message) {
-    List<Change> out = new ArrayList<>();
-    for (JsonNode e : message.path("events")) {
-      out.add(
-          new Change(
-              e.path("kv").path("mod_revision").asLong(),
-              e.path("kv").path("key").asText(),
-              e.path("type").asText()));
-    }
-    return out;
-  }
-
   /** Every event of watch {@code id} in the client's log, in order. */
   private static List<Change> eventsOf(WsClient ws, long id) {
-    List<Change> out = new ArrayList<>();
-    for (JsonNode m : ws.messages()) {
-      if (WsClient.events(id).test(m)) {
-        out.addAll(changes(m));
-      }
-    }
-    return out;
+    return WatchStreams.changes(ws.messages(), WsClient.events(id));
   }
 
   private static Predicate<JsonNode> eventFor(long id, String key) {
     return m ->
-        WsClient.events(id).test(m) && changes(m).stream().anyMatch(c -> c.key().equals(key));
+        WsClient.events(id).test(m)
+            && WatchStreams.changes(m).stream().anyMatch(c -> c.key().equals(key));
   }
 
   private static long put(String key, String value) {
@@ -135,7 +118,7 @@ class WatchProtocolTest {
       ws.expect("created", WsClient.created(1));
       long rev = put("mal/x", "1");
       JsonNode ev = ws.expect("the event", WsClient.events(1));
-      assertThat(changes(ev)).containsExactly(new Change(rev, "mal/x", "PUT"));
+      assertThat(WatchStreams.changes(ev)).containsExactly(new Change(rev, "mal/x", "PUT"));
       assertThat(ws.isClosed()).isFalse();
       long stray =
           ws.messages().stream()
@@ -403,7 +386,7 @@ class WatchProtocolTest {
       List<JsonNode> messages = ws.messages().stream().filter(WsClient.events(1)).toList();
       TreeSet<Long> revisionsSoFar = new TreeSet<>();
       for (JsonNode m : messages) {
-        List<Change> cs = changes(m);
+        List<Change> cs = WatchStreams.changes(m);
         for (Change ch : cs) {
           assertThat(revisionsSoFar)
               .as("revision %d continues in a later message: %s", ch.revision(), messages)

@@ -72,12 +72,7 @@ public final class Follower implements AutoCloseable {
     }
     read = 0;
     connects++;
-    ws.send(
-        "{\"create\":{\"key\":\""
-            + prefix
-            + "\",\"prefix\":true,\"watch_id\":1,\"start_revision\":"
-            + (lastRevision + 1)
-            + "}}");
+    ws.send(WsClient.createPrefix(1, prefix, lastRevision + 1));
   }
 
   private void loop() {

@@ -44,13 +44,7 @@ class WatchBackPressureTest {
     long from = node.revision() + 1;
     try (WsClient slow = WsClient.connect(node);
         Follower fast = new Follower(node, prefix, from, List.of(), random)) {
-      slow.send(
-          "{\"create\":{\"watch_id\":1,\"key\":\""
-              + prefix
-              + "\",\"prefix\":true,"
-              + "\"start_revision\":"
-              + from
-              + "}}");
+      slow.send(WsClient.createPrefix(1, prefix, from));
       slow.expect("created", WsClient.created(1));
       slow.pause();
 
@@ -102,13 +96,7 @@ class WatchBackPressureTest {
 
       // The connection is still usable: resume on it from last_revision + 1.
       assertThat(slow.isClosed()).isFalse();
-      slow.send(
-          "{\"create\":{\"watch_id\":2,\"key\":\""
-              + prefix
-              + "\",\"prefix\":true,"
-              + "\"start_revision\":"
-              + (last + 1)
-              + "}}");
+      slow.send(WsClient.createPrefix(2, prefix, last + 1));
       long max = load.maxAckedRevision();
       slow.expect(
           "the resumed watch to catch up",

@@ -31,12 +31,7 @@ class WatchByteBudgetTest {
     String prefix = "budget/";
     long from = node.revision() + 1;
     try (WsClient slow = WsClient.connect(node)) {
-      slow.send(
-          "{\"create\":{\"watch_id\":1,\"key\":\""
-              + prefix
-              + "\",\"prefix\":true,\"start_revision\":"
-              + from
-              + "}}");
+      slow.send(WsClient.createPrefix(1, prefix, from));
       slow.expect("created", WsClient.created(1));
       slow.pause();
       // 300 changes of 32 KiB: ~10 MB, far beyond the 256 KiB budget plus socket buffers, while

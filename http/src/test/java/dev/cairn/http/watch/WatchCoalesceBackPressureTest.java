@@ -43,15 +43,12 @@ class WatchCoalesceBackPressureTest {
 
   /** Watch {@code id}'s create message; odd ids are plain, even ids filter deletes out. */
   private static String create(long id, String prefix, long start, boolean noDelete) {
-    return "{\"create\":{\"watch_id\":"
-        + id
-        + ",\"key\":\""
-        + prefix
-        + "\",\"prefix\":true,"
-        + "\"start_revision\":"
-        + start
-        + (noDelete ? ",\"filters\":[\"no_delete\"]" : "")
-        + "}}";
+    return WsClient.create(
+        id,
+        prefix,
+        ",\"prefix\":true,\"start_revision\":"
+            + start
+            + (noDelete ? ",\"filters\":[\"no_delete\"]" : ""));
   }
 
   /**

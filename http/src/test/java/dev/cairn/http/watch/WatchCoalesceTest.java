@@ -1,5 +1,6 @@
 package dev.cairn.http.watch;
 
+import static dev.cairn.http.watch.WsClient.create;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
@@ -40,10 +41,6 @@ class WatchCoalesceTest {
 
   private static URI coalesced() {
     return node.ws("/v1/watch?coalesce=true");
-  }
-
-  private static String create(long id, String key, String extra) {
-    return "{\"create\":{\"watch_id\":" + id + ",\"key\":\"" + key + "\"" + extra + "}}";
   }
 
   private static void seeded(String test, WatchExactnessTest.Body body) throws Exception {

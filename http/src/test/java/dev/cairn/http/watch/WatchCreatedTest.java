@@ -60,20 +60,8 @@ class WatchCreatedTest {
     try (WsClient ws = WsClient.connect(node.client(), uri)) {
       // Two watches on the same range (a group on a coalesced connection); no wait for created
       // before writing.
-      ws.send(
-          "{\"create\":{\"watch_id\":1,\"key\":\""
-              + prefix
-              + "\",\"prefix\":true,"
-              + "\"start_revision\":"
-              + from
-              + "}}");
-      ws.send(
-          "{\"create\":{\"watch_id\":2,\"key\":\""
-              + prefix
-              + "\",\"prefix\":true,"
-              + "\"start_revision\":"
-              + from
-              + "}}");
+      ws.send(WsClient.createPrefix(1, prefix, from));
+      ws.send(WsClient.createPrefix(2, prefix, from));
       for (int i = 0; i < 5; i++) {
         written.add(new Change(put(prefix + "l" + i, "v"), prefix + "l" + i, "PUT"));
       }
@@ -125,13 +113,7 @@ class WatchCreatedTest {
     Resp c = node.post("/v1/compact", "{\"revision\":" + compactAt + "}");
     assertThat(c.status()).as(c.toString()).isEqualTo(200);
     try (WsClient ws = WsClient.connect(node.client(), uri)) {
-      ws.send(
-          "{\"create\":{\"watch_id\":1,\"key\":\""
-              + prefix
-              + "\",\"prefix\":true,"
-              + "\"start_revision\":"
-              + first
-              + "}}");
+      ws.send(WsClient.createPrefix(1, prefix, first));
       JsonNode canceled = ws.expect("canceled", WsClient.canceled(1));
       assertThat(canceled.path("reason").asText()).as(canceled.toString()).isEqualTo("compacted");
       // A second watch on the connection, created and fed after the first was refused: a barrier

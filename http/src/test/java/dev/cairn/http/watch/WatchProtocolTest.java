@@ -1,5 +1,6 @@
 package dev.cairn.http.watch;
 
+import static dev.cairn.http.watch.WsClient.create;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -25,10 +26,6 @@ class WatchProtocolTest {
   @RegisterExtension
   static final TestServer node =
       TestServer.perClass(Map.of("cairn.watch.history-chunk", HISTORY_CHUNK));
-
-  private static String create(long watchId, String key, String extra) {
-    return "{\"create\":{\"watch_id\":" + watchId + ",\"key\":\"" + key + "\"" + extra + "}}";
-  }
 
   /** Every event of watch {@code id} in the client's log, in order. */
   private static List<Change> eventsOf(WsClient ws, long id) {

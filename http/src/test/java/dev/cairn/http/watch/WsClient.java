@@ -372,6 +372,18 @@ public final class WsClient implements AutoCloseable {
     ws.abort();
   }
 
+  // ------------------------------------------------------------------ messages
+
+  /** A create message for watch {@code watchId} on {@code key}; {@code extra} adds fields. */
+  public static String create(long watchId, String key, String extra) {
+    return "{\"create\":{\"watch_id\":" + watchId + ",\"key\":\"" + key + "\"" + extra + "}}";
+  }
+
+  /** A create message for watch {@code watchId} on every key under {@code prefix}. */
+  public static String createPrefix(long watchId, String prefix, long startRevision) {
+    return create(watchId, prefix, ",\"prefix\":true,\"start_revision\":" + startRevision);
+  }
+
   // ------------------------------------------------------------------ message predicates
 
   public static Predicate<JsonNode> created(long watchId) {

@@ -211,25 +211,8 @@ public final class WsClient implements AutoCloseable {
             return log.get(i);
           }
         }
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          throw new AssertionError(
-              "timed out after "
-                  + timeout
-                  + " waiting for "
-                  + what
-                  + " on "
-                  + name
-                  + "; messages after cursor: "
-                  + tail(cursor)
-                  + "; "
-                  + closedState());
-        }
-        try {
-          TimeUnit.NANOSECONDS.timedWait(lock, left);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new AssertionError("interrupted");
+        if (!waitUntil(deadline)) {
+          throw timedOut(timeout, what, "messages after cursor: " + tail(cursor));
         }
       }
     }
@@ -244,28 +227,43 @@ public final class WsClient implements AutoCloseable {
     long deadline = System.nanoTime() + timeout.toNanos();
     synchronized (lock) {
       while (!condition.test(log)) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          throw new AssertionError(
-              "timed out after "
-                  + timeout
-                  + " waiting for "
-                  + what
-                  + " on "
-                  + name
-                  + "; last messages: "
-                  + tail(Math.max(0, log.size() - 5))
-                  + "; "
-                  + closedState());
-        }
-        try {
-          TimeUnit.NANOSECONDS.timedWait(lock, left);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new AssertionError("interrupted");
+        if (!waitUntil(deadline)) {
+          throw timedOut(timeout, what, "last messages: " + tail(Math.max(0, log.size() - 5)));
         }
       }
     }
+  }
+
+  /**
+   * Waits on the lock (held by the caller) until a message, a close or {@code deadline} (a {@link
+   * System#nanoTime()}); false, without waiting, once the deadline has passed.
+   */
+  private boolean waitUntil(long deadline) {
+    long left = deadline - System.nanoTime();
+    if (left <= 0) {
+      return false;
+    }
+    try {
+      TimeUnit.NANOSECONDS.timedWait(lock, left);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted");
+    }
+    return true;
+  }
+
+  private AssertionError timedOut(Duration timeout, String what, String messages) {
+    return new AssertionError(
+        "timed out after "
+            + timeout
+            + " waiting for "
+            + what
+            + " on "
+            + name
+            + "; "
+            + messages
+            + "; "
+            + closedState());
   }
 
   private String closedState() {
@@ -299,15 +297,8 @@ public final class WsClient implements AutoCloseable {
     long deadline = System.nanoTime() + timeout.toNanos();
     synchronized (lock) {
       while (log.size() <= from && !closed.isDone()) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
+        if (!waitUntil(deadline)) {
           break;
-        }
-        try {
-          TimeUnit.NANOSECONDS.timedWait(lock, left);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new AssertionError("interrupted");
         }
       }
       return new ArrayList<>(log.subList(Math.min(from, log.size()), log.size()));

@@ -30,13 +30,7 @@ class WatchBackPressureTest {
 
   @Test
   void aClientThatStopsReadingIsCancelledAsSlowAndResumesWithoutAGap() throws Exception {
-    long seed = Long.getLong("cairn.test.seed", System.nanoTime());
-    try {
-      run(new Random(seed));
-    } catch (Throwable t) {
-      System.out.println("slow consumer test failed with -Dcairn.test.seed=" + seed);
-      throw new AssertionError("failed with -Dcairn.test.seed=" + seed + ": " + t.getMessage(), t);
-    }
+    WatchExactnessTest.seeded("slow consumer", this::run);
   }
 
   private void run(Random random) throws Exception {

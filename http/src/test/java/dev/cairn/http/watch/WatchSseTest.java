@@ -58,13 +58,7 @@ class WatchSseTest {
 
   @Test
   void resumingWithLastEventIdUnderConcurrentWritesLosesAndRepeatsNothing() throws Exception {
-    long seed = Long.getLong("cairn.test.seed", System.nanoTime());
-    try {
-      resume(new Random(seed));
-    } catch (Throwable t) {
-      System.out.println("SSE resume failed with -Dcairn.test.seed=" + seed);
-      throw new AssertionError("failed with -Dcairn.test.seed=" + seed + ": " + t.getMessage(), t);
-    }
+    WatchExactnessTest.seeded("SSE resume", this::resume);
   }
 
   private void resume(Random random) throws Exception {

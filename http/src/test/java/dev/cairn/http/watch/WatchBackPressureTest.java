@@ -22,11 +22,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class WatchBackPressureTest {
   @RegisterExtension
-  static final TestServer node =
-      TestServer.perClass(
-          Map.of(
-              "cairn.watch.socket-queue", 8,
-              "cairn.watch.max-pending-per-watch", 32));
+  static final TestServer node = TestServer.perClass(WsClient.heldBackLimits(32, "16MiB"));
 
   @Test
   void aClientThatStopsReadingIsCancelledAsSlowAndResumesWithoutAGap() throws Exception {

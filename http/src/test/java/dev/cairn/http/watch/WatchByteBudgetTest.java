@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.cairn.http.TestServer;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -17,12 +16,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class WatchByteBudgetTest {
   @RegisterExtension
-  static final TestServer node =
-      TestServer.perClass(
-          Map.of(
-              "cairn.watch.socket-queue", 8,
-              "cairn.watch.max-pending-per-watch", 1_000_000,
-              "cairn.watch.max-held-bytes-per-connection", "256KiB"));
+  static final TestServer node = TestServer.perClass(WsClient.heldBackLimits(1_000_000, "256KiB"));
 
   @Test
   void aConnectionOverItsByteBudgetHasItsWatchCancelledAsSlow() throws Exception {

@@ -8,7 +8,6 @@ import dev.cairn.http.watch.WriteLoad.Change;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -23,20 +22,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class WatchCoalesceBackPressureTest {
   /** The FIFO's count limit is reached first (32 messages of ~64 KiB are ~2 MiB of 16 MiB). */
   @RegisterExtension
-  static final TestServer byCount =
-      TestServer.perClass(
-          Map.of(
-              "cairn.watch.socket-queue", 8,
-              "cairn.watch.max-pending-per-watch", 32));
+  static final TestServer byCount = TestServer.perClass(WsClient.heldBackLimits(32, "16MiB"));
 
   /** The byte budget is reached first. */
   @RegisterExtension
   static final TestServer byBytes =
-      TestServer.perClass(
-          Map.of(
-              "cairn.watch.socket-queue", 8,
-              "cairn.watch.max-pending-per-watch", 1_000_000,
-              "cairn.watch.max-held-bytes-per-connection", "256KiB"));
+      TestServer.perClass(WsClient.heldBackLimits(1_000_000, "256KiB"));
 
   private static final Predicate<Change> ALL = c -> true;
   private static final Predicate<Change> PUTS = c -> c.type().equals("PUT");

@@ -32,12 +32,7 @@ class WatchCoalesceTest {
   // A small socket queue, so that messages are held back in the connection's FIFO whenever the
   // client lags a little; limits so high that nothing is cancelled for being slow here.
   @RegisterExtension
-  static final TestServer node =
-      TestServer.perClass(
-          Map.of(
-              "cairn.watch.socket-queue", 8,
-              "cairn.watch.max-pending-per-watch", 1_000_000,
-              "cairn.watch.max-held-bytes-per-connection", "1GiB"));
+  static final TestServer node = TestServer.perClass(WsClient.heldBackLimits(1_000_000, "1GiB"));
 
   private static URI coalesced() {
     return node.ws("/v1/watch?coalesce=true");

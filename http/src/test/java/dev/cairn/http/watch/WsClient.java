@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -139,6 +140,18 @@ public final class WsClient implements AutoCloseable {
     } else {
       webSocket.request(1);
     }
+  }
+
+  /**
+   * Node settings for tests with a client that lags or stops reading: a socket queue of 8 messages,
+   * so that messages are held back as soon as the client falls behind, and at most {@code
+   * maxPending} held-back messages per watch and {@code maxHeldBytes} per connection.
+   */
+  public static Map<String, Object> heldBackLimits(int maxPending, String maxHeldBytes) {
+    return Map.of(
+        "cairn.watch.socket-queue", 8,
+        "cairn.watch.max-pending-per-watch", maxPending,
+        "cairn.watch.max-held-bytes-per-connection", maxHeldBytes);
   }
 
   /** Stops reading: no more messages are requested until {@link #resume()}. */

@@ -9,6 +9,7 @@ import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -22,27 +23,33 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A real Cairn node on a free port with its data in a fresh directory, and a real HTTP client
  * ({@link HttpClient}, HTTP/1.1) to talk to it. Test classes share one node through {@link
  * SharedServer} (a node takes seconds to start on a busy 2-core machine) and keep out of each
- * other's way with their own namespaces and key prefixes.
+ * other's way with their own namespaces and key prefixes. A class that needs a node of its own
+ * (other settings, restarts, timing) registers one with {@link #perClass}. The data directory
+ * survives {@link #restart()}; the URL does not (port 0), so always ask {@link #url()}.
  */
-public final class TestServer implements AutoCloseable, ExtensionContext.Store.CloseableResource {
+public final class TestServer
+    implements AutoCloseable,
+        ExtensionContext.Store.CloseableResource,
+        BeforeAllCallback,
+        AfterAllCallback {
   public static final ObjectMapper JSON = new ObjectMapper();
   public static final String PROBLEM_JSON = "application/problem+json";
 
-  private final CairnServer server;
-  private final Path dir;
+  private final Map<String, Object> overrides;
   private final HttpClient client;
-  private final String base;
+  private volatile Path dir;
+  private volatile CairnServer server;
 
-  private TestServer(CairnServer server, Path dir) {
-    this.server = server;
-    this.dir = dir;
-    this.base = server.url();
+  private TestServer(Map<String, Object> overrides) {
+    this.overrides = new HashMap<>(overrides);
     this.client =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
@@ -54,30 +61,74 @@ public final class TestServer implements AutoCloseable, ExtensionContext.Store.C
     return start(Map.of());
   }
 
-  /** Starts a node; {@code extra} overrides configuration keys. */
-  public static TestServer start(Map<String, Object> extra) {
-    Path dir;
+  /** Starts a node on a fresh data directory; {@code overrides} set configuration keys. */
+  public static TestServer start(Map<String, Object> overrides) {
+    TestServer s = new TestServer(overrides);
+    s.open();
+    return s;
+  }
+
+  /**
+   * A node for one test class, started before its first test and stopped after its last:
+   * {@code @RegisterExtension static final TestServer node = TestServer.perClass(overrides);}
+   */
+  public static TestServer perClass(Map<String, Object> overrides) {
+    return new TestServer(overrides);
+  }
+
+  public static TestServer perClass() {
+    return perClass(Map.of());
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) {
+    open();
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    close();
+  }
+
+  private void open() {
     try {
       Path root = Path.of("target", "test-data");
       Files.createDirectories(root);
-      dir = Files.createTempDirectory(root, "server-").toAbsolutePath();
+      dir = Files.createTempDirectory(root, "node-").toAbsolutePath();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    long t0 = System.nanoTime();
+    server = boot();
+    System.out.printf("node started in %d ms%n", millisSince(t0));
+  }
+
+  private CairnServer boot() {
     Map<String, Object> conf = new HashMap<>();
     conf.put("cairn.http.port", 0);
     conf.put("cairn.persistence.journal.dir", dir.resolve("journal").toString());
     conf.put("cairn.persistence.snapshot-store.dir", dir.resolve("snapshots").toString());
-    conf.putAll(extra);
+    conf.putAll(overrides);
     try {
-      return new TestServer(CairnServer.start(ConfigFactory.parseMap(conf)), dir);
+      return CairnServer.start(ConfigFactory.parseMap(conf));
     } catch (Exception e) {
       throw new IllegalStateException("server did not start", e);
     }
   }
 
+  /** Stops the server (coordinated shutdown) and starts it again on the same data. */
+  public void restart() {
+    server.close();
+    server = boot();
+  }
+
   public String url() {
-    return base;
+    return server.url();
+  }
+
+  /** {@code ws://host:port} + path. */
+  public URI ws(String path) {
+    return URI.create("ws" + url().substring("http".length()) + path);
   }
 
   public int port() {
@@ -88,12 +139,24 @@ public final class TestServer implements AutoCloseable, ExtensionContext.Store.C
     return server;
   }
 
+  public HttpClient client() {
+    return client;
+  }
+
   /** Stops the node (also called by JUnit's root store at the end of the run). */
   @Override
   public void close() {
-    server.close();
-    try (Stream<Path> s = Files.walk(dir)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    CairnServer s = server;
+    if (s != null) {
+      long t0 = System.nanoTime();
+      s.close();
+      System.out.printf("node closed in %d ms%n", millisSince(t0));
+    }
+    if (dir == null) {
+      return;
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException e) {
       // Best effort: target/ is cleaned by the build anyway.
     }
@@ -104,7 +167,7 @@ public final class TestServer implements AutoCloseable, ExtensionContext.Store.C
   /** Sends {@code method path} with {@code body} (null for none) and header name/value pairs. */
   public Resp send(String method, String path, byte[] body, String... headers) {
     HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
+        HttpRequest.newBuilder(URI.create(url() + path)).timeout(Duration.ofSeconds(30));
     for (int i = 0; i < headers.length; i += 2) {
       b.header(headers[i], headers[i + 1]);
     }
@@ -181,6 +244,80 @@ public final class TestServer implements AutoCloseable, ExtensionContext.Store.C
     return out;
   }
 
+  /** {@code key} as a path segment: URL-encoded, but with its slashes kept. */
+  public static String enc(String key) {
+    return URLEncoder.encode(key, StandardCharsets.UTF_8).replace("+", "%20").replace("%2F", "/");
+  }
+
+  /** Writes {@code key = value} in the default namespace; the answer is not checked. */
+  public Resp putKey(String key, String value) {
+    return put("/v1/kv/" + enc(key), value);
+  }
+
+  /** Writes {@code key = value} bound to {@code lease}; the answer is not checked. */
+  public Resp putKey(String key, String value, long lease) {
+    return put("/v1/kv/" + enc(key) + "?lease=" + lease, value);
+  }
+
+  public Resp getKey(String key) {
+    return get("/v1/kv/" + enc(key));
+  }
+
+  public Resp deleteKey(String key) {
+    return delete("/v1/kv/" + enc(key));
+  }
+
+  /** Whether {@code key} exists now (asserting the read itself worked). */
+  public boolean exists(String key) {
+    Resp r = getKey(key);
+    if (r.status() == 200) {
+      return true;
+    }
+    if (r.status() == 404 && r.code().equals("key_not_found")) {
+      return false;
+    }
+    throw new AssertionError("unexpected answer " + r);
+  }
+
+  /** The number of keys under {@code prefix} now. */
+  public long count(String prefix) {
+    Resp r = get("/v1/kv/" + enc(prefix) + "?prefix=true&count_only=true");
+    if (r.status() != 200) {
+      throw new AssertionError("unexpected answer " + r);
+    }
+    return r.json().path("count").asLong();
+  }
+
+  /** Grants a lease over HTTP and returns its id (asserting success). */
+  public long grant(long ttl) {
+    Resp r = post("/v1/leases", "{\"ttl\":" + ttl + "}");
+    if (r.status() != 200) {
+      throw new AssertionError("grant failed: " + r);
+    }
+    return r.json().path("id").asLong();
+  }
+
+  public Resp keepAlive(long lease) {
+    return post("/v1/leases/" + lease + "/keepalive", null);
+  }
+
+  public Resp leaseInfo(long lease) {
+    return get("/v1/leases/" + lease);
+  }
+
+  public Resp revoke(long lease) {
+    return delete("/v1/leases/" + lease);
+  }
+
+  /** The default namespace's current revision. */
+  public long revision() {
+    Resp r = get("/v1/namespaces/default");
+    if (r.status() != 200) {
+      throw new AssertionError("unexpected answer " + r);
+    }
+    return r.json().path("revision").asLong();
+  }
+
   /** Polls {@code condition} until it holds or {@code timeout} passes; never sleeps blindly. */
   public static void await(Duration timeout, String what, BooleanSupplier condition) {
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -196,6 +333,11 @@ public final class TestServer implements AutoCloseable, ExtensionContext.Store.C
         throw new AssertionError("interrupted waiting for " + what);
       }
     }
+  }
+
+  /** Milliseconds since {@code startNanos}. */
+  public static long millisSince(long startNanos) {
+    return Duration.ofNanos(System.nanoTime() - startNanos).toMillis();
   }
 
   // ------------------------------------------------------------------ responses
@@ -222,6 +364,16 @@ public final class TestServer implements AutoCloseable, ExtensionContext.Store.C
       } catch (IOException e) {
         throw new AssertionError("not JSON: " + this, e);
       }
+    }
+
+    /** The {@code revision} field of the body, or -1. */
+    public long revision() {
+      return json().path("revision").asLong(-1);
+    }
+
+    /** The {@code code} field of the body (a problem's code). */
+    public String code() {
+      return json().path("code").asText();
     }
 
     /** Asserts a 2xx JSON answer with {@code status} and returns its body. */

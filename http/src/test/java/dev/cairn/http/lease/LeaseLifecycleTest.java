@@ -1,12 +1,12 @@
 package dev.cairn.http.lease;
 
-import static dev.cairn.http.watch.CairnNode.await;
-import static dev.cairn.http.watch.CairnNode.millisSince;
+import static dev.cairn.http.TestServer.await;
+import static dev.cairn.http.TestServer.millisSince;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.cairn.http.watch.CairnNode;
-import dev.cairn.http.watch.CairnNode.Resp;
+import dev.cairn.http.TestServer;
+import dev.cairn.http.TestServer.Resp;
 import dev.cairn.http.watch.WsClient;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,9 +14,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.locks.LockSupport;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Leases over HTTP against a real node: expiry, keepalive, revocation, unknown leases, restart and
@@ -24,25 +23,13 @@ import org.junit.jupiter.api.Test;
  * bound (TTL + 1 s).
  */
 class LeaseLifecycleTest {
-  private static CairnNode node;
-
-  @BeforeAll
-  static void start() {
-    node = CairnNode.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
-  }
+  @RegisterExtension static final TestServer node = TestServer.perClass();
 
   private static List<String> putKeys(String prefix, int n, long lease) {
     List<String> keys = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       String k = prefix + i;
-      Resp r = node.put(k, "v" + i, lease);
+      Resp r = node.putKey(k, "v" + i, lease);
       assertThat(r.status()).as(r.toString()).isEqualTo(200);
       assertThat(r.json().path("kv").path("lease").asLong(-1))
           .as("lease of the written key in %s", r)
@@ -68,7 +55,7 @@ class LeaseLifecycleTest {
       assertThat(new TreeSet<String>(texts(info.json().path("keys"))))
           .containsExactlyElementsOf(keys);
       // A key without a lease under the same prefix must survive the expiry.
-      assertThat(node.put(prefix + "free", "x").status()).isEqualTo(200);
+      assertThat(node.putKey(prefix + "free", "x").status()).isEqualTo(200);
 
       await(
           Duration.ofSeconds(ttl + 1).plusMillis(500),
@@ -160,7 +147,7 @@ class LeaseLifecycleTest {
   @Test
   void putWithAnUnknownOrExpiredLeaseIsRefusedAndWritesNothing() {
     long before = node.revision();
-    Resp r = node.put("lease-unknown/a", "x", 987654321L);
+    Resp r = node.putKey("lease-unknown/a", "x", 987654321L);
     assertThat(r.status()).as(r.toString()).isEqualTo(404);
     assertThat(r.contentType()).startsWith("application/problem+json");
     assertThat(r.code()).isEqualTo("lease_not_found");
@@ -169,7 +156,7 @@ class LeaseLifecycleTest {
 
     long lease = node.grant(1);
     await(Duration.ofSeconds(3), "lease to expire", () -> node.leaseInfo(lease).status() == 404);
-    Resp late = node.put("lease-unknown/b", "x", lease);
+    Resp late = node.putKey("lease-unknown/b", "x", lease);
     assertThat(late.status()).as(late.toString()).isEqualTo(404);
     assertThat(late.code()).isEqualTo("lease_not_found");
     assertThat(node.exists("lease-unknown/b")).isFalse();
@@ -180,16 +167,16 @@ class LeaseLifecycleTest {
   @Test
   void ttlBoundsAreEnforced() {
     for (String body : List.of("{\"ttl\":0}", "{\"ttl\":604801}")) {
-      Resp r = node.send("POST", "/v1/leases", body);
+      Resp r = node.post("/v1/leases", body);
       assertThat(r.status()).as(r.toString()).isEqualTo(400);
       assertThat(r.code()).as(r.toString()).isEqualTo("ttl_out_of_range");
     }
     for (String body : List.of("{\"ttl\":-5}", "{\"ttl\":\"ten\"}", "{}")) {
-      Resp r = node.send("POST", "/v1/leases", body);
+      Resp r = node.post("/v1/leases", body);
       assertThat(r.status()).as(r.toString()).isEqualTo(400);
     }
     for (long ttl : new long[] {1, 604800}) {
-      Resp r = node.send("POST", "/v1/leases", "{\"ttl\":" + ttl + "}");
+      Resp r = node.post("/v1/leases", "{\"ttl\":" + ttl + "}");
       assertThat(r.status()).as(r.toString()).isEqualTo(200);
       assertThat(r.json().path("ttl").asLong()).isEqualTo(ttl);
       assertThat(node.revoke(r.json().path("id").asLong()).status()).isEqualTo(200);

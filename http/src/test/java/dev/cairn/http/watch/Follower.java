@@ -1,6 +1,7 @@
 package dev.cairn.http.watch;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.cairn.http.TestServer;
 import dev.cairn.http.watch.WriteLoad.Change;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,7 +23,7 @@ import java.util.concurrent.locks.LockSupport;
  * start_revision} = the last revision it saw + 1, as a client library would.
  */
 public final class Follower implements AutoCloseable {
-  private final CairnNode node;
+  private final TestServer node;
   private final String prefix;
   private final List<Change> seen = Collections.synchronizedList(new ArrayList<>());
   private final ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
@@ -39,7 +40,7 @@ public final class Follower implements AutoCloseable {
    * @param disconnectAt event counts at which to drop the connection and resume (ascending)
    */
   public Follower(
-      CairnNode node,
+      TestServer node,
       String prefix,
       long startRevision,
       List<Integer> disconnectAt,
@@ -71,12 +72,7 @@ public final class Follower implements AutoCloseable {
     }
     read = 0;
     connects++;
-    ws.send(
-        "{\"create\":{\"key\":\""
-            + prefix
-            + "\",\"prefix\":true,\"watch_id\":1,\"start_revision\":"
-            + (lastRevision + 1)
-            + "}}");
+    ws.send(WsClient.createPrefix(1, prefix, lastRevision + 1));
   }
 
   private void loop() {

@@ -1,11 +1,12 @@
 package dev.cairn.http.watch;
 
-import static dev.cairn.http.watch.CairnNode.await;
-import static dev.cairn.http.watch.CairnNode.millisSince;
+import static dev.cairn.http.TestServer.await;
+import static dev.cairn.http.TestServer.millisSince;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.cairn.http.watch.CairnNode.Resp;
+import dev.cairn.http.TestServer;
+import dev.cairn.http.TestServer.Resp;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -16,29 +17,16 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Session leases on a watch socket: kept alive by the server while the client speaks. */
 class SessionTest {
-  private static CairnNode node;
-
-  @BeforeAll
-  static void start() {
-    node = CairnNode.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
-  }
+  @RegisterExtension static final TestServer node = TestServer.perClass();
 
   private static void putKeys(String prefix, int n, long lease) {
     for (int i = 0; i < n; i++) {
-      Resp r = node.put(prefix + i, "v", lease);
+      Resp r = node.putKey(prefix + i, "v", lease);
       assertThat(r.status()).as(r.toString()).isEqualTo(200);
     }
   }

@@ -1,5 +1,6 @@
 package dev.cairn.http.watch;
 
+import dev.cairn.http.TestServer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,7 +41,7 @@ public final class SseClient implements AutoCloseable {
   }
 
   /** Opens {@code path} with the given header name/value pairs. */
-  public static SseClient open(CairnNode node, String path, String... headers) {
+  public static SseClient open(TestServer node, String path, String... headers) {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create(node.url() + path))
             .GET()
@@ -209,7 +210,7 @@ public final class SseClient implements AutoCloseable {
 
   /** Waits until the server ends the stream. */
   public void awaitEnd(Duration timeout) {
-    CairnNode.await(timeout, "the event stream to end", () -> ended);
+    TestServer.await(timeout, "the event stream to end", () -> ended);
   }
 
   /** Drops the connection. */

@@ -3,6 +3,7 @@ package dev.cairn.http.watch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.cairn.http.TestServer;
 import dev.cairn.http.watch.WriteLoad.Change;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,9 +12,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A client that stops reading gets its watch cancelled with reason slow_consumer instead of making
@@ -21,49 +21,12 @@ import org.junit.jupiter.api.Test;
  * last_revision it was told, with no gap and no duplicate.
  */
 class WatchBackPressureTest {
-  private static CairnNode node;
-
-  @BeforeAll
-  static void start() {
-    node =
-        CairnNode.start(
-            Map.of(
-                "cairn.watch.socket-queue", 8,
-                "cairn.watch.max-pending-per-watch", 32));
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
-  }
-
-  private static List<Change> changes(List<JsonNode> messages, long watchId) {
-    List<Change> out = new ArrayList<>();
-    for (JsonNode m : messages) {
-      if (WsClient.events(watchId).test(m)) {
-        for (JsonNode e : m.path("events")) {
-          out.add(
-              new Change(
-                  e.path("kv").path("mod_revision").asLong(),
-                  e.path("kv").path("key").asText(),
-                  e.path("type").asText()));
-        }
-      }
-    }
-    return out;
-  }
+  @RegisterExtension
+  static final TestServer node = TestServer.perClass(WsClient.heldBackLimits(32, "16MiB"));
 
   @Test
   void aClientThatStopsReadingIsCancelledAsSlowAndResumesWithoutAGap() throws Exception {
-    long seed = Long.getLong("cairn.test.seed", System.nanoTime());
-    try {
-      run(new Random(seed));
-    } catch (Throwable t) {
-      System.out.println("slow consumer test failed with -Dcairn.test.seed=" + seed);
-      throw new AssertionError("failed with -Dcairn.test.seed=" + seed + ": " + t.getMessage(), t);
-    }
+    WatchExactnessTest.seeded("slow consumer", this::run);
   }
 
   private void run(Random random) throws Exception {
@@ -71,13 +34,7 @@ class WatchBackPressureTest {
     long from = node.revision() + 1;
     try (WsClient slow = WsClient.connect(node);
         Follower fast = new Follower(node, prefix, from, List.of(), random)) {
-      slow.send(
-          "{\"create\":{\"watch_id\":1,\"key\":\""
-              + prefix
-              + "\",\"prefix\":true,"
-              + "\"start_revision\":"
-              + from
-              + "}}");
+      slow.send(WsClient.createPrefix(1, prefix, from));
       slow.expect("created", WsClient.created(1));
       slow.pause();
 
@@ -86,11 +43,11 @@ class WatchBackPressureTest {
       WriteLoad load = new WriteLoad(node, prefix, 200, 8, 1_100, random.nextLong(), 32 * 1024);
       long t0 = System.nanoTime();
       load.start().join(120_000);
-      System.out.printf("%d writes of 32 KiB took %d ms%n", 1_100, CairnNode.millisSince(t0));
+      System.out.printf("%d writes of 32 KiB took %d ms%n", 1_100, TestServer.millisSince(t0));
 
       // The server stayed responsive: every write was acknowledged and the other connection's
       // watch saw every change while this client was not reading.
-      CairnNode.await(
+      TestServer.await(
           Duration.ofSeconds(60),
           "the reading watcher to see everything",
           () -> fast.hasSeenAll(load.acked().keySet()) || !fast.problems().isEmpty());
@@ -98,7 +55,7 @@ class WatchBackPressureTest {
       assertThat(Follower.verify(fast.seen(), load.acked(), List.of()))
           .as("what the reading watcher saw")
           .isEmpty();
-      assertThat(node.put("bp-after", "x").status()).isEqualTo(200);
+      assertThat(node.putKey("bp-after", "x").status()).isEqualTo(200);
 
       slow.resume();
       JsonNode canceled =
@@ -107,7 +64,7 @@ class WatchBackPressureTest {
           .as(canceled.toString())
           .isEqualTo("slow_consumer");
       long last = canceled.path("last_revision").asLong();
-      List<Change> before = changes(slow.messages(), 1);
+      List<Change> before = WatchStreams.changes(slow.messages(), WsClient.events(1));
       System.out.printf(
           "slow consumer got %d events before its cancel at last_revision %d (of %d)%n",
           before.size(), last, load.maxAckedRevision());
@@ -129,20 +86,14 @@ class WatchBackPressureTest {
 
       // The connection is still usable: resume on it from last_revision + 1.
       assertThat(slow.isClosed()).isFalse();
-      slow.send(
-          "{\"create\":{\"watch_id\":2,\"key\":\""
-              + prefix
-              + "\",\"prefix\":true,"
-              + "\"start_revision\":"
-              + (last + 1)
-              + "}}");
+      slow.send(WsClient.createPrefix(2, prefix, last + 1));
       long max = load.maxAckedRevision();
       slow.expect(
           "the resumed watch to catch up",
           Duration.ofSeconds(60),
           m -> WsClient.events(2).test(m) && m.path("revision").asLong() >= max);
       List<Change> union = new ArrayList<>(before);
-      union.addAll(changes(slow.messages(), 2));
+      union.addAll(WatchStreams.changes(slow.messages(), WsClient.events(2)));
       assertThat(Follower.verify(union, load.acked(), List.of()))
           .as("before the cancel + after resuming vs every acknowledged change")
           .isEmpty();

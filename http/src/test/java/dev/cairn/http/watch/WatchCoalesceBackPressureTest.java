@@ -3,15 +3,14 @@ package dev.cairn.http.watch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.cairn.http.TestServer;
 import dev.cairn.http.watch.WriteLoad.Change;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A coalesced connection ({@code ?coalesce=true}) whose client stops reading: its held-back
@@ -22,50 +21,25 @@ import org.junit.jupiter.api.Test;
  */
 class WatchCoalesceBackPressureTest {
   /** The FIFO's count limit is reached first (32 messages of ~64 KiB are ~2 MiB of 16 MiB). */
-  private static CairnNode byCount;
+  @RegisterExtension
+  static final TestServer byCount = TestServer.perClass(WsClient.heldBackLimits(32, "16MiB"));
 
   /** The byte budget is reached first. */
-  private static CairnNode byBytes;
-
-  @BeforeAll
-  static void start() {
-    byCount =
-        CairnNode.start(
-            Map.of(
-                "cairn.watch.socket-queue", 8,
-                "cairn.watch.max-pending-per-watch", 32));
-    byBytes =
-        CairnNode.start(
-            Map.of(
-                "cairn.watch.socket-queue", 8,
-                "cairn.watch.max-pending-per-watch", 1_000_000,
-                "cairn.watch.max-held-bytes-per-connection", "256KiB"));
-  }
-
-  @AfterAll
-  static void stop() {
-    if (byCount != null) {
-      byCount.close();
-    }
-    if (byBytes != null) {
-      byBytes.close();
-    }
-  }
+  @RegisterExtension
+  static final TestServer byBytes =
+      TestServer.perClass(WsClient.heldBackLimits(1_000_000, "256KiB"));
 
   private static final Predicate<Change> ALL = c -> true;
   private static final Predicate<Change> PUTS = c -> c.type().equals("PUT");
 
   /** Watch {@code id}'s create message; odd ids are plain, even ids filter deletes out. */
   private static String create(long id, String prefix, long start, boolean noDelete) {
-    return "{\"create\":{\"watch_id\":"
-        + id
-        + ",\"key\":\""
-        + prefix
-        + "\",\"prefix\":true,"
-        + "\"start_revision\":"
-        + start
-        + (noDelete ? ",\"filters\":[\"no_delete\"]" : "")
-        + "}}";
+    return WsClient.create(
+        id,
+        prefix,
+        ",\"prefix\":true,\"start_revision\":"
+            + start
+            + (noDelete ? ",\"filters\":[\"no_delete\"]" : ""));
   }
 
   /**
@@ -74,7 +48,7 @@ class WatchCoalesceBackPressureTest {
    * connection once every watch's canceled message has arrived; checks that each is slow_consumer
    * and that what each watch got is exactly the acknowledged changes up to its last_revision.
    */
-  private static Result slowClient(CairnNode node, String prefix, int plain, int ops, long seed)
+  private static Result slowClient(TestServer node, String prefix, int plain, int ops, long seed)
       throws Exception {
     long from = node.revision() + 1;
     WsClient ws = WsClient.connect(node.client(), node.ws("/v1/watch?coalesce=true"));

@@ -1,10 +1,12 @@
 package dev.cairn.http.watch;
 
+import static dev.cairn.http.watch.WsClient.create;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.cairn.http.watch.CairnNode.Resp;
+import dev.cairn.http.TestServer;
+import dev.cairn.http.TestServer.Resp;
 import dev.cairn.http.watch.WriteLoad.Change;
 import java.net.URI;
 import java.net.http.WebSocketHandshakeException;
@@ -17,9 +19,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Predicate;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code GET /v1/watch?coalesce=true}: watches that get the same events of a revision share one
@@ -28,33 +29,13 @@ import org.junit.jupiter.api.Test;
  * on failure and can be fixed with {@code -Dcairn.test.seed=N}.
  */
 class WatchCoalesceTest {
-  private static CairnNode node;
-
-  @BeforeAll
-  static void start() {
-    // A small socket queue, so that messages are held back in the connection's FIFO whenever the
-    // client lags a little; limits so high that nothing is cancelled for being slow here.
-    node =
-        CairnNode.start(
-            Map.of(
-                "cairn.watch.socket-queue", 8,
-                "cairn.watch.max-pending-per-watch", 1_000_000,
-                "cairn.watch.max-held-bytes-per-connection", "1GiB"));
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
-  }
+  // A small socket queue, so that messages are held back in the connection's FIFO whenever the
+  // client lags a little; limits so high that nothing is cancelled for being slow here.
+  @RegisterExtension
+  static final TestServer node = TestServer.perClass(WsClient.heldBackLimits(1_000_000, "1GiB"));
 
   private static URI coalesced() {
     return node.ws("/v1/watch?coalesce=true");
-  }
-
-  private static String create(long id, String key, String extra) {
-    return "{\"create\":{\"watch_id\":" + id + ",\"key\":\"" + key + "\"" + extra + "}}";
   }
 
   private static void seeded(String test, WatchExactnessTest.Body body) throws Exception {
@@ -79,7 +60,7 @@ class WatchCoalesceTest {
             WriteLoad load = new WriteLoad(node, prefix, 200, 8, 3_000, random.nextLong(), 16);
             load.start().join(120_000);
             long max = load.maxAckedRevision();
-            CairnNode.await(
+            TestServer.await(
                 Duration.ofSeconds(60),
                 "every watch to reach revision " + max,
                 () -> {
@@ -181,12 +162,12 @@ class WatchCoalesceTest {
               if (kind < 12) {
                 String k = p + "k" + random.nextInt(5);
                 String v = "v" + i;
-                Resp r = node.put(k, v);
+                Resp r = node.putKey(k, v);
                 assertThat(r.status()).as(r.toString()).isEqualTo(200);
                 ledger.add(new Ev(r.revision(), k, "PUT", v, values.put(k, v)));
               } else if (kind < 15) {
                 String k = p + "k" + random.nextInt(5);
-                Resp r = node.delete(k);
+                Resp r = node.deleteKey(k);
                 assertThat(r.status()).as(r.toString()).isEqualTo(200);
                 if (values.containsKey(k)) {
                   ledger.add(new Ev(r.revision(), k, "DELETE", null, values.remove(k)));
@@ -216,7 +197,7 @@ class WatchCoalesceTest {
                     pending.add(new Ev(0, k, "PUT", v, values.put(k, v)));
                   }
                 }
-                Resp r = node.send("POST", "/v1/txn", body.append("]}").toString());
+                Resp r = node.post("/v1/txn", body.append("]}").toString());
                 assertThat(r.status()).as(r.toString()).isEqualTo(200);
                 for (Ev e : pending) {
                   ledger.add(new Ev(r.revision(), e.key(), e.type(), e.value(), e.prev()));
@@ -226,7 +207,7 @@ class WatchCoalesceTest {
             // A plain put of the key watches' key last: every watch but the no_put one sees it, and
             // the key watches share its message with the prefix watches.
             String v = "last";
-            Resp r = node.put(p + "k1", v);
+            Resp r = node.putKey(p + "k1", v);
             ledger.add(new Ev(r.revision(), p + "k1", "PUT", v, values.put(p + "k1", v)));
             long last = r.revision();
             assertThat(last).as("writes reach the future start revision").isGreaterThan(future);
@@ -338,7 +319,7 @@ class WatchCoalesceTest {
             after.start().join(60_000);
             ws.resume();
             long max = after.maxAckedRevision();
-            CairnNode.await(
+            TestServer.await(
                 Duration.ofSeconds(60),
                 "watches 2 and 3 to reach revision " + max,
                 () -> {
@@ -400,7 +381,7 @@ class WatchCoalesceTest {
 
   @Test
   void theCoalesceParameterIsTrueOrFalse() {
-    Resp bad = node.send("GET", "/v1/watch?coalesce=yes", null);
+    Resp bad = node.get("/v1/watch?coalesce=yes");
     assertThat(bad.status()).as(bad.toString()).isEqualTo(400);
     assertThat(bad.contentType()).as(bad.toString()).startsWith("application/problem+json");
     assertThat(bad.code()).as(bad.toString()).isEqualTo("malformed_request");
@@ -420,7 +401,7 @@ class WatchCoalesceTest {
       ws.send(create(2, "cp/k", ""));
       ws.expect("created 1", WsClient.created(1));
       ws.expect("created 2", WsClient.created(2));
-      long rev = node.put("cp/k", "v").revision();
+      long rev = node.putKey("cp/k", "v").revision();
       Predicate<JsonNode> at = m -> m.path("revision").asLong() == rev;
       ws.expect("event on 1", m -> WsClient.events(1).test(m) && at.test(m));
       ws.expect("event on 2", m -> WsClient.events(2).test(m) && at.test(m));

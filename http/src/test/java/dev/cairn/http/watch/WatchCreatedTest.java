@@ -3,16 +3,16 @@ package dev.cairn.http.watch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.cairn.http.watch.CairnNode.Resp;
+import dev.cairn.http.TestServer;
+import dev.cairn.http.TestServer.Resp;
 import dev.cairn.http.watch.WriteLoad.Change;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code created} is sent once the watch is registered (with its history), before any of its
@@ -23,19 +23,9 @@ class WatchCreatedTest {
   /** Small, so that the history below takes several messages. */
   private static final int HISTORY_CHUNK = 2;
 
-  private static CairnNode node;
-
-  @BeforeAll
-  static void start() {
-    node = CairnNode.start(Map.of("cairn.watch.history-chunk", HISTORY_CHUNK));
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
-  }
+  @RegisterExtension
+  static final TestServer node =
+      TestServer.perClass(Map.of("cairn.watch.history-chunk", HISTORY_CHUNK));
 
   private static URI plain() {
     return node.ws("/v1/watch");
@@ -46,7 +36,7 @@ class WatchCreatedTest {
   }
 
   private static long put(String key, String value) {
-    Resp r = node.put(key, value);
+    Resp r = node.putKey(key, value);
     assertThat(r.status()).as(r.toString()).isEqualTo(200);
     return r.revision();
   }
@@ -70,20 +60,8 @@ class WatchCreatedTest {
     try (WsClient ws = WsClient.connect(node.client(), uri)) {
       // Two watches on the same range (a group on a coalesced connection); no wait for created
       // before writing.
-      ws.send(
-          "{\"create\":{\"watch_id\":1,\"key\":\""
-              + prefix
-              + "\",\"prefix\":true,"
-              + "\"start_revision\":"
-              + from
-              + "}}");
-      ws.send(
-          "{\"create\":{\"watch_id\":2,\"key\":\""
-              + prefix
-              + "\",\"prefix\":true,"
-              + "\"start_revision\":"
-              + from
-              + "}}");
+      ws.send(WsClient.createPrefix(1, prefix, from));
+      ws.send(WsClient.createPrefix(2, prefix, from));
       for (int i = 0; i < 5; i++) {
         written.add(new Change(put(prefix + "l" + i, "v"), prefix + "l" + i, "PUT"));
       }
@@ -112,13 +90,7 @@ class WatchCreatedTest {
         List<Change> seen = new ArrayList<>();
         for (JsonNode m : mine.subList(1, mine.size())) {
           assertThat(m.has("events")).as("after created, only events: %s", m).isTrue();
-          for (JsonNode e : m.path("events")) {
-            seen.add(
-                new Change(
-                    e.path("kv").path("mod_revision").asLong(),
-                    e.path("kv").path("key").asText(),
-                    e.path("type").asText()));
-          }
+          seen.addAll(WatchStreams.changes(m));
         }
         assertThat(seen).as("events of watch %d", id).containsExactlyElementsOf(written);
       }
@@ -138,16 +110,10 @@ class WatchCreatedTest {
   private void compactedStart(URI uri, String prefix) {
     long first = put(prefix + "a", "1");
     long compactAt = put(prefix + "b", "2");
-    Resp c = node.send("POST", "/v1/compact", "{\"revision\":" + compactAt + "}");
+    Resp c = node.post("/v1/compact", "{\"revision\":" + compactAt + "}");
     assertThat(c.status()).as(c.toString()).isEqualTo(200);
     try (WsClient ws = WsClient.connect(node.client(), uri)) {
-      ws.send(
-          "{\"create\":{\"watch_id\":1,\"key\":\""
-              + prefix
-              + "\",\"prefix\":true,"
-              + "\"start_revision\":"
-              + first
-              + "}}");
+      ws.send(WsClient.createPrefix(1, prefix, first));
       JsonNode canceled = ws.expect("canceled", WsClient.canceled(1));
       assertThat(canceled.path("reason").asText()).as(canceled.toString()).isEqualTo("compacted");
       // A second watch on the connection, created and fed after the first was refused: a barrier

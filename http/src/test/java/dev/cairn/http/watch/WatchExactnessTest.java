@@ -2,6 +2,7 @@ package dev.cairn.http.watch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cairn.http.TestServer;
 import dev.cairn.http.watch.WriteLoad.Change;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -9,9 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A watcher sees every acknowledged change exactly once, in revision order, and nothing else: under
@@ -21,19 +21,7 @@ import org.junit.jupiter.api.Test;
 class WatchExactnessTest {
   private static final int WRITERS = 16;
   private static final int KEYS = 500;
-  private static CairnNode node;
-
-  @BeforeAll
-  static void start() {
-    node = CairnNode.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
-  }
+  @RegisterExtension static final TestServer node = TestServer.perClass();
 
   static long seed() {
     return Long.getLong("cairn.test.seed", System.nanoTime());
@@ -57,7 +45,7 @@ class WatchExactnessTest {
 
   private static void awaitAllSeen(Follower f, WriteLoad load) {
     TreeSet<Long> want = new TreeSet<>(load.acked().keySet());
-    CairnNode.await(
+    TestServer.await(
         Duration.ofSeconds(60),
         "the watcher to see all "
             + want.size()
@@ -95,7 +83,7 @@ class WatchExactnessTest {
                 new WriteLoad(node, prefix, KEYS, WRITERS, 10_000, random.nextLong(), 16);
             long t0 = System.nanoTime();
             load.start().join(120_000);
-            System.out.printf("10000 writes took %d ms%n", CairnNode.millisSince(t0));
+            System.out.printf("10000 writes took %d ms%n", TestServer.millisSince(t0));
             assertThat(load.acked().size()).as("changes acknowledged").isGreaterThan(5_000);
             awaitAllSeen(f, load);
             check(f, load);
@@ -141,14 +129,14 @@ class WatchExactnessTest {
             WriteLoad load = new WriteLoad(node, prefix, KEYS, WRITERS, ops, random.nextLong(), 16);
             load.start();
             int restartAt = ops / 4 + random.nextInt(ops / 2);
-            CairnNode.await(
+            TestServer.await(
                 Duration.ofSeconds(60),
                 "writes to reach " + restartAt,
                 () -> load.done() >= restartAt);
             // Restart under load: writers and the watcher are mid-flight.
             long t0 = System.nanoTime();
             node.restart();
-            System.out.printf("restart under load took %d ms%n", CairnNode.millisSince(t0));
+            System.out.printf("restart under load took %d ms%n", TestServer.millisSince(t0));
             load.join(120_000);
             awaitAllSeen(f, load);
             check(f, load);

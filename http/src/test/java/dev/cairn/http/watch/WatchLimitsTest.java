@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.cairn.http.TestServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,33 +17,22 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** cairn.watch.max-watches-per-connection and cairn.watch.max-connections. */
 class WatchLimitsTest {
   private static final int MAX_WATCHES = 3;
   private static final int MAX_CONNECTIONS = 3;
-  private static CairnNode node;
 
-  @BeforeAll
-  static void start() {
-    node =
-        CairnNode.start(
-            Map.of(
-                "cairn.watch.max-watches-per-connection", MAX_WATCHES,
-                "cairn.watch.max-connections", MAX_CONNECTIONS,
-                // An SSE client that drops its stream is noticed at the next write; keep that soon.
-                "cairn.watch.progress-interval", "1s"));
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
-  }
+  @RegisterExtension
+  static final TestServer node =
+      TestServer.perClass(
+          Map.of(
+              "cairn.watch.max-watches-per-connection", MAX_WATCHES,
+              "cairn.watch.max-connections", MAX_CONNECTIONS,
+              // An SSE client that drops its stream is noticed at the next write; keep that soon.
+              "cairn.watch.progress-interval", "1s"));
 
   @Test
   void watchesBeyondTheLimitAreRefusedAndTheConnectionStaysUsable() {
@@ -57,14 +47,14 @@ class WatchLimitsTest {
       // Without an explicit id too.
       ws.send("{\"create\":{\"key\":\"lim/x\"}}");
       ws.expect("too_many_watches again", WsClient.error("too_many_watches"));
-      node.put("lim/99", "x");
+      node.putKey("lim/99", "x");
       // Freeing a slot makes room; the refused watch never existed.
       ws.send("{\"cancel\":{\"watch_id\":2}}");
       ws.expect("canceled", WsClient.canceled(2));
       ws.send("{\"create\":{\"watch_id\":4,\"key\":\"lim/4\"}}");
       ws.expect("created 4", WsClient.created(4));
-      long rev = node.put("lim/4", "y").revision();
-      long rev1 = node.put("lim/1", "y").revision();
+      long rev = node.putKey("lim/4", "y").revision();
+      long rev1 = node.putKey("lim/1", "y").revision();
       ws.expect(
           "event on 4", m -> WsClient.events(4).test(m) && m.path("revision").asLong() == rev);
       ws.expect(
@@ -77,7 +67,7 @@ class WatchLimitsTest {
   void connectionsBeyondTheLimitGet503ForWebSocketAndSse() throws Exception {
     // Refused and malformed watch requests must not leak connection slots.
     for (int i = 0; i < 2 * MAX_CONNECTIONS; i++) {
-      assertThat(node.send("GET", "/v1/watch", null).status()).isEqualTo(400);
+      assertThat(node.get("/v1/watch").status()).isEqualTo(400);
       assertThat(SseClient.open(node, "/v1/watch/k", "Last-Event-ID", "x").status()).isEqualTo(400);
     }
     List<AutoCloseable> open = new ArrayList<>();
@@ -105,18 +95,18 @@ class WatchLimitsTest {
       assertThat(raw.header("content-type"))
           .as(raw.toString())
           .startsWith("application/problem+json");
-      JsonNode problem = CairnNode.JSON.readTree(raw.body());
+      JsonNode problem = TestServer.JSON.readTree(raw.body());
       assertThat(problem.path("code").asText()).isEqualTo("too_many_connections");
       assertThat(problem.path("status").asInt()).isEqualTo(503);
 
       SseClient refused = SseClient.open(node, "/v1/watch/conn/k");
       assertThat(refused.status()).isEqualTo(503);
       assertThat(refused.contentType()).startsWith("application/problem+json");
-      assertThat(CairnNode.JSON.readTree(refused.errorBody()).path("code").asText())
+      assertThat(TestServer.JSON.readTree(refused.errorBody()).path("code").asText())
           .isEqualTo("too_many_connections");
 
       // The open ones still work.
-      long rev = node.put("conn/k", "v").revision();
+      long rev = node.putKey("conn/k", "v").revision();
       s.expect(
           "event",
           Duration.ofSeconds(10),
@@ -131,7 +121,7 @@ class WatchLimitsTest {
       long closed = System.nanoTime();
       open.add(openSseWhenASlotIsFree("/v1/watch/conn/k"));
       System.out.printf(
-          "a dropped SSE stream's slot was free after %d ms%n", CairnNode.millisSince(closed));
+          "a dropped SSE stream's slot was free after %d ms%n", TestServer.millisSince(closed));
     } finally {
       for (AutoCloseable c : open) {
         c.close();
@@ -164,7 +154,7 @@ class WatchLimitsTest {
         clients.add(connectWhenASlotIsFree(Duration.ofSeconds(30)));
       }
       System.out.printf(
-          "all slots free %d ms after the abandoned upgrades%n", CairnNode.millisSince(t0));
+          "all slots free %d ms after the abandoned upgrades%n", TestServer.millisSince(t0));
     } finally {
       clients.forEach(WsClient::close);
     }
@@ -177,7 +167,7 @@ class WatchLimitsTest {
 
   private static WsClient connectWhenASlotIsFree(Duration timeout) {
     WsClient[] out = {null};
-    CairnNode.await(
+    TestServer.await(
         timeout,
         "a free watch connection slot",
         () -> {
@@ -197,7 +187,7 @@ class WatchLimitsTest {
 
   private static SseClient openSseWhenASlotIsFree(String path) {
     SseClient[] out = {null};
-    CairnNode.await(
+    TestServer.await(
         Duration.ofSeconds(10),
         "a free watch connection slot",
         () -> {

@@ -1,9 +1,11 @@
 package dev.cairn.http.watch;
 
+import static dev.cairn.http.watch.WsClient.create;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.cairn.http.watch.CairnNode.Resp;
+import dev.cairn.http.TestServer;
+import dev.cairn.http.TestServer.Resp;
 import dev.cairn.http.watch.WriteLoad.Change;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,69 +15,37 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeSet;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The WebSocket watch protocol, message by message, against a real node. */
 class WatchProtocolTest {
   /** Small, so that catching up on history takes several messages. */
   private static final int HISTORY_CHUNK = 3;
 
-  private static CairnNode node;
-
-  @BeforeAll
-  static void start() {
-    node = CairnNode.start(Map.of("cairn.watch.history-chunk", HISTORY_CHUNK));
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
-  }
-
-  private static String create(long watchId, String key, String extra) {
-    return "{\"create\":{\"watch_id\":" + watchId + ",\"key\":\"" + key + "\"" + extra + "}}";
-  }
-
-  private static List<Change> changes(JsonNode message) {
-    List<Change> out = new ArrayList<>();
-    for (JsonNode e : message.path("events")) {
-      out.add(
-          new Change(
-              e.path("kv").path("mod_revision").asLong(),
-              e.path("kv").path("key").asText(),
-              e.path("type").asText()));
-    }
-    return out;
-  }
+  @RegisterExtension
+  static final TestServer node =
+      TestServer.perClass(Map.of("cairn.watch.history-chunk", HISTORY_CHUNK));
 
   /** Every event of watch {@code id} in the client's log, in order. */
   private static List<Change> eventsOf(WsClient ws, long id) {
-    List<Change> out = new ArrayList<>();
-    for (JsonNode m : ws.messages()) {
-      if (WsClient.events(id).test(m)) {
-        out.addAll(changes(m));
-      }
-    }
-    return out;
+    return WatchStreams.changes(ws.messages(), WsClient.events(id));
   }
 
   private static Predicate<JsonNode> eventFor(long id, String key) {
     return m ->
-        WsClient.events(id).test(m) && changes(m).stream().anyMatch(c -> c.key().equals(key));
+        WsClient.events(id).test(m)
+            && WatchStreams.changes(m).stream().anyMatch(c -> c.key().equals(key));
   }
 
   private static long put(String key, String value) {
-    Resp r = node.put(key, value);
+    Resp r = node.putKey(key, value);
     assertThat(r.status()).as(r.toString()).isEqualTo(200);
     return r.revision();
   }
 
   private static long delete(String key) {
-    Resp r = node.delete(key);
+    Resp r = node.deleteKey(key);
     assertThat(r.status()).as(r.toString()).isEqualTo(200);
     return r.revision();
   }
@@ -145,7 +115,7 @@ class WatchProtocolTest {
       ws.expect("created", WsClient.created(1));
       long rev = put("mal/x", "1");
       JsonNode ev = ws.expect("the event", WsClient.events(1));
-      assertThat(changes(ev)).containsExactly(new Change(rev, "mal/x", "PUT"));
+      assertThat(WatchStreams.changes(ev)).containsExactly(new Change(rev, "mal/x", "PUT"));
       assertThat(ws.isClosed()).isFalse();
       long stray =
           ws.messages().stream()
@@ -231,7 +201,7 @@ class WatchProtocolTest {
       for (int i = 0; i < 300; i++) {
         String key = "mx/" + groups[random.nextInt(4)] + "/" + random.nextInt(10);
         if (random.nextInt(4) == 0) {
-          Resp r = node.delete(key);
+          Resp r = node.deleteKey(key);
           if (r.json().path("deleted").asLong() > 0) {
             all.add(new Change(r.revision(), key, "DELETE"));
           }
@@ -347,7 +317,7 @@ class WatchProtocolTest {
       revs.add(put("cmp/" + i, "v"));
     }
     long compactAt = revs.get(2);
-    Resp c = node.send("POST", "/v1/compact", "{\"revision\":" + compactAt + "}");
+    Resp c = node.post("/v1/compact", "{\"revision\":" + compactAt + "}");
     assertThat(c.status()).as(c.toString()).isEqualTo(200);
     try (WsClient ws = WsClient.connect(node)) {
       ws.send(create(1, "cmp/", ",\"prefix\":true,\"start_revision\":" + revs.get(1)));
@@ -396,7 +366,7 @@ class WatchProtocolTest {
           .append("\",\"value\":\"v\"}}");
     }
     long first = put("chunk/a", "1");
-    Resp txn = node.send("POST", "/v1/txn", "{\"compare\":[],\"success\":[" + ops + "]}");
+    Resp txn = node.post("/v1/txn", "{\"compare\":[],\"success\":[" + ops + "]}");
     assertThat(txn.status()).as(txn.toString()).isEqualTo(200);
     long txnRev = txn.revision();
     long last = put("chunk/b", "1");
@@ -413,7 +383,7 @@ class WatchProtocolTest {
       List<JsonNode> messages = ws.messages().stream().filter(WsClient.events(1)).toList();
       TreeSet<Long> revisionsSoFar = new TreeSet<>();
       for (JsonNode m : messages) {
-        List<Change> cs = changes(m);
+        List<Change> cs = WatchStreams.changes(m);
         for (Change ch : cs) {
           assertThat(revisionsSoFar)
               .as("revision %d continues in a later message: %s", ch.revision(), messages)
@@ -431,14 +401,14 @@ class WatchProtocolTest {
 
   @Test
   void deletingTheNamespaceCancelsItsWatches() {
-    assertThat(node.send("PUT", "/v1/namespaces/wdel", null).status()).isIn(200, 201);
+    assertThat(node.put("/v1/namespaces/wdel", null).status()).isIn(200, 201);
     try (WsClient ws = WsClient.connect(node.client(), node.ws("/v1/ns/wdel/watch"))) {
       ws.send(create(1, "", ",\"prefix\":true"));
       ws.expect("created", WsClient.created(1));
-      Resp put = node.send("PUT", "/v1/ns/wdel/kv/a", "1");
+      Resp put = node.put("/v1/ns/wdel/kv/a", "1");
       assertThat(put.status()).as(put.toString()).isEqualTo(200);
       ws.expect("event", WsClient.events(1));
-      Resp del = node.send("DELETE", "/v1/namespaces/wdel?force=true", null);
+      Resp del = node.delete("/v1/namespaces/wdel?force=true");
       assertThat(del.status()).as(del.toString()).isEqualTo(200);
       JsonNode canceled = ws.expect("canceled", WsClient.canceled(1));
       assertThat(canceled.path("reason").asText()).isEqualTo("namespace_deleted");

@@ -6,7 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.cairn.core.Bytes;
 import dev.cairn.core.KeyValue;
 import dev.cairn.core.keyspace.WatchEvent;
-import dev.cairn.http.watch.CairnNode.Resp;
+import dev.cairn.http.TestServer;
+import dev.cairn.http.TestServer.Resp;
 import dev.cairn.http.watch.WriteLoad.Change;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,29 +15,16 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import org.apache.pekko.util.ByteString;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code GET /v1/watch/{key}}: server-sent events, resumable with Last-Event-ID. */
 class WatchSseTest {
-  private static CairnNode node;
-
-  @BeforeAll
-  static void start() {
-    node = CairnNode.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
-  }
+  @RegisterExtension static final TestServer node = TestServer.perClass();
 
   private static JsonNode json(String s) {
     try {
-      return CairnNode.JSON.readTree(s);
+      return TestServer.JSON.readTree(s);
     } catch (Exception e) {
       throw new AssertionError("not JSON: " + s, e);
     }
@@ -47,10 +35,10 @@ class WatchSseTest {
     try (SseClient sse = SseClient.open(node, "/v1/watch/sse1/k")) {
       assertThat(sse.status()).isEqualTo(200);
       assertThat(sse.contentType()).startsWith("text/event-stream");
-      long p1 = node.put("sse1/k", "one").revision();
-      node.put("sse1/other", "x");
-      long p2 = node.put("sse1/k", "two").revision();
-      long d = node.delete("sse1/k").revision();
+      long p1 = node.putKey("sse1/k", "one").revision();
+      node.putKey("sse1/other", "x");
+      long p2 = node.putKey("sse1/k", "two").revision();
+      long d = node.deleteKey("sse1/k").revision();
       sse.expect("the delete", Duration.ofSeconds(10), e -> e.event().equals("delete"));
       List<SseClient.Event> events = sse.events();
       assertThat(events).extracting(SseClient.Event::event).containsExactly("put", "put", "delete");
@@ -70,13 +58,7 @@ class WatchSseTest {
 
   @Test
   void resumingWithLastEventIdUnderConcurrentWritesLosesAndRepeatsNothing() throws Exception {
-    long seed = Long.getLong("cairn.test.seed", System.nanoTime());
-    try {
-      resume(new Random(seed));
-    } catch (Throwable t) {
-      System.out.println("SSE resume failed with -Dcairn.test.seed=" + seed);
-      throw new AssertionError("failed with -Dcairn.test.seed=" + seed + ": " + t.getMessage(), t);
-    }
+    WatchExactnessTest.seeded("SSE resume", this::resume);
   }
 
   private void resume(Random random) throws Exception {
@@ -161,7 +143,7 @@ class WatchSseTest {
           .append(k)
           .append("\",\"value\":\"v\"}}");
     }
-    Resp txn = node.send("POST", "/v1/txn", "{\"compare\":[],\"success\":[" + ops + "]}");
+    Resp txn = node.post("/v1/txn", "{\"compare\":[],\"success\":[" + ops + "]}");
     assertThat(txn.status()).as(txn.toString()).isEqualTo(200);
     return txn.revision();
   }
@@ -191,11 +173,11 @@ class WatchSseTest {
     try (SseClient sse = SseClient.open(node, path)) {
       assertThat(sse.status()).isEqualTo(200);
       // Once the marker arrives the watch is registered: what follows comes live.
-      long marker = node.put("sse5/0", "v").revision();
+      long marker = node.putKey("sse5/0", "v").revision();
       eventsUpTo(sse, Long.toString(marker));
       txn = putAll("sse5/a", "sse5/b", "sse5/c");
-      single = node.put("sse5/d", "v").revision();
-      Resp d = node.send("DELETE", "/v1/kv/sse5/?prefix=true", null);
+      single = node.putKey("sse5/d", "v").revision();
+      Resp d = node.delete("/v1/kv/sse5/?prefix=true");
       assertThat(d.status()).as(d.toString()).isEqualTo(200);
       del = d.revision();
       live = eventsUpTo(sse, Long.toString(del));
@@ -240,12 +222,12 @@ class WatchSseTest {
       List<SseClient.Event> replayed = eventsUpTo(sse, Long.toString(txn));
       assertThat(ids(replayed)).containsExactly(txn + ".2", Long.toString(txn));
       assertThat(keys(replayed)).containsExactly("sse6/b", "sse6/c");
-      long later = node.put("sse6/d", "v").revision();
+      long later = node.putKey("sse6/d", "v").revision();
       List<SseClient.Event> all = eventsUpTo(sse, Long.toString(later));
       assertThat(ids(all)).containsExactly(txn + ".2", Long.toString(txn), Long.toString(later));
       assertThat(keys(all)).containsExactly("sse6/b", "sse6/c", "sse6/d");
     }
-    long next = node.put("sse6/e", "v").revision();
+    long next = node.putKey("sse6/e", "v").revision();
     // Revision txn is complete: nothing of it again.
     try (SseClient sse = SseClient.open(node, path, "Last-Event-ID", Long.toString(txn))) {
       List<SseClient.Event> events = eventsUpTo(sse, Long.toString(next));
@@ -266,7 +248,7 @@ class WatchSseTest {
     try (SseClient sse =
         SseClient.open(node, "/v1/watch/sse8/?prefix=true", "Last-Event-ID", txn + ".2")) {
       assertThat(sse.status()).isEqualTo(200);
-      long later = node.put("sse8/c", "v").revision();
+      long later = node.putKey("sse8/c", "v").revision();
       List<SseClient.Event> events = eventsUpTo(sse, Long.toString(later));
       assertThat(keys(events)).containsExactly("sse8/c");
       assertThat(sse.ended()).isFalse();
@@ -299,8 +281,8 @@ class WatchSseTest {
   void aLeaseEndingWithSeveralKeysNumbersTheirDeletes() {
     long from = node.revision() + 1;
     long lease = node.grant(60);
-    assertThat(node.put("sse9/a", "v", lease).status()).isEqualTo(200);
-    assertThat(node.put("sse9/b", "v", lease).status()).isEqualTo(200);
+    assertThat(node.putKey("sse9/a", "v", lease).status()).isEqualTo(200);
+    assertThat(node.putKey("sse9/b", "v", lease).status()).isEqualTo(200);
     Resp revoke = node.revoke(lease);
     assertThat(revoke.status()).as(revoke.toString()).isEqualTo(200);
     long r = revoke.revision();
@@ -360,9 +342,9 @@ class WatchSseTest {
 
   @Test
   void aCompactedStartEndsTheStreamWithACanceledEvent() {
-    long r1 = node.put("sse3/a", "1").revision();
-    long r2 = node.put("sse3/a", "2").revision();
-    Resp c = node.send("POST", "/v1/compact", "{\"revision\":" + r2 + "}");
+    long r1 = node.putKey("sse3/a", "1").revision();
+    long r2 = node.putKey("sse3/a", "2").revision();
+    Resp c = node.post("/v1/compact", "{\"revision\":" + r2 + "}");
     assertThat(c.status()).as(c.toString()).isEqualTo(200);
     try (SseClient sse = SseClient.open(node, "/v1/watch/sse3/a?start_revision=" + r1)) {
       assertThat(sse.status()).isEqualTo(200);

@@ -52,6 +52,17 @@ final class WatchStreams {
     return out;
   }
 
+  /** The events of every message in {@code log} that {@code which} accepts, in order. */
+  static List<Change> changes(List<JsonNode> log, Predicate<JsonNode> which) {
+    List<Change> out = new ArrayList<>();
+    for (JsonNode m : log) {
+      if (which.test(m)) {
+        out.addAll(changes(m));
+      }
+    }
+    return out;
+  }
+
   /** The events of watch {@code id}, in arrival order, up to its canceled message. */
   static List<Change> events(List<JsonNode> log, long id) {
     List<Change> out = new ArrayList<>();

@@ -1,6 +1,7 @@
 package dev.cairn.http.watch;
 
-import dev.cairn.http.watch.CairnNode.Resp;
+import dev.cairn.http.TestServer;
+import dev.cairn.http.TestServer.Resp;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +23,7 @@ public final class WriteLoad {
   /** One change: {@code type} is PUT or DELETE. */
   public record Change(long revision, String key, String type) {}
 
-  private final CairnNode node;
+  private final TestServer node;
   private final String prefix;
   private final int keys;
   private final int writers;
@@ -37,7 +38,7 @@ public final class WriteLoad {
   private final List<Thread> threads = new ArrayList<>();
 
   public WriteLoad(
-      CairnNode node,
+      TestServer node,
       String prefix,
       int keys,
       int writers,
@@ -73,7 +74,7 @@ public final class WriteLoad {
       boolean put = random.nextInt(10) < 7;
       try {
         if (put) {
-          Resp r = node.put(key, "v" + random.nextInt(1_000_000) + pad);
+          Resp r = node.putKey(key, "v" + random.nextInt(1_000_000) + pad);
           if (r.status() == 200) {
             record(new Change(r.revision(), key, "PUT"));
           } else if (r.status() >= 500) {
@@ -82,7 +83,7 @@ public final class WriteLoad {
             failures.add(r.toString());
           }
         } else {
-          Resp r = node.delete(key);
+          Resp r = node.deleteKey(key);
           if (r.status() == 200) {
             if (r.json().path("deleted").asLong() > 0) {
               record(new Change(r.revision(), key, "DELETE"));

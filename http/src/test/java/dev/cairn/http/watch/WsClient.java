@@ -1,6 +1,7 @@
 package dev.cairn.http.watch;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.cairn.http.TestServer;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -9,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -55,7 +57,7 @@ public final class WsClient implements AutoCloseable {
     return c;
   }
 
-  public static WsClient connect(CairnNode node) {
+  public static WsClient connect(TestServer node) {
     return connect(node.client(), node.ws("/v1/watch"));
   }
 
@@ -75,9 +77,9 @@ public final class WsClient implements AutoCloseable {
             String text = partial.toString();
             partial.setLength(0);
             try {
-              parsed = CairnNode.JSON.readTree(text);
+              parsed = TestServer.JSON.readTree(text);
             } catch (IOException e) {
-              parsed = CairnNode.JSON.createObjectNode().put("__unparseable__", text);
+              parsed = TestServer.JSON.createObjectNode().put("__unparseable__", text);
             }
             log.add(parsed);
             lock.notifyAll();
@@ -90,7 +92,7 @@ public final class WsClient implements AutoCloseable {
       @Override
       public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
         synchronized (lock) {
-          log.add(CairnNode.JSON.createObjectNode().put("__binary__", data.remaining()));
+          log.add(TestServer.JSON.createObjectNode().put("__binary__", data.remaining()));
           lock.notifyAll();
           requestNextLocked(webSocket);
         }
@@ -138,6 +140,18 @@ public final class WsClient implements AutoCloseable {
     } else {
       webSocket.request(1);
     }
+  }
+
+  /**
+   * Node settings for tests with a client that lags or stops reading: a socket queue of 8 messages,
+   * so that messages are held back as soon as the client falls behind, and at most {@code
+   * maxPending} held-back messages per watch and {@code maxHeldBytes} per connection.
+   */
+  public static Map<String, Object> heldBackLimits(int maxPending, String maxHeldBytes) {
+    return Map.of(
+        "cairn.watch.socket-queue", 8,
+        "cairn.watch.max-pending-per-watch", maxPending,
+        "cairn.watch.max-held-bytes-per-connection", maxHeldBytes);
   }
 
   /** Stops reading: no more messages are requested until {@link #resume()}. */
@@ -210,25 +224,8 @@ public final class WsClient implements AutoCloseable {
             return log.get(i);
           }
         }
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          throw new AssertionError(
-              "timed out after "
-                  + timeout
-                  + " waiting for "
-                  + what
-                  + " on "
-                  + name
-                  + "; messages after cursor: "
-                  + tail(cursor)
-                  + "; "
-                  + closedState());
-        }
-        try {
-          TimeUnit.NANOSECONDS.timedWait(lock, left);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new AssertionError("interrupted");
+        if (!waitUntil(deadline)) {
+          throw timedOut(timeout, what, "messages after cursor: " + tail(cursor));
         }
       }
     }
@@ -243,28 +240,43 @@ public final class WsClient implements AutoCloseable {
     long deadline = System.nanoTime() + timeout.toNanos();
     synchronized (lock) {
       while (!condition.test(log)) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          throw new AssertionError(
-              "timed out after "
-                  + timeout
-                  + " waiting for "
-                  + what
-                  + " on "
-                  + name
-                  + "; last messages: "
-                  + tail(Math.max(0, log.size() - 5))
-                  + "; "
-                  + closedState());
-        }
-        try {
-          TimeUnit.NANOSECONDS.timedWait(lock, left);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new AssertionError("interrupted");
+        if (!waitUntil(deadline)) {
+          throw timedOut(timeout, what, "last messages: " + tail(Math.max(0, log.size() - 5)));
         }
       }
     }
+  }
+
+  /**
+   * Waits on the lock (held by the caller) until a message, a close or {@code deadline} (a {@link
+   * System#nanoTime()}); false, without waiting, once the deadline has passed.
+   */
+  private boolean waitUntil(long deadline) {
+    long left = deadline - System.nanoTime();
+    if (left <= 0) {
+      return false;
+    }
+    try {
+      TimeUnit.NANOSECONDS.timedWait(lock, left);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted");
+    }
+    return true;
+  }
+
+  private AssertionError timedOut(Duration timeout, String what, String messages) {
+    return new AssertionError(
+        "timed out after "
+            + timeout
+            + " waiting for "
+            + what
+            + " on "
+            + name
+            + "; "
+            + messages
+            + "; "
+            + closedState());
   }
 
   private String closedState() {
@@ -298,15 +310,8 @@ public final class WsClient implements AutoCloseable {
     long deadline = System.nanoTime() + timeout.toNanos();
     synchronized (lock) {
       while (log.size() <= from && !closed.isDone()) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
+        if (!waitUntil(deadline)) {
           break;
-        }
-        try {
-          TimeUnit.NANOSECONDS.timedWait(lock, left);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new AssertionError("interrupted");
         }
       }
       return new ArrayList<>(log.subList(Math.min(from, log.size()), log.size()));
@@ -369,6 +374,18 @@ public final class WsClient implements AutoCloseable {
       // the server did not answer the close; drop it
     }
     ws.abort();
+  }
+
+  // ------------------------------------------------------------------ messages
+
+  /** A create message for watch {@code watchId} on {@code key}; {@code extra} adds fields. */
+  public static String create(long watchId, String key, String extra) {
+    return "{\"create\":{\"watch_id\":" + watchId + ",\"key\":\"" + key + "\"" + extra + "}}";
+  }
+
+  /** A create message for watch {@code watchId} on every key under {@code prefix}. */
+  public static String createPrefix(long watchId, String prefix, long startRevision) {
+    return create(watchId, prefix, ",\"prefix\":true,\"start_revision\":" + startRevision);
   }
 
   // ------------------------------------------------------------------ message predicates

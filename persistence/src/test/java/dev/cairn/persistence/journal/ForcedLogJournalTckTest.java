@@ -1,8 +1,6 @@
 package dev.cairn.persistence.journal;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigValueFactory;
+import dev.cairn.persistence.TckConfig;
 import dev.cairn.persistence.TestDirs;
 import java.nio.file.Path;
 import org.apache.pekko.persistence.CapabilityFlag;
@@ -17,19 +15,7 @@ public class ForcedLogJournalTckTest extends JavaJournalSpec {
   private static final Path DIR = TestDirs.create("journal-tck");
 
   public ForcedLogJournalTckTest() {
-    super(tckConfig());
-  }
-
-  private static Config tckConfig() {
-    return ConfigFactory.parseString(
-            """
-                        pekko.persistence.journal.plugin = "cairn.persistence.journal"
-                        # the machine is shared: give the TCK's 3 s expectations room under load
-                        pekko.test.timefactor = 5
-                        """)
-        .withValue("cairn.persistence.journal.dir", ConfigValueFactory.fromAnyRef(DIR.toString()))
-        .withValue("cairn.persistence.journal.fsync", ConfigValueFactory.fromAnyRef(true))
-        .withFallback(ConfigFactory.load());
+    super(TckConfig.forPlugin("journal", DIR));
   }
 
   @Override

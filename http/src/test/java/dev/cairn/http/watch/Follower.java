@@ -33,6 +33,7 @@ public final class Follower implements AutoCloseable {
   private volatile boolean stop;
   private volatile long lastRevision;
   private volatile int connects;
+  private volatile int slowCancels;
   private WsClient ws;
   private int read;
 
@@ -119,6 +120,12 @@ public final class Follower implements AutoCloseable {
         seen.add(new Change(rev, e.path("kv").path("key").asText(), e.path("type").asText()));
         lastRevision = Math.max(lastRevision, rev);
       }
+    } else if (m.has("canceled") && "slow_consumer".equals(m.path("reason").asText())) {
+      // As a client library does: watch again from right after the last revision the server says
+      // it handed over. Any gap or duplicate that causes shows up when the changes are verified.
+      slowCancels++;
+      lastRevision = m.path("last_revision").asLong();
+      ws.send(WsClient.createPrefix(1, prefix, lastRevision + 1));
     } else if (m.has("canceled") || m.has("error") || m.has("__unparseable__")) {
       problems.add("unexpected message " + m);
     }
@@ -130,6 +137,11 @@ public final class Follower implements AutoCloseable {
 
   public int connects() {
     return connects;
+  }
+
+  /** Times the server cancelled this watcher as too slow (each time it resumed). */
+  public int slowCancels() {
+    return slowCancels;
   }
 
   /** Whether every revision in {@code revisions} has been seen. */

@@ -52,6 +52,11 @@ class WatchBackPressureTest {
           "the reading watcher to see everything",
           () -> fast.hasSeenAll(load.acked().keySet()) || !fast.problems().isEmpty());
       assertThat(fast.problems()).isEmpty();
+      if (fast.slowCancels() > 0) {
+        // On a loaded machine the reading watcher can fall behind too; it resumed like a client.
+        System.out.printf(
+            "the reading watcher was cancelled as slow %d times%n", fast.slowCancels());
+      }
       assertThat(Follower.verify(fast.seen(), load.acked(), List.of()))
           .as("what the reading watcher saw")
           .isEmpty();

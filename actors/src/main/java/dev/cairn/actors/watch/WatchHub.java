@@ -3,8 +3,10 @@ package dev.cairn.actors.watch;
 import dev.cairn.core.keyspace.KeyRange;
 import dev.cairn.core.keyspace.WatchEvent;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.AbstractActor;
@@ -22,7 +24,9 @@ import org.apache.pekko.actor.Terminated;
  *
  * <p>Each subscriber (a client connection) gets one {@link Deliveries} per committed revision,
  * holding the matching changes of all its watches, so the fan-out cost is one message per
- * connection, not per watch.
+ * connection, not per watch. Watches of the same range are kept together: a revision's changes are
+ * matched once per distinct range, and one {@link Delivery} names every watch of a subscriber on
+ * that range.
  */
 public final class WatchHub extends AbstractActor {
 
@@ -50,8 +54,15 @@ public final class WatchHub extends AbstractActor {
   /** To a subscriber: changes for some of its watches, up to and including {@code revision}. */
   public record Deliveries(long revision, List<Delivery> deliveries) {}
 
-  /** The changes for one watch; {@code history} marks catch-up from the past. */
-  public record Delivery(long watchId, List<WatchEvent> events, boolean history) {}
+  /**
+   * The changes for some watches (of one range; never modify the array); {@code history} marks
+   * catch-up from the past, which is always for one watch.
+   */
+  public record Delivery(long[] watchIds, List<WatchEvent> events, boolean history) {
+    public static Delivery of(long watchId, List<WatchEvent> events, boolean history) {
+      return new Delivery(new long[] {watchId}, events, history);
+    }
+  }
 
   /** To a subscriber: every change up to {@code revision} has been delivered. */
   public record Progress(long revision) {}
@@ -59,13 +70,17 @@ public final class WatchHub extends AbstractActor {
   /** To a subscriber: its watches on this namespace ended. */
   public record Ended(String reason) {}
 
-  private record Watch(long id, String key, String rangeEnd) {
+  private record Range(String key, String rangeEnd) {
     boolean matches(String k) {
       return KeyRange.contains(key, rangeEnd, k);
     }
   }
 
-  private final Map<ActorRef, List<Watch>> subscribers = new HashMap<>();
+  /**
+   * Per subscriber, its watch ids by range. An id array is replaced, never changed, so one can
+   * travel in a message while the subscriber's watches change.
+   */
+  private final Map<ActorRef, Map<Range, long[]>> subscribers = new HashMap<>();
 
   public static Props props() {
     return Props.create(WatchHub.class, WatchHub::new);
@@ -92,27 +107,43 @@ public final class WatchHub extends AbstractActor {
   private void register(Register r) {
     r.subscriber()
         .tell(
-            new Deliveries(r.revision(), List.of(new Delivery(r.watchId(), r.past(), true))),
+            new Deliveries(r.revision(), List.of(Delivery.of(r.watchId(), r.past(), true))),
             getSelf());
-    subscribers
-        .computeIfAbsent(
+    Map<Range, long[]> ranges =
+        subscribers.computeIfAbsent(
             r.subscriber(),
             s -> {
               getContext().watch(s);
-              return new ArrayList<>(1);
-            })
-        .add(new Watch(r.watchId(), r.key(), r.rangeEnd()));
+              return new LinkedHashMap<>(2);
+            });
+    ranges.merge(
+        new Range(r.key(), r.rangeEnd()),
+        new long[] {r.watchId()},
+        (ids, one) -> {
+          long[] more = Arrays.copyOf(ids, ids.length + 1);
+          more[ids.length] = one[0];
+          return more;
+        });
   }
 
   private void unregister(Unregister u) {
-    List<Watch> ws = subscribers.get(u.subscriber());
-    if (ws == null) {
+    Map<Range, long[]> ranges = subscribers.get(u.subscriber());
+    if (ranges == null) {
       return;
     }
     if (u.watchId() >= 0) {
-      ws.removeIf(w -> w.id() == u.watchId());
+      for (Iterator<Map.Entry<Range, long[]>> it = ranges.entrySet().iterator(); it.hasNext(); ) {
+        Map.Entry<Range, long[]> e = it.next();
+        long[] ids = e.getValue();
+        long[] rest = Arrays.stream(ids).filter(id -> id != u.watchId()).toArray();
+        if (rest.length == 0) {
+          it.remove();
+        } else if (rest.length != ids.length) {
+          e.setValue(rest);
+        }
+      }
     }
-    if (u.watchId() < 0 || ws.isEmpty()) {
+    if (u.watchId() < 0 || ranges.isEmpty()) {
       subscribers.remove(u.subscriber());
       getContext().unwatch(u.subscriber());
     }
@@ -122,15 +153,18 @@ public final class WatchHub extends AbstractActor {
     if (c.changes().isEmpty()) {
       return;
     }
-    for (Map.Entry<ActorRef, List<Watch>> e : subscribers.entrySet()) {
+    // Matched once per distinct range, however many watches (and subscribers) share it.
+    Map<Range, List<WatchEvent>> matched = new HashMap<>();
+    for (Map.Entry<ActorRef, Map<Range, long[]>> e : subscribers.entrySet()) {
       List<Delivery> out = null;
-      for (Watch w : e.getValue()) {
-        List<WatchEvent> matching = matching(w, c.changes());
+      for (Map.Entry<Range, long[]> r : e.getValue().entrySet()) {
+        List<WatchEvent> matching =
+            matched.computeIfAbsent(r.getKey(), range -> matching(range, c.changes()));
         if (!matching.isEmpty()) {
           if (out == null) {
             out = new ArrayList<>(e.getValue().size());
           }
-          out.add(new Delivery(w.id(), matching, false));
+          out.add(new Delivery(r.getValue(), matching, false));
         }
       }
       if (out != null) {
@@ -140,7 +174,7 @@ public final class WatchHub extends AbstractActor {
   }
 
   /** The changes {@code w} sees; the same list instance when it sees them all (shared encoding). */
-  private static List<WatchEvent> matching(Watch w, List<WatchEvent> changes) {
+  private static List<WatchEvent> matching(Range w, List<WatchEvent> changes) {
     int n = 0;
     for (WatchEvent ev : changes) {
       if (w.matches(ev.kv().key())) {

@@ -220,7 +220,7 @@ abstract class NamespaceLeaderContract {
     while (seen.size() < 8 + 5) {
       WatchHub.Deliveries d = sub.expectMsgClass(T, WatchHub.Deliveries.class);
       for (WatchHub.Delivery one : d.deliveries()) {
-        assertThat(one.watchId()).isEqualTo(7);
+        assertThat(one.watchIds()).containsExactly(7L);
         for (WatchEvent e : one.events()) {
           assertThat(e.kv().key()).startsWith("w/");
           seen.add(e.revision());

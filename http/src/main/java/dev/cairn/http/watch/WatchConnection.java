@@ -159,6 +159,12 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
   private final ArrayDeque<Queued<T>> fifo = new ArrayDeque<>();
 
   private final Encoder.Cache cache = new Encoder.Cache();
+
+  /** Groups being gathered from one delivery (coalesced connections only); empty in between. */
+  private final List<Group<T>> groups = new ArrayList<>();
+
+  private final Map<List<WatchEvent>, Group<T>> byEvents = new IdentityHashMap<>();
+  private final Map<List<WatchEvent>, Group<T>> byEventsWithPrev = new IdentityHashMap<>();
   private final Map<Long, SessionLease> leases = new HashMap<>();
   private final java.util.PriorityQueue<Renewal> renewals =
       new java.util.PriorityQueue<>((a, b) -> Long.compare(a.dueNanos(), b.dueNanos()));
@@ -436,69 +442,71 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
 
   private void deliver(WatchHub.Deliveries d) {
     cache.clear();
-    List<Group<T>> groups = null;
-    Map<List<WatchEvent>, Group<T>> byEvents = null;
-    Map<List<WatchEvent>, Group<T>> byEventsWithPrev = null;
     for (WatchHub.Delivery delivery : d.deliveries()) {
-      Watch<T> w = watches.get(delivery.watchId());
-      if (w == null || !w.active) {
-        continue;
-      }
-      if (delivery.history() && !w.registered) {
-        // The registration: the watch exists from here on, and its history follows.
-        w.registered = true;
-        enqueue(w, encoder.created(w.id, w.startRevision), 0);
-        if (!w.active) {
-          continue;
-        }
-      }
-      List<WatchEvent> events = filter(w, delivery.events());
-      if (delivery.history()) {
-        int chunk = settings.historyChunk();
-        for (int i = 0; i < events.size(); ) {
-          int end = Math.min(events.size(), i + chunk);
-          // Never split a revision: a client resumes from a message's revision + 1.
-          while (end < events.size()
-              && events.get(end).revision() == events.get(end - 1).revision()) {
-            end++;
-          }
-          List<WatchEvent> part = events.subList(i, end);
-          long rev = end >= events.size() ? d.revision() : part.get(part.size() - 1).revision();
-          send(w, rev, part);
-          if (!w.active) {
-            break;
-          }
-          i = end;
-        }
-        if (w.active && events.isEmpty()) {
-          // No change of this watch up to the registration's revision.
-          w.lastRevision = Math.max(w.lastRevision, d.revision());
-        }
-      } else if (!events.isEmpty()) {
-        if (!coalesce) {
-          send(w, d.revision(), events);
-          continue;
-        }
-        // Same list (identity) and same prev_kv flag: the same message, so one for all of them.
-        if (groups == null) {
-          groups = new ArrayList<>();
-          byEvents = new IdentityHashMap<>();
-          byEventsWithPrev = new IdentityHashMap<>();
-        }
-        Map<List<WatchEvent>, Group<T>> index = w.prevKv ? byEventsWithPrev : byEvents;
-        Group<T> g = index.get(events);
-        if (g == null) {
-          g = new Group<>(events, w.prevKv);
-          index.put(events, g);
-          groups.add(g);
-        }
-        g.members.add(w);
+      for (long watchId : delivery.watchIds()) {
+        deliverTo(watches.get(watchId), delivery, d.revision());
       }
     }
-    if (groups != null) {
-      for (Group<T> g : groups) {
+    if (!groups.isEmpty()) {
+      List<Group<T>> ready = new ArrayList<>(groups);
+      groups.clear();
+      byEvents.clear();
+      byEventsWithPrev.clear();
+      for (Group<T> g : ready) {
         sendGroup(g, d.revision());
       }
+    }
+  }
+
+  /** Sends one watch its part of a delivery, or adds it to a group for a coalesced message. */
+  private void deliverTo(Watch<T> w, WatchHub.Delivery delivery, long revision) {
+    if (w == null || !w.active) {
+      return;
+    }
+    if (delivery.history() && !w.registered) {
+      // The registration: the watch exists from here on, and its history follows.
+      w.registered = true;
+      enqueue(w, encoder.created(w.id, w.startRevision), 0);
+      if (!w.active) {
+        return;
+      }
+    }
+    List<WatchEvent> events = filter(w, delivery.events());
+    if (delivery.history()) {
+      int chunk = settings.historyChunk();
+      for (int i = 0; i < events.size(); ) {
+        int end = Math.min(events.size(), i + chunk);
+        // Never split a revision: a client resumes from a message's revision + 1.
+        while (end < events.size()
+            && events.get(end).revision() == events.get(end - 1).revision()) {
+          end++;
+        }
+        List<WatchEvent> part = events.subList(i, end);
+        long rev = end >= events.size() ? revision : part.get(part.size() - 1).revision();
+        send(w, rev, part);
+        if (!w.active) {
+          break;
+        }
+        i = end;
+      }
+      if (w.active && events.isEmpty()) {
+        // No change of this watch up to the registration's revision.
+        w.lastRevision = Math.max(w.lastRevision, revision);
+      }
+    } else if (!events.isEmpty()) {
+      if (!coalesce) {
+        send(w, revision, events);
+        return;
+      }
+      // Same list (identity) and same prev_kv flag: the same message, so one for all of them.
+      Map<List<WatchEvent>, Group<T>> index = w.prevKv ? byEventsWithPrev : byEvents;
+      Group<T> g = index.get(events);
+      if (g == null) {
+        g = new Group<>(events, w.prevKv);
+        index.put(events, g);
+        groups.add(g);
+      }
+      g.members.add(w);
     }
   }
 

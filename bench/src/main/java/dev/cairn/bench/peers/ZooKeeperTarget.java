@@ -124,6 +124,12 @@ public final class ZooKeeperTarget implements Target {
   /** Closes the sessions in parallel: each close waits for the server to log it. */
   @Override
   public void close() {
+    closeAll(sessions);
+    sessions.clear();
+  }
+
+  /** Closes {@code sessions} in parallel (each close waits for the server to log it). */
+  public static void closeAll(List<ZooKeeper> sessions) {
     if (sessions.isEmpty()) {
       return;
     }
@@ -146,7 +152,6 @@ public final class ZooKeeperTarget implements Target {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-      sessions.clear();
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.cairn.bench.watch;
 
+import dev.cairn.bench.peers.ZooKeeperTarget;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -8,8 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -301,29 +300,7 @@ final class ZooKeeperWatch implements WatchPeer {
       all = new ArrayList<>(sessions);
       sessions.clear();
     }
-    if (all.isEmpty()) {
-      return;
-    }
-    ExecutorService closer = Executors.newFixedThreadPool(Math.min(all.size(), 32));
-    try {
-      for (ZooKeeper zk : all) {
-        closer.execute(
-            () -> {
-              try {
-                zk.close(2_000);
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            });
-      }
-    } finally {
-      closer.shutdown();
-      try {
-        closer.awaitTermination(30, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    ZooKeeperTarget.closeAll(all);
   }
 
   /**

@@ -397,8 +397,7 @@ public final class Keyspace {
       if (bad != null) {
         return rejected(s, bad);
       }
-      long at = r.revision() == 0 ? s.revision() : r.revision();
-      return shape(r, liveIn(s, r.key(), r.rangeEnd(), at), s.revision());
+      return range(s, r, s.revision());
     } else if (read instanceof Read.LeaseInfo li) {
       if (!s.hasLease(li.id())) {
         return rejected(
@@ -426,20 +425,22 @@ public final class Keyspace {
    */
   public Reply readPublished(KeyspaceState s, Read.Range r) {
     long at = s.published();
-    if (at < 0 || !s.activeNow() || r.revision() > at || r.revision() < 0 || r.limit() < 0) {
+    if (at < 0 || !s.active() || r.revision() > at || r.revision() < 0 || r.limit() < 0) {
       return null;
     }
     Rejection bad = checkRangeKey(r.key(), r.rangeEnd());
-    long readAt = r.revision() == 0 ? at : r.revision();
-    if (bad == null && readAt < s.compactRevision()) {
+    if (bad == null && (r.revision() == 0 ? at : r.revision()) < s.compactRevision()) {
       return null;
     }
-    Reply reply =
-        bad != null
-            ? new Reply.Rejected(at, bad)
-            : shape(r, liveIn(s, r.key(), r.rangeEnd(), readAt), at);
+    Reply reply = bad != null ? new Reply.Rejected(at, bad) : range(s, r, at);
     // Checked last: whatever the read saw was written before any rewrite it would reveal.
     return s.stillValidAt(at) ? reply : null;
+  }
+
+  /** A checked range read, with {@code current} standing for the newest revision. */
+  private static Reply range(KeyspaceState s, Read.Range r, long current) {
+    long at = r.revision() == 0 ? current : r.revision();
+    return shape(r, liveIn(s, r.key(), r.rangeEnd(), at), current);
   }
 
   private Reply history(KeyspaceState s, Read.History h) {

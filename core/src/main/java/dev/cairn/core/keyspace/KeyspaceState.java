@@ -110,12 +110,7 @@ public final class KeyspaceState {
 
   /** The current version of {@code key}, or null when it does not exist. */
   public KeyValue get(String key) {
-    History h = index.get(key);
-    if (h == null) {
-      return null;
-    }
-    KeyValue last = h.last();
-    return last == null || isTombstone(last) ? null : last;
+    return getAt(key, Long.MAX_VALUE);
   }
 
   /** The version of {@code key} visible at {@code atRevision}, or null. Safe from any thread. */
@@ -188,10 +183,6 @@ public final class KeyspaceState {
    */
   boolean stillValidAt(long at) {
     return destructiveRevision <= at && !closed;
-  }
-
-  boolean activeNow() {
-    return active;
   }
 
   static boolean isTombstone(KeyValue kv) {

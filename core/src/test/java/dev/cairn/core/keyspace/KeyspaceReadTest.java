@@ -4,6 +4,7 @@ import static dev.cairn.core.keyspace.Harness.at;
 import static dev.cairn.core.keyspace.Harness.b;
 import static dev.cairn.core.keyspace.Harness.range;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cairn.core.Bytes;
 import dev.cairn.core.ErrorCode;
@@ -25,6 +26,34 @@ class KeyspaceReadTest {
   @BeforeEach
   void setUp() {
     h = Harness.active();
+  }
+
+  @Nested
+  class Published {
+    @Test
+    void answersAtThePublishedRevisionOnly() {
+      h.put("k", "one");
+      h.state.publish(1);
+      h.put("k", "two");
+      Reply.RangeReply r = (Reply.RangeReply) h.ks.readPublished(h.state, Read.Range.key("k"));
+      assertThat(r.revision()).isEqualTo(1);
+      assertThat(r.kvs()).extracting(kv -> kv.value().utf8String()).containsExactly("one");
+    }
+
+    @Test
+    void aClosedStateAnswersNothing() {
+      h.put("k", "one");
+      h.state.publish(1);
+      h.state.close();
+      assertThat(h.ks.readPublished(h.state, Read.Range.key("k"))).isNull();
+    }
+
+    @Test
+    void aRevisionCannotBePublishedBeforeItIsApplied() {
+      h.put("k", "one");
+      assertThatThrownBy(() -> h.state.publish(2)).isInstanceOf(IllegalArgumentException.class);
+      assertThat(h.state.published()).isEqualTo(-1);
+    }
   }
 
   @Nested

@@ -243,9 +243,7 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
     if (http.entity() instanceof org.apache.pekko.http.javadsl.model.HttpEntity.Strict strict) {
       // The usual case, a body that came whole with the headers: no stream to run.
       if (strict.getData().length() > maxBodyBytes) {
-        throw new ApiException(
-            ErrorCode.PAYLOAD_TOO_LARGE,
-            "request body is larger than the limit of " + maxBodyBytes + " bytes");
+        throw new ApiException(ErrorCode.PAYLOAD_TOO_LARGE, bodyTooLarge());
       }
       return handler.apply(new Request(http, ns, path, strict.getData().toArrayUnsafe()));
     }
@@ -273,6 +271,10 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
     }
   }
 
+  private String bodyTooLarge() {
+    return "request body is larger than the limit of " + maxBodyBytes + " bytes";
+  }
+
   private HttpResponse failure(HttpRequest http, Throwable t) {
     Throwable e = t;
     while ((e instanceof CompletionException
@@ -287,9 +289,7 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
         || (e instanceof org.apache.pekko.http.scaladsl.model.EntityStreamException es
             && "Request too large".equals(es.info().summary()))) {
       // A chunked body fails with the former, one with a Content-Length over the limit the latter.
-      return Responses.problem(
-          ErrorCode.PAYLOAD_TOO_LARGE,
-          "request body is larger than the limit of " + maxBodyBytes + " bytes");
+      return Responses.problem(ErrorCode.PAYLOAD_TOO_LARGE, bodyTooLarge());
     }
     if (e instanceof org.apache.pekko.http.scaladsl.model.EntityStreamException es) {
       return Responses.problem(ErrorCode.MALFORMED_REQUEST, es.info().summary());

@@ -447,15 +447,13 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
         deliverTo(watches.get(watchId), delivery, d.revision());
       }
     }
-    if (!groups.isEmpty()) {
-      List<Group<T>> ready = new ArrayList<>(groups);
-      groups.clear();
-      byEvents.clear();
-      byEventsWithPrev.clear();
-      for (Group<T> g : ready) {
-        sendGroup(g, d.revision());
-      }
+    // Nothing below comes back into deliver: the groups can be sent, then cleared.
+    for (Group<T> g : groups) {
+      sendGroup(g, d.revision());
     }
+    groups.clear();
+    byEvents.clear();
+    byEventsWithPrev.clear();
   }
 
   /** Sends one watch its part of a delivery, or adds it to a group for a coalesced message. */

@@ -31,10 +31,7 @@ final class LocalAsks {
     this.timeout = timeout;
     this.timeoutNanos = timeout.toNanos();
     this.root = system.deadLetters().path().root().child("local-ask");
-    Duration sweep =
-        timeout.dividedBy(4).compareTo(Duration.ofMillis(100)) < 0
-            ? Duration.ofMillis(100)
-            : timeout.dividedBy(4);
+    Duration sweep = Duration.ofMillis(Math.max(100, timeout.toMillis() / 4));
     system.scheduler().scheduleWithFixedDelay(sweep, sweep, this::sweep, system.dispatcher());
   }
 
@@ -54,18 +51,14 @@ final class LocalAsks {
 
   private void sweep() {
     long now = System.nanoTime();
-    outstanding
-        .values()
-        .removeIf(
-            r -> {
-              if (now - r.deadline < 0) {
-                return false;
-              }
-              r.future.completeExceptionally(
-                  new AskTimeoutException(
-                      "the namespace leader did not answer within " + timeout.toMillis() + " ms"));
-              return true;
-            });
+    for (ReplyRef r : outstanding.values()) {
+      // Removed first, then failed: whoever sees the failure sees the ask gone too.
+      if (now - r.deadline >= 0 && outstanding.remove(r.id, r)) {
+        r.future.completeExceptionally(
+            new AskTimeoutException(
+                "the namespace leader did not answer within " + timeout.toMillis() + " ms"));
+      }
+    }
   }
 
   /** Completes its future with the first message sent to it. */

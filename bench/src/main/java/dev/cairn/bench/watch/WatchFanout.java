@@ -4,11 +4,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cairn.bench.CommonPool;
 import dev.cairn.bench.load.DurationConverter;
 import dev.cairn.bench.load.LoadGenerator;
+import dev.cairn.bench.load.http.HttpCall;
+import dev.cairn.bench.load.http.HttpConnection;
+import dev.cairn.bench.load.http.HttpTransport;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -17,6 +21,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -159,6 +164,20 @@ public final class WatchFanout implements Callable<Integer> {
       description =
           "open the connections with ?coalesce=true: one message for all the watches of a connection that get the same events")
   boolean coalesce;
+
+  /** The client library for Cairn's WebSocket connections and puts. */
+  enum Client {
+    /** Netty: every connection on one event loop thread, puts on another. */
+    NETTY,
+    /** {@code java.net.http}: see {@code --ws-clients}. */
+    JDK
+  }
+
+  @Option(
+      names = "--client",
+      description =
+          "cairn: netty (the connections share one event loop thread, the puts another) or jdk (java.net.http) (default: ${DEFAULT-VALUE})")
+  Client client = Client.NETTY;
 
   @Option(
       names = "--ws-clients",
@@ -482,6 +501,9 @@ public final class WatchFanout implements Callable<Integer> {
     j.put("watchers", watchers);
     j.put("connections", peer.connections());
     j.put("coalesce", coalesce);
+    j.put(
+        "client",
+        target == Target.CAIRN ? client.name().toLowerCase(java.util.Locale.ROOT) : "library");
     peer.describe(j);
     j.put("rate", rate);
     j.put("duration_s", duration.toNanos() / 1e9);
@@ -565,10 +587,24 @@ public final class WatchFanout implements Callable<Integer> {
   private final class CairnPeer implements WatchPeer {
     final HttpClient http;
     final List<TextSocket> sockets = new ArrayList<>();
+    final List<NettyTextSocket> nettySockets = new ArrayList<>();
+    final NettyTextSocket.Group wsGroup;
+    final HttpTransport putTransport;
+
+    /** Idle keep-alive connections for puts; a put takes one or opens one. */
+    final ConcurrentLinkedQueue<HttpConnection> idle = new ConcurrentLinkedQueue<>();
+
     String watched;
 
     CairnPeer(HttpClient http) {
       this.http = http;
+      if (client == Client.NETTY) {
+        this.wsGroup = new NettyTextSocket.Group(1);
+        this.putTransport = HttpTransport.Kind.NETTY.create(url, maxInFlight, 1);
+      } else {
+        this.wsGroup = null;
+        this.putTransport = null;
+      }
     }
 
     @Override
@@ -601,7 +637,7 @@ public final class WatchFanout implements Callable<Integer> {
     @Override
     public List<Receiver> open(String watched, long r0, long warmupPuts) throws Exception {
       List<HttpClient> wsHttp = new ArrayList<>();
-      for (int i = 0; i < wsClients; i++) {
+      for (int i = 0; wsGroup == null && i < wsClients; i++) {
         wsHttp.add(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build());
       }
       URI wsUri =
@@ -617,19 +653,34 @@ public final class WatchFanout implements Callable<Integer> {
         receivers.add(rc);
         base += n;
       }
-      List<CompletableFuture<TextSocket>> opening = new ArrayList<>();
-      for (int c = 0; c < connections; c++) {
-        opening.add(TextSocket.open(wsHttp.get(c % wsClients), wsUri, receivers.get(c)));
-      }
-      for (CompletableFuture<TextSocket> f : opening) {
-        sockets.add(f.get(60, TimeUnit.SECONDS));
+      List<java.util.function.Consumer<String>> senders = new ArrayList<>();
+      if (wsGroup != null) {
+        List<CompletableFuture<NettyTextSocket>> opening = new ArrayList<>();
+        for (int c = 0; c < connections; c++) {
+          opening.add(NettyTextSocket.open(wsGroup, wsUri, receivers.get(c)));
+        }
+        for (CompletableFuture<NettyTextSocket> f : opening) {
+          NettyTextSocket socket = f.get(60, TimeUnit.SECONDS);
+          nettySockets.add(socket);
+          senders.add(socket::send);
+        }
+      } else {
+        List<CompletableFuture<TextSocket>> opening = new ArrayList<>();
+        for (int c = 0; c < connections; c++) {
+          opening.add(TextSocket.open(wsHttp.get(c % wsClients), wsUri, receivers.get(c)));
+        }
+        for (CompletableFuture<TextSocket> f : opening) {
+          TextSocket socket = f.get(60, TimeUnit.SECONDS);
+          sockets.add(socket);
+          senders.add(socket::send);
+        }
       }
       for (int c = 0; c < connections; c++) {
         Receiver rc = receivers.get(c);
         for (int w = 0; w < rc.count; w++) {
-          sockets
+          senders
               .get(c)
-              .send(
+              .accept(
                   "{\"create\":{\"key\":\""
                       + watched
                       + "\",\"prefix\":true,\"start_revision\":"
@@ -644,6 +695,33 @@ public final class WatchFanout implements Callable<Integer> {
 
     @Override
     public void put(int i, long intended, String value, PutDone done) {
+      if (putTransport != null) {
+        HttpConnection connection = idle.poll();
+        HttpConnection conn = connection != null ? connection : putTransport.open();
+        conn.send(
+            HttpCall.put(
+                "/v1/kv/" + watched + String.format("%08d", i),
+                value.getBytes(StandardCharsets.UTF_8),
+                null),
+            (status, body, failure) -> {
+              if (failure == null) {
+                idle.add(conn);
+              } else {
+                conn.close();
+              }
+              if (status == 200) {
+                String text = new String(body, StandardCharsets.UTF_8);
+                done.done(Scan.longAfter(text, "\"revision\":", 0), null);
+              } else {
+                done.done(
+                    -1,
+                    failure != null
+                        ? failure.toString()
+                        : status + " " + new String(body, StandardCharsets.UTF_8));
+              }
+            });
+        return;
+      }
       HttpRequest req =
           HttpRequest.newBuilder(url.resolve("/v1/kv/" + watched + String.format("%08d", i)))
               .timeout(putTimeout)
@@ -664,6 +742,8 @@ public final class WatchFanout implements Callable<Integer> {
     public void abort() {
       sockets.forEach(TextSocket::abort);
       sockets.clear();
+      nettySockets.forEach(NettyTextSocket::abort);
+      nettySockets.clear();
     }
 
     @Override
@@ -672,6 +752,18 @@ public final class WatchFanout implements Callable<Integer> {
         s.close();
       }
       sockets.clear();
+      nettySockets.forEach(NettyTextSocket::close);
+      nettySockets.clear();
+      HttpConnection c;
+      while ((c = idle.poll()) != null) {
+        c.close();
+      }
+      if (putTransport != null) {
+        putTransport.close();
+      }
+      if (wsGroup != null) {
+        wsGroup.close();
+      }
     }
   }
 

@@ -55,12 +55,14 @@ import picocli.CommandLine.Option;
  * time, in the same process, for every (watcher, event) pair after the warmup, in an HdrHistogram.
  * The writer is open loop with at most {@code --max-in-flight} puts outstanding; when the server
  * falls that far behind, later puts leave late and their wait counts in the latency (no coordinated
- * omission; {@code max_send_lag_ms} shows it). The writer's acknowledged revisions are compared
- * with each watcher's received revisions: {@code missed} (acknowledged, never delivered to that
- * watcher), {@code duplicates} (delivered twice), {@code extra} (delivered but never acknowledged,
- * e.g. a put that timed out client-side), {@code out_of_order}. Cancellations sent by the server
- * ({@code slow_consumer}, ...) are counted by reason. Server CPU comes from {@code
- * /proc/<pid>/stat} of the process listening on the port.
+ * omission; {@code max_send_lag_ms} shows it). Like the delivery latency, the puts' own latency
+ * ({@code put_*_ms}, due time to acknowledgement) and {@code max_send_lag_ms} cover the puts after
+ * the warmup. The writer's acknowledged revisions are compared with each watcher's received
+ * revisions: {@code missed} (acknowledged, never delivered to that watcher), {@code duplicates}
+ * (delivered twice), {@code extra} (delivered but never acknowledged, e.g. a put that timed out
+ * client-side), {@code out_of_order}. Cancellations sent by the server ({@code slow_consumer}, ...)
+ * are counted by reason. Server CPU comes from {@code /proc/<pid>/stat} of the process listening on
+ * the port.
  *
  * <p><b>{@code --coalesce}</b> opens the connections with {@code ?coalesce=true}: the server then
  * sends one message per connection and revision naming every watch that gets the same events
@@ -839,7 +841,7 @@ public final class WatchFanout implements Callable<Integer> {
     void send(int i, long intended) {
       long sentAt = System.nanoTime();
       long lag = sentAt - intended;
-      if (lag > maxLagNanos.get()) {
+      if (i >= warmupPuts && lag > maxLagNanos.get()) {
         maxLagNanos.set(lag);
       }
       if (i >= warmupPuts) {
@@ -856,7 +858,9 @@ public final class WatchFanout implements Callable<Integer> {
             inFlight.release();
             if (failure == null) {
               revisions.set(i, revision);
-              putLatency.recordValue(Math.max(0, (done - intended) / 1000));
+              if (i >= warmupPuts) {
+                putLatency.recordValue(Math.max(0, (done - intended) / 1000));
+              }
             } else {
               errors.increment();
               if (errors.sum() <= 5) {

@@ -98,10 +98,10 @@
  * ({@code cairn}, {@code etcd}, {@code zookeeper}), the setup (with {@code coalesce}; for peers a
  * {@code note} on what differs, etcd's {@code etcd_api}, {@code stream_groups} and {@code
  * http_clients}, ZooKeeper's {@code zxid_mismatch}), {@code puts_acked}/{@code put_errors}, {@code
- * put_p50_ms}/{@code put_p99_ms} (from the scheduled send time), {@code events_expected}
- * (acknowledged puts × watchers), {@code events_received}, {@code missed}, {@code duplicates},
- * {@code extra} (delivered but never acknowledged: a put that timed out client-side yet was
- * applied), {@code out_of_order}, {@code canceled} (by reason, e.g. {@code slow_consumer}),
+ * put_p50_ms}/{@code put_p99_ms} (from the scheduled send time, puts after the warmup), {@code
+ * events_expected} (acknowledged puts × watchers), {@code events_received}, {@code missed}, {@code
+ * duplicates}, {@code extra} (delivered but never acknowledged: a put that timed out client-side
+ * yet was applied), {@code out_of_order}, {@code canceled} (by reason, e.g. {@code slow_consumer}),
  * delivery latency {@code p50_ms}/{@code p99_ms}/{@code p999_ms}/{@code max_ms} over the measured
  * window, {@code deliveries_per_sec}, {@code server_cpu_cores} (from {@code /proc/<pid>/stat} of
  * the process listening on the port, over the measured window), {@code client_cpu_cores}, {@code
@@ -112,7 +112,11 @@
  * event exactly once and no put failed.
  *
  * <p>Machine notes: client and server share the machine; record {@code uptime} with every figure.
- * The client uses one {@code java.net.http} client (selector thread) per connection by default:
- * with two shared ones the client, not the server, capped deliveries at ~20k/s.
+ * Against Cairn the client reads every WebSocket connection on one Netty event loop thread and
+ * sends its puts over Netty keep-alive connections on another ({@code --client netty}, the default;
+ * {@link dev.cairn.bench.watch.NettyTextSocket}): the {@code java.net.http} client ({@code --client
+ * jdk}, one client and selector thread per connection unless {@code --ws-clients} says otherwise)
+ * spends two to three times the CPU on hand-offs between its threads, on the cores the server
+ * needs.
  */
 package dev.cairn.bench.watch;

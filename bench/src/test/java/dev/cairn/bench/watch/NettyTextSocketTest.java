@@ -1,0 +1,169 @@
+package dev.cairn.bench.watch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** {@link NettyTextSocket} against a real WebSocket server on an ephemeral port. */
+class NettyTextSocketTest {
+
+  private EventLoopGroup serverLoops;
+  private Channel server;
+  private NettyTextSocket.Group group;
+  private URI uri;
+
+  /**
+   * Echoes each text frame back; "big N" is answered with one N-character message sent as three
+   * fragments; "bye" closes the connection from the server's side.
+   */
+  private static final class Echo extends SimpleChannelInboundHandler<TextWebSocketFrame> {
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, TextWebSocketFrame frame) {
+      String text = frame.text();
+      if (text.equals("bye")) {
+        ctx.close();
+      } else if (text.startsWith("big ")) {
+        String big = "y".repeat(Integer.parseInt(text.substring(4)));
+        int third = big.length() / 3;
+        ctx.write(new TextWebSocketFrame(false, 0, big.substring(0, third)));
+        ctx.write(new ContinuationWebSocketFrame(false, 0, big.substring(third, 2 * third)));
+        ctx.writeAndFlush(new ContinuationWebSocketFrame(true, 0, big.substring(2 * third)));
+      } else {
+        ctx.writeAndFlush(new TextWebSocketFrame(text));
+      }
+    }
+  }
+
+  /** Answers a plain HTTP request (one not upgraded on /ws) with 404. */
+  private static final class NotFound extends SimpleChannelInboundHandler<FullHttpRequest> {
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+      DefaultFullHttpResponse response =
+          new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_FOUND);
+      response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
+      ctx.writeAndFlush(response);
+    }
+  }
+
+  /** Collects what a socket hands its handler. */
+  private static final class Collected implements TextSocket.Handler {
+    final List<String> messages = new CopyOnWriteArrayList<>();
+    final CompletableFuture<Integer> closed = new CompletableFuture<>();
+
+    @Override
+    public void onMessage(String text) {
+      messages.add(text);
+    }
+
+    @Override
+    public void onClosed(int status, String reason) {
+      closed.complete(status);
+    }
+  }
+
+  @BeforeEach
+  void startServer() throws Exception {
+    serverLoops = new NioEventLoopGroup(1);
+    server =
+        new ServerBootstrap()
+            .group(serverLoops)
+            .channel(NioServerSocketChannel.class)
+            .childHandler(
+                new ChannelInitializer<Channel>() {
+                  @Override
+                  protected void initChannel(Channel ch) {
+                    ch.pipeline()
+                        .addLast(new HttpServerCodec())
+                        .addLast(new HttpObjectAggregator(65536))
+                        .addLast(new WebSocketServerProtocolHandler("/ws"))
+                        .addLast(new NotFound())
+                        .addLast(new Echo());
+                  }
+                })
+            .bind("127.0.0.1", 0)
+            .sync()
+            .channel();
+    int port = ((InetSocketAddress) server.localAddress()).getPort();
+    uri = URI.create("ws://127.0.0.1:" + port + "/ws");
+    group = new NettyTextSocket.Group(1);
+  }
+
+  @AfterEach
+  void stop() {
+    group.close();
+    server.close().syncUninterruptibly();
+    serverLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+  }
+
+  private static void awaitSize(List<String> list, int size) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (list.size() < size && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    assertThat(list).hasSize(size);
+  }
+
+  @Test
+  void framesComeBackWholeAndInOrder() throws Exception {
+    Collected c = new Collected();
+    NettyTextSocket socket = NettyTextSocket.open(group, uri, c).get(10, TimeUnit.SECONDS);
+    for (int i = 0; i < 1000; i++) {
+      socket.send("{\"n\":" + i + "}");
+    }
+    socket.send("big 300000");
+    awaitSize(c.messages, 1001);
+    for (int i = 0; i < 1000; i++) {
+      assertThat(c.messages.get(i)).isEqualTo("{\"n\":" + i + "}");
+    }
+    assertThat(c.messages.get(1000)).hasSize(300_000).matches("y+");
+    socket.close();
+    assertThat(c.closed.get(10, TimeUnit.SECONDS)).isPositive();
+  }
+
+  @Test
+  void theServerClosingIsReportedOnce() throws Exception {
+    Collected c = new Collected();
+    NettyTextSocket socket = NettyTextSocket.open(group, uri, c).get(10, TimeUnit.SECONDS);
+    socket.send("bye");
+    assertThat(c.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1006);
+    assertThat(c.messages).isEmpty();
+  }
+
+  @Test
+  void aRefusedHandshakeFailsTheOpen() {
+    URI wrongPath = uri.resolve("/elsewhere");
+    CompletableFuture<NettyTextSocket> opening =
+        NettyTextSocket.open(group, wrongPath, new Collected());
+    // Well before the handshaker's own 10 s timeout: the 404 itself fails the open.
+    assertThatThrownBy(() -> opening.get(5, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class);
+  }
+}

@@ -75,7 +75,16 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
   private record LeaseResult(String op, long id, Object reply) {}
 
   private static final class Watch<T> {
+    /** The client's watch_id. */
     final long id;
+
+    /**
+     * The hub's name for this watch: unique over the connection's life, so that a delivery, a
+     * refusal or a compaction notice still on its way for a cancelled watch never reaches a later
+     * watch that reuses its watch_id.
+     */
+    final long subscription;
+
     final boolean prevKv;
     final boolean noPut;
     final boolean noDelete;
@@ -106,8 +115,9 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
     /** Coalesced connections: the highest revision among those entries. */
     long heldRevision;
 
-    Watch(long id, boolean prevKv, boolean noPut, boolean noDelete) {
+    Watch(long id, long subscription, boolean prevKv, boolean noPut, boolean noDelete) {
       this.id = id;
+      this.subscription = subscription;
       this.prevKv = prevKv;
       this.noPut = noPut;
       this.noDelete = noDelete;
@@ -152,7 +162,14 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
   private final AtomicInteger openConnections;
   private final boolean closeWhenWatchEnds;
   private final boolean coalesce;
+
+  /** The active watches by the client's watch_id. */
   private final Map<Long, Watch<T>> watches = new LinkedHashMap<>();
+
+  /** The same watches by {@link Watch#subscription}, the id the hub knows them by. */
+  private final Map<Long, Watch<T>> bySubscription = new HashMap<>();
+
+  private long nextSubscription = 1;
   private final ArrayDeque<T> control = new ArrayDeque<>();
 
   /** Coalesced connections only: every held-back watch message, in order. */
@@ -272,12 +289,20 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
         .match(WatchHub.Ended.class, e -> endAll(e.reason()))
         .match(
             NamespaceLeader.WatchCompacted.class,
-            c -> cancel(c.watchId(), "compacted", c.compactRevision()))
+            c -> {
+              Watch<T> w = bySubscription.get(c.watchId());
+              if (w != null) {
+                cancel(w.id, "compacted", c.compactRevision());
+              }
+            })
         .match(
             NamespaceLeader.WatchRefused.class,
             r -> {
-              sendControl(encoder.error(r.rejection().code().wire(), r.rejection().detail()));
-              cancel(r.watchId(), r.rejection().code().wire(), 0);
+              Watch<T> w = bySubscription.get(r.watchId());
+              if (w != null) {
+                sendControl(encoder.error(r.rejection().code().wire(), r.rejection().detail()));
+                cancel(w.id, r.rejection().code().wire(), 0);
+              }
             })
         .match(Flush.class, f -> flush())
         .match(
@@ -407,15 +432,18 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
       boolean prevKv,
       boolean noPut,
       boolean noDelete) {
-    Watch<T> w = new Watch<>(id, prevKv, noPut, noDelete);
+    Watch<T> w = new Watch<>(id, nextSubscription++, prevKv, noPut, noDelete);
     w.lastRevision = Math.max(0, start - 1);
     w.startRevision = start;
     watches.put(id, w);
+    bySubscription.put(w.subscription, w);
     nextWatchId = Math.max(nextWatchId, id + 1);
     // "created" waits for the registration (see deliver): sent now, it would promise a watch the
     // leader may still refuse, and changes written right after it might precede the registration.
     namespaces.tell(
-        namespace, new NamespaceLeader.Subscribe(id, key, rangeEnd, start, getSelf()), getSelf());
+        namespace,
+        new NamespaceLeader.Subscribe(w.subscription, key, rangeEnd, start, getSelf()),
+        getSelf());
   }
 
   private long nextFreeId() {
@@ -444,7 +472,7 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
     cache.clear();
     for (WatchHub.Delivery delivery : d.deliveries()) {
       for (long watchId : delivery.watchIds()) {
-        deliverTo(watches.get(watchId), delivery, d.revision());
+        deliverTo(bySubscription.get(watchId), delivery, d.revision());
       }
     }
     // Nothing below comes back into deliver: the groups can be sent, then cleared.
@@ -570,11 +598,13 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
     if (w == null) {
       return;
     }
+    bySubscription.remove(w.subscription);
     w.active = false;
     heldBytes -= w.pendingBytes;
     w.pendingBytes = 0;
     w.pending.clear();
-    namespaces.tell(namespace, new NamespaceLeader.Unsubscribe(getSelf(), id), getSelf());
+    namespaces.tell(
+        namespace, new NamespaceLeader.Unsubscribe(getSelf(), w.subscription), getSelf());
     if (w.held > 0) {
       // Coalesced: messages naming this watch are still held and cannot be taken back (they are
       // other watches' too). "canceled" goes after them, so no event of the watch follows it, and

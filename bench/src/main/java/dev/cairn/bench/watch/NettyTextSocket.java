@@ -1,17 +1,12 @@
 package dev.cairn.bench.watch;
 
+import dev.cairn.bench.NettyLoops;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollEventLoopGroup;
-import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.nio.NioEventLoopGroup;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObjectAggregator;
@@ -22,10 +17,8 @@ import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.URI;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A WebSocket client on Netty speaking one JSON object per text frame, for the benchmark's own
@@ -41,22 +34,15 @@ public final class NettyTextSocket {
 
   /** Event loop threads shared by the sockets opened through it. */
   public static final class Group implements AutoCloseable {
-    final EventLoopGroup loops;
-    final Class<? extends Channel> channelType;
+    final NettyLoops loops;
 
     public Group(int threads) {
-      DefaultThreadFactory factory = new DefaultThreadFactory("bench-ws", true);
-      boolean epoll = Epoll.isAvailable();
-      this.loops =
-          epoll
-              ? new EpollEventLoopGroup(threads, factory)
-              : new NioEventLoopGroup(threads, factory);
-      this.channelType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+      this.loops = NettyLoops.create(threads, "bench-ws");
     }
 
     @Override
     public void close() {
-      loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+      loops.close();
     }
   }
 
@@ -72,8 +58,8 @@ public final class NettyTextSocket {
     CompletableFuture<NettyTextSocket> opened = new CompletableFuture<>();
     int port = uri.getPort() > 0 ? uri.getPort() : 80;
     new Bootstrap()
-        .group(group.loops)
-        .channel(group.channelType)
+        .group(group.loops.group())
+        .channel(group.loops.channelType())
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
         .handler(

@@ -1,5 +1,6 @@
 package dev.cairn.bench.load.http;
 
+import dev.cairn.bench.NettyLoops;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -10,13 +11,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollEventLoopGroup;
-import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.nio.NioEventLoopGroup;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -26,10 +21,8 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.URI;
 import java.nio.channels.ClosedChannelException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -41,26 +34,19 @@ public final class NettyHttpTransport implements HttpTransport {
 
   private static final int MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
-  private final EventLoopGroup group;
+  private final NettyLoops loops;
   private final Bootstrap bootstrap;
   private final String hostHeader;
-  private final String name;
 
   public NettyHttpTransport(URI base, int ioThreads) {
     String host = base.getHost();
     int port = base.getPort() > 0 ? base.getPort() : 80;
     this.hostHeader = host + ":" + port;
-    DefaultThreadFactory threads = new DefaultThreadFactory("bench-netty", true);
-    boolean epoll = Epoll.isAvailable();
-    this.group =
-        epoll
-            ? new EpollEventLoopGroup(ioThreads, threads)
-            : new NioEventLoopGroup(ioThreads, threads);
-    this.name = epoll ? "netty-epoll" : "netty-nio";
+    this.loops = NettyLoops.create(ioThreads, "bench-netty");
     this.bootstrap =
         new Bootstrap()
-            .group(group)
-            .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+            .group(loops.group())
+            .channel(loops.channelType())
             .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.SO_KEEPALIVE, true)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
@@ -79,7 +65,7 @@ public final class NettyHttpTransport implements HttpTransport {
 
   @Override
   public String name() {
-    return name;
+    return loops.name();
   }
 
   @Override
@@ -89,7 +75,7 @@ public final class NettyHttpTransport implements HttpTransport {
 
   @Override
   public void close() {
-    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    loops.close();
   }
 
   /** The logical connection: the current channel's exchange, replaced after a failure. */

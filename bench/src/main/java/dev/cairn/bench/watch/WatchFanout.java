@@ -26,8 +26,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -596,10 +598,21 @@ public final class WatchFanout implements Callable<Integer> {
     /** Idle keep-alive connections for puts; a put takes one or opens one. */
     final ConcurrentLinkedQueue<HttpConnection> idle = new ConcurrentLinkedQueue<>();
 
+    /** Ends a Netty put that got no answer within {@code --put-timeout}. */
+    final ScheduledThreadPoolExecutor timeouts =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, "put-timeouts");
+              t.setDaemon(true);
+              return t;
+            });
+
     String watched;
 
     CairnPeer(HttpClient http) {
       this.http = http;
+      timeouts.setRemoveOnCancelPolicy(true);
       if (client == Client.NETTY) {
         this.wsGroup = new NettyTextSocket.Group(1);
         this.putTransport = HttpTransport.Kind.NETTY.create(url, maxInFlight, 1);
@@ -700,12 +713,28 @@ public final class WatchFanout implements Callable<Integer> {
       if (putTransport != null) {
         HttpConnection connection = idle.poll();
         HttpConnection conn = connection != null ? connection : putTransport.open();
+        // Exactly one of the reply and the timeout ends the put.
+        AtomicBoolean ended = new AtomicBoolean();
+        ScheduledFuture<?> timeout =
+            timeouts.schedule(
+                () -> {
+                  if (ended.compareAndSet(false, true)) {
+                    conn.close(); // a late answer must not be read as the next put's
+                    done.done(-1, "no answer within " + putTimeout);
+                  }
+                },
+                putTimeout.toNanos(),
+                TimeUnit.NANOSECONDS);
         conn.send(
             HttpCall.put(
                 "/v1/kv/" + watched + String.format("%08d", i),
                 value.getBytes(StandardCharsets.UTF_8),
                 null),
             (status, body, failure) -> {
+              if (!ended.compareAndSet(false, true)) {
+                return;
+              }
+              timeout.cancel(false);
               if (failure == null) {
                 idle.add(conn);
               } else {
@@ -760,6 +789,7 @@ public final class WatchFanout implements Callable<Integer> {
       while ((c = idle.poll()) != null) {
         c.close();
       }
+      timeouts.shutdownNow();
       if (putTransport != null) {
         putTransport.close();
       }

@@ -225,19 +225,20 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
     return handler.get();
   }
 
-  /** Reads the body (bounded) for methods that carry one; refuses one on GET and HEAD. */
+  /**
+   * Reads the body (bounded) for every method but GET and HEAD, which must not have one. A DELETE's
+   * body means nothing, but it is read to its end like any other before the answer goes out: an
+   * answer sent while the client is still sending makes Pekko close the connection, and the client
+   * may then lose the answer to a reset (see {@link #drainThen}).
+   */
   private CompletionStage<HttpResponse> withBody(
       HttpRequest http,
       String ns,
       String path,
       Function<Request, CompletionStage<HttpResponse>> handler) {
     var m = http.method();
-    if (m == HttpMethods.GET || m == HttpMethods.HEAD || m == HttpMethods.DELETE) {
-      if (m != HttpMethods.DELETE) {
-        refuseBody(http);
-      } else {
-        http.discardEntityBytes(system);
-      }
+    if (m == HttpMethods.GET || m == HttpMethods.HEAD) {
+      refuseBody(http);
       return handler.apply(new Request(http, ns, path, new byte[0]));
     }
     if (http.entity() instanceof org.apache.pekko.http.javadsl.model.HttpEntity.Strict strict) {

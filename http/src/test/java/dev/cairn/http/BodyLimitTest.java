@@ -13,7 +13,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The server's body limit on a small limit. A request written in one piece reaches the API with its
- * body whole (no stream to collect it); one over the limit is refused with nothing written.
+ * body whole (no stream to collect it); one over the limit is refused with nothing written. A
+ * DELETE's body means nothing but is read like any other: under the same limit, and to its end
+ * before the answer, so that a slow client keeps its connection.
  */
 class BodyLimitTest {
   @RegisterExtension
@@ -47,6 +49,71 @@ class BodyLimitTest {
     assertThat(response).startsWith("HTTP/1.1 413").contains("payload_too_large");
     assertThat(s.revision()).isEqualTo(before);
     s.get("/v1/kv/limit/k").problem(404, "key_not_found");
+  }
+
+  /** Reads one response (status line, headers, Content-Length body) from {@code in}. */
+  private static String readResponse(InputStream in) throws IOException {
+    ByteArrayOutputStream head = new ByteArrayOutputStream();
+    while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
+      int b = in.read();
+      if (b < 0) {
+        throw new IOException("connection closed after: " + head);
+      }
+      head.write(b);
+    }
+    String headers = head.toString(StandardCharsets.US_ASCII);
+    int length = 0;
+    for (String line : headers.split("\r\n")) {
+      if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+        length = Integer.parseInt(line.substring(15).trim());
+      }
+    }
+    return headers + new String(in.readNBytes(length), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void aDeleteBodyIsReadBeforeTheAnswerSoTheConnectionStaysUsable() throws Exception {
+    s.putKey("limit/del", "v");
+    try (Socket socket = new Socket("127.0.0.1", s.port())) {
+      socket.setSoTimeout(10_000);
+      var out = socket.getOutputStream();
+      out.write(
+          ("DELETE /v1/kv/limit/del HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      // A slow client: the delete itself is done long before its (meaningless) body has arrived.
+      for (int i = 0; i < 4; i++) {
+        Thread.sleep(50);
+        out.write("x".repeat(250).getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+      }
+      out.write(
+          "GET /v1/kv/limit/del HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+              .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      InputStream in = socket.getInputStream();
+      assertThat(readResponse(in)).startsWith("HTTP/1.1 200").contains("\"deleted\":1");
+      // The same connection answers the next request.
+      assertThat(readResponse(in)).startsWith("HTTP/1.1 404").contains("key_not_found");
+    }
+  }
+
+  @Test
+  void aDeleteBodyOverTheLimitIsRefusedAndNothingIsDeleted() throws IOException {
+    s.putKey("limit/keep", "v");
+    try (Socket socket = new Socket("127.0.0.1", s.port())) {
+      socket.setSoTimeout(10_000);
+      socket
+          .getOutputStream()
+          .write(
+              ("DELETE /v1/kv/limit/keep HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                      + "Content-Length: 2048\r\n\r\n"
+                      + "x".repeat(2048))
+                  .getBytes(StandardCharsets.US_ASCII));
+      String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(response).startsWith("HTTP/1.1 413").contains("payload_too_large");
+    }
+    assertThat(s.get("/v1/kv/limit/keep").ok().path("kv").path("value").asText()).isEqualTo("v");
   }
 
   @Test

@@ -54,6 +54,25 @@ class LoadGeneratorHttpTest {
         err.toString(StandardCharsets.UTF_8));
   }
 
+  /** Two Cairn clients doing {@code op} against {@code url}, no preload, plus {@code extra}. */
+  static Run runTwo(String op, String url, String... extra) throws Exception {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--target",
+                "cairn",
+                "--op",
+                op,
+                "--clients",
+                "2",
+                "--preload",
+                "never",
+                "--url",
+                url));
+    args.addAll(List.of(extra));
+    return run(args.toArray(String[]::new));
+  }
+
   @ParameterizedTest(name = "{0} {1} via {2}")
   @CsvSource({
     "cairn, put, netty", "cairn, get, netty",
@@ -91,18 +110,7 @@ class LoadGeneratorHttpTest {
   @Test
   void serverErrorsAreCountedNotHidden() throws Exception {
     try (StubServer failing = new StubServer(0, 1).failEvery(3)) {
-      Run r =
-          run(
-              "--target",
-              "cairn",
-              "--op",
-              "put",
-              "--clients",
-              "2",
-              "--preload",
-              "never",
-              "--url",
-              failing.url());
+      Run r = runTwo("put", failing.url());
       assertThat(r.exit()).isZero();
       long ops = r.json().get("ops").asLong();
       long errors = r.json().get("errors").asLong();
@@ -115,18 +123,7 @@ class LoadGeneratorHttpTest {
   @Test
   void aMissingKeyIsAnErrorForReads() throws Exception {
     try (StubServer empty = new StubServer(0, 1)) {
-      Run r =
-          run(
-              "--target",
-              "cairn",
-              "--op",
-              "get",
-              "--clients",
-              "2",
-              "--preload",
-              "never",
-              "--url",
-              empty.url());
+      Run r = runTwo("get", empty.url());
       assertThat(r.exit()).isEqualTo(3);
       assertThat(r.json().get("ops").asLong()).isZero();
       assertThat(r.json().get("errors").asLong()).isPositive();
@@ -137,20 +134,7 @@ class LoadGeneratorHttpTest {
   @Test
   void slowAnswersBecomeTimeouts() throws Exception {
     try (StubServer slow = new StubServer(0, 1).delay(400)) {
-      Run r =
-          run(
-              "--target",
-              "cairn",
-              "--op",
-              "put",
-              "--clients",
-              "2",
-              "--preload",
-              "never",
-              "--timeout",
-              "100ms",
-              "--url",
-              slow.url());
+      Run r = runTwo("put", slow.url(), "--timeout", "100ms");
       assertThat(r.json().get("timeouts").asLong()).isPositive();
       assertThat(r.json().get("errors").asLong())
           .isGreaterThanOrEqualTo(r.json().get("timeouts").asLong());
@@ -160,18 +144,7 @@ class LoadGeneratorHttpTest {
   @Test
   void aServerThatClosesEveryConnectionIsStillServed() throws Exception {
     try (StubServer closing = new StubServer(0, 1).closeAfterResponse(true)) {
-      Run r =
-          run(
-              "--target",
-              "cairn",
-              "--op",
-              "put",
-              "--clients",
-              "2",
-              "--preload",
-              "never",
-              "--url",
-              closing.url());
+      Run r = runTwo("put", closing.url());
       assertThat(r.json().get("ops").asLong()).isPositive();
       assertThat(r.json().get("errors").asLong()).as(r.log()).isZero();
     }
@@ -183,18 +156,7 @@ class LoadGeneratorHttpTest {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    Run r =
-        run(
-            "--target",
-            "cairn",
-            "--op",
-            "put",
-            "--clients",
-            "2",
-            "--preload",
-            "never",
-            "--url",
-            "http://127.0.0.1:" + port);
+    Run r = runTwo("put", "http://127.0.0.1:" + port);
     assertThat(r.exit()).isEqualTo(3);
     assertThat(r.json().get("errors").asLong()).isPositive();
     assertThat(r.json().get("ops").asLong()).isZero();

@@ -452,18 +452,23 @@ class ForcedLogTest {
     return new ProbeResult(p.exitValue(), output.get(10, TimeUnit.SECONDS));
   }
 
+  /** Forces as usual, but the first force signals {@code inForce} and waits for {@code release}. */
+  private static ForcedLog.Forcer holdingTheFirstForce(
+      CountDownLatch inForce, CountDownLatch release) {
+    return ch -> {
+      if (inForce.getCount() > 0) {
+        inForce.countDown();
+        await(release);
+      }
+      ch.force(false);
+    };
+  }
+
   @Test
   void concurrentWritesQueuedDuringAForceShareTheNextForce() throws Exception {
     CountDownLatch inForce = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    ForcedLog.Forcer holdFirst =
-        ch -> {
-          if (inForce.getCount() > 0) {
-            inForce.countDown();
-            await(release);
-          }
-          ch.force(false);
-        };
+    ForcedLog.Forcer holdFirst = holdingTheFirstForce(inForce, release);
     int threads = 8;
     int perThread = 25;
     double forcesBefore = TestMetrics.forces(name);
@@ -513,14 +518,7 @@ class ForcedLogTest {
   void highestSequenceNrWaitsForWritesSubmittedBeforeIt() throws Exception {
     CountDownLatch inForce = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    ForcedLog.Forcer holdFirst =
-        ch -> {
-          if (inForce.getCount() > 0) {
-            inForce.countDown();
-            await(release);
-          }
-          ch.force(false);
-        };
+    ForcedLog.Forcer holdFirst = holdingTheFirstForce(inForce, release);
     try (ForcedLog log = ForcedLog.open(settings(), holdFirst)) {
       CompletableFuture<Void> write =
           log.append(

@@ -63,6 +63,13 @@ class ForcedLogTest {
    * Writes events 1..n of {@code pid}, one record each, and returns the record offsets in the first
    * segment.
    */
+  /** {@link #writeRange} on a log opened for it and closed after, ready to be damaged. */
+  private List<Long> writeRangeAndClose(String pid, int n) throws Exception {
+    try (ForcedLog log = open()) {
+      return writeRange(log, pid, n);
+    }
+  }
+
   private static List<Long> writeRange(ForcedLog log, String pid, int n) throws Exception {
     List<Long> offsets = new ArrayList<>();
     long offset = LogFormat.SEGMENT_HEADER_SIZE;
@@ -156,10 +163,7 @@ class ForcedLogTest {
 
   @Test
   void tornLastRecordIsTruncatedAndWritingContinues() throws Exception {
-    List<Long> offsets;
-    try (ForcedLog log = open()) {
-      offsets = writeRange(log, "a", 5);
-    }
+    List<Long> offsets = writeRangeAndClose("a", 5);
     long end = offsets.get(5);
     assertThat(Files.size(segment(1))).isEqualTo(end);
     try (FileChannel ch = FileChannel.open(segment(1), StandardOpenOption.WRITE)) {
@@ -185,10 +189,7 @@ class ForcedLogTest {
 
   @Test
   void recordWithOnlyPartOfItsHeaderIsTruncated() throws Exception {
-    List<Long> offsets;
-    try (ForcedLog log = open()) {
-      offsets = writeRange(log, "a", 3);
-    }
+    List<Long> offsets = writeRangeAndClose("a", 3);
     try (FileChannel ch = FileChannel.open(segment(1), StandardOpenOption.WRITE)) {
       ch.truncate(offsets.get(2) + 5);
     }
@@ -200,10 +201,7 @@ class ForcedLogTest {
 
   @Test
   void garbageAppendedAfterTheLastRecordIsTruncated() throws Exception {
-    List<Long> offsets;
-    try (ForcedLog log = open()) {
-      offsets = writeRange(log, "a", 4);
-    }
+    List<Long> offsets = writeRangeAndClose("a", 4);
     long end = offsets.get(4);
     // a plausible length whose CRC does not match, then an impossible length
     ByteBuffer badCrc = ByteBuffer.allocate(8 + 20).putInt(20).putInt(0xDEADBEEF);
@@ -230,10 +228,7 @@ class ForcedLogTest {
 
   @Test
   void damageBeforeTheTailStopsStartupNamingFileAndOffset() throws Exception {
-    List<Long> offsets;
-    try (ForcedLog log = open()) {
-      offsets = writeRange(log, "a", 5);
-    }
+    List<Long> offsets = writeRangeAndClose("a", 5);
     long damaged = offsets.get(1);
     flipByte(segment(1), damaged + LogFormat.FRAME_HEADER_SIZE + 4);
     long size = Files.size(segment(1));

@@ -186,7 +186,7 @@ public final class WatchFanout implements Callable<Integer> {
   @Option(
       names = "--ws-clients",
       description =
-          "java.net.http clients (one selector thread each) the connections (etcd: the watch streams) share; 0 = as many as --connections (default: ${DEFAULT-VALUE}). One client reading many busy sockets becomes the bottleneck.")
+          "java.net.http clients (one selector thread each) that the connections share: etcd's watch streams, and Cairn's with --client jdk; 0 = as many as --connections (default: ${DEFAULT-VALUE}). One client reading many busy sockets becomes the bottleneck.")
   int wsClients = 0;
 
   @Option(

@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -78,9 +79,21 @@ class NettyTextSocketTest {
     final List<String> messages = new CopyOnWriteArrayList<>();
     final CompletableFuture<Integer> closed = new CompletableFuture<>();
 
+    /** One permit per message received. */
+    private final Semaphore arrived = new Semaphore(0);
+
     @Override
     public void onMessage(String text) {
       messages.add(text);
+      arrived.release();
+    }
+
+    /** Waits until {@code n} messages have arrived, then returns all of them. */
+    List<String> await(int n) throws InterruptedException {
+      assertThat(arrived.tryAcquire(n, 10, TimeUnit.SECONDS))
+          .as("%d messages within 10 s, got %d", n, messages.size())
+          .isTrue();
+      return messages;
     }
 
     @Override
@@ -123,14 +136,6 @@ class NettyTextSocketTest {
     serverLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
   }
 
-  private static void awaitSize(List<String> list, int size) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (list.size() < size && System.nanoTime() < deadline) {
-      Thread.sleep(5);
-    }
-    assertThat(list).hasSize(size);
-  }
-
   @Test
   void framesComeBackWholeAndInOrder() throws Exception {
     Collected c = new Collected();
@@ -139,11 +144,11 @@ class NettyTextSocketTest {
       socket.send("{\"n\":" + i + "}");
     }
     socket.send("big 300000");
-    awaitSize(c.messages, 1001);
+    List<String> got = c.await(1001);
     for (int i = 0; i < 1000; i++) {
-      assertThat(c.messages.get(i)).isEqualTo("{\"n\":" + i + "}");
+      assertThat(got.get(i)).isEqualTo("{\"n\":" + i + "}");
     }
-    assertThat(c.messages.get(1000)).hasSize(300_000).matches("y+");
+    assertThat(got.get(1000)).hasSize(300_000).matches("y+");
     socket.close();
     assertThat(c.closed.get(10, TimeUnit.SECONDS)).isPositive();
   }

@@ -2,8 +2,10 @@ package dev.cairn.persistence.journal;
 
 import com.typesafe.config.Config;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import org.apache.pekko.dispatch.Futures;
@@ -27,8 +29,12 @@ import scala.jdk.javaapi.FutureConverters;
  *
  * <ul>
  *   <li>Each {@link AtomicWrite} becomes one log record, so it is replayed whole or not at all. A
- *       write whose events cannot be serialized (or exceed the record limit) is rejected alone; the
- *       others of the call proceed.
+ *       write whose events cannot be serialized (or exceed the record limit) is rejected, and so is
+ *       every later write of the same persistence id in the call: storing them would leave a gap
+ *       (sequence number N missing, N+1 durable) that no recovery could explain. Writes of other
+ *       persistence ids in the call proceed. (This is stricter than the Pekko TCK's optional
+ *       "reject non-serializable events" case, which expects the write after the rejected one to be
+ *       stored; that case is switched off for this journal.)
  *   <li>Calls of {@code asyncWriteMessages} are not awaited by the journal actor; they queue to the
  *       log's writer and share one force per group. Replies arrive only after the force.
  *   <li>{@code asyncReadHighestSequenceNr} is ordered after all writes submitted before it, and is
@@ -76,17 +82,32 @@ public final class ForcedLogJournal extends AsyncWriteJournal {
       Iterable<AtomicWrite> messages) {
     List<Optional<Exception>> results = new ArrayList<>();
     List<ForcedLog.EncodedWrite> accepted = new ArrayList<>();
+    Map<String, Long> rejectedAt = new HashMap<>();
     for (AtomicWrite write : messages) {
+      Long rejected = rejectedAt.get(write.persistenceId());
+      if (rejected != null) {
+        // Storing it would leave a gap: sequence number `rejected` missing, later ones durable.
+        results.add(
+            Optional.of(
+                new IllegalStateException(
+                    "not written: atomic write at sequence number "
+                        + rejected
+                        + " of "
+                        + write.persistenceId()
+                        + " was rejected earlier in the same call")));
+        continue;
+      }
       try {
         accepted.add(ForcedLog.encode(toWrite(write)));
         results.add(Optional.empty());
       } catch (Exception e) {
         log.warning(
-            "rejecting atomic write of [{}] seqNr {}-{}: {}",
+            "rejecting atomic write of [{}] seqNr {}-{} and any later write of it in this call: {}",
             write.persistenceId(),
             write.lowestSequenceNr(),
             write.highestSequenceNr(),
             e.toString());
+        rejectedAt.put(write.persistenceId(), write.lowestSequenceNr());
         results.add(Optional.of(e));
       }
     }

@@ -121,6 +121,44 @@ class ForcedLogJournalTest {
   }
 
   @Test
+  void aRejectedWriteInTheMiddleOfACallLeavesNoGapAndRecoveryContinues() {
+    ActorSystem system = start(true);
+    TestKit probe = new TestKit(system);
+    ActorRef burster = system.actorOf(Burster.props("gap"));
+    Object notSerializable =
+        new Object() {
+          @Override
+          public String toString() {
+            return "not serializable";
+          }
+        };
+    burster.tell(new Burster.Burst(List.of("a", "b", notSerializable, "d", "e")), probe.getRef());
+    List<String> outcomes = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      outcomes.add(probe.expectMsgClass(TIMEOUT, String.class));
+    }
+    assertThat(outcomes)
+        .containsExactlyInAnyOrder(
+            "stored:1", "stored:2", "rejected:3", "rejected:4", "rejected:5");
+    stop(system);
+
+    ActorSystem second = start(true);
+    Recorder.State recovered = state(second, "gap");
+    assertThat(recovered.events()).containsExactly("a", "b");
+    assertThat(recovered.lastSequenceNr()).as("no gap in the journal").isEqualTo(2);
+    TestKit probe2 = new TestKit(second);
+    ActorRef recorder = second.actorOf(Recorder.props("gap"));
+    recorder.tell("c-again", probe2.getRef());
+    probe2.expectMsgEquals(TIMEOUT, 3L);
+    stop(second);
+
+    ActorSystem third = start(true);
+    Recorder.State again = state(third, "gap");
+    assertThat(again.events()).containsExactly("a", "b", "c-again");
+    assertThat(again.lastSequenceNr()).isEqualTo(3);
+  }
+
+  @Test
   void tornTailIsDroppedAndTheActorContinuesAtTheRightSequenceNr() throws Exception {
     ActorSystem system = start(true);
     TestKit probe = new TestKit(system);

@@ -39,11 +39,15 @@ import org.slf4j.LoggerFactory;
  * #replay} runs on the caller's thread, concurrently with writes, and sees exactly the writes whose
  * futures have completed.
  *
- * <p><b>Ordering.</b> Operations take effect in the order they were submitted. Writes of one
- * persistence id must be submitted in ascending sequence-number order; a write that reuses sequence
- * numbers supersedes the stored ones. {@link #highestSequenceNr} is answered after every operation
- * submitted before it, so it never misses an in-flight write. The highest sequence number never
- * decreases, deletes included.
+ * <p><b>Ordering and fencing.</b> Operations take effect in the order they were submitted. An
+ * append of a persistence id must continue it exactly: its first sequence number must be the
+ * highest stored (or queued before it) plus one. An append at a taken sequence number is refused,
+ * never stored over the existing event: a second writer of one id (a stale leader) cannot replace
+ * or interleave with the first's events. An append that would leave a gap is refused too. A refused
+ * append fails alone with {@link FencedAppendException} and writes nothing; the other appends of
+ * its group proceed. {@link #highestSequenceNr} is answered after every operation submitted before
+ * it, so it never misses an in-flight write. The highest sequence number never decreases, deletes
+ * included.
  *
  * <p><b>Atomicity.</b> One {@link Write} is one record guarded by a CRC; after a crash it is
  * replayed whole or not at all.
@@ -221,8 +225,9 @@ public final class ForcedLog implements AutoCloseable {
           "atomic write without events for " + write.persistenceId());
     }
     for (int i = 1; i < evs.size(); i++) {
-      if (evs.get(i).sequenceNr() <= evs.get(i - 1).sequenceNr()) {
-        throw new IllegalArgumentException("sequence numbers must ascend within an atomic write");
+      if (evs.get(i).sequenceNr() != evs.get(i - 1).sequenceNr() + 1) {
+        throw new IllegalArgumentException(
+            "sequence numbers must be consecutive within an atomic write");
       }
     }
     byte[] frame = LogFormat.encodeEvents(write.persistenceId(), evs);
@@ -592,6 +597,27 @@ public final class ForcedLog implements AutoCloseable {
     }
   }
 
+  /**
+   * Why {@code writes} may not be appended after everything stored and staged in this group, or
+   * null. All of an append or none of it: each write is checked against the ones before it.
+   */
+  private FencedAppendException fence(List<EncodedWrite> writes, Map<String, Long> groupHighest) {
+    Map<String, Long> tentative = new HashMap<>();
+    for (EncodedWrite w : writes) {
+      String pid = w.persistenceId();
+      Long seen = tentative.get(pid);
+      if (seen == null) {
+        seen = groupHighest.get(pid);
+      }
+      long highest = seen != null ? seen : index.highest(pid);
+      if (w.firstSeqNr() != highest + 1) {
+        return new FencedAppendException(pid, w.firstSeqNr(), highest);
+      }
+      tentative.put(pid, w.lastSeqNr());
+    }
+    return null;
+  }
+
   private static long sizeOf(Op op) {
     return op instanceof AppendOp a ? a.bytes() : 64;
   }
@@ -610,6 +636,11 @@ public final class ForcedLog implements AutoCloseable {
     try {
       for (Op op : group) {
         if (op instanceof AppendOp a) {
+          FencedAppendException refused = fence(a.writes(), groupHighest);
+          if (refused != null) {
+            a.done().completeExceptionally(refused);
+            continue;
+          }
           for (EncodedWrite w : a.writes()) {
             long offset = put(w.frame());
             changes.add(new Added(w, active.index, offset));
@@ -669,7 +700,7 @@ public final class ForcedLog implements AutoCloseable {
     bytes.addAndGet(groupBytes);
     for (Op op : group) {
       if (op instanceof AppendOp a) {
-        a.done().complete(null);
+        a.done().complete(null); // no-op for an append refused by fence()
       } else if (op instanceof DeleteOp d) {
         d.done().complete(null);
       } else if (op instanceof HighestOp h) {

@@ -119,7 +119,8 @@ final class LogIndex {
     }
 
     synchronized void add(long first, long last, long seg, long off, int len) {
-      // A rewrite of sequence numbers already stored supersedes the older copies.
+      // The log refuses appends at taken sequence numbers; only a log written before it did can
+      // hold a rewrite, and then the newer copy wins, as it did when it was written.
       while (end > start && lo[end - 1] >= first) {
         end--;
         count(segment[end], -1);

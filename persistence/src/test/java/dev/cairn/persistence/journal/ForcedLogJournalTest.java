@@ -159,6 +159,33 @@ class ForcedLogJournalTest {
   }
 
   @Test
+  void aSecondWriterOfOnePersistenceIdIsRefusedAndStopsWhileTheFirstKeepsItsEvents() {
+    ActorSystem system = start(true);
+    TestKit probe = new TestKit(system);
+    ActorRef winner = system.actorOf(Recorder.props("contested"));
+    ActorRef loser = system.actorOf(Recorder.props("contested"));
+    for (ActorRef r : List.of(winner, loser)) {
+      r.tell(new Recorder.Get(), probe.getRef());
+      assertThat(probe.expectMsgClass(TIMEOUT, Recorder.State.class).lastSequenceNr()).isZero();
+    }
+    winner.tell("w1", probe.getRef());
+    probe.expectMsgEquals(TIMEOUT, 1L);
+    probe.watch(loser);
+    loser.tell("stale-1", probe.getRef());
+    probe.expectTerminated(TIMEOUT, loser);
+    winner.tell("w2", probe.getRef());
+    probe.expectMsgEquals(TIMEOUT, 2L);
+    winner.tell("w3", probe.getRef());
+    probe.expectMsgEquals(TIMEOUT, 3L);
+    stop(system);
+
+    ActorSystem second = start(true);
+    Recorder.State recovered = state(second, "contested");
+    assertThat(recovered.events()).containsExactly("w1", "w2", "w3");
+    assertThat(recovered.lastSequenceNr()).isEqualTo(3);
+  }
+
+  @Test
   void tornTailIsDroppedAndTheActorContinuesAtTheRightSequenceNr() throws Exception {
     ActorSystem system = start(true);
     TestKit probe = new TestKit(system);

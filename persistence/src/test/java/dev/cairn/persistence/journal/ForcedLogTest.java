@@ -535,6 +535,45 @@ class ForcedLogTest {
   }
 
   @Test
+  void appendsAtATakenOrSkippedSequenceNumberAreRefusedAloneAndWriteNothing() throws Exception {
+    CountDownLatch inForce = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    try (ForcedLog log = ForcedLog.open(settings(), holdingTheFirstForce(inForce, release))) {
+      CompletableFuture<Void> first = log.append(List.of(event("a", 1, "a1")));
+      assertThat(inForce.await(10, TimeUnit.SECONDS)).isTrue();
+      // queued during the force: one group, in this order
+      CompletableFuture<Void> a2 = log.append(List.of(event("a", 2, "a2")));
+      CompletableFuture<Void> stale = log.append(List.of(event("a", 2, "stale")));
+      CompletableFuture<Void> b1 = log.append(List.of(event("b", 1, "b1")));
+      CompletableFuture<Void> gap = log.append(List.of(event("a", 4, "gap")));
+      CompletableFuture<Void> mixed = log.append(List.of(event("c", 1, "c1"), event("a", 1, "x")));
+      CompletableFuture<Void> a3 = log.append(List.of(event("a", 3, "a3")));
+      release.countDown();
+      for (CompletableFuture<Void> ok : List.of(first, a2, b1, a3)) {
+        ok.get(10, TimeUnit.SECONDS);
+      }
+      assertThatThrownBy(() -> stale.get(10, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(FencedAppendException.class)
+          .hasMessageContaining("sequence number 2 of a is taken (highest stored is 2)");
+      assertThatThrownBy(() -> gap.get(10, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(FencedAppendException.class)
+          .hasMessageContaining("sequence number 4 of a would leave a gap");
+      assertThatThrownBy(() -> mixed.get(10, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(FencedAppendException.class);
+      // a write long after the id's events were stored is refused just the same
+      assertThatThrownBy(() -> write(log, "a", 1, "late"))
+          .hasCauseInstanceOf(FencedAppendException.class);
+      assertThat(replay(log, "a")).containsExactly("1:a1", "2:a2", "3:a3");
+    }
+    try (ForcedLog log = open()) {
+      assertThat(replay(log, "a")).containsExactly("1:a1", "2:a2", "3:a3");
+      assertThat(replay(log, "b")).containsExactly("1:b1");
+      assertThat(replay(log, "c")).as("all of a refused append or none").isEmpty();
+      assertThat(highest(log, "c")).isZero();
+    }
+  }
+
+  @Test
   void failedForceFailsTheGroupAndRefusesLaterWrites() throws Exception {
     ForcedLog.Forcer broken =
         ch -> {

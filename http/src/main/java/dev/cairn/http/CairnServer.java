@@ -65,6 +65,7 @@ public final class CairnServer implements AutoCloseable {
       new JvmThreadMetrics().bindTo(prometheus);
       new ProcessorMetrics().bindTo(prometheus);
       Namespaces namespaces = Namespaces.start(system);
+      namespaces.bindMetrics(prometheus);
       OpsApi ops = new OpsApi(system, namespaces, prometheus);
       WatchApi watches = new WatchApi(system, namespaces);
       Api api =

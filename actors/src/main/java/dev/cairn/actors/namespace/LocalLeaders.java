@@ -2,6 +2,7 @@ package dev.cairn.actors.namespace;
 
 import dev.cairn.core.keyspace.KeyspaceState;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.AbstractExtensionId;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.ActorSystem;
@@ -21,6 +22,7 @@ public final class LocalLeaders implements Extension {
   record Leader(ActorRef ref, KeyspaceState state) {}
 
   private final ConcurrentHashMap<String, Leader> leaders = new ConcurrentHashMap<>();
+  private final AtomicInteger running = new AtomicInteger();
 
   public static final Id ID = new Id();
 
@@ -44,6 +46,19 @@ public final class LocalLeaders implements Extension {
   /** The running leader of {@code namespace} on this node with its state, or null. */
   Leader leader(String namespace) {
     return leaders.get(namespace);
+  }
+
+  /** Leaders alive on this node, from their start (before recovery) to their stop. */
+  int running() {
+    return running.get();
+  }
+
+  void started() {
+    running.incrementAndGet();
+  }
+
+  void stopped() {
+    running.decrementAndGet();
   }
 
   void register(String namespace, ActorRef leader, KeyspaceState state) {

@@ -155,13 +155,16 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
 
   @Override
   public void preStart() throws Exception {
+    LocalLeaders.get(getContext().getSystem()).started();
     hub = getContext().actorOf(WatchHub.props(), "watch-hub");
     super.preStart();
   }
 
   @Override
   public void postStop() throws Exception {
-    LocalLeaders.get(getContext().getSystem()).unregister(namespace, getSelf());
+    LocalLeaders leaders = LocalLeaders.get(getContext().getSystem());
+    leaders.unregister(namespace, getSelf());
+    leaders.stopped();
     // A successor may take over; reads must not be answered from this state any more.
     state.close();
     super.postStop();
@@ -220,11 +223,14 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
     // Every lease gets its full TTL again: a restart or failover must not expire sessions en masse.
     state.leaseTtls().forEach((id, ttl) -> deadlines.set(id, now + seconds(ttl)));
     timers().startTimerWithFixedDelay(TICK_KEY, new Tick(), settings.tickInterval());
-    idleIfAbsent();
+    armIdleTimeout();
     // Everything recovered is durable: other threads may read it (see KeyspaceState).
     state.publish(state.revision());
     LocalLeaders.get(getContext().getSystem()).register(namespace, getSelf(), state);
-    log.info(
+    // A namespace that does not exist is no news to an operator (a client named it, or it was
+    // deleted).
+    log.log(
+        state.active() ? Logging.InfoLevel() : Logging.DebugLevel(),
         "namespace {} recovered at revision {} with {} keys and {} leases",
         namespace,
         state.revision(),
@@ -243,8 +249,8 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
         .match(
             ReceiveTimeout.class,
             t -> {
-              if (!state.active()) {
-                // Requests naming absent namespaces must not pin a leader in memory for ever.
+              if (mayPassivate()) {
+                // Absent or idle namespaces must not pin a leader in memory for ever.
                 LocalLeaders.get(getContext().getSystem()).unregister(namespace, getSelf());
                 getContext().getParent().tell(new ShardRegion.Passivate(new Stop()), getSelf());
               }
@@ -337,13 +343,28 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
     }
   }
 
-  /** An absent namespace's leader stops after a quiet spell; an existing one stays. */
-  private void idleIfAbsent() {
-    if (state.active()) {
+  /**
+   * An absent namespace's leader stops after {@code absent-idle} without requests; an existing one
+   * after {@code passivate-idle}, unless it must keep running (see {@link #mayPassivate}).
+   */
+  private void armIdleTimeout() {
+    if (!state.active()) {
+      getContext().setReceiveTimeout(settings.absentIdle());
+    } else if (settings.passivateIdle().isZero() || Namespaces.DEFAULT.equals(namespace)) {
       getContext().cancelReceiveTimeout();
     } else {
-      getContext().setReceiveTimeout(settings.absentIdle());
+      getContext().setReceiveTimeout(settings.passivateIdle());
     }
+  }
+
+  /**
+   * True when this leader may stop after an idle spell. Leases keep it running: their deadlines
+   * live in this leader's memory, and a restart would renew them all. Watches keep it running too:
+   * their connections send a {@link WatchProgress} every progress interval, which counts as a
+   * request.
+   */
+  private boolean mayPassivate() {
+    return !state.active() || state.leaseCount() == 0;
   }
 
   private void trackLeases(Event e) {
@@ -353,9 +374,9 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
       deadlines.remove(r.id());
     } else if (e instanceof Event.NamespaceDeleted) {
       deadlines.clear();
-      idleIfAbsent();
+      armIdleTimeout();
     } else if (e instanceof Event.NamespaceCreated) {
-      idleIfAbsent();
+      armIdleTimeout();
     }
   }
 

@@ -5,10 +5,18 @@ import java.util.List;
 import java.util.TreeSet;
 import org.apache.pekko.actor.Props;
 import org.apache.pekko.persistence.AbstractPersistentActor;
+import org.apache.pekko.persistence.RecoveryCompleted;
 
 /**
- * The durable list of namespace names, for listing only: whether a namespace exists is decided by
- * its own leader, so a name here is a hint, never an authority.
+ * The durable list of namespace names. A namespace exists when it is listed here <em>and</em> its
+ * leader's state says so: a name missing here is answered "not found" without starting a leader
+ * (see {@link KnownNamespaces}); a name listed here is still confirmed by its leader, which alone
+ * knows whether a delete has begun.
+ *
+ * <p>A create is written by the leader first and listed here second, and acknowledged after both; a
+ * delete is written by the leader first and unlisted second. So a create interrupted between the
+ * two is not visible (a retry finds the leader's "exists" and lists it), and a delete interrupted
+ * between the two is answered "not found" by the leader.
  */
 public final class NamespaceRegistry extends AbstractPersistentActor {
   public sealed interface Request {}
@@ -33,12 +41,14 @@ public final class NamespaceRegistry extends AbstractPersistentActor {
   public record Removed(String name) implements CairnSerializable {}
 
   private final TreeSet<String> names = new TreeSet<>();
+  private final KnownNamespaces known;
 
-  public static Props props() {
-    return Props.create(NamespaceRegistry.class, NamespaceRegistry::new);
+  static Props props(KnownNamespaces known) {
+    return Props.create(NamespaceRegistry.class, () -> new NamespaceRegistry(known));
   }
 
-  private NamespaceRegistry() {
+  private NamespaceRegistry(KnownNamespaces known) {
+    this.known = known;
     names.add(Namespaces.DEFAULT);
   }
 
@@ -63,6 +73,7 @@ public final class NamespaceRegistry extends AbstractPersistentActor {
     return receiveBuilder()
         .match(Added.class, a -> names.add(a.name()))
         .match(Removed.class, r -> names.remove(r.name()))
+        .match(RecoveryCompleted.class, done -> known.recoveredWith(names))
         .build();
   }
 
@@ -79,6 +90,7 @@ public final class NamespaceRegistry extends AbstractPersistentActor {
                     new Added(a.name()),
                     e -> {
                       names.add(e.name());
+                      known.add(e.name());
                       getSender().tell(new Done(), getSelf());
                     });
               }
@@ -93,6 +105,7 @@ public final class NamespaceRegistry extends AbstractPersistentActor {
                     new Removed(r.name()),
                     e -> {
                       names.remove(e.name());
+                      known.remove(e.name());
                       getSender().tell(new Done(), getSelf());
                     });
               }

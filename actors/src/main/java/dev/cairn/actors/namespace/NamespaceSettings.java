@@ -13,6 +13,8 @@ import java.time.Duration;
  * @param askTimeout how long a caller waits for a leader's answer
  * @param absentIdle how long the leader of a namespace that does not exist stays without requests
  *     before it stops
+ * @param passivateIdle how long the leader of an existing namespace without leases stays without
+ *     requests before it stops; zero keeps it running
  */
 public record NamespaceSettings(
     Limits limits,
@@ -20,7 +22,8 @@ public record NamespaceSettings(
     long retainRevisions,
     Duration tickInterval,
     Duration askTimeout,
-    Duration absentIdle) {
+    Duration absentIdle,
+    Duration passivateIdle) {
 
   /**
    * The journal plugin id for namespace actors; empty selects Pekko's default. Read from the
@@ -52,6 +55,7 @@ public record NamespaceSettings(
         c.getLong("retain-revisions"),
         c.getDuration("tick-interval"),
         c.getDuration("ask-timeout"),
-        c.getDuration("absent-idle"));
+        c.getDuration("absent-idle"),
+        c.getDuration("passivate-idle"));
   }
 }

@@ -6,6 +6,8 @@ import dev.cairn.core.keyspace.Command;
 import dev.cairn.core.keyspace.Keyspace;
 import dev.cairn.core.keyspace.Read;
 import dev.cairn.core.keyspace.Reply;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -37,6 +39,7 @@ public final class Namespaces {
   private final LocalLeaders localLeaders;
   private final Keyspace keyspace;
   private final LocalAsks localAsks;
+  private final KnownNamespaces known;
 
   private Namespaces(
       ActorRef region,
@@ -44,7 +47,9 @@ public final class Namespaces {
       Duration timeout,
       LocalLeaders localLeaders,
       Keyspace keyspace,
-      LocalAsks localAsks) {
+      LocalAsks localAsks,
+      KnownNamespaces known) {
+    this.known = known;
     this.localLeaders = localLeaders;
     this.keyspace = keyspace;
     this.localAsks = localAsks;
@@ -74,14 +79,48 @@ public final class Namespaces {
                     return message instanceof Envelope e ? e.request() : message;
                   }
                 });
-    ActorRef registry = system.actorOf(NamespaceRegistry.props(), "namespace-registry");
+    KnownNamespaces known = new KnownNamespaces();
+    ActorRef registry = system.actorOf(NamespaceRegistry.props(known), "namespace-registry");
     return new Namespaces(
         region,
         registry,
         settings.askTimeout(),
         LocalLeaders.get(system),
         new Keyspace(settings.limits()),
-        new LocalAsks(system, settings.askTimeout()));
+        new LocalAsks(system, settings.askTimeout()),
+        known);
+  }
+
+  /** Namespace leaders alive on this node, recovering ones included (for tests and metrics). */
+  public int runningLeaders() {
+    return localLeaders.running();
+  }
+
+  /** Publishes this node's namespace figures to {@code registry}. */
+  public void bindMetrics(MeterRegistry registry) {
+    Gauge.builder("cairn.namespace.leaders", localLeaders, LocalLeaders::running)
+        .description("Namespace leaders alive on this node, recovering ones included")
+        .register(registry);
+  }
+
+  /**
+   * False when {@code namespace} certainly does not exist: it is not in the registry, which has
+   * recovered. Such requests are answered here, so that naming a namespace that does not exist
+   * starts nothing. True means its leader decides (a listed namespace may be being deleted).
+   */
+  private boolean mayExist(String namespace) {
+    return DEFAULT.equals(namespace) || known.contains(namespace) || !known.recovered();
+  }
+
+  /** The answer to {@code request} of a namespace that does not exist, as its leader would give. */
+  private static Object absent(NamespaceLeader.Request request) {
+    return new Reply.Rejected(
+        0, Rejection.of(ErrorCode.NAMESPACE_NOT_FOUND, "namespace does not exist"));
+  }
+
+  private static boolean createsNamespace(NamespaceLeader.Request request) {
+    return request instanceof NamespaceLeader.Write w
+        && w.command() instanceof Command.CreateNamespace;
   }
 
   /** True when {@code name} is a valid namespace name: lowercase, digits, {@code _ . -}, ≤ 63. */
@@ -91,6 +130,9 @@ public final class Namespaces {
 
   /** Sends {@code request} to the leader of {@code namespace}; completes with its answer. */
   public CompletionStage<Object> ask(String namespace, NamespaceLeader.Request request) {
+    if (!mayExist(namespace) && !createsNamespace(request)) {
+      return CompletableFuture.completedFuture(absent(request));
+    }
     ActorRef local = localLeaders.get(namespace);
     if (local != null) {
       return localAsks.ask(local, request);
@@ -108,7 +150,7 @@ public final class Namespaces {
    * anything else, or a read the published state cannot answer, goes to the leader.
    */
   public CompletionStage<Reply> read(String namespace, Read read) {
-    if (read instanceof Read.Range range) {
+    if (read instanceof Read.Range range && mayExist(namespace)) {
       LocalLeaders.Leader local = localLeaders.leader(namespace);
       if (local != null) {
         Reply reply = keyspace.readPublished(local.state(), range);
@@ -122,6 +164,17 @@ public final class Namespaces {
 
   /** Sends {@code request} without waiting for an answer (subscriptions answer by messages). */
   public void tell(String namespace, NamespaceLeader.Request request, ActorRef sender) {
+    if (!mayExist(namespace)) {
+      if (request instanceof NamespaceLeader.Subscribe s) {
+        s.subscriber()
+            .tell(
+                new NamespaceLeader.WatchRefused(
+                    s.watchId(),
+                    Rejection.of(ErrorCode.NAMESPACE_NOT_FOUND, "namespace does not exist")),
+                ActorRef.noSender());
+      }
+      return;
+    }
     ActorRef local = localLeaders.get(namespace);
     if (local != null) {
       local.tell(request, sender);
@@ -139,7 +192,10 @@ public final class Namespaces {
                     reply, ErrorCode.NAMESPACE_EXISTS, new NamespaceRegistry.Add(namespace)));
   }
 
-  /** Deletes a namespace (refused while it holds keys or leases unless {@code force}). */
+  /**
+   * Deletes a namespace (refused while it holds keys or leases unless {@code force}). One the
+   * registry does not list is answered "not found" without its leader, like any other request.
+   */
   public CompletionStage<Reply> delete(String namespace, boolean force) {
     if (DEFAULT.equals(namespace)) {
       return CompletableFuture.completedFuture(

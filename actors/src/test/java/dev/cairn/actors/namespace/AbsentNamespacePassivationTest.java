@@ -23,13 +23,17 @@ import org.apache.pekko.pattern.Patterns;
 import org.apache.pekko.testkit.javadsl.TestKit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Leaders under Cluster Sharding on a one-node cluster: the leader of a namespace that does not
- * exist stops after {@code cairn.namespace.absent-idle} without requests; the leader of one that
- * exists stays.
+ * Leaders under Cluster Sharding on a one-node cluster: a request naming a namespace that does not
+ * exist starts no leader; a leader running for one (deleted, or reached through the shard region
+ * directly) stops after {@code cairn.namespace.absent-idle} without requests; the leader of an
+ * existing one stops after {@code cairn.namespace.passivate-idle} unless it holds leases, and the
+ * default namespace's stays.
  */
 @Timeout(60)
 class AbsentNamespacePassivationTest {
@@ -45,11 +49,16 @@ class AbsentNamespacePassivationTest {
   ActorRef region;
 
   @BeforeEach
-  void start() throws Exception {
+  void start(TestInfo test) throws Exception {
+    // Existing namespaces passivate only in the tests about it, so the others see them stay.
+    Duration passivateIdle = test.getTags().contains("passivate") ? IDLE : Duration.ZERO;
     Config config =
         ConfigFactory.parseString(
                 "cairn.namespace.absent-idle = "
                     + IDLE.toMillis()
+                    + "ms\n"
+                    + "cairn.namespace.passivate-idle = "
+                    + passivateIdle.toMillis()
                     + "ms\n"
                     // Ticks far more often than the idle time, as with the defaults (100ms vs 30s).
                     + "cairn.namespace.tick-interval = 50ms\n"
@@ -128,21 +137,54 @@ class AbsentNamespacePassivationTest {
     }
   }
 
+  /** Waits until the registry has recovered, so that it answers for names it does not list. */
+  void awaitRegistryRecovered() {
+    // Any listing goes through the registry, which answers once recovered.
+    assertThat(await(namespaces.list())).contains(Namespaces.DEFAULT);
+  }
+
+  /** Starts {@code namespace}'s leader as a peer node would: through the shard region. */
+  ActorRef startThroughRegion(String namespace) {
+    Object answer =
+        await(
+            Patterns.ask(
+                region,
+                new Namespaces.Envelope(namespace, new NamespaceLeader.Query(Read.Range.key("k"))),
+                T));
+    assertNamespaceNotFound((Reply) answer);
+    return leader(namespace);
+  }
+
+  @Test
+  void requestsNamingAnAbsentNamespaceStartNoLeader() {
+    awaitRegistryRecovered();
+    assertThat(put(Namespaces.DEFAULT)).isInstanceOf(Reply.PutReply.class);
+    int before = namespaces.runningLeaders();
+    for (int i = 0; i < 50; i++) {
+      assertNamespaceNotFound(put("ghost-" + i));
+      assertNamespaceNotFound(await(namespaces.read("ghost-" + i, Read.Range.key("k"))));
+      assertNamespaceNotFound(await(namespaces.delete("ghost-" + i, false)));
+    }
+    assertThat(namespaces.runningLeaders()).isEqualTo(before);
+    assertThat(entities()).containsOnly(Namespaces.DEFAULT);
+  }
+
   @Test
   void theLeaderOfAnAbsentNamespaceStopsAfterTheIdleTime() {
-    assertNamespaceNotFound(put("ghost"));
-    ActorRef leader = leader("ghost");
+    awaitRegistryRecovered();
+    ActorRef leader = startThroughRegion("ghost");
     assertThat(entities()).contains("ghost");
+    assertThat(namespaces.runningLeaders()).isEqualTo(1);
 
     TestKit probe = new TestKit(system);
     probe.watch(leader);
     probe.expectTerminated(T, leader);
     assertThat(LocalLeaders.get(system).get("ghost")).isNull();
     awaitNoEntity("ghost");
+    assertThat(namespaces.runningLeaders()).isZero();
 
     // A later request starts a new leader, which answers as the first one did.
-    assertNamespaceNotFound(put("ghost"));
-    assertThat(leader("ghost")).isNotEqualTo(leader);
+    assertThat(startThroughRegion("ghost")).isNotEqualTo(leader);
   }
 
   @Test
@@ -164,8 +206,8 @@ class AbsentNamespacePassivationTest {
 
   @Test
   void creatingTheNamespaceKeepsALeaderThatStartedAbsent() {
-    assertNamespaceNotFound(put("late"));
-    ActorRef leader = leader("late");
+    awaitRegistryRecovered();
+    ActorRef leader = startThroughRegion("late");
     assertThat(await(namespaces.create("late"))).isInstanceOf(Reply.NamespaceReply.class);
 
     TestKit probe = new TestKit(system);
@@ -188,5 +230,42 @@ class AbsentNamespacePassivationTest {
     probe.expectTerminated(T, leader);
     awaitNoEntity("gone");
     assertNamespaceNotFound(put("gone"));
+    assertThat(LocalLeaders.get(system).get("gone")).isNull();
+  }
+
+  @Test
+  @Tag("passivate")
+  void anIdleNamespaceStopsAndComesBackWithItsData() {
+    assertThat(await(namespaces.create("idle"))).isInstanceOf(Reply.NamespaceReply.class);
+    assertThat(put("idle")).isInstanceOf(Reply.PutReply.class);
+    ActorRef leader = leader("idle");
+
+    TestKit probe = new TestKit(system);
+    probe.watch(leader);
+    probe.expectTerminated(T, leader);
+    awaitNoEntity("idle");
+
+    Reply.RangeReply r = (Reply.RangeReply) await(namespaces.read("idle", Read.Range.key("k")));
+    assertThat(r.count()).isEqualTo(1);
+    assertThat(leader("idle")).isNotEqualTo(leader);
+  }
+
+  @Test
+  @Tag("passivate")
+  void anIdleNamespaceWithALeaseAndTheDefaultNamespaceStay() {
+    assertThat(await(namespaces.create("leased"))).isInstanceOf(Reply.NamespaceReply.class);
+    assertThat(await(namespaces.write("leased", new Command.GrantLease(0, 600))))
+        .isInstanceOf(Reply.LeaseGrantReply.class);
+    assertThat(put(Namespaces.DEFAULT)).isInstanceOf(Reply.PutReply.class);
+    ActorRef leased = leader("leased");
+    ActorRef defaultLeader = leader(Namespaces.DEFAULT);
+
+    TestKit probe = new TestKit(system);
+    probe.watch(leased);
+    probe.watch(defaultLeader);
+    probe.expectNoMessage(SEVERAL_IDLE);
+
+    assertThat(LocalLeaders.get(system).get("leased")).isSameAs(leased);
+    assertThat(LocalLeaders.get(system).get(Namespaces.DEFAULT)).isSameAs(defaultLeader);
   }
 }

@@ -1,4 +1,4 @@
-package dev.cairn.bench.load;
+package dev.cairn.bench.cli;
 
 import java.time.Duration;
 import java.util.Locale;

@@ -1,4 +1,6 @@
-package dev.cairn.bench.load.http;
+package dev.cairn.bench.http;
+
+import java.nio.charset.StandardCharsets;
 
 /**
  * One request.
@@ -20,5 +22,10 @@ public record HttpCall(String method, String path, byte[] body, String contentTy
 
   public static HttpCall post(String path, byte[] body, String contentType) {
     return new HttpCall("POST", path, body, contentType);
+  }
+
+  /** A POST of {@code body} as UTF-8. */
+  public static HttpCall post(String path, String body, String contentType) {
+    return post(path, body.getBytes(StandardCharsets.UTF_8), contentType);
   }
 }

@@ -1,4 +1,4 @@
-package dev.cairn.bench.load.http;
+package dev.cairn.bench.http;
 
 /** Receives the end of one {@link HttpCall}, exactly once. */
 @FunctionalInterface

@@ -1,6 +1,5 @@
-package dev.cairn.bench.load.http;
+package dev.cairn.bench.http;
 
-import dev.cairn.bench.NettyLoops;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -23,33 +22,49 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import java.net.URI;
 import java.nio.channels.ClosedChannelException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * HTTP/1.1 over Netty's codec: one channel per connection on a small shared event loop group (epoll
- * when the native transport loads, NIO otherwise). Requests are full messages written in one flush;
- * responses are aggregated before the reply is called, on the channel's event loop.
+ * The benchmarks' HTTP/1.1 client, on Netty's codec: one channel per connection on a small shared
+ * event loop group (epoll when the native transport loads, NIO otherwise). Requests are full
+ * messages written in one flush; responses are aggregated before the reply is called, on the
+ * channel's event loop.
+ *
+ * <p>Two ways to use it: {@link #open} gives a logical connection of one's own (the load
+ * generator's closed-loop clients, one request in flight each), and {@link #request} sends a call
+ * on whichever pooled keep-alive connection is idle, opening one when none is, with a timeout
+ * (puts, grants and probes, any number in flight).
  */
-public final class NettyHttpTransport implements HttpTransport {
+public final class HttpTransport implements AutoCloseable {
 
   private static final int MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
+  private final URI base;
   private final NettyLoops loops;
   private final Bootstrap bootstrap;
   private final String hostHeader;
 
-  public NettyHttpTransport(URI base, int ioThreads) {
+  /** Idle keep-alive connections for {@link #request}; a request takes one or opens one. */
+  private final ConcurrentLinkedQueue<HttpConnection> idle = new ConcurrentLinkedQueue<>();
+
+  /** A transport to {@code base} (its scheme, host and port) on {@code ioThreads} event loops. */
+  public HttpTransport(URI base, int ioThreads) {
+    this.base = base;
     String host = base.getHost();
     int port = base.getPort() > 0 ? base.getPort() : 80;
     this.hostHeader = host + ":" + port;
     this.loops = NettyLoops.create(ioThreads, "bench-netty");
     this.bootstrap =
-        new Bootstrap()
-            .group(loops.group())
-            .channel(loops.channelType())
-            .option(ChannelOption.TCP_NODELAY, true)
+        loops
+            .bootstrap(5_000)
             .option(ChannelOption.SO_KEEPALIVE, true)
-            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
             .remoteAddress(host, port)
             .handler(
                 new ChannelInitializer<Channel>() {
@@ -63,18 +78,78 @@ public final class NettyHttpTransport implements HttpTransport {
                 });
   }
 
-  @Override
+  /** The URI the transport's connections go to. */
+  public URI base() {
+    return base;
+  }
+
+  /** Name recorded in results: {@code netty-epoll} or {@code netty-nio}. */
   public String name() {
     return loops.name();
   }
 
-  @Override
+  /** A logical connection of the caller's own; it connects on its first call. */
   public HttpConnection open() {
     return new Connection();
   }
 
+  /**
+   * Sends {@code call} on an idle pooled connection, or a new one; completes with the response, or
+   * exceptionally with the failure or a {@link TimeoutException} after {@code timeout} (the
+   * connection is then dropped, so that a late answer cannot be read as another call's).
+   */
+  public CompletableFuture<HttpAnswer> request(HttpCall call, Duration timeout) {
+    HttpConnection pooled = idle.poll();
+    HttpConnection conn = pooled != null ? pooled : open();
+    CompletableFuture<HttpAnswer> answer = new CompletableFuture<>();
+    // Exactly one of the reply and the timeout ends the call.
+    AtomicBoolean ended = new AtomicBoolean();
+    ScheduledFuture<?> timer =
+        loops
+            .group()
+            .schedule(
+                () -> {
+                  if (ended.compareAndSet(false, true)) {
+                    conn.close();
+                    answer.completeExceptionally(
+                        new TimeoutException("no answer within " + timeout));
+                  }
+                },
+                timeout.toNanos(),
+                TimeUnit.NANOSECONDS);
+    conn.send(
+        call,
+        (status, body, failure) -> {
+          if (!ended.compareAndSet(false, true)) {
+            return;
+          }
+          timer.cancel(false);
+          if (failure == null) {
+            idle.add(conn);
+            answer.complete(new HttpAnswer(status, body));
+          } else {
+            conn.close();
+            answer.completeExceptionally(failure);
+          }
+        });
+    return answer;
+  }
+
+  /** {@link #request} and wait for it: for probes and checks outside the measured load. */
+  public HttpAnswer exchange(HttpCall call, Duration timeout) throws Exception {
+    try {
+      return request(call, timeout).get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof Exception cause ? cause : e;
+    }
+  }
+
   @Override
   public void close() {
+    HttpConnection c;
+    while ((c = idle.poll()) != null) {
+      c.close();
+    }
     loops.close();
   }
 

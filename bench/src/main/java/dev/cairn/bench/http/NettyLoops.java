@@ -1,6 +1,8 @@
-package dev.cairn.bench;
+package dev.cairn.bench.http;
 
+import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollEventLoopGroup;
@@ -30,6 +32,15 @@ public record NettyLoops(EventLoopGroup group, Class<? extends Channel> channelT
     }
     return new NettyLoops(
         new NioEventLoopGroup(threads, factory), NioSocketChannel.class, "netty-nio");
+  }
+
+  /** A client bootstrap on these loops: no Nagle delay, {@code connectTimeoutMillis} to connect. */
+  public Bootstrap bootstrap(int connectTimeoutMillis) {
+    return new Bootstrap()
+        .group(group)
+        .channel(channelType)
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis);
   }
 
   @Override

@@ -1,11 +1,8 @@
-package dev.cairn.bench.watch;
+package dev.cairn.bench.http;
 
-import dev.cairn.bench.NettyLoops;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpClientCodec;
@@ -23,11 +20,20 @@ import java.util.concurrent.CompletableFuture;
 /**
  * A WebSocket client on Netty speaking one JSON object per text frame, for the benchmark's own
  * cost: all connections of a {@link Group} share its event loop threads, and each frame is decoded
- * and handed to the {@link TextSocket.Handler} on the thread that read it, with no hand-off. The
- * JDK client ({@link TextSocket}) runs each connection's callbacks on a pool of its own and spends
- * much of a core on thread wake-ups at a few thousand frames a second.
+ * and handed to the {@link Handler} on the thread that read it, with no hand-off. (The JDK's client
+ * runs each connection's callbacks on a pool of its own and spent much of a core on thread wake-ups
+ * at a few thousand frames a second.)
  */
-public final class NettyTextSocket {
+public final class TextSocket {
+
+  /** Receives whole text frames, one at a time, on the connection's event loop thread. */
+  public interface Handler {
+    void onMessage(String text);
+
+    default void onClosed(int status, String reason) {}
+
+    default void onError(Throwable t) {}
+  }
 
   /** Frames larger than this are a protocol error (the server's largest are far smaller). */
   private static final int MAX_FRAME = 64 * 1024 * 1024;
@@ -48,20 +54,22 @@ public final class NettyTextSocket {
 
   private final Channel channel;
 
-  private NettyTextSocket(Channel channel) {
+  private TextSocket(Channel channel) {
     this.channel = channel;
   }
 
+  /** The WebSocket URI of {@code path} (with its query, if any) on the server at {@code base}. */
+  public static URI uri(URI base, String path) {
+    return URI.create(base.toString().replaceFirst("^http", "ws").replaceAll("/$", "") + path);
+  }
+
   /** Opens {@code uri} (ws://...); completes once the handshake is done. */
-  public static CompletableFuture<NettyTextSocket> open(
-      Group group, URI uri, TextSocket.Handler handler) {
-    CompletableFuture<NettyTextSocket> opened = new CompletableFuture<>();
+  public static CompletableFuture<TextSocket> open(Group group, URI uri, Handler handler) {
+    CompletableFuture<TextSocket> opened = new CompletableFuture<>();
     int port = uri.getPort() > 0 ? uri.getPort() : 80;
-    new Bootstrap()
-        .group(group.loops.group())
-        .channel(group.loops.channelType())
-        .option(ChannelOption.TCP_NODELAY, true)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
+    group
+        .loops
+        .bootstrap(10_000)
         .handler(
             new ChannelInitializer<Channel>() {
               @Override
@@ -111,11 +119,11 @@ public final class NettyTextSocket {
 
   /** Text frames to the handler; the end of the connection to its close callbacks. */
   private static final class Frames extends SimpleChannelInboundHandler<WebSocketFrame> {
-    private final TextSocket.Handler handler;
-    private final CompletableFuture<NettyTextSocket> opened;
+    private final Handler handler;
+    private final CompletableFuture<TextSocket> opened;
     private boolean closedSeen;
 
-    Frames(TextSocket.Handler handler, CompletableFuture<NettyTextSocket> opened) {
+    Frames(Handler handler, CompletableFuture<TextSocket> opened) {
       this.handler = handler;
       this.opened = opened;
     }
@@ -123,7 +131,7 @@ public final class NettyTextSocket {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
       if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
-        opened.complete(new NettyTextSocket(ctx.channel()));
+        opened.complete(new TextSocket(ctx.channel()));
       } else if (evt
           == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
         opened.completeExceptionally(new IllegalStateException("WebSocket handshake timed out"));

@@ -1,9 +1,6 @@
 /**
- * HTTP/1.1 clients for the load generator, behind one small interface so their cost per request can
- * be compared: {@link dev.cairn.bench.load.http.NettyHttpTransport} (the default), {@link
- * dev.cairn.bench.load.http.ApacheHttpTransport} and {@link
- * dev.cairn.bench.load.http.JdkHttpTransport}. Every {@link
- * dev.cairn.bench.load.http.HttpConnection} stands for one keep-alive connection with at most one
- * request in flight (no pipelining).
+ * The benchmarks' HTTP/1.1 client: {@link dev.cairn.bench.http.HttpTransport} on Netty, with {@link
+ * dev.cairn.bench.http.HttpConnection}s of one's own (one keep-alive connection, at most one
+ * request in flight, no pipelining) or pooled requests with a timeout.
  */
-package dev.cairn.bench.load.http;
+package dev.cairn.bench.http;

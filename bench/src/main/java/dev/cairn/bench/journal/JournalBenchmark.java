@@ -1,7 +1,7 @@
 package dev.cairn.bench.journal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.cairn.bench.CommonPool;
+import dev.cairn.bench.cli.Cli;
 import dev.cairn.persistence.journal.ForcedLog;
 import dev.cairn.persistence.journal.ForcedLog.EncodedWrite;
 import dev.cairn.persistence.journal.ForcedLog.Event;
@@ -26,8 +26,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
-import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -123,14 +121,13 @@ public final class JournalBenchmark implements Callable<Integer> {
   private final ObjectMapper json = new ObjectMapper();
 
   public static void main(String[] args) {
-    CommonPool.ensureThreads();
-    System.exit(new CommandLine(new JournalBenchmark()).execute(args));
+    Cli.main(Cli.commandLine(new JournalBenchmark()), args);
   }
 
   @Override
   public Integer call() throws Exception {
     if (!verbose) {
-      quietLogging();
+      Cli.quietLibraryLogging();
     }
     Files.createDirectories(dir);
     // the raw rate is taken before and after, so drift from other load on a shared disk shows
@@ -328,13 +325,6 @@ public final class JournalBenchmark implements Callable<Integer> {
    * Keeps stdout to the JSON lines: logback's default configuration logs everything at DEBUG to
    * stdout.
    */
-  private static void quietLogging() {
-    if (LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)
-        instanceof ch.qos.logback.classic.Logger l) {
-      l.setLevel(ch.qos.logback.classic.Level.WARN);
-    }
-  }
-
   private static void deleteTree(Path root) throws IOException {
     try (Stream<Path> s = Files.walk(root)) {
       for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {

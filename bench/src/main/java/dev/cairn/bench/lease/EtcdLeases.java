@@ -1,16 +1,16 @@
 package dev.cairn.bench.lease;
 
-import dev.cairn.bench.watch.ServerProbe;
+import dev.cairn.bench.http.HttpAnswer;
+import dev.cairn.bench.http.HttpCall;
+import dev.cairn.bench.http.HttpTransport;
+import dev.cairn.bench.http.JsonScan;
+import dev.cairn.bench.report.Figures;
 import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -36,9 +36,10 @@ import org.HdrHistogram.Recorder;
 final class EtcdLeases {
   private static final String JSON = "application/json";
 
-  private final URI url;
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
   private final String api;
-  private final HttpClient http;
+  private final HttpTransport http;
   private final int leases;
   private final int ttl;
   private final int clients;
@@ -60,9 +61,8 @@ final class EtcdLeases {
   private volatile boolean stopped;
 
   EtcdLeases(
-      URI url,
+      HttpTransport http,
       String api,
-      HttpClient http,
       int leases,
       int ttl,
       int clients,
@@ -70,7 +70,6 @@ final class EtcdLeases {
       int grantConcurrency,
       Duration renewEvery,
       PrintStream log) {
-    this.url = url;
     this.api = api;
     this.http = http;
     this.leases = leases;
@@ -84,29 +83,8 @@ final class EtcdLeases {
     this.lastRenew = new AtomicLongArray(leases);
   }
 
-  private HttpRequest post(String path, String body) {
-    return HttpRequest.newBuilder(url.resolve(api + path))
-        .timeout(Duration.ofSeconds(30))
-        .header("Content-Type", JSON)
-        .POST(HttpRequest.BodyPublishers.ofString(body))
-        .build();
-  }
-
-  /** The non-negative integer of JSON field {@code field}, as a number or a string, or -1. */
-  static long number(String s, String field, int from) {
-    int i = s.indexOf(field, from);
-    if (i < 0) {
-      return -1;
-    }
-    int start = i + field.length();
-    if (start < s.length() && s.charAt(start) == '"') {
-      start++;
-    }
-    int end = start;
-    while (end < s.length() && end - start < 19 && Character.isDigit(s.charAt(end))) {
-      end++;
-    }
-    return end > start ? Long.parseLong(s.substring(start, end)) : -1;
+  private HttpCall post(String path, String body) {
+    return HttpCall.post(api + path, body, JSON);
   }
 
   /** The body renewing {@code ids}: one {@code {"ID":"<id>"}} object per line. */
@@ -125,17 +103,17 @@ final class EtcdLeases {
    */
   static long[] keepaliveAnswers(String body, long[] ids, int n) {
     long[] out = new long[n];
-    java.util.Arrays.fill(out, -1);
+    Arrays.fill(out, -1);
     int i = 0;
     for (String line : body.split("\n")) {
       if (!line.startsWith("{\"result\":") || i >= n) {
         continue;
       }
-      long id = number(line, "\"ID\":", 0);
+      long id = JsonScan.number(line, "\"ID\":", 0, -1);
       if (id != ids[i]) {
         break;
       }
-      long t = number(line, "\"TTL\":", 0);
+      long t = JsonScan.number(line, "\"TTL\":", 0, -1);
       out[i++] = Math.max(0, t);
     }
     return out;
@@ -151,32 +129,15 @@ final class EtcdLeases {
       t.start();
     }
     long t0 = System.nanoTime();
-    Semaphore inFlight = new Semaphore(grantConcurrency);
-    LongAdder failed = new LongAdder();
-    String body = "{\"TTL\":" + ttl + "}";
-    for (int i = 0; i < leases; i++) {
-      inFlight.acquire();
-      int idx = i;
-      http.sendAsync(post("/lease/grant", body), HttpResponse.BodyHandlers.ofString())
-          .whenComplete(
-              (r, e) -> {
-                long id = e == null && r.statusCode() == 200 ? number(r.body(), "\"ID\":", 0) : -1;
-                if (id > 0) {
-                  lastRenew.set(idx, System.nanoTime());
-                  ids.set(idx, id);
-                } else {
-                  failed.increment();
-                  if (failed.sum() <= 5) {
-                    log.printf(
-                        "[lease] etcd grant failed: %s%n",
-                        e != null ? e : r.statusCode() + " " + r.body());
-                  }
-                }
-                inFlight.release();
-              });
-    }
-    inFlight.acquire(grantConcurrency);
-    inFlight.release(grantConcurrency);
+    Grants.grantAll(
+        http,
+        post("/lease/grant", "{\"TTL\":" + ttl + "}"),
+        "\"ID\":",
+        ids,
+        lastRenew,
+        grantConcurrency,
+        "etcd grant",
+        log);
     return (System.nanoTime() - t0) / 1e9;
   }
 
@@ -222,18 +183,15 @@ final class EtcdLeases {
       maxOf(maxGapNanos, sentAt - lastRenew.get(batchIdx[i]));
     }
     try {
-      HttpResponse<String> r =
-          http.send(
-              post("/lease/keepalive", keepaliveBody(batchIds, n)),
-              HttpResponse.BodyHandlers.ofString());
+      HttpAnswer r = http.exchange(post("/lease/keepalive", keepaliveBody(batchIds, n)), TIMEOUT);
       long end = System.nanoTime();
       requests.increment();
-      if (r.statusCode() != 200) {
-        error("keepalive: " + r.statusCode() + " " + r.body());
+      if (!r.ok()) {
+        error("keepalive: " + r.describe());
         return;
       }
       latency.recordValue(Math.min(TimeUnit.MINUTES.toMicros(5), (end - sentAt) / 1000));
-      long[] answers = keepaliveAnswers(r.body(), batchIds, n);
+      long[] answers = keepaliveAnswers(r.text(), batchIds, n);
       for (int i = 0; i < n; i++) {
         if (answers[i] > 0) {
           lastRenew.set(batchIdx[i], sentAt);
@@ -245,11 +203,11 @@ final class EtcdLeases {
           error("keepalive: no answer for lease " + batchIds[i]);
         }
       }
-    } catch (java.io.IOException e) {
-      error("keepalive: " + e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       stopped = true;
+    } catch (Exception e) {
+      error("keepalive: " + e);
     }
   }
 
@@ -261,10 +219,7 @@ final class EtcdLeases {
   }
 
   private static void maxOf(AtomicLong max, long v) {
-    long cur;
-    while (v > (cur = max.get()) && !max.compareAndSet(cur, v)) {
-      // retry
-    }
+    max.accumulateAndGet(v, Math::max);
   }
 
   /** Renewals of single leases and requests since the last call, and their latency. */
@@ -291,75 +246,53 @@ final class EtcdLeases {
   /** How many leases {@code POST <api>/lease/leases} lists, or -1. */
   long listLeases() {
     try {
-      HttpResponse<String> r =
-          http.send(post("/lease/leases", "{}"), HttpResponse.BodyHandlers.ofString());
-      if (r.statusCode() != 200) {
-        log.printf("[lease] etcd lease/leases: %d %s%n", r.statusCode(), r.body());
+      HttpAnswer r = http.exchange(post("/lease/leases", "{}"), TIMEOUT);
+      if (!r.ok()) {
+        log.printf("[lease] etcd lease/leases: %s%n", r.describe());
         return -1;
       }
-      String b = r.body();
-      long n = 0;
-      for (int i = b.indexOf("{\"ID\":"); i >= 0; i = b.indexOf("{\"ID\":", i + 1)) {
-        n++;
-      }
-      return n;
+      return JsonScan.occurrences(r.text(), "{\"ID\":");
     } catch (Exception e) {
       log.printf("[lease] etcd lease/leases failed: %s%n", e);
       return -1;
     }
   }
 
-  /** {sampled, missing, min remaining TTL} over {@code sample} random time-to-live queries. */
-  long[] sampleLeases(int sample) {
-    long sampled = 0;
-    long missing = 0;
-    long minTtl = Long.MAX_VALUE;
+  /** {@code POST <api>/lease/timetolive} of up to {@code sample} random granted leases. */
+  LeaseSample sampleLeases(int sample) {
+    LeaseSample result = new LeaseSample();
     for (int s = 0; s < Math.min(sample, leases); s++) {
       long id = ids.get(ThreadLocalRandom.current().nextInt(leases));
       if (id <= 0) {
         continue;
       }
       try {
-        HttpResponse<String> r =
-            http.send(
-                post("/lease/timetolive", "{\"ID\":\"" + id + "\"}"),
-                HttpResponse.BodyHandlers.ofString());
-        sampled++;
+        HttpAnswer r = http.exchange(post("/lease/timetolive", "{\"ID\":\"" + id + "\"}"), TIMEOUT);
         // an expired lease answers "TTL":"-1", which does not parse as a non-negative number
-        long left = r.statusCode() == 200 ? number(r.body(), "\"TTL\":", 0) : -1;
+        long left = r.ok() ? JsonScan.number(r.text(), "\"TTL\":", 0, -1) : -1;
         if (left > 0) {
-          minTtl = Math.min(minTtl, left);
-        } else {
-          missing++;
-          if (missing <= 3) {
-            log.printf("[lease] etcd timetolive %d: %d %s%n", id, r.statusCode(), r.body());
-          }
+          result.found(left);
+        } else if (result.gone()) {
+          log.printf("[lease] etcd timetolive %d: %s%n", id, r.describe());
         }
       } catch (Exception e) {
         log.printf("[lease] etcd timetolive %d failed: %s%n", id, e);
       }
     }
-    return new long[] {sampled, missing, minTtl};
+    return result;
   }
 
   /** Adds the keepalive figures of a window of {@code seconds}. */
   void describeWindow(Map<String, Object> j, double seconds, long renewedInWindow, long reqs) {
     Histogram h = latencySinceLast();
-    j.put("keepalives_per_sec", ServerProbe.round(renewedInWindow / seconds, 1));
-    j.put("keepalive_requests_per_sec", ServerProbe.round(reqs / seconds, 1));
-    j.put("keepalives_needed_per_sec", ServerProbe.round(leases / (renewNanos / 1e9), 1));
-    j.put("keepalive_p50_ms", ms(h, 50));
-    j.put("keepalive_p99_ms", ms(h, 99));
-    j.put("keepalive_max_ms", ms(h, 100));
+    j.put("keepalives_per_sec", Figures.round(renewedInWindow / seconds, 1));
+    j.put("keepalive_requests_per_sec", Figures.round(reqs / seconds, 1));
+    j.put("keepalives_needed_per_sec", Figures.round(leases / (renewNanos / 1e9), 1));
+    j.put("keepalive_p50_ms", Figures.ms(h, 50));
+    j.put("keepalive_p99_ms", Figures.ms(h, 99));
+    j.put("keepalive_max_ms", Figures.ms(h, 100));
     j.put("keepalive_errors", errors.sum());
-    j.put("schedule_lag_max_s", ServerProbe.round(maxLagNanos.get() / 1e9, 3));
-    j.put("renewal_gap_max_s", ServerProbe.round(maxGapNanos.get() / 1e9, 3));
-  }
-
-  private static Double ms(Histogram h, double p) {
-    if (h.getTotalCount() == 0) {
-      return null;
-    }
-    return ServerProbe.round((p >= 100 ? h.getMaxValue() : h.getValueAtPercentile(p)) / 1e3, 2);
+    j.put("schedule_lag_max_s", Figures.round(maxLagNanos.get() / 1e9, 3));
+    j.put("renewal_gap_max_s", Figures.round(maxGapNanos.get() / 1e9, 3));
   }
 }

@@ -1,8 +1,7 @@
 package dev.cairn.bench.load;
 
-import dev.cairn.bench.load.http.HttpCall;
-import dev.cairn.bench.load.http.HttpTarget;
-import dev.cairn.bench.load.http.HttpTransport;
+import dev.cairn.bench.http.HttpCall;
+import dev.cairn.bench.http.HttpTransport;
 import dev.cairn.bench.load.target.ErrorSamples;
 import dev.cairn.bench.load.target.Workload;
 

@@ -1,5 +1,8 @@
-package dev.cairn.bench.load.http;
+package dev.cairn.bench.load;
 
+import dev.cairn.bench.http.HttpCall;
+import dev.cairn.bench.http.HttpConnection;
+import dev.cairn.bench.http.HttpTransport;
 import dev.cairn.bench.load.target.ClientChannel;
 import dev.cairn.bench.load.target.Completion;
 import dev.cairn.bench.load.target.ErrorSamples;
@@ -50,11 +53,6 @@ public abstract class HttpTarget implements Target {
   @Override
   public String clientDescription() {
     return transport.name();
-  }
-
-  /** Opens a connection outside the load, e.g. to probe the server before a run. */
-  protected HttpConnection openConnection() {
-    return transport.open();
   }
 
   @Override

@@ -1,7 +1,11 @@
 package dev.cairn.bench.load;
 
-import dev.cairn.bench.CommonPool;
-import dev.cairn.bench.load.http.HttpTransport;
+import dev.cairn.bench.cli.Cli;
+import dev.cairn.bench.cli.EtcdApi;
+import dev.cairn.bench.cli.RunWindow;
+import dev.cairn.bench.cli.TargetUrl;
+import dev.cairn.bench.cli.ZooKeeperOptions;
+import dev.cairn.bench.http.HttpTransport;
 import dev.cairn.bench.load.target.ClientChannel;
 import dev.cairn.bench.load.target.ErrorSamples;
 import dev.cairn.bench.load.target.Outcome;
@@ -11,7 +15,6 @@ import dev.cairn.bench.peers.EtcdTarget;
 import dev.cairn.bench.peers.ZooKeeperTarget;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
-import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,9 +22,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -78,57 +81,30 @@ public final class LoadGenerator implements Callable<Integer> {
   @Option(names = "--key-prefix", description = "key name prefix (default: ${DEFAULT-VALUE})")
   String keyPrefix = "bench/k";
 
-  @Option(
-      names = "--warmup",
-      converter = DurationConverter.class,
-      description = "warmup before measuring, e.g. 5s (default: 5s)")
-  Duration warmup = Duration.ofSeconds(5);
-
-  @Option(
-      names = "--duration",
-      converter = DurationConverter.class,
-      description = "measured window, e.g. 15s (default: 15s)")
-  Duration duration = Duration.ofSeconds(15);
+  @Mixin RunWindow window;
 
   @Option(
       names = "--timeout",
-      converter = DurationConverter.class,
-      description = "per-operation timeout, counted as an error (default: 5s)")
-  Duration timeout = Duration.ofSeconds(5);
+      defaultValue = "5s",
+      description = "per-operation timeout, counted as an error (default: ${DEFAULT-VALUE})")
+  Duration timeout;
 
-  @Option(
-      names = "--url",
-      description =
-          "base URL (default: http://127.0.0.1:7070 for cairn, http://127.0.0.1:2379 for etcd)")
-  URI url;
-
-  @Option(names = "--http-client", description = "netty, apache or jdk (default: ${DEFAULT-VALUE})")
-  HttpTransport.Kind httpClient = HttpTransport.Kind.NETTY;
+  @Mixin TargetUrl url;
 
   @Option(
       names = "--io-threads",
       description = "I/O threads of the HTTP client (default: ${DEFAULT-VALUE})")
   int ioThreads = 1;
 
-  @Option(names = "--etcd-api", description = "etcd gateway prefix, e.g. /v3 (default: detected)")
-  String etcdApi;
+  @Mixin EtcdApi etcdApi;
 
-  @Option(
-      names = "--zk-connect",
-      description = "ZooKeeper connect string (default: ${DEFAULT-VALUE})")
-  String zkConnect = "127.0.0.1:2181";
+  @Mixin ZooKeeperOptions zooKeeper;
 
   @Option(
       names = "--zk-sessions",
       description =
           "ZooKeeper sessions the clients share round-robin; 0 = min(clients, 8) (default: ${DEFAULT-VALUE})")
   int zkSessions = 0;
-
-  @Option(
-      names = "--zk-session-timeout",
-      converter = DurationConverter.class,
-      description = "ZooKeeper session timeout (default: 30s)")
-  Duration zkSessionTimeout = Duration.ofSeconds(30);
 
   @Option(
       names = "--preload",
@@ -160,21 +136,16 @@ public final class LoadGenerator implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    CommonPool.ensureThreads();
-    quietLibraryLogging();
-    System.exit(commandLine().execute(args));
-  }
-
-  static CommandLine commandLine() {
-    return commandLine(new LoadGenerator());
+    Cli.main(commandLine(new LoadGenerator()), args);
   }
 
   static CommandLine commandLine(LoadGenerator generator) {
-    return new CommandLine(generator).setCaseInsensitiveEnumValuesAllowed(true);
+    return Cli.commandLine(generator);
   }
 
   @Override
   public Integer call() throws Exception {
+    Cli.quietLibraryLogging();
     if (op == Op.LOAD) {
       throw new CommandLine.ParameterException(new CommandLine(this), "--op must be put or get");
     }
@@ -202,11 +173,11 @@ public final class LoadGenerator implements Callable<Integer> {
             op.label(),
             clients,
             t.clientDescription(),
-            seconds(warmup),
-            seconds(duration));
+            window.warmupSeconds(),
+            window.durationSeconds());
         Measurement m =
             new ClosedLoop(op, timeout.toNanos())
-                .measure(channels, keys, warmup.toNanos(), duration.toNanos());
+                .measure(channels, keys, window.warmup().toNanos(), window.duration().toNanos());
         RunResult result =
             RunResult.of(
                 new RunResult.Setup(
@@ -215,7 +186,7 @@ public final class LoadGenerator implements Callable<Integer> {
                     clients,
                     valueSize,
                     keys,
-                    seconds(warmup),
+                    window.warmupSeconds(),
                     t.clientDescription()),
                 m,
                 setupErrors,
@@ -233,13 +204,11 @@ public final class LoadGenerator implements Callable<Integer> {
 
   private Target openTarget(Workload workload) throws Exception {
     return switch (target) {
-      case CAIRN ->
-          new CairnTarget(transport(URI.create("http://127.0.0.1:7070")), workload, errorSamples());
+      case CAIRN -> new CairnTarget(transport(false), workload, errorSamples());
       case ETCD -> {
-        HttpTransport transport = transport(URI.create("http://127.0.0.1:2379"));
+        HttpTransport transport = transport(true);
         try {
-          String api = etcdApi != null ? etcdApi : EtcdTarget.detectApiPrefix(transport);
-          yield new EtcdTarget(transport, workload, api, errorSamples());
+          yield new EtcdTarget(transport, workload, etcdApi.resolve(transport), errorSamples());
         } catch (Exception e) {
           transport.close();
           throw e;
@@ -247,9 +216,9 @@ public final class LoadGenerator implements Callable<Integer> {
       }
       case ZOOKEEPER ->
           new ZooKeeperTarget(
-              zkConnect,
+              zooKeeper.connect(),
               zkSessions > 0 ? zkSessions : Math.min(clients, DEFAULT_ZK_SESSIONS),
-              zkSessionTimeout,
+              zooKeeper.sessionTimeout(),
               workload,
               errorSamples());
     };
@@ -259,9 +228,8 @@ public final class LoadGenerator implements Callable<Integer> {
     return new ErrorSamples(target.name().toLowerCase(java.util.Locale.ROOT), 5, log);
   }
 
-  private HttpTransport transport(URI defaultUrl) {
-    URI base = url != null ? url : defaultUrl;
-    return httpClient.create(base, Math.max(clients, preloadClients) + 1, ioThreads);
+  private HttpTransport transport(boolean etcd) {
+    return new HttpTransport(url.resolve(etcd), ioThreads);
   }
 
   /**
@@ -299,21 +267,6 @@ public final class LoadGenerator implements Callable<Integer> {
       return m.errors();
     } finally {
       channels.forEach(ClientChannel::close);
-    }
-  }
-
-  private static double seconds(Duration d) {
-    return d.toNanos() / 1e9;
-  }
-
-  /** Client libraries log at debug by default; keep them to warnings unless a config is given. */
-  public static void quietLibraryLogging() {
-    if (System.getProperty("logback.configurationFile") != null) {
-      return;
-    }
-    if (LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)
-        instanceof ch.qos.logback.classic.Logger root) {
-      root.setLevel(ch.qos.logback.classic.Level.WARN);
     }
   }
 }

@@ -1,13 +1,14 @@
 package dev.cairn.bench.peers;
 
-import dev.cairn.bench.load.http.HttpCall;
-import dev.cairn.bench.load.http.HttpConnection;
-import dev.cairn.bench.load.http.HttpTarget;
-import dev.cairn.bench.load.http.HttpTransport;
+import dev.cairn.bench.http.HttpAnswer;
+import dev.cairn.bench.http.HttpCall;
+import dev.cairn.bench.http.HttpTransport;
+import dev.cairn.bench.load.HttpTarget;
 import dev.cairn.bench.load.target.ErrorSamples;
 import dev.cairn.bench.load.target.Workload;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -62,46 +63,17 @@ public final class EtcdTarget extends HttpTarget {
    */
   public static String detectApiPrefix(HttpTransport transport) throws Exception {
     List<String> tried = new ArrayList<>();
-    try (HttpConnection probe = transport.open()) {
-      for (String prefix : API_PREFIXES) {
-        HttpConnection.Response r =
-            probe.exchange(
-                HttpCall.post(
-                    prefix + "/kv/range",
-                    "{\"key\":\"AA==\"}".getBytes(StandardCharsets.US_ASCII),
-                    JSON),
-                10_000);
-        if (r.status() == 200) {
-          return prefix;
-        }
-        tried.add(prefix + " -> " + r.status());
-      }
-    }
-    throw new IOException("no etcd JSON gateway found: " + tried);
-  }
-
-  /**
-   * {@link #detectApiPrefix(HttpTransport)} with {@code java.net.http}, for the server at {@code
-   * url}.
-   */
-  public static String detectApiPrefix(java.net.http.HttpClient http, java.net.URI url)
-      throws IOException, InterruptedException {
-    List<String> tried = new ArrayList<>();
     for (String prefix : API_PREFIXES) {
-      java.net.http.HttpResponse<String> r =
-          http.send(
-              java.net.http.HttpRequest.newBuilder(url.resolve(prefix + "/kv/range"))
-                  .timeout(java.time.Duration.ofSeconds(10))
-                  .header("Content-Type", JSON)
-                  .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"key\":\"AA==\"}"))
-                  .build(),
-              java.net.http.HttpResponse.BodyHandlers.ofString());
-      if (r.statusCode() == 200) {
+      HttpAnswer r =
+          transport.exchange(
+              HttpCall.post(prefix + "/kv/range", "{\"key\":\"AA==\"}", JSON),
+              Duration.ofSeconds(10));
+      if (r.ok()) {
         return prefix;
       }
-      tried.add(prefix + " -> " + r.statusCode());
+      tried.add(prefix + " -> " + r.status());
     }
-    throw new IOException("no etcd JSON gateway at " + url + ": " + tried);
+    throw new IOException("no etcd JSON gateway found: " + tried);
   }
 
   @Override

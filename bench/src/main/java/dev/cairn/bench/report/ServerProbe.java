@@ -1,23 +1,17 @@
-package dev.cairn.bench.watch;
+package dev.cairn.bench.report;
 
+import dev.cairn.bench.http.HttpAnswer;
+import dev.cairn.bench.http.HttpCall;
+import dev.cairn.bench.http.HttpTransport;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 
@@ -25,10 +19,8 @@ import java.util.concurrent.TimeUnit;
  * What the benchmarks learn about the machine and the server process under test, from outside: the
  * server's pid (the process listening on the API port, found through {@code /proc/net/tcp}), its
  * CPU time and RSS from {@code /proc/<pid>/}, a full GC through {@code jcmd <pid> GC.run}, the heap
- * in use from {@code GET /metrics}, and the load average. Linux only; every probe degrades to
- * "unknown" (a negative number or {@code null} in the JSON) instead of failing the run.
- *
- * <p>Shared by {@code dev.cairn.bench.watch} and {@code dev.cairn.bench.lease}.
+ * in use from {@code GET /metrics}. Linux only; every probe degrades to "unknown" (a negative
+ * number or {@code null} in the JSON) instead of failing the run.
  */
 public final class ServerProbe {
   /** Clock ticks per second of {@code /proc/<pid>/stat} (USER_HZ, 100 on every usual kernel). */
@@ -113,32 +105,26 @@ public final class ServerProbe {
     }
   }
 
-  /** Sum of {@code jvm_memory_used_bytes{area="heap",...}} from {@code GET base/metrics}, or -1. */
-  public static long heapUsedBytes(HttpClient http, URI base) {
+  /** Sum of {@code jvm_memory_used_bytes{area="heap",...}} from {@code GET /metrics}, or -1. */
+  public static long heapUsedBytes(HttpTransport http) {
     try {
-      HttpResponse<String> r =
-          http.send(
-              HttpRequest.newBuilder(base.resolve("/metrics"))
-                  .timeout(Duration.ofSeconds(30))
-                  .GET()
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      if (r.statusCode() != 200) {
+      HttpAnswer r = http.exchange(HttpCall.get("/metrics"), Duration.ofSeconds(30));
+      if (!r.ok()) {
         return -1;
       }
       double sum = 0;
       boolean found = false;
-      for (String line : r.body().split("\n")) {
+      for (String line : r.text().split("\n")) {
         if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"")) {
           sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1).trim());
           found = true;
         }
       }
       return found ? (long) sum : -1;
-    } catch (IOException | RuntimeException e) {
-      return -1;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      return -1;
+    } catch (Exception e) {
       return -1;
     }
   }
@@ -147,13 +133,13 @@ public final class ServerProbe {
    * Heap in use after a full GC: GCs, then reads {@code /metrics} twice (the first read may itself
    * allocate) and keeps the smaller. -1 when unknown.
    */
-  public long heapAfterGc(HttpClient http, URI base) {
+  public long heapAfterGc(HttpTransport http) {
     boolean gc = fullGc();
-    long a = heapUsedBytes(http, base);
+    long a = heapUsedBytes(http);
     if (gc) {
       fullGc();
     }
-    long b = heapUsedBytes(http, base);
+    long b = heapUsedBytes(http);
     if (a < 0) {
       return b;
     }
@@ -200,49 +186,5 @@ public final class ServerProbe {
       return OptionalLong.empty();
     }
     return OptionalLong.empty();
-  }
-
-  // ------------------------------------------------------------------ this machine and process
-
-  /** The 1, 5 and 15 minute load averages, or the JMX one-minute figure when /proc is missing. */
-  public static double[] loadAverage() {
-    try {
-      String[] f = Files.readString(Paths.get("/proc/loadavg")).trim().split("\\s+");
-      return new double[] {
-        Double.parseDouble(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[2])
-      };
-    } catch (IOException | RuntimeException e) {
-      return new double[] {ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()};
-    }
-  }
-
-  /** CPU time of this (client) process in seconds. */
-  public static double ownCpuSeconds() {
-    if (ManagementFactory.getOperatingSystemMXBean()
-        instanceof com.sun.management.OperatingSystemMXBean os) {
-      return os.getProcessCpuTime() / 1e9;
-    }
-    return -1;
-  }
-
-  /** The fields every result line starts with: date (UTC), cores, load average (1, 5, 15 min). */
-  public static Map<String, Object> header(String bench) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("bench", bench);
-    m.put("date", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
-    m.put("cores", Runtime.getRuntime().availableProcessors());
-    m.put("load_avg", loadAverage());
-    return m;
-  }
-
-  /**
-   * Rounds to {@code digits} decimals for the JSON line; NaN and negatives (unknown) become null.
-   */
-  public static Double round(double v, int digits) {
-    if (Double.isNaN(v) || Double.isInfinite(v) || v < 0) {
-      return null;
-    }
-    double f = Math.pow(10, digits);
-    return Math.round(v * f) / f;
   }
 }

@@ -1,6 +1,9 @@
 package dev.cairn.bench.watch;
 
-import dev.cairn.bench.peers.EtcdTarget;
+import dev.cairn.bench.http.HttpAnswer;
+import dev.cairn.bench.http.HttpCall;
+import dev.cairn.bench.http.HttpTransport;
+import dev.cairn.bench.http.JsonScan;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -40,7 +43,7 @@ final class EtcdWatch implements WatchPeer {
   private static final String JSON = "application/json";
 
   private final URI url;
-  private final HttpClient http;
+  private final HttpTransport http;
   private final int watchers;
   private final int groups;
   private final int clients;
@@ -49,13 +52,13 @@ final class EtcdWatch implements WatchPeer {
   private final List<Stream> streams = new ArrayList<>();
   private final List<ExecutorService> executors = new ArrayList<>();
   private volatile boolean closing;
-  private String api;
+  private final String api;
   private String watched;
 
   /**
    * @param url the etcd client URL
-   * @param api the gateway prefix, or null to find it
-   * @param http the client for puts
+   * @param api the gateway prefix
+   * @param http the client for puts, to {@code url}
    * @param watchers watch streams in all
    * @param groups groups the watch streams are counted in
    * @param clients {@code java.net.http} clients the watch streams share
@@ -63,7 +66,7 @@ final class EtcdWatch implements WatchPeer {
   EtcdWatch(
       URI url,
       String api,
-      HttpClient http,
+      HttpTransport http,
       int watchers,
       int groups,
       int clients,
@@ -102,21 +105,15 @@ final class EtcdWatch implements WatchPeer {
   @Override
   public long prepare(String runId, String watched, int totalPuts) throws Exception {
     this.watched = watched;
-    if (api == null) {
-      api = EtcdTarget.detectApiPrefix(http, url);
-    }
-    HttpResponse<String> r =
-        http.send(
-            putRequest("bench/watch-marker/" + runId, "start"),
-            HttpResponse.BodyHandlers.ofString());
-    long revision = r.statusCode() == 200 ? number(r.body(), "\"revision\":", 0, -1) : -1;
+    HttpAnswer r = http.exchange(putCall("bench/watch-marker/" + runId, "start"), putTimeout);
+    long revision = r.ok() ? JsonScan.number(r.text(), "\"revision\":", 0, -1) : -1;
     if (revision <= 0) {
-      throw new IllegalStateException("etcd put of the marker: " + r.statusCode() + " " + r.body());
+      throw new IllegalStateException("etcd put of the marker: " + r.describe());
     }
     return revision;
   }
 
-  private HttpRequest putRequest(String key, String value) {
+  private HttpCall putCall(String key, String value) {
     Base64.Encoder b64 = Base64.getEncoder();
     String body =
         "{\"key\":\""
@@ -124,11 +121,7 @@ final class EtcdWatch implements WatchPeer {
             + "\",\"value\":\""
             + b64.encodeToString(value.getBytes(StandardCharsets.UTF_8))
             + "\"}";
-    return HttpRequest.newBuilder(url.resolve(api + "/kv/put"))
-        .timeout(putTimeout)
-        .header("Content-Type", JSON)
-        .POST(HttpRequest.BodyPublishers.ofString(body))
-        .build();
+    return HttpCall.post(api + "/kv/put", body, JSON);
   }
 
   /** The watch request for every key starting with {@code prefix}, from {@code startRevision}. */
@@ -230,19 +223,15 @@ final class EtcdWatch implements WatchPeer {
 
   @Override
   public void put(int i, long intended, String value, PutDone done) {
-    http.sendAsync(
-            putRequest(watched + String.format("%08d", i), value),
-            HttpResponse.BodyHandlers.ofString())
+    http.request(putCall(watched + String.format("%08d", i), value), putTimeout)
         .whenComplete(
             (r, e) -> {
               long revision =
-                  e == null && r.statusCode() == 200
-                      ? number(r.body(), "\"revision\":", 0, -1)
-                      : -1;
+                  e == null && r.ok() ? JsonScan.number(r.text(), "\"revision\":", 0, -1) : -1;
               if (revision > 0) {
                 done.done(revision, null);
               } else {
-                done.done(-1, e != null ? e.toString() : r.statusCode() + " " + r.body());
+                done.done(-1, e != null ? e.toString() : r.describe());
               }
             });
   }
@@ -253,31 +242,10 @@ final class EtcdWatch implements WatchPeer {
     for (Stream s : streams) {
       s.cancel();
     }
+    http.close();
   }
 
   // ------------------------------------------------------------------ parsing
-
-  /**
-   * The non-negative integer of JSON field {@code field} (given with its quotes and colon), written
-   * as a number or as a string, searched in {@code [from, to)} ({@code to} -1: to the end); -1 when
-   * absent or not a number.
-   */
-  static long number(String s, String field, int from, int to) {
-    int end = to < 0 ? s.length() : to;
-    int i = s.indexOf(field, from);
-    if (i < 0 || i >= end) {
-      return -1;
-    }
-    int start = i + field.length();
-    if (start < end && s.charAt(start) == '"') {
-      start++;
-    }
-    int stop = start;
-    while (stop < end && Character.isDigit(s.charAt(stop))) {
-      stop++;
-    }
-    return WatchFanout.Scan.parseLong(s, start, stop);
-  }
 
   /**
    * The put's sequence number and scheduled send time from a base64 value {@code
@@ -360,7 +328,7 @@ final class EtcdWatch implements WatchPeer {
             malformed++;
             return;
           }
-          long revision = number(line, MOD_REVISION, pos, end);
+          long revision = JsonScan.number(line, MOD_REVISION, pos, end);
           int v = line.indexOf(VALUE, pos);
           long[] seqSent = null;
           if (v >= 0 && v < end) {

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToLongFunction;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -66,19 +67,47 @@ abstract class WatchTally {
       malformed++;
       return;
     }
-    if (got[id].get((int) bit)) {
+    mark(id, revision);
+    timed(seq, sentAt, now, 1);
+    received.incrementAndGet();
+  }
+
+  /**
+   * Marks {@code revision} (above r0) as delivered to watch {@code id}, counting a duplicate or an
+   * out-of-order delivery. The caller holds this group's monitor.
+   */
+  final void mark(int id, long revision) {
+    int bit = (int) (revision - r0 - 1);
+    if (got[id].get(bit)) {
       duplicates++;
     } else {
-      got[id].set((int) bit);
+      got[id].set(bit);
     }
     if (revision <= lastRevision[id]) {
       outOfOrder++;
     }
     lastRevision[id] = revision;
+  }
+
+  /**
+   * Records the latency of put {@code seq}, sent at {@code sentAt} and received at {@code now},
+   * once for each of the {@code watches} that received it, unless it belongs to the warmup. The
+   * caller holds this group's monitor.
+   */
+  final void timed(long seq, long sentAt, long now, int watches) {
     if (seq >= warmupPuts) {
-      latency.recordValue(Math.min(MAX_MICROS, Math.max(0, (now - sentAt) / 1000)));
+      latency.recordValueWithCount(
+          Math.min(MAX_MICROS, Math.max(0, (now - sentAt) / 1000)), watches);
     }
-    received.incrementAndGet();
+  }
+
+  /** The sum of {@code figure} over {@code tallies}. */
+  static long sum(List<? extends WatchTally> tallies, ToLongFunction<WatchTally> figure) {
+    long n = 0;
+    for (WatchTally t : tallies) {
+      n += figure.applyAsLong(t);
+    }
+    return n;
   }
 
   /** Connections (or streams, or sessions) of this group that closed or failed before the end. */

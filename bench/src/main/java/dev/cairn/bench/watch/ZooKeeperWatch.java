@@ -1,5 +1,6 @@
 package dev.cairn.bench.watch;
 
+import dev.cairn.bench.http.JsonScan;
 import dev.cairn.bench.peers.ZooKeeperTarget;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -83,21 +84,6 @@ final class ZooKeeperWatch implements WatchPeer {
     this.notifiedZxid = new AtomicLongArray(total);
   }
 
-  /** The port of the first server in a connect string such as {@code h1:2181,h2:2181/chroot}. */
-  static int port(String connect) {
-    String first = connect.split(",", 2)[0];
-    int slash = first.indexOf('/');
-    if (slash >= 0) {
-      first = first.substring(0, slash);
-    }
-    int colon = first.lastIndexOf(':');
-    try {
-      return colon < 0 ? 2181 : Integer.parseInt(first.substring(colon + 1));
-    } catch (NumberFormatException e) {
-      return 2181;
-    }
-  }
-
   /** The znode of a watched prefix: {@code bench/watch/ab12/} is {@code /bench/watch/ab12}. */
   static String parentOf(String watched) {
     String p = watched.endsWith("/") ? watched.substring(0, watched.length() - 1) : watched;
@@ -119,7 +105,7 @@ final class ZooKeeperWatch implements WatchPeer {
         || path.charAt(parent.length()) != '/') {
       return -1;
     }
-    long seq = WatchFanout.Scan.parseLong(path, parent.length() + 1, path.length());
+    long seq = JsonScan.parseLong(path, parent.length() + 1, path.length());
     return seq < 0 || seq >= total ? -1 : (int) seq;
   }
 

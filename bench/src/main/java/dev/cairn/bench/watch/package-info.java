@@ -3,8 +3,10 @@
  * WebSocket connections ({@code /v1/watch}), writes under the prefix at a fixed rate (open loop)
  * and checks that every watcher got every acknowledged revision exactly once, with the delivery
  * latency (receive time − scheduled send time, same process) over all (watcher, event) pairs.
- * {@link dev.cairn.bench.watch.ServerProbe} and {@link dev.cairn.bench.watch.TextSocket} are shared
- * with {@code dev.cairn.bench.lease}.
+ * {@link dev.cairn.bench.watch.WatchFanout} holds the options, {@link
+ * dev.cairn.bench.watch.FanoutRun} the phases, {@link dev.cairn.bench.watch.PacedWriter} the
+ * writer, {@link dev.cairn.bench.watch.FanoutReport} the accounting; one {@link
+ * dev.cairn.bench.watch.WatchPeer} per system.
  *
  * <h2>Commands</h2>
  *
@@ -113,10 +115,11 @@
  *
  * <p>Machine notes: client and server share the machine; record {@code uptime} with every figure.
  * Against Cairn the client reads every WebSocket connection on one Netty event loop thread and
- * sends its puts over Netty keep-alive connections on another ({@code --client netty}, the default;
- * {@link dev.cairn.bench.watch.NettyTextSocket}): the {@code java.net.http} client ({@code --client
- * jdk}, one client and selector thread per connection unless {@code --ws-clients} says otherwise)
- * spends two to three times the CPU on hand-offs between its threads, on the cores the server
- * needs.
+ * sends its puts over Netty keep-alive connections on another ({@link
+ * dev.cairn.bench.http.TextSocket}, {@link dev.cairn.bench.http.HttpTransport}): the {@code
+ * java.net.http} client, which it replaced, spent two to three times the CPU on hand-offs between
+ * its threads, on the cores the server needs. etcd's watch streams are read with {@code
+ * java.net.http}, one client and selector thread per {@code --connections} group unless {@code
+ * --ws-clients} says otherwise.
  */
 package dev.cairn.bench.watch;

@@ -1,4 +1,4 @@
-package dev.cairn.bench.load;
+package dev.cairn.bench.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.cairn.bench.watch;
+package dev.cairn.bench.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -33,12 +33,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** {@link NettyTextSocket} against a real WebSocket server on an ephemeral port. */
-class NettyTextSocketTest {
+/** {@link TextSocket} against a real WebSocket server on an ephemeral port. */
+class TextSocketTest {
 
   private EventLoopGroup serverLoops;
   private Channel server;
-  private NettyTextSocket.Group group;
+  private TextSocket.Group group;
   private URI uri;
 
   /**
@@ -126,7 +126,7 @@ class NettyTextSocketTest {
             .channel();
     int port = ((InetSocketAddress) server.localAddress()).getPort();
     uri = URI.create("ws://127.0.0.1:" + port + "/ws");
-    group = new NettyTextSocket.Group(1);
+    group = new TextSocket.Group(1);
   }
 
   @AfterEach
@@ -139,7 +139,7 @@ class NettyTextSocketTest {
   @Test
   void framesComeBackWholeAndInOrder() throws Exception {
     Collected c = new Collected();
-    NettyTextSocket socket = NettyTextSocket.open(group, uri, c).get(10, TimeUnit.SECONDS);
+    TextSocket socket = TextSocket.open(group, uri, c).get(10, TimeUnit.SECONDS);
     for (int i = 0; i < 1000; i++) {
       socket.send("{\"n\":" + i + "}");
     }
@@ -156,7 +156,7 @@ class NettyTextSocketTest {
   @Test
   void theServerClosingIsReportedOnce() throws Exception {
     Collected c = new Collected();
-    NettyTextSocket socket = NettyTextSocket.open(group, uri, c).get(10, TimeUnit.SECONDS);
+    TextSocket socket = TextSocket.open(group, uri, c).get(10, TimeUnit.SECONDS);
     socket.send("bye");
     assertThat(c.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1006);
     assertThat(c.messages).isEmpty();
@@ -165,8 +165,7 @@ class NettyTextSocketTest {
   @Test
   void aRefusedHandshakeFailsTheOpen() {
     URI wrongPath = uri.resolve("/elsewhere");
-    CompletableFuture<NettyTextSocket> opening =
-        NettyTextSocket.open(group, wrongPath, new Collected());
+    CompletableFuture<TextSocket> opening = TextSocket.open(group, wrongPath, new Collected());
     // Well before the handshaker's own 10 s timeout: the 404 itself fails the open.
     assertThatThrownBy(() -> opening.get(5, TimeUnit.SECONDS))
         .isInstanceOf(ExecutionException.class);

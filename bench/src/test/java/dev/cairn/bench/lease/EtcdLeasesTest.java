@@ -2,6 +2,7 @@ package dev.cairn.bench.lease;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cairn.bench.http.JsonScan;
 import org.junit.jupiter.api.Test;
 
 /** How {@link EtcdLeases} writes batched keepalives and reads their answers. */
@@ -44,9 +45,9 @@ class EtcdLeasesTest {
   @Test
   void readsIdsAndTtlsWrittenAsStrings() {
     String grant = "{" + HEADER + ",\"ID\":\"7587870001577227013\",\"TTL\":\"30\"}";
-    assertThat(EtcdLeases.number(grant, "\"ID\":", 0)).isEqualTo(7587870001577227013L);
-    assertThat(EtcdLeases.number(grant, "\"TTL\":", 0)).isEqualTo(30);
-    assertThat(EtcdLeases.number("{\"ID\":\"1\",\"TTL\":\"-1\"}", "\"TTL\":", 0)).isEqualTo(-1);
-    assertThat(EtcdLeases.number("{" + HEADER + "}", "\"ID\":", 0)).isEqualTo(-1);
+    assertThat(JsonScan.number(grant, "\"ID\":", 0, -1)).isEqualTo(7587870001577227013L);
+    assertThat(JsonScan.number(grant, "\"TTL\":", 0, -1)).isEqualTo(30);
+    assertThat(JsonScan.number("{\"ID\":\"1\",\"TTL\":\"-1\"}", "\"TTL\":", 0, -1)).isEqualTo(-1);
+    assertThat(JsonScan.number("{" + HEADER + "}", "\"ID\":", 0, -1)).isEqualTo(-1);
   }
 }

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
-/** How {@link WatchFanout.Receiver} counts single-watch and group ({@code watch_ids}) messages. */
-class WatchFanoutReceiverTest {
+/** How {@link CairnReceiver} counts single-watch and group ({@code watch_ids}) messages. */
+class CairnReceiverTest {
   private static final long R0 = 100;
 
   /** An event as the server writes it; the value is {@code <seq>:<sent nanos>:<pad>}. */
@@ -25,7 +25,7 @@ class WatchFanoutReceiverTest {
 
   @Test
   void aGroupMessageCountsItsEventsForEveryListedWatch() {
-    WatchFanout.Receiver rc = new WatchFanout.Receiver(0, 4, R0, 0);
+    CairnReceiver rc = new CairnReceiver(0, 4, R0, 0);
     long sent = System.nanoTime();
     rc.onMessage("{\"watch_id\":0,\"created\":true}");
     rc.onMessage(
@@ -66,7 +66,7 @@ class WatchFanoutReceiverTest {
 
   @Test
   void cancellationsAreCountedByReason() {
-    WatchFanout.Receiver rc = new WatchFanout.Receiver(0, 2, R0, 0);
+    CairnReceiver rc = new CairnReceiver(0, 2, R0, 0);
     rc.onMessage(
         "{\"watch_id\":0,\"canceled\":true,\"reason\":\"slow_consumer\",\"last_revision\":120}");
     rc.onMessage("{\"watch_id\":1,\"progress\":true,\"revision\":130}");

@@ -2,6 +2,7 @@ package dev.cairn.bench.watch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cairn.bench.http.JsonScan;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import org.junit.jupiter.api.Test;
@@ -56,10 +57,10 @@ class EtcdWatchTest {
   @Test
   void readsNumbersWrittenAsStringsOrNumbers() {
     String s = "{\"header\":{\"revision\":\"123\"},\"x\":{\"revision\":45}}";
-    assertThat(EtcdWatch.number(s, "\"revision\":", 0, -1)).isEqualTo(123);
-    assertThat(EtcdWatch.number(s, "\"revision\":", s.indexOf("\"x\""), -1)).isEqualTo(45);
-    assertThat(EtcdWatch.number(s, "\"revision\":", 0, 5)).isEqualTo(-1);
-    assertThat(EtcdWatch.number(s, "\"nothing\":", 0, -1)).isEqualTo(-1);
+    assertThat(JsonScan.number(s, "\"revision\":", 0, -1)).isEqualTo(123);
+    assertThat(JsonScan.number(s, "\"revision\":", s.indexOf("\"x\""), -1)).isEqualTo(45);
+    assertThat(JsonScan.number(s, "\"revision\":", 0, 5)).isEqualTo(-1);
+    assertThat(JsonScan.number(s, "\"nothing\":", 0, -1)).isEqualTo(-1);
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.cairn.bench.watch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cairn.bench.cli.ZooKeeperOptions;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.apache.zookeeper.WatchedEvent;
 import org.apache.zookeeper.Watcher.Event.EventType;
@@ -24,9 +25,9 @@ class ZooKeeperWatchTest {
   void namesZnodesAfterThePrefixAndThePut() {
     assertThat(ZooKeeperWatch.parentOf("bench/watch/ab12/")).isEqualTo(PARENT);
     assertThat(ZooKeeperWatch.child(PARENT, 42)).isEqualTo(PARENT + "/00000042");
-    assertThat(ZooKeeperWatch.port("127.0.0.1:2182")).isEqualTo(2182);
-    assertThat(ZooKeeperWatch.port("a:2183,b:2184/chroot")).isEqualTo(2183);
-    assertThat(ZooKeeperWatch.port("localhost")).isEqualTo(2181);
+    assertThat(ZooKeeperOptions.port("127.0.0.1:2182")).isEqualTo(2182);
+    assertThat(ZooKeeperOptions.port("a:2183,b:2184/chroot")).isEqualTo(2183);
+    assertThat(ZooKeeperOptions.port("localhost")).isEqualTo(2181);
   }
 
   @Test

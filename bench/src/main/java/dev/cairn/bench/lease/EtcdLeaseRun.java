@@ -1,0 +1,97 @@
+package dev.cairn.bench.lease;
+
+import static dev.cairn.bench.lease.LeaseKeepalive.mb;
+import static dev.cairn.bench.lease.LeaseKeepalive.perLease;
+
+import dev.cairn.bench.http.HttpTransport;
+import dev.cairn.bench.report.Figures;
+import dev.cairn.bench.report.ServerProbe;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The etcd mode: grant, hold with batched keepalives (see {@link EtcdLeases}), check. etcd is a Go
+ * process, so memory is its RSS only. Adds its figures to the result line.
+ */
+final class EtcdLeaseRun {
+  private final LeaseKeepalive o;
+  private final HttpTransport http;
+  private final ServerProbe server;
+  private final PrintStream log;
+
+  EtcdLeaseRun(LeaseKeepalive o, HttpTransport http, ServerProbe server, PrintStream log) {
+    this.o = o;
+    this.http = http;
+    this.server = server;
+    this.log = log;
+  }
+
+  /** Runs; true when no lease expired. */
+  boolean run(Map<String, Object> j) throws Exception {
+    String api = o.etcdApi.resolve(http);
+    Duration renew = o.renewEvery();
+    EtcdLeases etcd =
+        new EtcdLeases(
+            http, api, o.leases, o.ttl, o.clients, o.batch, o.grantConcurrency, renew, log);
+    j.put("etcd_api", api);
+    j.put("clients", o.clients);
+    j.put("batch", o.batch);
+    j.put("renew_every_s", renew.toNanos() / 1e9);
+    long rss0 = server.rssBytes();
+    log.printf("[lease] before: rss %s%n", mb(rss0));
+    try {
+      double grantS = etcd.grant();
+      long granted = etcd.granted();
+      j.put("granted", granted);
+      j.put("grant_s", Figures.round(grantS, 2));
+      j.put("grants_per_sec", Figures.round(granted / grantS, 0));
+      long rss1 = server.rssBytes();
+      log.printf("[lease] %d etcd leases granted in %.1fs; rss %s%n", granted, grantS, mb(rss1));
+
+      long renewed0 = etcd.renewed.sum();
+      long requests0 = etcd.requests.sum();
+      etcd.latencySinceLast();
+      long holdStart = System.nanoTime();
+      double serverCpu0 = server.cpuSeconds();
+      double clientCpu0 = Figures.ownCpuSeconds();
+      TimeUnit.NANOSECONDS.sleep(o.hold.toNanos());
+      double serverCpu1 = server.cpuSeconds();
+      double clientCpu1 = Figures.ownCpuSeconds();
+      double holdS = (System.nanoTime() - holdStart) / 1e9;
+      long renewedHold = etcd.renewed.sum() - renewed0;
+      j.put("server_cpu_cores_hold", Figures.round((serverCpu1 - serverCpu0) / holdS, 3));
+      j.put("client_cpu_cores_hold", Figures.round((clientCpu1 - clientCpu0) / holdS, 3));
+      etcd.describeWindow(j, holdS, renewedHold, etcd.requests.sum() - requests0);
+      j.put(
+          "server_cpu_us_per_keepalive",
+          renewedHold == 0
+              ? null
+              : Figures.round((serverCpu1 - serverCpu0) * 1e6 / renewedHold, 1));
+
+      long rss2 = server.rssBytes();
+      log.printf("[lease] after the hold: rss %s%n", mb(rss2));
+      j.put("heap_per_lease_held_b", null); // a Go process: RSS only
+      j.put("rss_before_mb", Figures.mib(rss0));
+      j.put("rss_granted_mb", Figures.mib(rss1));
+      j.put("rss_held_mb", Figures.mib(rss2));
+      j.put("rss_per_lease_granted_b", perLease(rss0, rss1, granted));
+      j.put("rss_per_lease_held_b", perLease(rss0, rss2, granted));
+
+      // checked while the renewers still run, as in the other modes
+      long listed = etcd.listLeases();
+      LeaseSample sample = etcd.sampleLeases(o.sample);
+      j.put("listed_after_hold", listed);
+      sample.describe(j);
+      j.put("keepalive_not_found", etcd.notFound.sum());
+      j.put("expired", listed >= 0 ? granted - listed : null);
+      return listed == granted
+          && sample.missing() == 0
+          && granted == o.leases
+          && etcd.notFound.sum() == 0;
+    } finally {
+      etcd.stop();
+    }
+  }
+}

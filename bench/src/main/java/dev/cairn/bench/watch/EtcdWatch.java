@@ -4,11 +4,10 @@ import dev.cairn.bench.http.HttpAnswer;
 import dev.cairn.bench.http.HttpCall;
 import dev.cairn.bench.http.HttpTransport;
 import dev.cairn.bench.http.JsonScan;
+import dev.cairn.bench.http.LineStream;
+import dev.cairn.bench.http.NettyLoops;
 import java.io.PrintStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,9 +15,6 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Flow;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -30,8 +26,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * starting right after the marker's revision, so no change is missed however late the watch
  * registers); the gateway keeps the HTTP/1.1 response open and writes one JSON object per line,
  * {@code {"result":{"header":{...},"events":[{"kv":{"key","mod_revision","value",...}}]}}}. The
- * gateway cannot multiplex watches on one HTTP request, so W watchers are W connections; they are
- * spread over {@code --ws-clients} {@code java.net.http} clients and counted in {@code
+ * gateway cannot multiplex watches on one HTTP request, so W watchers are W connections ({@link
+ * LineStream}s); they are spread over {@code --ws-clients} event loop threads and counted in {@code
  * --connections} groups. Puts are {@code POST <api>/kv/put}; keys and values are base64 in both
  * directions, and 64-bit numbers are JSON strings.
  */
@@ -50,7 +46,7 @@ final class EtcdWatch implements WatchPeer {
   private final Duration putTimeout;
   private final PrintStream log;
   private final List<Stream> streams = new ArrayList<>();
-  private final List<ExecutorService> executors = new ArrayList<>();
+  private NettyLoops loops;
   private volatile boolean closing;
   private final String api;
   private String watched;
@@ -61,7 +57,7 @@ final class EtcdWatch implements WatchPeer {
    * @param http the client for puts, to {@code url}
    * @param watchers watch streams in all
    * @param groups groups the watch streams are counted in
-   * @param clients {@code java.net.http} clients the watch streams share
+   * @param clients event loop threads the watch streams share
    */
   EtcdWatch(
       URI url,
@@ -151,30 +147,8 @@ final class EtcdWatch implements WatchPeer {
 
   @Override
   public List<Group> open(String watched, long r0, long warmupPuts) throws InterruptedException {
-    List<HttpClient> watchHttp = new ArrayList<>();
-    for (int i = 0; i < clients; i++) {
-      String name = "etcd-watch-" + i;
-      ExecutorService ex =
-          Executors.newFixedThreadPool(
-              2,
-              r -> {
-                Thread t = new Thread(r, name);
-                t.setDaemon(true);
-                return t;
-              });
-      executors.add(ex);
-      watchHttp.add(
-          HttpClient.newBuilder()
-              .version(HttpClient.Version.HTTP_1_1)
-              .connectTimeout(Duration.ofSeconds(10))
-              .executor(ex)
-              .build());
-    }
-    HttpRequest watch =
-        HttpRequest.newBuilder(url.resolve(api + "/watch"))
-            .header("Content-Type", JSON)
-            .POST(HttpRequest.BodyPublishers.ofString(createRequest(watched, r0 + 1)))
-            .build();
+    loops = NettyLoops.create(clients, "etcd-watch");
+    HttpCall watch = HttpCall.post(api + "/watch", createRequest(watched, r0 + 1), JSON);
     // Same split as Cairn's connections: the first (watchers % groups) groups get one more.
     List<Group> out = new ArrayList<>(groups);
     int base = 0;
@@ -186,36 +160,14 @@ final class EtcdWatch implements WatchPeer {
     Semaphore opening = new Semaphore(OPENING_AT_ONCE);
     for (int g = 0; g < groups; g++) {
       Group group = out.get(g);
-      HttpClient client = watchHttp.get(g % clients);
       for (int w = 0; w < group.count; w++) {
-        Stream s = new Stream(group, w);
         if (!opening.tryAcquire(60, TimeUnit.SECONDS)) {
           group.error("no answer to " + OPENING_AT_ONCE + " watch requests within 60 s");
           return out;
         }
+        Stream s = new Stream(group, w, opening);
         streams.add(s);
-        AtomicBoolean answered = new AtomicBoolean();
-        Runnable release =
-            () -> {
-              if (answered.compareAndSet(false, true)) {
-                opening.release();
-              }
-            };
-        client
-            .sendAsync(
-                watch,
-                info -> {
-                  release.run();
-                  if (info.statusCode() != 200) {
-                    group.error("POST " + api + "/watch: HTTP " + info.statusCode());
-                  }
-                  return HttpResponse.BodySubscribers.fromLineSubscriber(s);
-                })
-            .whenComplete(
-                (r, e) -> {
-                  release.run();
-                  s.ended(e);
-                });
+        s.stream = LineStream.open(loops, url, watch, s);
       }
     }
     return out;
@@ -240,9 +192,14 @@ final class EtcdWatch implements WatchPeer {
   public void close() {
     closing = true;
     for (Stream s : streams) {
-      s.cancel();
+      if (s.stream != null) {
+        s.stream.cancel();
+      }
     }
     http.close();
+    if (loops != null) {
+      loops.close();
+    }
   }
 
   // ------------------------------------------------------------------ parsing
@@ -348,44 +305,44 @@ final class EtcdWatch implements WatchPeer {
   }
 
   /** One watch request: its response lines go to its group. */
-  private final class Stream implements Flow.Subscriber<String> {
+  private final class Stream implements LineStream.Lines {
     final Group group;
     final int id;
+    final Semaphore opening;
+    final AtomicBoolean answered = new AtomicBoolean();
     final AtomicBoolean ended = new AtomicBoolean();
-    volatile Flow.Subscription subscription;
+    volatile LineStream stream;
 
-    Stream(Group group, int id) {
+    Stream(Group group, int id, Semaphore opening) {
       this.group = group;
       this.id = id;
+      this.opening = opening;
     }
 
-    @Override
-    public void onSubscribe(Flow.Subscription s) {
-      subscription = s;
-      if (closing) {
-        s.cancel();
-      } else {
-        s.request(Long.MAX_VALUE);
+    /** The watch request was answered (or failed): another may be sent. */
+    private void answered() {
+      if (answered.compareAndSet(false, true)) {
+        opening.release();
       }
     }
 
     @Override
-    public void onNext(String line) {
+    public void onStatus(int status) {
+      answered();
+      if (status != 200) {
+        group.error("POST " + api + "/watch: HTTP " + status);
+      }
+    }
+
+    @Override
+    public void onLine(String line) {
       group.onLine(id, line, System.nanoTime());
     }
 
-    @Override
-    public void onError(Throwable t) {
-      ended(t);
-    }
-
-    @Override
-    public void onComplete() {
-      ended(null);
-    }
-
     /** The stream ended, by itself or because it failed. */
-    void ended(Throwable t) {
+    @Override
+    public void onEnd(Throwable t) {
+      answered();
       if (closing || !ended.compareAndSet(false, true)) {
         return;
       }
@@ -393,13 +350,6 @@ final class EtcdWatch implements WatchPeer {
       group.closed = true;
       if (t != null) {
         group.error("watch stream: " + t);
-      }
-    }
-
-    void cancel() {
-      Flow.Subscription s = subscription;
-      if (s != null) {
-        s.cancel();
       }
     }
   }

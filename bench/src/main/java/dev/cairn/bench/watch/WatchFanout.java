@@ -128,7 +128,7 @@ public final class WatchFanout implements Callable<Integer> {
   @Option(
       names = "--ws-clients",
       description =
-          "etcd: java.net.http clients (one selector thread each) that the watch streams share; 0 = as many as --connections (default: ${DEFAULT-VALUE}). One client reading many busy sockets becomes the bottleneck.")
+          "etcd: event loop threads the watch streams share; 0 = as many as --connections (default: ${DEFAULT-VALUE}). One thread reading many busy sockets becomes the bottleneck.")
   int wsClients = 0;
 
   @Option(

@@ -56,10 +56,10 @@
  *       Cairn's watches) whose chunked response streams one JSON object per line. The gateway
  *       cannot carry several watches on one request, so {@code connections} in the result is the
  *       number of watchers; {@code --connections} only groups the streams ({@code stream_groups})
- *       and {@code --ws-clients} sets the {@code java.net.http} clients they share. Puts are {@code
- *       POST /v3/kv/put}; the value carries the same {@code <i>:<send time>:<pad>} as Cairn's
- *       (base64 on the wire). W=10,000 needs 10,000 sockets on each side: raise {@code ulimit -n}
- *       ({@code bin/bench-watch} does).
+ *       and {@code --ws-clients} sets the event loop threads they share. Puts are {@code POST
+ *       /v3/kv/put}; the value carries the same {@code <i>:<send time>:<pad>} as Cairn's (base64 on
+ *       the wire). W=10,000 needs 10,000 sockets on each side: raise {@code ulimit -n} ({@code
+ *       bin/bench-watch} does).
  *   <li><b>ZooKeeper</b> ({@code ZooKeeperWatch}): one child znode per put, created before the
  *       watches; W {@code addWatch(parent, watcher, PERSISTENT_RECURSIVE)} spread over {@code
  *       --connections} sessions; the writer's own session does {@code setData} on put i's child.
@@ -118,8 +118,8 @@
  * sends its puts over Netty keep-alive connections on another ({@link
  * dev.cairn.bench.http.TextSocket}, {@link dev.cairn.bench.http.HttpTransport}): the {@code
  * java.net.http} client, which it replaced, spent two to three times the CPU on hand-offs between
- * its threads, on the cores the server needs. etcd's watch streams are read with {@code
- * java.net.http}, one client and selector thread per {@code --connections} group unless {@code
- * --ws-clients} says otherwise.
+ * its threads, on the cores the server needs. etcd's watch streams are read the same way ({@link
+ * dev.cairn.bench.http.LineStream}), on one event loop thread per {@code --connections} group
+ * unless {@code --ws-clients} says otherwise.
  */
 package dev.cairn.bench.watch;

@@ -10,16 +10,13 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
-import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.ZooKeeper;
-import org.apache.zookeeper.client.ZKClientConfig;
 
 /**
  * ZooKeeper through its asynchronous client API. A put is {@code setData} (version -1) on an
@@ -58,51 +55,14 @@ public final class ZooKeeperTarget implements Target {
     for (int i = 0; i < paths.length; i++) {
       paths[i] = "/" + workload.key(i);
     }
-    ZKClientConfig config = new ZKClientConfig();
-    config.setProperty(ZKClientConfig.ENABLE_CLIENT_SASL_KEY, "false");
-    CountDownLatch connected = new CountDownLatch(sessionCount);
     try {
       for (int i = 0; i < sessionCount; i++) {
-        CountDownLatch mine = new CountDownLatch(1);
-        Watcher watcher =
-            event -> {
-              if (event.getState() == Watcher.Event.KeeperState.SyncConnected
-                  && mine.getCount() > 0) {
-                mine.countDown();
-                connected.countDown();
-              }
-            };
-        sessions.add(
-            new ZooKeeper(connectString, (int) sessionTimeout.toMillis(), watcher, config));
+        sessions.add(ZooKeeperSessions.open(connectString, sessionTimeout, event -> {}));
       }
-      if (!connected.await(Math.max(30_000, sessionTimeout.toMillis()), TimeUnit.MILLISECONDS)) {
-        throw new IOException(
-            connected.getCount()
-                + " of "
-                + sessionCount
-                + " ZooKeeper sessions to "
-                + connectString
-                + " did not connect");
-      }
-      createParents(sessions.get(0), paths[0]);
+      ZooKeeperSessions.createPath(sessions.get(0), paths[0], false);
     } catch (IOException | InterruptedException | KeeperException | RuntimeException e) {
       close();
       throw e;
-    }
-  }
-
-  private static void createParents(ZooKeeper zk, String path)
-      throws KeeperException, InterruptedException {
-    for (int slash = path.indexOf('/', 1); slash > 0; slash = path.indexOf('/', slash + 1)) {
-      try {
-        zk.create(
-            path.substring(0, slash),
-            new byte[0],
-            ZooDefs.Ids.OPEN_ACL_UNSAFE,
-            CreateMode.PERSISTENT);
-      } catch (KeeperException.NodeExistsException e) {
-        // already there
-      }
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.cairn.bench.watch;
 
 import dev.cairn.bench.http.JsonScan;
+import dev.cairn.bench.peers.ZooKeeperSessions;
 import dev.cairn.bench.peers.ZooKeeperTarget;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -22,7 +23,6 @@ import org.apache.zookeeper.WatchedEvent;
 import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.ZooKeeper;
-import org.apache.zookeeper.client.ZKClientConfig;
 
 /**
  * ZooKeeper with persistent recursive watches. The watched prefix {@code a/b/<run>/} is the znode
@@ -144,25 +144,9 @@ final class ZooKeeperWatch implements WatchPeer {
   }
 
   private ZooKeeper connect(Watcher onState) throws IOException, InterruptedException {
-    ZKClientConfig config = new ZKClientConfig();
-    config.setProperty(ZKClientConfig.ENABLE_CLIENT_SASL_KEY, "false");
-    CountDownLatch connected = new CountDownLatch(1);
-    ZooKeeper zk =
-        new ZooKeeper(
-            connect,
-            (int) sessionTimeout.toMillis(),
-            event -> {
-              if (event.getState() == Watcher.Event.KeeperState.SyncConnected) {
-                connected.countDown();
-              }
-              onState.process(event);
-            },
-            config);
+    ZooKeeper zk = ZooKeeperSessions.open(connect, sessionTimeout, onState);
     synchronized (sessions) {
       sessions.add(zk);
-    }
-    if (!connected.await(Math.max(30_000, sessionTimeout.toMillis()), TimeUnit.MILLISECONDS)) {
-      throw new IOException("ZooKeeper session to " + connect + " did not connect");
     }
     return zk;
   }
@@ -180,17 +164,7 @@ final class ZooKeeperWatch implements WatchPeer {
                 log.printf("[watch] writer session: %s%n", event.getState());
               }
             });
-    for (int slash = parent.indexOf('/', 1); ; slash = parent.indexOf('/', slash + 1)) {
-      String path = slash < 0 ? parent : parent.substring(0, slash);
-      try {
-        writer.create(path, new byte[0], ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT);
-      } catch (KeeperException.NodeExistsException e) {
-        // already there
-      }
-      if (slash < 0) {
-        break;
-      }
-    }
+    ZooKeeperSessions.createPath(writer, parent, true);
     long t0 = System.nanoTime();
     Semaphore window = new Semaphore(CREATE_WINDOW);
     CountDownLatch done = new CountDownLatch(total);

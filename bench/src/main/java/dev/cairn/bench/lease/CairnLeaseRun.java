@@ -4,6 +4,7 @@ import static dev.cairn.bench.lease.LeaseKeepalive.mb;
 import static dev.cairn.bench.lease.LeaseKeepalive.perLease;
 
 import dev.cairn.bench.http.HttpTransport;
+import dev.cairn.bench.report.CpuWindow;
 import dev.cairn.bench.report.Figures;
 import dev.cairn.bench.report.ServerProbe;
 import java.io.PrintStream;
@@ -171,20 +172,16 @@ final class CairnLeaseRun {
 
   /** Holds the leases for --hold: CPU of both processes, keepalive figures. */
   private void hold(Map<String, Object> j, HttpKeepalives ka) throws InterruptedException {
-    long holdStart = System.nanoTime();
-    double serverCpu0 = server.cpuSeconds();
-    double clientCpu0 = Figures.ownCpuSeconds();
+    CpuWindow cpu = CpuWindow.start(server);
     if (ka != null) {
       ka.resetWindow();
     }
     TimeUnit.NANOSECONDS.sleep(o.hold.toNanos());
-    double serverCpu1 = server.cpuSeconds();
-    double clientCpu1 = Figures.ownCpuSeconds();
-    double holdS = (System.nanoTime() - holdStart) / 1e9;
-    j.put("server_cpu_cores_hold", Figures.round((serverCpu1 - serverCpu0) / holdS, 3));
-    j.put("client_cpu_cores_hold", Figures.round((clientCpu1 - clientCpu0) / holdS, 3));
+    cpu.stop();
+    j.put("server_cpu_cores_hold", cpu.serverCores());
+    j.put("client_cpu_cores_hold", cpu.clientCores());
     if (ka != null) {
-      HttpKeepalives.Window w = ka.window(holdS);
+      HttpKeepalives.Window w = ka.window(cpu.seconds());
       j.put("keepalives_per_sec", Figures.round(w.rate(), 1));
       j.put(
           "keepalives_needed_per_sec",
@@ -208,20 +205,19 @@ final class CairnLeaseRun {
     ka.stop();
     ka.awaitIdle();
     ka.resetWindow();
-    double c0 = server.cpuSeconds();
-    long m0 = System.nanoTime();
+    CpuWindow cpu = CpuWindow.start(server);
     ka.startClosedLoop();
     TimeUnit.NANOSECONDS.sleep(o.maxPhase.toNanos());
-    double c1 = server.cpuSeconds();
-    double mS = (System.nanoTime() - m0) / 1e9;
-    HttpKeepalives.Window w = ka.window(mS);
-    j.put("max_phase_s", Figures.round(mS, 1));
+    cpu.stop();
+    HttpKeepalives.Window w = ka.window(cpu.seconds());
+    j.put("max_phase_s", Figures.round(cpu.seconds(), 1));
     j.put("max_keepalives_per_sec", Figures.round(w.rate(), 1));
     j.put("max_keepalive_p50_ms", Figures.ms(w.latency(), 50));
     j.put("max_keepalive_p99_ms", Figures.ms(w.latency(), 99));
-    j.put("max_server_cpu_cores", Figures.round((c1 - c0) / mS, 3));
+    j.put("max_server_cpu_cores", cpu.serverCores());
     j.put(
-        "server_cpu_us_per_keepalive", Figures.round((c1 - c0) * 1e6 / Math.max(1, w.count()), 1));
+        "server_cpu_us_per_keepalive",
+        Figures.round(cpu.serverCpuSeconds() * 1e6 / Math.max(1, w.count()), 1));
   }
 
   private long granted() {

@@ -4,6 +4,7 @@ import static dev.cairn.bench.lease.LeaseKeepalive.mb;
 import static dev.cairn.bench.lease.LeaseKeepalive.perLease;
 
 import dev.cairn.bench.http.HttpTransport;
+import dev.cairn.bench.report.CpuWindow;
 import dev.cairn.bench.report.Figures;
 import dev.cairn.bench.report.ServerProbe;
 import java.io.PrintStream;
@@ -53,22 +54,16 @@ final class EtcdLeaseRun {
       long renewed0 = etcd.renewed.sum();
       long requests0 = etcd.requests.sum();
       etcd.latencySinceLast();
-      long holdStart = System.nanoTime();
-      double serverCpu0 = server.cpuSeconds();
-      double clientCpu0 = Figures.ownCpuSeconds();
+      CpuWindow cpu = CpuWindow.start(server);
       TimeUnit.NANOSECONDS.sleep(o.hold.toNanos());
-      double serverCpu1 = server.cpuSeconds();
-      double clientCpu1 = Figures.ownCpuSeconds();
-      double holdS = (System.nanoTime() - holdStart) / 1e9;
+      cpu.stop();
       long renewedHold = etcd.renewed.sum() - renewed0;
-      j.put("server_cpu_cores_hold", Figures.round((serverCpu1 - serverCpu0) / holdS, 3));
-      j.put("client_cpu_cores_hold", Figures.round((clientCpu1 - clientCpu0) / holdS, 3));
-      etcd.describeWindow(j, holdS, renewedHold, etcd.requests.sum() - requests0);
+      j.put("server_cpu_cores_hold", cpu.serverCores());
+      j.put("client_cpu_cores_hold", cpu.clientCores());
+      etcd.describeWindow(j, cpu.seconds(), renewedHold, etcd.requests.sum() - requests0);
       j.put(
           "server_cpu_us_per_keepalive",
-          renewedHold == 0
-              ? null
-              : Figures.round((serverCpu1 - serverCpu0) * 1e6 / renewedHold, 1));
+          renewedHold == 0 ? null : Figures.round(cpu.serverCpuSeconds() * 1e6 / renewedHold, 1));
 
       long rss2 = server.rssBytes();
       log.printf("[lease] after the hold: rss %s%n", mb(rss2));

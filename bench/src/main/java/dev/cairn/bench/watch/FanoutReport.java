@@ -1,6 +1,7 @@
 package dev.cairn.bench.watch;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.cairn.bench.report.CpuWindow;
 import dev.cairn.bench.report.Figures;
 import dev.cairn.bench.report.ServerProbe;
 import java.util.BitSet;
@@ -22,25 +23,14 @@ final class FanoutReport {
    * The run's times (System.nanoTime) and the processes' figures over the measured window.
    *
    * @param start when put 0 was due
-   * @param window0 start of the measured window
-   * @param window1 end of the measured window (the last put sent)
+   * @param cpu the measured window (until the last put was sent) and the CPU spent in it
    * @param writerEnd when the last put was answered (or given up)
    * @param drainS seconds spent draining after that
-   * @param serverCpuS server CPU seconds over the window (negative: unknown)
-   * @param clientCpuS this process's CPU seconds over the window
    * @param rss the server's resident set after the drain, bytes (negative: unknown)
    * @param closedEarly connections that closed or failed before the end
    */
   record Window(
-      long start,
-      long window0,
-      long window1,
-      long writerEnd,
-      double drainS,
-      double serverCpuS,
-      double clientCpuS,
-      long rss,
-      long closedEarly) {}
+      long start, CpuWindow cpu, long writerEnd, double drainS, long rss, long closedEarly) {}
 
   private final WatchFanout options;
   private final WatchPeer peer;
@@ -115,7 +105,7 @@ final class FanoutReport {
 
   /** The result line; {@code loadAtStart} is the load average when the run began. */
   String jsonLine(double[] loadAtStart, int totalPuts) throws JsonProcessingException {
-    double windowS = (w.window1() - w.window0()) / 1e9;
+    double windowS = w.cpu().seconds();
     Map<String, Object> j = Figures.header("watch_fanout");
     j.put("target", peer.name());
     j.put("load_avg_start", loadAtStart);
@@ -156,8 +146,8 @@ final class FanoutReport {
         Figures.round(received / ((w.writerEnd() - w.start()) / 1e9 + w.drainS()), 0));
     j.put("drain_s", Figures.round(w.drainS(), 2));
     j.put("server_pid", server.pid());
-    j.put("server_cpu_cores", Figures.round(w.serverCpuS() / windowS, 3));
-    j.put("client_cpu_cores", Figures.round(w.clientCpuS() / windowS, 3));
+    j.put("server_cpu_cores", w.cpu().serverCores());
+    j.put("client_cpu_cores", w.cpu().clientCores());
     j.put("server_rss_mb", Figures.mib(w.rss()));
     j.put("malformed", malformed);
     j.put("ws_errors", WatchTally.sum(receivers, r -> r.errors.get()));

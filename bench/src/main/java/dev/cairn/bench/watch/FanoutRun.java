@@ -1,6 +1,6 @@
 package dev.cairn.bench.watch;
 
-import dev.cairn.bench.report.Figures;
+import dev.cairn.bench.report.CpuWindow;
 import dev.cairn.bench.report.ServerProbe;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -86,13 +86,9 @@ final class FanoutRun {
     if (sleep > 0) {
       TimeUnit.NANOSECONDS.sleep(sleep);
     }
-    double serverCpu0 = server.cpuSeconds();
-    double clientCpu0 = Figures.ownCpuSeconds();
-    long window0 = System.nanoTime();
+    CpuWindow cpu = CpuWindow.start(server);
     writer.pacedAll.await();
-    double serverCpu1 = server.cpuSeconds();
-    double clientCpu1 = Figures.ownCpuSeconds();
-    long window1 = System.nanoTime();
+    cpu.stop();
     try {
       writer.allDone.get(options.putTimeout.toMillis() + 10_000, TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
@@ -108,22 +104,11 @@ final class FanoutRun {
     long closedEarly = WatchTally.sum(receivers, WatchTally::closedCount);
     peer.close();
     Thread.sleep(200);
-    if (serverCpu0 < 0 || serverCpu1 < 0) {
-      log.printf(
-          "[watch] server CPU unknown (pid %d: %.2f, %.2f)%n",
-          server.pid(), serverCpu0, serverCpu1);
+    if (cpu.serverCpuSeconds() < 0) {
+      log.printf("[watch] server CPU unknown (pid %d)%n", server.pid());
     }
     FanoutReport.Window w =
-        new FanoutReport.Window(
-            start,
-            window0,
-            window1,
-            writerEnd,
-            drainS,
-            serverCpu1 - serverCpu0,
-            clientCpu1 - clientCpu0,
-            rss,
-            closedEarly);
+        new FanoutReport.Window(start, cpu, writerEnd, drainS, rss, closedEarly);
     FanoutReport report = new FanoutReport(options, peer, server, writer, receivers, r0, w);
     out.println(report.jsonLine(loadAtStart, totalPuts));
     out.flush();

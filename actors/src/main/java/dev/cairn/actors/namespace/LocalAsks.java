@@ -1,5 +1,6 @@
 package dev.cairn.actors.namespace;
 
+import dev.cairn.core.keyspace.Reply;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -17,11 +18,11 @@ import org.apache.pekko.pattern.AskTimeoutException;
  * which on two cores costs more than the read it waits for. Here each ask is an entry in a map, and
  * one periodic sweep fails the ones past their deadline.
  *
- * <p>The reply-to ref travels inside {@link NamespaceLeader.Ask}, never as a message's sender, so
- * it is never recorded with a persisted event.
+ * <p>The reply-to ref travels inside {@link NamespaceLeader.AskLocally}, never as a message's
+ * sender, so it is never recorded with a persisted event.
  */
 final class LocalAsks {
-  private final ConcurrentHashMap<Long, ReplyRef> outstanding = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Long, ReplyRef<?>> outstanding = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
   private final long timeoutNanos;
   private final Duration timeout;
@@ -35,12 +36,15 @@ final class LocalAsks {
     system.scheduler().scheduleWithFixedDelay(sweep, sweep, this::sweep, system.dispatcher());
   }
 
-  /** Sends {@code request} to {@code leader}; completes with its answer or an ask timeout. */
-  CompletionStage<Object> ask(ActorRef leader, NamespaceLeader.Request request) {
+  /**
+   * Sends {@code request} to {@code leader}; completes with its answer, or fails with an ask
+   * timeout or (an answer outside the request's reply family) a {@link ClassCastException}.
+   */
+  <R extends Reply> CompletionStage<R> ask(ActorRef leader, NamespaceLeader.Ask<R> request) {
     long id = ids.incrementAndGet();
-    ReplyRef ref = new ReplyRef(id, System.nanoTime() + timeoutNanos);
+    ReplyRef<R> ref = new ReplyRef<>(id, System.nanoTime() + timeoutNanos, request.replyType());
     outstanding.put(id, ref);
-    leader.tell(new NamespaceLeader.Ask(request, ref), ActorRef.noSender());
+    leader.tell(new NamespaceLeader.AskLocally(request, ref), ActorRef.noSender());
     return ref.future;
   }
 
@@ -51,7 +55,7 @@ final class LocalAsks {
 
   private void sweep() {
     long now = System.nanoTime();
-    for (ReplyRef r : outstanding.values()) {
+    for (ReplyRef<?> r : outstanding.values()) {
       // Removed first, then failed: whoever sees the failure sees the ask gone too.
       if (now - r.deadline >= 0 && outstanding.remove(r.id, r)) {
         r.future.completeExceptionally(
@@ -62,14 +66,16 @@ final class LocalAsks {
   }
 
   /** Completes its future with the first message sent to it. */
-  final class ReplyRef extends ActorRef implements ScalaActorRef {
+  final class ReplyRef<R> extends ActorRef implements ScalaActorRef {
     private final long id;
     private final long deadline;
-    final CompletableFuture<Object> future = new CompletableFuture<>();
+    private final Class<R> type;
+    final CompletableFuture<R> future = new CompletableFuture<>();
 
-    ReplyRef(long id, long deadline) {
+    ReplyRef(long id, long deadline, Class<R> type) {
       this.id = id;
       this.deadline = deadline;
+      this.type = type;
     }
 
     @Override
@@ -80,7 +86,12 @@ final class LocalAsks {
     @Override
     public void $bang(Object message, ActorRef sender) {
       outstanding.remove(id);
-      future.complete(message);
+      if (type.isInstance(message)) {
+        future.complete(type.cast(message));
+      } else {
+        future.completeExceptionally(
+            new ClassCastException("not a " + type.getSimpleName() + ": " + message));
+      }
     }
 
     @Override

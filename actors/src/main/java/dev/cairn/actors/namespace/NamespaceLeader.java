@@ -1,5 +1,7 @@
 package dev.cairn.actors.namespace;
 
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import dev.cairn.actors.watch.WatchHub;
 import dev.cairn.core.ErrorCode;
 import dev.cairn.core.Rejection;
@@ -12,6 +14,7 @@ import dev.cairn.core.keyspace.KeyspaceState;
 import dev.cairn.core.keyspace.Read;
 import dev.cairn.core.keyspace.Reply;
 import dev.cairn.core.keyspace.WatchEvent;
+import dev.cairn.persistence.codec.CairnSerializable;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -50,66 +53,127 @@ import org.apache.pekko.persistence.SnapshotOffer;
  */
 public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
 
-  /** The messages a leader understands; other layers reach it through {@link Namespaces}. */
-  public sealed interface Request {}
-
-  /** A change; answered with a {@link Reply}. */
-  public record Write(Command command) implements Request {}
-
-  /** A read; answered with a {@link Reply} reflecting every write acknowledged before it. */
-  public record Query(Read read) implements Request {}
-
-  /** Renews a lease; answered with {@link KeepAliveReply} or {@link Reply.Rejected}. */
-  public record KeepAlive(long leaseId) implements Request {}
+  /**
+   * The messages a leader understands; other layers reach it through {@link Namespaces}. Every one
+   * crosses actor boundaries (and, in a cluster, nodes): each is a record serialized by the
+   * project's CBOR serializer.
+   */
+  @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "@type")
+  @JsonSubTypes({
+    @JsonSubTypes.Type(value = Write.class, name = "write"),
+    @JsonSubTypes.Type(value = Query.class, name = "query"),
+    @JsonSubTypes.Type(value = KeepAlive.class, name = "keepalive"),
+    @JsonSubTypes.Type(value = KeepAliveMany.class, name = "keepalive-many"),
+    @JsonSubTypes.Type(value = LeaseTimeToLive.class, name = "lease-ttl"),
+    @JsonSubTypes.Type(value = Progress.class, name = "progress"),
+    @JsonSubTypes.Type(value = Subscribe.class, name = "subscribe"),
+    @JsonSubTypes.Type(value = Unsubscribe.class, name = "unsubscribe"),
+    @JsonSubTypes.Type(value = WatchProgress.class, name = "watch-progress"),
+  })
+  public sealed interface Request extends CairnSerializable permits Ask, WatchRequest {}
 
   /**
-   * Renews many leases at once (a session's); answered with {@link KeepAliveManyReply} listing the
-   * ones that no longer exist.
+   * A request answered with exactly one reply of family {@code R} (which always includes {@link
+   * Reply.Rejected}), sent to the asker once everything it reflects is durable.
    */
-  public record KeepAliveMany(List<Long> leaseIds) implements Request {}
+  public sealed interface Ask<R extends Reply> extends Request
+      permits Write, Query, KeepAlive, KeepAliveMany, LeaseTimeToLive, Progress {
+    /** The reply family, to check an answer that arrives untyped (a remote ask). */
+    Class<R> replyType();
+  }
 
-  public record KeepAliveManyReply(long revision, List<Long> missing) {}
+  /** A change; answered with the {@link Reply} its command gives. */
+  public record Write(Command command) implements Ask<Reply> {
+    @Override
+    public Class<Reply> replyType() {
+      return Reply.class;
+    }
+  }
 
-  /** A lease's remaining TTL; answered with {@link LeaseStatus} or {@link Reply.Rejected}. */
-  public record LeaseTimeToLive(long leaseId) implements Request {}
+  /** A read; answered with a {@link Reply} reflecting every write acknowledged before it. */
+  public record Query(Read read) implements Ask<Reply> {
+    @Override
+    public Class<Reply> replyType() {
+      return Reply.class;
+    }
+  }
+
+  /** Renews a lease. */
+  public record KeepAlive(long leaseId) implements Ask<Reply.KeepAliveResult> {
+    @Override
+    public Class<Reply.KeepAliveResult> replyType() {
+      return Reply.KeepAliveResult.class;
+    }
+  }
+
+  /** Renews many leases at once (a session's); the reply lists the ones that no longer exist. */
+  public record KeepAliveMany(List<Long> leaseIds) implements Ask<Reply.KeepAliveManyResult> {
+    public KeepAliveMany {
+      leaseIds = List.copyOf(leaseIds);
+    }
+
+    @Override
+    public Class<Reply.KeepAliveManyResult> replyType() {
+      return Reply.KeepAliveManyResult.class;
+    }
+  }
+
+  /** A lease's remaining TTL. */
+  public record LeaseTimeToLive(long leaseId) implements Ask<Reply.LeaseStatusResult> {
+    @Override
+    public Class<Reply.LeaseStatusResult> replyType() {
+      return Reply.LeaseStatusResult.class;
+    }
+  }
+
+  /** Asks for the current durable revision. */
+  public record Progress() implements Ask<Reply.ProgressResult> {
+    @Override
+    public Class<Reply.ProgressResult> replyType() {
+      return Reply.ProgressResult.class;
+    }
+  }
+
+  /** A request about watches, answered (if at all) by messages to its subscriber. */
+  public sealed interface WatchRequest extends Request
+      permits Subscribe, Unsubscribe, WatchProgress {}
 
   /**
    * Starts watch {@code watchId} of {@code subscriber} on {@code [key, rangeEnd)} from {@code
    * fromRevision} (0 = from now). The subscriber then receives {@link WatchHub.Deliveries}: past
-   * changes first, then live ones, with no gap and no duplicate. A start before the compaction
-   * point gets {@link WatchCompacted} instead.
+   * changes first, then live ones, with no gap and no duplicate. A watch that cannot start gets a
+   * {@link WatchRefusal} instead.
    */
   public record Subscribe(
       long watchId, String key, String rangeEnd, long fromRevision, ActorRef subscriber)
-      implements Request {}
+      implements WatchRequest {}
 
   /** Stops watch {@code watchId} of {@code subscriber}, or all its watches when -1. */
-  public record Unsubscribe(ActorRef subscriber, long watchId) implements Request {}
-
-  /** Asks for the current durable revision; answered with {@link ProgressReply}. */
-  public record Progress() implements Request {}
+  public record Unsubscribe(ActorRef subscriber, long watchId) implements WatchRequest {}
 
   /**
    * Asks for a {@link WatchHub.Progress} to be sent to {@code subscriber} once every change up to
    * the current revision has been delivered to it.
    */
-  public record WatchProgress(ActorRef subscriber) implements Request {}
+  public record WatchProgress(ActorRef subscriber) implements WatchRequest {}
 
-  /** {@code request} from this node, answered to {@code replyTo} instead of the sender. */
-  record Ask(Request request, ActorRef replyTo) {}
+  /**
+   * {@code request} from this node, answered to {@code replyTo} instead of the sender (see {@link
+   * LocalAsks}).
+   */
+  record AskLocally(Ask<?> request, ActorRef replyTo) implements CairnSerializable {}
 
-  public record KeepAliveReply(long revision, long id, long ttlSeconds) {}
-
-  public record LeaseStatus(
-      long revision, long id, long remainingSeconds, long grantedTtlSeconds, List<String> keys) {}
-
-  public record ProgressReply(long revision) {}
+  /** To a {@link Subscribe}'s subscriber: the watch did not start. */
+  public sealed interface WatchRefusal extends CairnSerializable
+      permits WatchCompacted, WatchRefused {
+    long watchId();
+  }
 
   /** The watch could not start: its start revision is compacted. */
-  public record WatchCompacted(long watchId, long compactRevision) {}
+  public record WatchCompacted(long watchId, long compactRevision) implements WatchRefusal {}
 
   /** The watch could not start, e.g. the namespace does not exist. */
-  public record WatchRefused(long watchId, Rejection rejection) {}
+  public record WatchRefused(long watchId, Rejection rejection) implements WatchRefusal {}
 
   /**
    * The periodic lease and compaction check. It must not count as activity: a timer message that
@@ -243,7 +307,7 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
   @Override
   public Receive createReceive() {
     return receiveBuilder()
-        .match(Ask.class, a -> handle(a.request(), a.replyTo()))
+        .match(AskLocally.class, a -> handle(a.request(), a.replyTo()))
         .match(Request.class, r -> handle(r, getSender()))
         .match(Tick.class, t -> tick())
         .match(
@@ -282,11 +346,11 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
     } else if (request instanceof Unsubscribe u) {
       hub.tell(new WatchHub.Unregister(u.subscriber(), u.watchId()), getSelf());
     } else if (request instanceof Progress) {
-      replyWhenDurable(replyTo, new ProgressReply(state.revision()));
+      replyWhenDurable(replyTo, new Reply.ProgressReply(state.revision()));
     } else if (request instanceof WatchProgress p) {
       watchProgress(p);
     } else {
-      unhandled(request);
+      throw new IllegalStateException("unhandled " + request);
     }
   }
 
@@ -396,7 +460,7 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
       return;
     }
     deadlines.set(id, System.nanoTime() + seconds(ttl));
-    replyWhenDurable(replyTo, new KeepAliveReply(state.revision(), id, ttl));
+    replyWhenDurable(replyTo, new Reply.KeepAliveReply(state.revision(), id, ttl));
   }
 
   private void keepAliveMany(List<Long> ids, ActorRef replyTo) {
@@ -415,7 +479,7 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
         deadlines.set(id, now + seconds(ttl));
       }
     }
-    replyWhenDurable(replyTo, new KeepAliveManyReply(state.revision(), missing));
+    replyWhenDurable(replyTo, new Reply.KeepAliveManyReply(state.revision(), missing));
   }
 
   private void timeToLive(long id, ActorRef replyTo) {
@@ -426,9 +490,12 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
       long remaining = Math.max(0, (remainingNanos + 999_999_999L) / 1_000_000_000L);
       replyWhenDurable(
           replyTo,
-          new LeaseStatus(li.revision(), id, remaining, li.grantedTtlSeconds(), li.keys()));
+          new Reply.LeaseStatusReply(
+              li.revision(), id, remaining, li.grantedTtlSeconds(), li.keys()));
+    } else if (info instanceof Reply.Rejected r) {
+      replyWhenDurable(replyTo, r);
     } else {
-      replyWhenDurable(replyTo, info);
+      throw new IllegalStateException("unhandled " + info);
     }
   }
 
@@ -469,7 +536,7 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
         s,
         ignored -> {
           if (history instanceof Reply.Rejected r) {
-            Object refusal =
+            WatchRefusal refusal =
                 r.code() == ErrorCode.COMPACTED
                     ? new WatchCompacted(s.watchId(), r.rejection().revision())
                     : new WatchRefused(s.watchId(), r.rejection());
@@ -504,7 +571,7 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
 
   // ------------------------------------------------------------------ plumbing
 
-  private void replyWhenDurable(ActorRef replyTo, Object reply) {
+  private void replyWhenDurable(ActorRef replyTo, Reply reply) {
     if (replyTo != null) {
       deferAsync(reply, r -> replyTo.tell(r, getSelf()));
     }

@@ -19,7 +19,8 @@ import org.apache.pekko.persistence.RecoveryCompleted;
  * between the two is answered "not found" by the leader.
  */
 public final class NamespaceRegistry extends AbstractPersistentActor {
-  public sealed interface Request {}
+  /** What the registry understands; each answered with one {@link RegistryReply}. */
+  public sealed interface Request extends CairnSerializable permits Add, Remove, ListNames {}
 
   /** Records {@code name}; answered with {@link Done}. */
   public record Add(String name) implements Request {}
@@ -28,17 +29,25 @@ public final class NamespaceRegistry extends AbstractPersistentActor {
   public record Remove(String name) implements Request {}
 
   /** Answered with {@link Names}. */
-  public record List_() implements Request {}
+  public record ListNames() implements Request {}
 
-  public record Done() {}
+  /** The registry's answers. */
+  public sealed interface RegistryReply extends CairnSerializable permits Done, Names {}
 
-  public record Names(List<String> names) {}
+  public record Done() implements RegistryReply {}
 
-  /** Persisted. */
-  public record Added(String name) implements CairnSerializable {}
+  public record Names(List<String> names) implements RegistryReply {
+    public Names {
+      names = List.copyOf(names);
+    }
+  }
 
-  /** Persisted. */
-  public record Removed(String name) implements CairnSerializable {}
+  /** What the registry persists. The class names are in the journal: never rename them. */
+  public sealed interface Change extends CairnSerializable permits Added, Removed {}
+
+  public record Added(String name) implements Change {}
+
+  public record Removed(String name) implements Change {}
 
   private final TreeSet<String> names = new TreeSet<>();
   private final KnownNamespaces known;
@@ -110,7 +119,7 @@ public final class NamespaceRegistry extends AbstractPersistentActor {
                     });
               }
             })
-        .match(List_.class, l -> getSender().tell(new Names(List.copyOf(names)), getSelf()))
+        .match(ListNames.class, l -> getSender().tell(new Names(List.copyOf(names)), getSelf()))
         .build();
   }
 }

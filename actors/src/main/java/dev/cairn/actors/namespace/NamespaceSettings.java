@@ -15,6 +15,7 @@ import java.time.Duration;
  *     before it stops
  * @param passivateIdle how long the leader of an existing namespace without leases stays without
  *     requests before it stops; zero keeps it running
+ * @param localAsks whether asks of leaders on this node take the {@link LocalAsks} fast path
  */
 public record NamespaceSettings(
     Limits limits,
@@ -23,7 +24,8 @@ public record NamespaceSettings(
     Duration tickInterval,
     Duration askTimeout,
     Duration absentIdle,
-    Duration passivateIdle) {
+    Duration passivateIdle,
+    boolean localAsks) {
 
   /**
    * The journal plugin id for namespace actors; empty selects Pekko's default. Read from the
@@ -56,6 +58,7 @@ public record NamespaceSettings(
         c.getDuration("tick-interval"),
         c.getDuration("ask-timeout"),
         c.getDuration("absent-idle"),
-        c.getDuration("passivate-idle"));
+        c.getDuration("passivate-idle"),
+        c.getBoolean("local-asks"));
   }
 }

@@ -6,6 +6,7 @@ import dev.cairn.core.keyspace.Command;
 import dev.cairn.core.keyspace.Keyspace;
 import dev.cairn.core.keyspace.Read;
 import dev.cairn.core.keyspace.Reply;
+import dev.cairn.persistence.codec.CairnSerializable;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -31,7 +32,8 @@ public final class Namespaces {
   private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9_.-]{0,62})");
 
   /** A request addressed to one namespace's leader, routed by Cluster Sharding. */
-  public record Envelope(String namespace, NamespaceLeader.Request request) {}
+  public record Envelope(String namespace, NamespaceLeader.Request request)
+      implements CairnSerializable {}
 
   private final ActorRef region;
   private final ActorRef registry;
@@ -87,7 +89,7 @@ public final class Namespaces {
         settings.askTimeout(),
         LocalLeaders.get(system),
         new Keyspace(settings.limits()),
-        new LocalAsks(system, settings.askTimeout()),
+        settings.localAsks() ? new LocalAsks(system, settings.askTimeout()) : null,
         known);
   }
 
@@ -112,13 +114,12 @@ public final class Namespaces {
     return DEFAULT.equals(namespace) || known.contains(namespace) || !known.recovered();
   }
 
-  /** The answer to {@code request} of a namespace that does not exist, as its leader would give. */
-  private static Object absent(NamespaceLeader.Request request) {
+  private static Reply.Rejected absent() {
     return new Reply.Rejected(
         0, Rejection.of(ErrorCode.NAMESPACE_NOT_FOUND, "namespace does not exist"));
   }
 
-  private static boolean createsNamespace(NamespaceLeader.Request request) {
+  private static boolean createsNamespace(NamespaceLeader.Ask<?> request) {
     return request instanceof NamespaceLeader.Write w
         && w.command() instanceof Command.CreateNamespace;
   }
@@ -128,20 +129,30 @@ public final class Namespaces {
     return name != null && NAME.matcher(name).matches();
   }
 
-  /** Sends {@code request} to the leader of {@code namespace}; completes with its answer. */
-  public CompletionStage<Object> ask(String namespace, NamespaceLeader.Request request) {
+  /**
+   * Sends {@code request} to the leader of {@code namespace}; completes with its answer, of the
+   * request's reply family, or fails with a timeout. A leader on this node is asked through {@link
+   * LocalAsks} when {@code cairn.namespace.local-asks} is on; any other through Cluster Sharding
+   * with an ordinary ask, whose answer is checked against the family.
+   */
+  public <R extends Reply> CompletionStage<R> ask(
+      String namespace, NamespaceLeader.Ask<R> request) {
     if (!mayExist(namespace) && !createsNamespace(request)) {
-      return CompletableFuture.completedFuture(absent(request));
+      // Rejected belongs to every reply family.
+      return CompletableFuture.completedFuture(request.replyType().cast(absent()));
     }
-    ActorRef local = localLeaders.get(namespace);
-    if (local != null) {
-      return localAsks.ask(local, request);
+    if (localAsks != null) {
+      ActorRef local = localLeaders.get(namespace);
+      if (local != null) {
+        return localAsks.ask(local, request);
+      }
     }
-    return Patterns.ask(region, new Envelope(namespace, request), timeout);
+    return Patterns.ask(region, new Envelope(namespace, request), timeout)
+        .thenApply(request.replyType()::cast);
   }
 
   public CompletionStage<Reply> write(String namespace, Command command) {
-    return ask(namespace, new NamespaceLeader.Write(command)).thenApply(Reply.class::cast);
+    return ask(namespace, new NamespaceLeader.Write(command));
   }
 
   /**
@@ -159,18 +170,16 @@ public final class Namespaces {
         }
       }
     }
-    return ask(namespace, new NamespaceLeader.Query(read)).thenApply(Reply.class::cast);
+    return ask(namespace, new NamespaceLeader.Query(read));
   }
 
   /** Sends {@code request} without waiting for an answer (subscriptions answer by messages). */
-  public void tell(String namespace, NamespaceLeader.Request request, ActorRef sender) {
+  public void tell(String namespace, NamespaceLeader.WatchRequest request, ActorRef sender) {
     if (!mayExist(namespace)) {
       if (request instanceof NamespaceLeader.Subscribe s) {
         s.subscriber()
             .tell(
-                new NamespaceLeader.WatchRefused(
-                    s.watchId(),
-                    Rejection.of(ErrorCode.NAMESPACE_NOT_FOUND, "namespace does not exist")),
+                new NamespaceLeader.WatchRefused(s.watchId(), absent().rejection()),
                 ActorRef.noSender());
       }
       return;
@@ -229,7 +238,7 @@ public final class Namespaces {
 
   /** The names of all namespaces, sorted. */
   public CompletionStage<List<String>> list() {
-    return Patterns.ask(registry, new NamespaceRegistry.List_(), timeout)
+    return Patterns.ask(registry, new NamespaceRegistry.ListNames(), timeout)
         .thenApply(n -> ((NamespaceRegistry.Names) n).names());
   }
 }

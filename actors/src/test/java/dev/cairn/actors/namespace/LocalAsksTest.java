@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cairn.core.keyspace.Read;
+import dev.cairn.core.keyspace.Reply;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -31,12 +32,20 @@ class LocalAsksTest {
     TestKit.shutdownActorSystem(system);
   }
 
-  /** Answers each ask to its reply-to with the request itself. */
+  /** Answers each ask to its reply-to with its progress reply, or with the request itself. */
   static final class Echo extends AbstractActor {
     @Override
     public Receive createReceive() {
       return receiveBuilder()
-          .match(NamespaceLeader.Ask.class, a -> a.replyTo().tell(a.request(), getSelf()))
+          .match(
+              NamespaceLeader.AskLocally.class,
+              a ->
+                  a.replyTo()
+                      .tell(
+                          a.request() instanceof NamespaceLeader.Progress
+                              ? new Reply.ProgressReply(7)
+                              : a.request(),
+                          getSelf()))
           .build();
     }
   }
@@ -45,11 +54,25 @@ class LocalAsksTest {
   void anAnsweredAskCompletesWithTheAnswerAndLeavesNothingBehind() throws Exception {
     LocalAsks asks = new LocalAsks(system, Duration.ofSeconds(5));
     ActorRef echo = system.actorOf(Props.create(Echo.class, Echo::new));
-    NamespaceLeader.Query q = new NamespaceLeader.Query(Read.Range.key("k"));
     for (int i = 0; i < 100; i++) {
-      Object answer = asks.ask(echo, q).toCompletableFuture().get(5, TimeUnit.SECONDS);
-      assertThat(answer).isEqualTo(q);
+      Reply.ProgressResult answer =
+          asks.ask(echo, new NamespaceLeader.Progress())
+              .toCompletableFuture()
+              .get(5, TimeUnit.SECONDS);
+      assertThat(answer).isEqualTo(new Reply.ProgressReply(7));
     }
+    assertThat(asks.outstanding()).isZero();
+  }
+
+  @Test
+  void anAnswerOutsideTheReplyFamilyFailsTheAsk() {
+    LocalAsks asks = new LocalAsks(system, Duration.ofSeconds(5));
+    ActorRef echo = system.actorOf(Props.create(Echo.class, Echo::new));
+    CompletableFuture<Reply> f =
+        asks.ask(echo, new NamespaceLeader.Query(Read.Range.key("k"))).toCompletableFuture();
+    assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .hasCauseInstanceOf(ClassCastException.class);
     assertThat(asks.outstanding()).isZero();
   }
 
@@ -58,9 +81,9 @@ class LocalAsksTest {
     LocalAsks asks = new LocalAsks(system, Duration.ofMillis(300));
     TestKit silent = new TestKit(system);
     long start = System.nanoTime();
-    CompletableFuture<Object> f =
+    CompletableFuture<Reply.ProgressResult> f =
         asks.ask(silent.getRef(), new NamespaceLeader.Progress()).toCompletableFuture();
-    silent.expectMsgClass(NamespaceLeader.Ask.class);
+    silent.expectMsgClass(NamespaceLeader.AskLocally.class);
     assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS))
         .isInstanceOf(ExecutionException.class)
         .hasCauseInstanceOf(AskTimeoutException.class);

@@ -193,11 +193,11 @@ abstract class NamespaceLeaderContract {
     long end = System.nanoTime() + Duration.ofMillis(2500).toNanos();
     while (System.nanoTime() < end) {
       assertThat(ask(l, new NamespaceLeader.KeepAlive(id), Object.class))
-          .isInstanceOf(NamespaceLeader.KeepAliveReply.class);
+          .isInstanceOf(Reply.KeepAliveReply.class);
       new TestKit(system).expectNoMessage(Duration.ofMillis(200));
     }
     assertThat(ask(l, new NamespaceLeader.LeaseTimeToLive(id), Object.class))
-        .isInstanceOf(NamespaceLeader.LeaseStatus.class);
+        .isInstanceOf(Reply.LeaseStatusReply.class);
   }
 
   @Test
@@ -248,5 +248,35 @@ abstract class NamespaceLeaderContract {
     l.tell(new NamespaceLeader.Subscribe(1, "c", null, 2, sub.getRef()), sub.getRef());
     NamespaceLeader.WatchCompacted c = sub.expectMsgClass(T, NamespaceLeader.WatchCompacted.class);
     assertThat(c.compactRevision()).isEqualTo(4);
+  }
+
+  @Test
+  void everyRequestTypeIsHandled() {
+    ActorRef l = leader("default");
+    write(l, new Command.GrantLease(7, 60));
+    TestKit sub = new TestKit(system);
+    List<NamespaceLeader.Request> requests = ProtocolSamples.requests(sub.getRef());
+    assertThat(requests.stream().map(Object::getClass).toList())
+        .containsExactlyInAnyOrderElementsOf(
+            ProtocolSamples.concrete(NamespaceLeader.Request.class));
+    for (NamespaceLeader.Request r : requests) {
+      if (r instanceof NamespaceLeader.Ask<?> a) {
+        assertThat(ask(l, a, Object.class)).as("%s", a).isInstanceOf(a.replyType());
+      } else if (r instanceof NamespaceLeader.Subscribe s) {
+        l.tell(s, ActorRef.noSender());
+        sub.expectMsgClass(T, WatchHub.Deliveries.class);
+      } else if (r instanceof NamespaceLeader.Unsubscribe u) {
+        l.tell(u, ActorRef.noSender());
+        // Unsubscribed: a write no longer reaches the subscriber, only the progress after it.
+        write(l, Command.Put.of("a/x", "1"));
+        l.tell(new NamespaceLeader.WatchProgress(sub.getRef()), ActorRef.noSender());
+        sub.expectMsgClass(T, WatchHub.Progress.class);
+      } else if (r instanceof NamespaceLeader.WatchProgress p) {
+        l.tell(p, ActorRef.noSender());
+        sub.expectMsgClass(T, WatchHub.Progress.class);
+      } else {
+        throw new IllegalStateException("unhandled " + r);
+      }
+    }
   }
 }

@@ -8,8 +8,11 @@ import dev.cairn.core.Rejection;
 import java.util.List;
 
 /**
- * The answer to a {@link Command} or a {@link Read}. {@code revision} is the keyspace revision the
- * answer reflects.
+ * The answer to a {@link Command}, a {@link Read}, or another request to a namespace (a lease
+ * keepalive, a progress check). {@code revision} is the keyspace revision the answer reflects.
+ *
+ * <p>Requests whose answer is narrower than any reply name a sub-family ({@link KeepAliveResult}
+ * etc.): its one success record or the shared {@link Rejected}, so a caller handles exactly those.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "@type")
 @JsonSubTypes({
@@ -25,10 +28,26 @@ import java.util.List;
   @JsonSubTypes.Type(value = Reply.HistoryReply.class, name = "history"),
   @JsonSubTypes.Type(value = Reply.StatusReply.class, name = "status"),
   @JsonSubTypes.Type(value = Reply.NamespaceReply.class, name = "namespace"),
+  @JsonSubTypes.Type(value = Reply.KeepAliveReply.class, name = "keepalive"),
+  @JsonSubTypes.Type(value = Reply.KeepAliveManyReply.class, name = "keepalive-many"),
+  @JsonSubTypes.Type(value = Reply.LeaseStatusReply.class, name = "lease-status"),
+  @JsonSubTypes.Type(value = Reply.ProgressReply.class, name = "progress"),
   @JsonSubTypes.Type(value = Reply.Rejected.class, name = "rejected"),
 })
 public sealed interface Reply {
   long revision();
+
+  /** The answer to renewing one lease. */
+  sealed interface KeepAliveResult extends Reply permits KeepAliveReply, Rejected {}
+
+  /** The answer to renewing many leases at once. */
+  sealed interface KeepAliveManyResult extends Reply permits KeepAliveManyReply, Rejected {}
+
+  /** The answer to asking a lease's remaining time. */
+  sealed interface LeaseStatusResult extends Reply permits LeaseStatusReply, Rejected {}
+
+  /** The answer to asking for the current durable revision. */
+  sealed interface ProgressResult extends Reply permits ProgressReply, Rejected {}
 
   /**
    * @param prevKv the key before the put, when asked for and it existed; else null
@@ -94,8 +113,35 @@ public sealed interface Reply {
 
   record NamespaceReply(long revision, boolean active) implements Reply {}
 
+  /** Lease {@code id} renewed: it now expires {@code ttlSeconds} from now. */
+  record KeepAliveReply(long revision, long id, long ttlSeconds) implements KeepAliveResult {}
+
+  /** Leases renewed together; {@code missing} lists the ones that no longer exist. */
+  record KeepAliveManyReply(long revision, List<Long> missing) implements KeepAliveManyResult {
+    public KeepAliveManyReply {
+      missing = List.copyOf(missing);
+    }
+  }
+
+  /**
+   * A lease's state.
+   *
+   * @param remainingSeconds time to its expiry, rounded up
+   */
+  record LeaseStatusReply(
+      long revision, long id, long remainingSeconds, long grantedTtlSeconds, List<String> keys)
+      implements LeaseStatusResult {
+    public LeaseStatusReply {
+      keys = List.copyOf(keys);
+    }
+  }
+
+  /** Every change up to {@code revision} is durable. */
+  record ProgressReply(long revision) implements ProgressResult {}
+
   /** The shared refusal: nothing changed. */
-  record Rejected(long revision, Rejection rejection) implements Reply {
+  record Rejected(long revision, Rejection rejection)
+      implements Reply, KeepAliveResult, KeepAliveManyResult, LeaseStatusResult, ProgressResult {
     public ErrorCode code() {
       return rejection.code();
     }

@@ -100,7 +100,7 @@ public final class LeaseApi {
         .ask(r.namespace(), new NamespaceLeader.LeaseTimeToLive(id))
         .thenApply(
             reply -> {
-              if (reply instanceof NamespaceLeader.LeaseStatus s) {
+              if (reply instanceof Reply.LeaseStatusReply s) {
                 Map<String, Object> body = new LinkedHashMap<>();
                 body.put("id", s.id());
                 body.put("ttl", s.remainingSeconds());
@@ -118,7 +118,7 @@ public final class LeaseApi {
         .ask(r.namespace(), new NamespaceLeader.KeepAlive(id))
         .thenApply(
             reply -> {
-              if (reply instanceof NamespaceLeader.KeepAliveReply k) {
+              if (reply instanceof Reply.KeepAliveReply k) {
                 return Responses.json(
                     200,
                     Map.of("id", k.id(), "ttl", k.ttlSeconds(), "revision", k.revision()),

@@ -3,6 +3,7 @@ package dev.cairn.http.ops;
 import dev.cairn.actors.namespace.NamespaceLeader;
 import dev.cairn.actors.namespace.Namespaces;
 import dev.cairn.core.ErrorCode;
+import dev.cairn.core.keyspace.Reply;
 import dev.cairn.http.Responses;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -47,7 +48,7 @@ public final class OpsApi {
         .ask(Namespaces.DEFAULT, new NamespaceLeader.Progress())
         .handle(
             (reply, failure) -> {
-              if (reply instanceof NamespaceLeader.ProgressReply p) {
+              if (reply instanceof Reply.ProgressReply p) {
                 return Responses.json(
                     200, Map.of("status", "ready", "revision", p.revision()), p.revision());
               }

@@ -892,7 +892,7 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
 
   private void leaseResult(LeaseResult r) {
     Object reply = r.reply();
-    if (reply instanceof NamespaceLeader.KeepAliveManyReply k) {
+    if (reply instanceof Reply.KeepAliveManyReply k) {
       for (long id : k.missing()) {
         if (leases.remove(id) != null) {
           sendControl(encoder.message(Map.of("lease_expired", Map.of("id", id))));
@@ -922,7 +922,7 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
                     Map.of("id", g.id(), "ttl", g.ttlSeconds(), "revision", g.revision()))));
       }
       case "attach" -> {
-        NamespaceLeader.KeepAliveReply k = (NamespaceLeader.KeepAliveReply) reply;
+        Reply.KeepAliveReply k = (Reply.KeepAliveReply) reply;
         addSessionLease(k.id(), k.ttlSeconds());
         sendControl(
             encoder.message(Map.of("lease_attached", Map.of("id", k.id(), "ttl", k.ttlSeconds()))));

@@ -72,7 +72,21 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
 
   private static final Duration START_TIMEOUT = Duration.ofSeconds(10);
 
-  private record LeaseResult(String op, long id, Object reply) {}
+  /** The outcome of a session's lease request, piped back to this actor. */
+  private sealed interface LeaseResult
+      permits LeaseGranted, LeaseAttached, LeaseRevoked, LeasesRenewed, LeaseFailed {}
+
+  private record LeaseGranted(Reply reply) implements LeaseResult {}
+
+  private record LeaseAttached(Reply.KeepAliveResult reply) implements LeaseResult {}
+
+  private record LeaseRevoked(Reply reply) implements LeaseResult {}
+
+  /** The answer to renewing the session's due leases; a renewal that got none is retried later. */
+  private record LeasesRenewed(Reply.KeepAliveManyResult reply) implements LeaseResult {}
+
+  /** A grant, attach or revoke that got no answer; {@code request} names it to the client. */
+  private record LeaseFailed(String request, Throwable cause) implements LeaseResult {}
 
   private static final class Watch<T> {
     /** The client's watch_id. */
@@ -861,7 +875,10 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
       throw new BadMessage(ErrorCode.MALFORMED_REQUEST, "lease_grant needs a ttl in seconds");
     }
     long id = number(c, "id", 0);
-    pipeLease("grant", id, namespaces.write(namespace, new Command.GrantLease(id, ttl)));
+    pipeLease(
+        "lease grant",
+        namespaces.write(namespace, new Command.GrantLease(id, ttl)),
+        LeaseGranted::new);
   }
 
   private void onLeaseAttach(JsonNode c) {
@@ -870,7 +887,10 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
     if (id <= 0) {
       throw new BadMessage(ErrorCode.MALFORMED_REQUEST, "lease_attach needs a lease id");
     }
-    pipeLease("attach", id, namespaces.ask(namespace, new NamespaceLeader.KeepAlive(id)));
+    pipeLease(
+        "lease attach",
+        namespaces.ask(namespace, new NamespaceLeader.KeepAlive(id)),
+        LeaseAttached::new);
   }
 
   private void onLeaseRevoke(JsonNode c) {
@@ -880,60 +900,87 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
       throw new BadMessage(ErrorCode.MALFORMED_REQUEST, "lease_revoke needs a lease id");
     }
     leases.remove(id);
-    pipeLease("revoke", id, namespaces.write(namespace, new Command.RevokeLease(id)));
+    pipeLease(
+        "lease revoke",
+        namespaces.write(namespace, new Command.RevokeLease(id)),
+        LeaseRevoked::new);
   }
 
-  private void pipeLease(String op, long id, java.util.concurrent.CompletionStage<?> reply) {
-    Patterns.pipe(
-            reply.handle((r, e) -> new LeaseResult(op, id, e != null ? e : r)),
-            getContext().getDispatcher())
-        .to(getSelf());
+  /**
+   * Pipes {@code reply} back as a {@link LeaseResult}; a failure (no answer) becomes {@link
+   * LeaseFailed} naming {@code request}, or is dropped when {@code request} is null (a renewal: the
+   * next client message retries it).
+   */
+  private <R> void pipeLease(
+      String request,
+      java.util.concurrent.CompletionStage<R> reply,
+      java.util.function.Function<R, LeaseResult> answered) {
+    java.util.concurrent.CompletionStage<LeaseResult> result =
+        reply.handle((r, e) -> e == null ? answered.apply(r) : new LeaseFailed(request, e));
+    Patterns.pipe(result, getContext().getDispatcher()).to(getSelf());
   }
 
   private void leaseResult(LeaseResult r) {
-    Object reply = r.reply();
-    if (reply instanceof Reply.KeepAliveManyReply k) {
-      for (long id : k.missing()) {
-        if (leases.remove(id) != null) {
-          sendControl(encoder.message(Map.of("lease_expired", Map.of("id", id))));
-        }
-      }
-      return;
-    }
-    if (reply instanceof Reply.Rejected rj) {
-      sendControl(encoder.error(rj.code().wire(), rj.rejection().detail()));
-      return;
-    }
-    if (reply instanceof Throwable t) {
-      if (!r.op().equals("keepalive")) {
+    if (r instanceof LeaseFailed f) {
+      if (f.request() != null) {
         sendControl(
-            encoder.error(ErrorCode.UNAVAILABLE.wire(), "lease " + r.op() + " failed: " + t));
+            encoder.error(ErrorCode.UNAVAILABLE.wire(), f.request() + " failed: " + f.cause()));
       }
-      return;
-    }
-    switch (r.op()) {
-      case "grant" -> {
-        Reply.LeaseGrantReply g = (Reply.LeaseGrantReply) reply;
-        addSessionLease(g.id(), g.ttlSeconds());
+    } else if (r instanceof LeasesRenewed n) {
+      if (n.reply() instanceof Reply.KeepAliveManyReply k) {
+        for (long id : k.missing()) {
+          if (leases.remove(id) != null) {
+            sendControl(encoder.message(Map.of("lease_expired", Map.of("id", id))));
+          }
+        }
+      } else {
+        leaseRejected(n.reply());
+      }
+    } else if (r instanceof LeaseGranted g) {
+      if (g.reply() instanceof Reply.LeaseGrantReply granted) {
+        addSessionLease(granted.id(), granted.ttlSeconds());
         sendControl(
             encoder.message(
                 Map.of(
                     "lease_granted",
-                    Map.of("id", g.id(), "ttl", g.ttlSeconds(), "revision", g.revision()))));
+                    Map.of(
+                        "id",
+                        granted.id(),
+                        "ttl",
+                        granted.ttlSeconds(),
+                        "revision",
+                        granted.revision()))));
+      } else {
+        leaseRejected(g.reply());
       }
-      case "attach" -> {
-        Reply.KeepAliveReply k = (Reply.KeepAliveReply) reply;
+    } else if (r instanceof LeaseAttached a) {
+      if (a.reply() instanceof Reply.KeepAliveReply k) {
         addSessionLease(k.id(), k.ttlSeconds());
         sendControl(
             encoder.message(Map.of("lease_attached", Map.of("id", k.id(), "ttl", k.ttlSeconds()))));
+      } else {
+        leaseRejected(a.reply());
       }
-      case "revoke" -> {
-        Reply.LeaseRevokeReply v = (Reply.LeaseRevokeReply) reply;
+    } else if (r instanceof LeaseRevoked v) {
+      if (v.reply() instanceof Reply.LeaseRevokeReply revoked) {
         sendControl(
             encoder.message(
-                Map.of("lease_revoked", Map.of("id", v.id(), "revision", v.revision()))));
+                Map.of(
+                    "lease_revoked", Map.of("id", revoked.id(), "revision", revoked.revision()))));
+      } else {
+        leaseRejected(v.reply());
       }
-      default -> throw new IllegalStateException("unhandled " + r.op());
+    } else {
+      throw new IllegalStateException("unhandled " + r);
+    }
+  }
+
+  /** A lease request refused: the client gets the refusal. */
+  private void leaseRejected(Reply reply) {
+    if (reply instanceof Reply.Rejected rj) {
+      sendControl(encoder.error(rj.code().wire(), rj.rejection().detail()));
+    } else {
+      throw new IllegalStateException("unhandled " + reply);
     }
   }
 
@@ -965,7 +1012,10 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
       }
     }
     if (!due.isEmpty()) {
-      pipeLease("keepalive", 0, namespaces.ask(namespace, new NamespaceLeader.KeepAliveMany(due)));
+      pipeLease(
+          null,
+          namespaces.ask(namespace, new NamespaceLeader.KeepAliveMany(due)),
+          LeasesRenewed::new);
     }
   }
 

@@ -1,8 +1,5 @@
 package dev.cairn.bench.lease;
 
-import static dev.cairn.bench.lease.LeaseKeepalive.mb;
-import static dev.cairn.bench.lease.LeaseKeepalive.perLease;
-
 import dev.cairn.bench.http.HttpTransport;
 import dev.cairn.bench.report.CpuWindow;
 import dev.cairn.bench.report.Figures;
@@ -45,7 +42,7 @@ final class CairnLeaseRun {
     boolean ws = o.mode == LeaseKeepalive.Mode.WS;
     long heap0 = heap();
     long rss0 = server.rssBytes();
-    log.printf("[lease] before: heap %s, rss %s%n", mb(heap0), mb(rss0));
+    log.printf("[lease] before: heap %s, rss %s%n", Figures.mibText(heap0), Figures.mibText(rss0));
 
     HttpKeepalives ka = null;
     long t0 = System.nanoTime();
@@ -86,20 +83,24 @@ final class CairnLeaseRun {
 
       long heap1 = heap();
       long rss1 = server.rssBytes();
-      log.printf("[lease] after granting: heap %s, rss %s%n", mb(heap1), mb(rss1));
+      log.printf(
+          "[lease] after granting: heap %s, rss %s%n",
+          Figures.mibText(heap1), Figures.mibText(rss1));
       hold(j, ka);
 
       long heap2 = heap();
       long rss2 = server.rssBytes();
-      log.printf("[lease] after the hold: heap %s, rss %s%n", mb(heap2), mb(rss2));
+      log.printf(
+          "[lease] after the hold: heap %s, rss %s%n",
+          Figures.mibText(heap2), Figures.mibText(rss2));
       j.put("heap_before_mb", Figures.mib(heap0));
       j.put("heap_granted_mb", Figures.mib(heap1));
       j.put("heap_held_mb", Figures.mib(heap2));
-      j.put("heap_per_lease_granted_b", perLease(heap0, heap1, granted));
-      j.put("heap_per_lease_held_b", perLease(heap0, heap2, granted));
+      j.put("heap_per_lease_granted_b", Figures.perItem(heap0, heap1, granted));
+      j.put("heap_per_lease_held_b", Figures.perItem(heap0, heap2, granted));
       j.put("rss_before_mb", Figures.mib(rss0));
       j.put("rss_held_mb", Figures.mib(rss2));
-      j.put("rss_per_lease_held_b", perLease(rss0, rss2, granted));
+      j.put("rss_per_lease_held_b", Figures.perItem(rss0, rss2, granted));
 
       // no lease expired
       long listed = api.list();

@@ -1,8 +1,5 @@
 package dev.cairn.bench.lease;
 
-import static dev.cairn.bench.lease.LeaseKeepalive.mb;
-import static dev.cairn.bench.lease.LeaseKeepalive.perLease;
-
 import dev.cairn.bench.http.HttpTransport;
 import dev.cairn.bench.report.CpuWindow;
 import dev.cairn.bench.report.Figures;
@@ -41,7 +38,7 @@ final class EtcdLeaseRun {
     j.put("batch", o.batch);
     j.put("renew_every_s", renew.toNanos() / 1e9);
     long rss0 = server.rssBytes();
-    log.printf("[lease] before: rss %s%n", mb(rss0));
+    log.printf("[lease] before: rss %s%n", Figures.mibText(rss0));
     try {
       double grantS = etcd.grant();
       long granted = etcd.granted();
@@ -49,7 +46,9 @@ final class EtcdLeaseRun {
       j.put("grant_s", Figures.round(grantS, 2));
       j.put("grants_per_sec", Figures.round(granted / grantS, 0));
       long rss1 = server.rssBytes();
-      log.printf("[lease] %d etcd leases granted in %.1fs; rss %s%n", granted, grantS, mb(rss1));
+      log.printf(
+          "[lease] %d etcd leases granted in %.1fs; rss %s%n",
+          granted, grantS, Figures.mibText(rss1));
 
       long renewed0 = etcd.renewed.sum();
       long requests0 = etcd.requests.sum();
@@ -66,13 +65,13 @@ final class EtcdLeaseRun {
           renewedHold == 0 ? null : Figures.round(cpu.serverCpuSeconds() * 1e6 / renewedHold, 1));
 
       long rss2 = server.rssBytes();
-      log.printf("[lease] after the hold: rss %s%n", mb(rss2));
+      log.printf("[lease] after the hold: rss %s%n", Figures.mibText(rss2));
       j.put("heap_per_lease_held_b", null); // a Go process: RSS only
       j.put("rss_before_mb", Figures.mib(rss0));
       j.put("rss_granted_mb", Figures.mib(rss1));
       j.put("rss_held_mb", Figures.mib(rss2));
-      j.put("rss_per_lease_granted_b", perLease(rss0, rss1, granted));
-      j.put("rss_per_lease_held_b", perLease(rss0, rss2, granted));
+      j.put("rss_per_lease_granted_b", Figures.perItem(rss0, rss1, granted));
+      j.put("rss_per_lease_held_b", Figures.perItem(rss0, rss2, granted));
 
       // checked while the renewers still run, as in the other modes
       long listed = etcd.listLeases();

@@ -217,17 +217,4 @@ public final class LeaseKeepalive implements Callable<Integer> {
   Duration renewEvery() {
     return renewEvery != null ? renewEvery : Duration.ofMillis(ttl * 1000L / 3);
   }
-
-  /** {@code (after - before) / n} bytes with one decimal, null when a figure is unknown. */
-  static Double perLease(long before, long after, long n) {
-    if (before < 0 || after < 0 || n <= 0) {
-      return null;
-    }
-    return Figures.round(Math.max(0, after - before) / (double) n, 1);
-  }
-
-  /** {@code bytes} for the log, {@code ?} when unknown. */
-  static String mb(long bytes) {
-    return bytes < 0 ? "?" : String.format("%.1f MiB", bytes / 1048576.0);
-  }
 }

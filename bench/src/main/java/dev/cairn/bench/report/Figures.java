@@ -64,6 +64,19 @@ public final class Figures {
     return round(bytes / 1048576.0, 1);
   }
 
+  /** {@code (after - before) / n} bytes with one decimal, null when a figure is unknown. */
+  public static Double perItem(long before, long after, long n) {
+    if (before < 0 || after < 0 || n <= 0) {
+      return null;
+    }
+    return round(Math.max(0, after - before) / (double) n, 1);
+  }
+
+  /** {@code bytes} in MiB for a log line, {@code ?} when unknown. */
+  public static String mibText(long bytes) {
+    return bytes < 0 ? "?" : String.format("%.1f MiB", bytes / 1048576.0);
+  }
+
   /** The 1, 5 and 15 minute load averages, or the JMX one-minute figure when /proc is missing. */
   public static double[] loadAverage() {
     try {

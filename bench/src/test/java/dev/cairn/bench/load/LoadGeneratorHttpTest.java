@@ -8,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -40,7 +41,14 @@ class LoadGeneratorHttpTest {
     List<String> all =
         new ArrayList<>(
             List.of(
-                "--warmup", "200ms", "--duration", "600ms", "--keys", "200", "--value-size", "64"));
+                "--warmup",
+                "200ms",
+                "--duration",
+                "1500ms",
+                "--keys",
+                "200",
+                "--value-size",
+                "64"));
     all.addAll(List.of(args));
     LoadGenerator generator =
         new LoadGenerator(
@@ -88,6 +96,15 @@ class LoadGeneratorHttpTest {
     assertThat(json.get("p999_ms").asDouble())
         .isGreaterThanOrEqualTo(json.get("p50_ms").asDouble());
     assertThat(stub.size()).isGreaterThanOrEqualTo(200);
+  }
+
+  @Test
+  void theSharedWindowDefaultsToFifteenSeconds() {
+    LoadGenerator generator = new LoadGenerator();
+    LoadGenerator.commandLine(generator).parseArgs();
+    assertThat(generator.window.duration()).isEqualTo(Duration.ofSeconds(15));
+    assertThat(generator.window.warmup()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(generator.timeout).isEqualTo(Duration.ofSeconds(5));
   }
 
   @Test

@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * etcd through its JSON gateway. Every watcher is one {@code POST <api>/watch} request whose body
@@ -146,20 +145,21 @@ final class EtcdWatch implements WatchPeer {
   }
 
   @Override
-  public List<Group> open(String watched, long r0, long warmupPuts) throws InterruptedException {
+  public List<EtcdReceiver> open(String watched, long r0, long warmupPuts)
+      throws InterruptedException {
     loops = NettyLoops.create(clients, "etcd-watch");
     HttpCall watch = HttpCall.post(api + "/watch", createRequest(watched, r0 + 1), JSON);
     // Same split as Cairn's connections: the first (watchers % groups) groups get one more.
-    List<Group> out = new ArrayList<>(groups);
+    List<EtcdReceiver> out = new ArrayList<>(groups);
     int base = 0;
     for (int g = 0; g < groups; g++) {
       int n = watchers / groups + (g < watchers % groups ? 1 : 0);
-      out.add(new Group(base, n, r0, warmupPuts));
+      out.add(new EtcdReceiver(base, n, r0, warmupPuts));
       base += n;
     }
     Semaphore opening = new Semaphore(OPENING_AT_ONCE);
     for (int g = 0; g < groups; g++) {
-      Group group = out.get(g);
+      EtcdReceiver group = out.get(g);
       for (int w = 0; w < group.count; w++) {
         if (!opening.tryAcquire(60, TimeUnit.SECONDS)) {
           group.error("no answer to " + OPENING_AT_ONCE + " watch requests within 60 s");
@@ -204,116 +204,16 @@ final class EtcdWatch implements WatchPeer {
 
   // ------------------------------------------------------------------ parsing
 
-  /**
-   * The put's sequence number and scheduled send time from a base64 value {@code
-   * <seq>:<nanos>:<pad>} in {@code s[from, to)}: only the first 64 characters are decoded. Null
-   * when the value is not of that form.
-   */
-  static long[] seqAndSentAt(String s, int from, int to) {
-    int len = to - from;
-    int take = len <= 64 ? len : 64;
-    byte[] b;
-    try {
-      b = Base64.getDecoder().decode(s.substring(from, from + take));
-    } catch (IllegalArgumentException e) {
-      return null;
-    }
-    long[] out = new long[2];
-    int pos = 0;
-    for (int field = 0; field < 2; field++) {
-      int start = pos;
-      long v = 0;
-      while (pos < b.length && b[pos] >= '0' && b[pos] <= '9') {
-        v = v * 10 + (b[pos] - '0');
-        pos++;
-      }
-      if (pos == start || pos >= b.length || b[pos] != ':') {
-        return null;
-      }
-      out[field] = v;
-      pos++;
-    }
-    return out;
-  }
-
-  /** A group of watch streams; each stream is one watch, numbered within the group. */
-  static final class Group extends WatchTally {
-    static final String RESULT = "{\"result\":";
-    static final String EVENTS = "\"events\":[";
-    static final String KV = "\"kv\":{";
-    static final String VALUE = "\"value\":\"";
-    static final String MOD_REVISION = "\"mod_revision\":";
-
-    final AtomicLong streamsEnded = new AtomicLong();
-
-    Group(int base, int count, long r0, long warmupPuts) {
-      super(base, count, r0, warmupPuts);
-    }
-
-    @Override
-    long closedCount() {
-      return streamsEnded.get();
-    }
-
-    /** One line of watch {@code id}'s stream, received at {@code now}. */
-    void onLine(int id, String line, long now) {
-      if (line.isBlank()) {
-        return;
-      }
-      if (!line.startsWith(RESULT)) {
-        error(line.length() > 300 ? line.substring(0, 300) + "..." : line);
-        return;
-      }
-      synchronized (this) {
-        int pos = line.indexOf(EVENTS);
-        if (pos < 0) {
-          if (line.contains("\"created\":true")) {
-            created.incrementAndGet();
-          } else if (line.contains("\"canceled\":true")) {
-            int r = line.indexOf("\"cancel_reason\":\"");
-            cancelled(
-                r >= 0
-                    ? line.substring(r + 17, line.indexOf('"', r + 17))
-                    : line.contains("\"compact_revision\"") ? "compacted" : "canceled");
-          }
-          return; // progress notifications
-        }
-        while ((pos = line.indexOf(KV, pos)) >= 0) {
-          // A kv holds no nested object, and base64 and numbers hold no brace.
-          int end = line.indexOf('}', pos);
-          if (end < 0) {
-            malformed++;
-            return;
-          }
-          long revision = JsonScan.number(line, MOD_REVISION, pos, end);
-          int v = line.indexOf(VALUE, pos);
-          long[] seqSent = null;
-          if (v >= 0 && v < end) {
-            int from = v + VALUE.length();
-            int to = line.indexOf('"', from);
-            seqSent = to < 0 || to > end ? null : seqAndSentAt(line, from, to);
-          }
-          if (revision < 0 || seqSent == null) {
-            malformed++;
-          } else {
-            deliver(id, seqSent[0], seqSent[1], revision, now);
-          }
-          pos = end;
-        }
-      }
-    }
-  }
-
   /** One watch request: its response lines go to its group. */
   private final class Stream implements LineStream.Lines {
-    final Group group;
+    final EtcdReceiver group;
     final int id;
     final Semaphore opening;
     final AtomicBoolean answered = new AtomicBoolean();
     final AtomicBoolean ended = new AtomicBoolean();
     volatile LineStream stream;
 
-    Stream(Group group, int id, Semaphore opening) {
+    Stream(EtcdReceiver group, int id, Semaphore opening) {
       this.group = group;
       this.id = id;
       this.opening = opening;

@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.zookeeper.AddWatchMode;
@@ -58,7 +57,7 @@ final class ZooKeeperWatch implements WatchPeer {
   private volatile boolean closing;
   private ZooKeeper writer;
   private String parent;
-  private List<Group> groups = List.of();
+  private List<ZooKeeperReceiver> groups = List.of();
 
   /**
    * @param connect the connect string, e.g. {@code 127.0.0.1:2181}
@@ -122,7 +121,7 @@ final class ZooKeeperWatch implements WatchPeer {
   @Override
   public void describe(Map<String, Object> json) {
     long mismatch = 0;
-    for (Group g : groups) {
+    for (ZooKeeperReceiver g : groups) {
       synchronized (g) {
         mismatch += g.zxidMismatch;
       }
@@ -200,20 +199,20 @@ final class ZooKeeperWatch implements WatchPeer {
   }
 
   @Override
-  public List<Group> open(String watched, long r0, long warmupPuts) throws Exception {
+  public List<ZooKeeperReceiver> open(String watched, long r0, long warmupPuts) throws Exception {
     if (r0 != 0) {
       throw new IllegalArgumentException("ZooKeeper puts are numbered from revision 1");
     }
     // Same split as Cairn's connections: the first (watchers % sessions) sessions get one more.
-    List<Group> out = new ArrayList<>(sessionCount);
+    List<ZooKeeperReceiver> out = new ArrayList<>(sessionCount);
     int base = 0;
     for (int g = 0; g < sessionCount; g++) {
       int n = watchers / sessionCount + (g < watchers % sessionCount ? 1 : 0);
-      out.add(new Group(base, n, warmupPuts, parent, sentAt, notifiedZxid));
+      out.add(new ZooKeeperReceiver(base, n, warmupPuts, parent, sentAt, notifiedZxid));
       base += n;
     }
     groups = out;
-    for (Group group : out) {
+    for (ZooKeeperReceiver group : out) {
       ZooKeeper zk = connect(event -> group.onState(event, closing));
       for (int w = 0; w < group.count; w++) {
         zk.addWatch(
@@ -263,78 +262,12 @@ final class ZooKeeperWatch implements WatchPeer {
     ZooKeeperTarget.closeAll(all);
   }
 
-  /**
-   * The watchers of one session. The client calls them one after the other on the session's event
-   * thread with the same {@link WatchedEvent} object, so the path is parsed once per notification.
-   */
-  static final class Group extends WatchTally {
-    final String parent;
-    final AtomicLongArray sentAt;
-    final AtomicLongArray notifiedZxid;
-    final AtomicLong disconnects = new AtomicLong();
-    long zxidMismatch;
-    private WatchedEvent last;
-    private int lastSeq;
-
-    Group(
-        int base,
-        int count,
-        long warmupPuts,
-        String parent,
-        AtomicLongArray sentAt,
-        AtomicLongArray notifiedZxid) {
-      super(base, count, 0, warmupPuts);
-      this.parent = parent;
-      this.sentAt = sentAt;
-      this.notifiedZxid = notifiedZxid;
-    }
-
-    /** Watcher {@code id} got {@code e} at {@code now}. */
-    void onEvent(int id, WatchedEvent e, long now) {
-      if (e.getType() == Watcher.Event.EventType.None) {
-        return; // connection state, seen by the session's own watcher
-      }
-      synchronized (this) {
-        if (e != last) {
-          last = e;
-          lastSeq =
-              e.getType() == Watcher.Event.EventType.NodeDataChanged
-                  ? seqOf(e.getPath(), parent, sentAt.length())
-                  : -1;
-          long zxid = e.getZxid();
-          if (lastSeq >= 0 && zxid > 0) {
-            if (!notifiedZxid.compareAndSet(lastSeq, 0, zxid)
-                && notifiedZxid.get(lastSeq) != zxid) {
-              zxidMismatch++;
-            }
-          }
-        }
-        if (lastSeq < 0) {
-          malformed++;
-          return;
-        }
-        deliver(id, lastSeq, sentAt.get(lastSeq), lastSeq + 1L, now);
-      }
-    }
-
-    /** The session's own watcher: counts disconnections (events meanwhile are lost). */
-    void onState(WatchedEvent e, boolean closing) {
-      Watcher.Event.KeeperState s = e.getState();
-      if (closing || s == Watcher.Event.KeeperState.SyncConnected) {
-        return;
-      }
-      disconnects.incrementAndGet();
-      closed = true;
-      error("session " + s);
-    }
-  }
-
   /** One watcher: a distinct object, so the client keeps each one registered. */
   private static final class Watch implements Watcher {
-    final Group group;
+    final ZooKeeperReceiver group;
     final int id;
 
-    Watch(Group group, int id) {
+    Watch(ZooKeeperReceiver group, int id) {
       this.group = group;
       this.id = id;
     }

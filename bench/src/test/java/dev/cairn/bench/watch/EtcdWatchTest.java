@@ -66,17 +66,17 @@ class EtcdWatchTest {
   @Test
   void decodesTheSequenceAndSendTimeFromTheStartOfTheValue() {
     String v = b64("42:123456789012345:" + "x".repeat(200));
-    assertThat(EtcdWatch.seqAndSentAt(v, 0, v.length())).containsExactly(42, 123456789012345L);
+    assertThat(EtcdReceiver.seqAndSentAt(v, 0, v.length())).containsExactly(42, 123456789012345L);
     String shortV = b64("7:99:");
-    assertThat(EtcdWatch.seqAndSentAt(shortV, 0, shortV.length())).containsExactly(7, 99);
+    assertThat(EtcdReceiver.seqAndSentAt(shortV, 0, shortV.length())).containsExactly(7, 99);
     String bad = b64("start");
-    assertThat(EtcdWatch.seqAndSentAt(bad, 0, bad.length())).isNull();
-    assertThat(EtcdWatch.seqAndSentAt("not base64!", 0, 11)).isNull();
+    assertThat(EtcdReceiver.seqAndSentAt(bad, 0, bad.length())).isNull();
+    assertThat(EtcdReceiver.seqAndSentAt("not base64!", 0, 11)).isNull();
   }
 
   @Test
   void countsCreationEventsAndCancellationsOfEachStream() {
-    EtcdWatch.Group g = new EtcdWatch.Group(0, 2, R0, 1);
+    EtcdReceiver g = new EtcdReceiver(0, 2, R0, 1);
     long sent = System.nanoTime();
     g.onLine(0, "{\"result\":{" + String.format(HEADER, 100) + ",\"created\":true}}", sent);
     g.onLine(1, "{\"result\":{" + String.format(HEADER, 100) + ",\"created\":true}}", sent);
@@ -114,7 +114,7 @@ class EtcdWatchTest {
 
   @Test
   void badLinesAreErrorsOrMalformed() {
-    EtcdWatch.Group g = new EtcdWatch.Group(0, 1, R0, 0);
+    EtcdReceiver g = new EtcdReceiver(0, 1, R0, 0);
     g.onLine(0, "{\"error\":{\"grpc_code\":14,\"http_code\":503,\"message\":\"unavailable\"}}", 0);
     assertThat(g.errors.get()).isEqualTo(1);
     assertThat(g.errorSamples).singleElement().asString().contains("unavailable");

@@ -45,7 +45,7 @@ class ZooKeeperWatchTest {
   void everyWatcherOfTheSessionCountsTheNotification() {
     AtomicLongArray sentAt = new AtomicLongArray(10);
     AtomicLongArray zxids = new AtomicLongArray(10);
-    ZooKeeperWatch.Group g = new ZooKeeperWatch.Group(0, 3, 1, PARENT, sentAt, zxids);
+    ZooKeeperReceiver g = new ZooKeeperReceiver(0, 3, 1, PARENT, sentAt, zxids);
     long t = 1_000_000_000L;
     sentAt.set(0, t);
     sentAt.set(1, t);
@@ -90,8 +90,8 @@ class ZooKeeperWatchTest {
 
   @Test
   void disconnectionsAreCountedUnlessClosing() {
-    ZooKeeperWatch.Group g =
-        new ZooKeeperWatch.Group(0, 1, 0, PARENT, new AtomicLongArray(1), new AtomicLongArray(1));
+    ZooKeeperReceiver g =
+        new ZooKeeperReceiver(0, 1, 0, PARENT, new AtomicLongArray(1), new AtomicLongArray(1));
     g.onState(new WatchedEvent(EventType.None, KeeperState.SyncConnected, null), false);
     g.onState(new WatchedEvent(EventType.None, KeeperState.Closed, null), true);
     assertThat(g.closedCount()).isZero();

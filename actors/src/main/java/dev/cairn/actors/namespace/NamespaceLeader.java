@@ -344,7 +344,7 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
     } else if (request instanceof Subscribe s) {
       subscribe(s);
     } else if (request instanceof Unsubscribe u) {
-      hub.tell(new WatchHub.Unregister(u.subscriber(), u.watchId()), getSelf());
+      unsubscribe(u);
     } else if (request instanceof Progress) {
       replyWhenDurable(replyTo, new Reply.ProgressReply(state.revision()));
     } else if (request instanceof WatchProgress p) {
@@ -553,6 +553,15 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
                   ((Reply.HistoryReply) history).events()),
               getSelf());
         });
+  }
+
+  /**
+   * The hub gets it in the same deferAsync order as the registrations: a Register still waiting for
+   * a write in flight would otherwise arrive after its Unregister and leak in the hub.
+   */
+  private void unsubscribe(Unsubscribe u) {
+    deferAsync(
+        u, ignored -> hub.tell(new WatchHub.Unregister(u.subscriber(), u.watchId()), getSelf()));
   }
 
   private void watchProgress(WatchProgress p) {

@@ -82,6 +82,8 @@ public final class WatchHub extends AbstractActor {
    */
   private final Map<ActorRef, Map<Range, long[]>> subscribers = new HashMap<>();
 
+  private final WatchHubs count = WatchHubs.get(getContext().getSystem());
+
   public static Props props() {
     return Props.create(WatchHub.class, WatchHub::new);
   }
@@ -98,10 +100,25 @@ public final class WatchHub extends AbstractActor {
             e -> {
               subscribers.keySet().forEach(s -> s.tell(new Ended(e.reason()), getSelf()));
               subscribers.keySet().forEach(s -> getContext().unwatch(s));
+              subscribers.values().forEach(this::forget);
               subscribers.clear();
             })
-        .match(Terminated.class, t -> subscribers.remove(t.getActor()))
+        .match(Terminated.class, t -> forget(subscribers.remove(t.getActor())))
         .build();
+  }
+
+  @Override
+  public void postStop() {
+    // The leader stopped: its subscribers re-subscribe with its successor's hub.
+    subscribers.values().forEach(this::forget);
+    subscribers.clear();
+  }
+
+  /** Takes a subscriber's watches (null: none) out of the node's count. */
+  private void forget(Map<Range, long[]> ranges) {
+    if (ranges != null) {
+      count.add(-ranges.values().stream().mapToLong(ids -> ids.length).sum());
+    }
   }
 
   private void register(Register r) {
@@ -124,6 +141,7 @@ public final class WatchHub extends AbstractActor {
           more[ids.length] = one[0];
           return more;
         });
+    count.add(1);
   }
 
   private void unregister(Unregister u) {
@@ -136,6 +154,7 @@ public final class WatchHub extends AbstractActor {
         Map.Entry<Range, long[]> e = it.next();
         long[] ids = e.getValue();
         long[] rest = Arrays.stream(ids).filter(id -> id != u.watchId()).toArray();
+        count.add(rest.length - ids.length);
         if (rest.length == 0) {
           it.remove();
         } else if (rest.length != ids.length) {
@@ -144,7 +163,7 @@ public final class WatchHub extends AbstractActor {
       }
     }
     if (u.watchId() < 0 || ranges.isEmpty()) {
-      subscribers.remove(u.subscriber());
+      forget(subscribers.remove(u.subscriber()));
       getContext().unwatch(u.subscriber());
     }
   }

@@ -111,6 +111,12 @@ public final class WriteLoad {
     }
   }
 
+  /** Makes the writers stop after their current operation and waits for them. */
+  public void stop() throws InterruptedException {
+    issued.set(totalOps);
+    join(60_000);
+  }
+
   /** Waits for every writer to finish. */
   public void join(long timeoutMillis) throws InterruptedException {
     long deadline = System.currentTimeMillis() + timeoutMillis;

@@ -67,7 +67,7 @@ public final class CairnServer implements AutoCloseable {
       Namespaces namespaces = Namespaces.start(system);
       namespaces.bindMetrics(prometheus);
       OpsApi ops = new OpsApi(system, namespaces, prometheus);
-      WatchApi watches = new WatchApi(system, namespaces);
+      WatchApi watches = new WatchApi(system, namespaces, prometheus);
       Api api =
           new Api(
               system,

@@ -22,11 +22,14 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.NotInfluenceReceiveTimeout;
+import org.apache.pekko.actor.OneForOneStrategy;
 import org.apache.pekko.actor.Props;
 import org.apache.pekko.actor.ReceiveTimeout;
+import org.apache.pekko.actor.SupervisorStrategy;
 import org.apache.pekko.cluster.sharding.ShardRegion;
 import org.apache.pekko.event.Logging;
 import org.apache.pekko.event.LoggingAdapter;
+import org.apache.pekko.japi.pf.DeciderBuilder;
 import org.apache.pekko.persistence.AbstractPersistentActorWithTimers;
 import org.apache.pekko.persistence.RecoveryCompleted;
 import org.apache.pekko.persistence.SaveSnapshotFailure;
@@ -142,7 +145,8 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
    * Starts watch {@code watchId} of {@code subscriber} on {@code [key, rangeEnd)} from {@code
    * fromRevision} (0 = from now). The subscriber then receives {@link WatchHub.Deliveries}: past
    * changes first, then live ones, with no gap and no duplicate. A watch that cannot start gets a
-   * {@link WatchRefusal} instead.
+   * {@link WatchRefusal} instead. The deliveries come from this leader's hub, which stops with the
+   * leader: the subscriber watches it and subscribes again when it terminates.
    */
   public record Subscribe(
       long watchId, String key, String rangeEnd, long fromRevision, ActorRef subscriber)
@@ -223,6 +227,21 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
     hub = getContext().actorOf(WatchHub.props(), "watch-hub");
     super.preStart();
   }
+
+  /**
+   * A hub that failed has lost its registrations; restarted in place it would keep its name and its
+   * subscribers would never learn that their watches are registered nowhere. Escalating restarts
+   * this leader instead, which stops the hub (its subscribers see it terminate and subscribe again)
+   * and starts a fresh one.
+   */
+  @Override
+  public SupervisorStrategy supervisorStrategy() {
+    return HUB_FAILURE_RESTARTS_LEADER;
+  }
+
+  private static final SupervisorStrategy HUB_FAILURE_RESTARTS_LEADER =
+      new OneForOneStrategy(
+          false, DeciderBuilder.matchAny(e -> SupervisorStrategy.escalate()).build());
 
   @Override
   public void postStop() throws Exception {

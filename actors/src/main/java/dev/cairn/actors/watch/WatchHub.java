@@ -27,6 +27,13 @@ import org.apache.pekko.actor.Terminated;
  * connection, not per watch. Watches of the same range are kept together: a revision's changes are
  * matched once per distinct range, and one {@link Delivery} names every watch of a subscriber on
  * that range.
+ *
+ * <p><b>Lifetime.</b> A hub is its leader's child and lives only as long as that leader's
+ * incarnation: when the leader stops (a failure, a rejected write, passivation, a rebalance), its
+ * hub stops and every registration is gone; the successor starts with an empty hub. A subscriber
+ * therefore watches the hub that registered its watch (the sender of the registration), takes a
+ * {@link Progress} as progress only for watches registered with its sender, and subscribes its
+ * watches again, from the revision after the last one it was handed, when that hub terminates.
  */
 public final class WatchHub extends AbstractActor {
 
@@ -64,7 +71,10 @@ public final class WatchHub extends AbstractActor {
     }
   }
 
-  /** To a subscriber: every change up to {@code revision} has been delivered. */
+  /**
+   * To a subscriber: every change up to {@code revision} has been delivered by this hub (the
+   * sender), i.e. to the watches registered with it; says nothing of watches registered elsewhere.
+   */
   public record Progress(long revision) {}
 
   /** To a subscriber: its watches on this namespace ended. */

@@ -1,17 +1,21 @@
 package dev.cairn.http.watch;
 
 import dev.cairn.actors.namespace.Namespaces;
+import dev.cairn.actors.watch.WatchHubs;
 import dev.cairn.core.ErrorCode;
 import dev.cairn.core.keyspace.KeyRange;
 import dev.cairn.http.Api;
 import dev.cairn.http.ApiException;
 import dev.cairn.http.Request;
 import dev.cairn.http.Responses;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.ActorSystem;
@@ -32,6 +36,8 @@ import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** {@code GET /v1/watch} (WebSocket) and {@code GET /v1/watch/{key}} (server-sent events). */
 public final class WatchApi implements Api.WatchRoutes {
@@ -40,12 +46,26 @@ public final class WatchApi implements Api.WatchRoutes {
   private final WatchSettings settings;
   private final AtomicInteger open = new AtomicInteger();
   private final Materializer materializer;
+  private final WatchMetrics metrics;
+  private static final Logger log = LoggerFactory.getLogger(WatchApi.class);
 
-  public WatchApi(ActorSystem system, Namespaces namespaces) {
+  /** Refusals at the connection limit: logged at most once a second, with the count since. */
+  private final AtomicLong refusedSinceLog = new AtomicLong();
+
+  private final AtomicLong lastRefusalLog = new AtomicLong(System.nanoTime() - 2_000_000_000L);
+
+  /** Counts in {@code metrics} ({@code /metrics}). */
+  public WatchApi(ActorSystem system, Namespaces namespaces, MeterRegistry metrics) {
     this.system = system;
     this.namespaces = namespaces;
     this.settings = WatchSettings.fromConfig(system.settings().config());
     this.materializer = Materializer.matFromSystem(system);
+    this.metrics = new WatchMetrics(metrics, open, WatchHubs.get(system));
+  }
+
+  /** Counts nowhere. */
+  public WatchApi(ActorSystem system, Namespaces namespaces) {
+    this(system, namespaces, new SimpleMeterRegistry());
   }
 
   @Override
@@ -59,6 +79,7 @@ public final class WatchApi implements Api.WatchRoutes {
     boolean sse = rest.size() > 1 && !(rest.size() == 2 && rest.get(1).isEmpty());
     if (open.incrementAndGet() > settings.maxConnections()) {
       open.decrementAndGet();
+      refused(http);
       http.discardEntityBytes(system);
       return CompletableFuture.completedFuture(
           Responses.problem(
@@ -74,6 +95,29 @@ public final class WatchApi implements Api.WatchRoutes {
       open.decrementAndGet();
       throw e;
     }
+  }
+
+  private void refused(HttpRequest http) {
+    metrics.refused();
+    long n = refusedSinceLog.incrementAndGet();
+    long last = lastRefusalLog.get();
+    long now = System.nanoTime();
+    if (now - last >= 1_000_000_000L && lastRefusalLog.compareAndSet(last, now)) {
+      refusedSinceLog.addAndGet(-n);
+      log.warn(
+          "watch connection from {} refused: {} open, the limit (cairn.watch.max-connections);"
+              + " {} refused since the last such line",
+          client(http),
+          settings.maxConnections(),
+          n);
+    }
+  }
+
+  /** The client's address as "host:port", or "unknown" when the server does not know it. */
+  static String client(HttpRequest http) {
+    return http.getAttribute(AttributeKeys.remoteAddress)
+        .map(a -> a.getAddress().map(i -> i.getHostAddress()).orElse("?") + ":" + a.getPort())
+        .orElse("unknown");
   }
 
   private HttpResponse webSocket(HttpRequest http, String ns) {
@@ -92,6 +136,8 @@ public final class WatchApi implements Api.WatchRoutes {
             WatchConnection.props(
                 namespaces,
                 ns,
+                client(http),
+                metrics,
                 out.first(),
                 new WebSocketEncoder(),
                 settings,
@@ -149,6 +195,8 @@ public final class WatchApi implements Api.WatchRoutes {
             WatchConnection.props(
                 namespaces,
                 ns,
+                client(http),
+                metrics,
                 out.first(),
                 new SseEncoder(start, skip),
                 settings,

@@ -21,10 +21,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.AbstractActorWithTimers;
+import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.Props;
+import org.apache.pekko.actor.Terminated;
 import org.apache.pekko.pattern.Patterns;
 import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.QueueOfferResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One client connection: its watches and its session's leases.
@@ -67,6 +71,9 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
 
   private record ProgressTick() {}
 
+  /** Subscribes again the watches whose subscription got no answer in time. */
+  private record ResubscribeCheck() {}
+
   /** The WebSocket's streams never started (the client went away before the upgrade). */
   private record NeverStarted() {}
 
@@ -95,10 +102,13 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
     /**
      * The hub's name for this watch: unique over the connection's life, so that a delivery, a
      * refusal or a compaction notice still on its way for a cancelled watch never reaches a later
-     * watch that reuses its watch_id.
+     * watch that reuses its watch_id. A watch that subscribes again (its hub stopped) gets a new
+     * one, so nothing its old subscription still had on the way can reach it twice.
      */
-    final long subscription;
+    long subscription;
 
+    final String key;
+    final String rangeEnd;
     final boolean prevKv;
     final boolean noPut;
     final boolean noDelete;
@@ -106,8 +116,23 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
     /** Events before this revision are not the watch's (a start revision in the future). */
     long startRevision;
 
-    /** The hub registered the watch and {@code created} was sent (or held back). */
+    /** A hub registered the watch and {@code created} was sent (or held back). */
     boolean registered;
+
+    /**
+     * The hub the watch is registered with now; null while its subscription is on its way (first,
+     * or again after that hub stopped with its leader). Only this hub's messages count for it.
+     */
+    ActorRef hub;
+
+    /** When the current subscription was sent (System.nanoTime). */
+    long subscribedAt;
+
+    /**
+     * Every change of the watch up to this revision has been handed to it by a hub (sent to the
+     * socket or held back): a new subscription resumes right after it.
+     */
+    long received;
 
     /** Messages held back while the socket is full, each with the revision it completes (or 0). */
     final ArrayDeque<Held<T>> pending = new ArrayDeque<>();
@@ -129,9 +154,18 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
     /** Coalesced connections: the highest revision among those entries. */
     long heldRevision;
 
-    Watch(long id, long subscription, boolean prevKv, boolean noPut, boolean noDelete) {
+    Watch(
+        long id,
+        long subscription,
+        String key,
+        String rangeEnd,
+        boolean prevKv,
+        boolean noPut,
+        boolean noDelete) {
       this.id = id;
       this.subscription = subscription;
+      this.key = key;
+      this.rangeEnd = rangeEnd;
       this.prevKv = prevKv;
       this.noPut = noPut;
       this.noDelete = noDelete;
@@ -168,8 +202,14 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
   /** When a session lease is next due for renewal; stale entries are skipped when popped. */
   private record Renewal(long dueNanos, long id) {}
 
+  private static final Logger log = LoggerFactory.getLogger(WatchConnection.class);
   private final Namespaces namespaces;
   private final String namespace;
+
+  /** The client's address, for the log. */
+  private final String client;
+
+  private final WatchMetrics metrics;
   private final BoundedSourceQueue<T> out;
   private final Encoder<T> encoder;
   private final WatchSettings settings;
@@ -202,6 +242,11 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
   private long nextWatchId;
   private boolean flushScheduled;
 
+  /** Slow-consumer cancellations not logged yet, and when the last line was. */
+  private int slowSinceLog;
+
+  private long lastSlowLog = System.nanoTime() - 2_000_000_000L;
+
   /**
    * Bytes of watch messages held back on this connection (control messages not included): in the
    * watches' pending queues, or in the FIFO of a coalesced connection.
@@ -211,6 +256,8 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
   static <T> Props props(
       Namespaces namespaces,
       String namespace,
+      String client,
+      WatchMetrics metrics,
       BoundedSourceQueue<T> out,
       Encoder<T> encoder,
       WatchSettings settings,
@@ -223,6 +270,8 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
             new WatchConnection<>(
                 namespaces,
                 namespace,
+                client,
+                metrics,
                 out,
                 encoder,
                 settings,
@@ -234,6 +283,8 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
   private WatchConnection(
       Namespaces namespaces,
       String namespace,
+      String client,
+      WatchMetrics metrics,
       BoundedSourceQueue<T> out,
       Encoder<T> encoder,
       WatchSettings settings,
@@ -242,6 +293,8 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
       boolean coalesce) {
     this.namespaces = namespaces;
     this.namespace = namespace;
+    this.client = client;
+    this.metrics = metrics;
     this.out = out;
     this.encoder = encoder;
     this.settings = settings;
@@ -264,6 +317,14 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
   @Override
   public void postStop() {
     openConnections.decrementAndGet();
+    if (slowSinceLog > 0) {
+      log.warn(
+          "watch connection {} namespace {}: {} more watches canceled (slow_consumer) before it"
+              + " closed",
+          client,
+          namespace,
+          slowSinceLog);
+    }
     if (!watches.isEmpty()) {
       namespaces.tell(namespace, new NamespaceLeader.Unsubscribe(getSelf(), -1), getSelf());
     }
@@ -299,6 +360,8 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
                 create(
                     nextWatchId++, s.key(), s.rangeEnd(), s.startRevision(), false, false, false))
         .match(WatchHub.Deliveries.class, this::deliver)
+        .match(Terminated.class, t -> hubStopped(t.getActor()))
+        .match(ResubscribeCheck.class, c -> resubscribeOverdue())
         .match(WatchHub.Progress.class, this::progress)
         .match(WatchHub.Ended.class, e -> endAll(e.reason()))
         .match(
@@ -446,18 +509,89 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
       boolean prevKv,
       boolean noPut,
       boolean noDelete) {
-    Watch<T> w = new Watch<>(id, nextSubscription++, prevKv, noPut, noDelete);
+    Watch<T> w = new Watch<>(id, nextSubscription++, key, rangeEnd, prevKv, noPut, noDelete);
     w.lastRevision = Math.max(0, start - 1);
+    w.received = w.lastRevision;
     w.startRevision = start;
     watches.put(id, w);
     bySubscription.put(w.subscription, w);
     nextWatchId = Math.max(nextWatchId, id + 1);
     // "created" waits for the registration (see deliver): sent now, it would promise a watch the
     // leader may still refuse, and changes written right after it might precede the registration.
+    subscribe(w);
+  }
+
+  /**
+   * Sends the watch's subscription to its namespace's leader: from its start revision until it is
+   * created, then from the revision after the last one it was handed. The registration (or a
+   * refusal) is the answer; without one in time the watch subscribes again.
+   */
+  private void subscribe(Watch<T> w) {
+    long from = w.registered ? w.received + 1 : w.startRevision;
+    w.hub = null;
+    w.subscribedAt = System.nanoTime();
     namespaces.tell(
         namespace,
-        new NamespaceLeader.Subscribe(w.subscription, key, rangeEnd, start, getSelf()),
+        new NamespaceLeader.Subscribe(w.subscription, w.key, w.rangeEnd, from, getSelf()),
         getSelf());
+    if (!timers().isTimerActive("resubscribe")) {
+      timers().startSingleTimer("resubscribe", new ResubscribeCheck(), settings.resubscribeAfter());
+    }
+  }
+
+  /** Subscribes {@code w} again under a new subscription id (the old one is dropped). */
+  private void resubscribe(Watch<T> w) {
+    bySubscription.remove(w.subscription);
+    // In case the old subscription still registers (it was only slow): it must not stay behind.
+    namespaces.tell(
+        namespace, new NamespaceLeader.Unsubscribe(getSelf(), w.subscription), getSelf());
+    w.subscription = nextSubscription++;
+    bySubscription.put(w.subscription, w);
+    subscribe(w);
+  }
+
+  /**
+   * A hub stopped (with its leader): its registrations are gone. Every watch registered with it
+   * subscribes again from the revision after the last one it was handed, so it goes on with no gap
+   * and no duplicate once the namespace has a leader again.
+   */
+  private void hubStopped(ActorRef hub) {
+    List<Watch<T>> affected = new ArrayList<>();
+    for (Watch<T> w : watches.values()) {
+      if (w.active && hub.equals(w.hub)) {
+        affected.add(w);
+      }
+    }
+    if (affected.isEmpty()) {
+      return;
+    }
+    log.info(
+        "watch connection {} namespace {}: leader stopped; {} watches subscribe again after their"
+            + " last revision",
+        client,
+        namespace,
+        affected.size());
+    metrics.resubscribed(affected.size());
+    affected.forEach(this::resubscribe);
+  }
+
+  private void resubscribeOverdue() {
+    long now = System.nanoTime();
+    long after = settings.resubscribeAfter().toNanos();
+    boolean waiting = false;
+    for (Watch<T> w : new ArrayList<>(watches.values())) {
+      if (!w.active || w.hub != null) {
+        continue;
+      }
+      if (now - w.subscribedAt >= after) {
+        // Lost (e.g. sent to a leader that was stopping) or slow: ask again.
+        resubscribe(w);
+      }
+      waiting = true;
+    }
+    if (waiting && !timers().isTimerActive("resubscribe")) {
+      timers().startSingleTimer("resubscribe", new ResubscribeCheck(), settings.resubscribeAfter());
+    }
   }
 
   private long nextFreeId() {
@@ -484,9 +618,17 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
 
   private void deliver(WatchHub.Deliveries d) {
     cache.clear();
+    ActorRef hub = getSender();
     for (WatchHub.Delivery delivery : d.deliveries()) {
       for (long watchId : delivery.watchIds()) {
-        deliverTo(bySubscription.get(watchId), delivery, d.revision());
+        Watch<T> w = bySubscription.get(watchId);
+        if (w == null) {
+          // A subscription this connection dropped (cancelled, or replaced after a lost answer)
+          // that registered all the same: the hub must stop delivering to it.
+          hub.tell(new WatchHub.Unregister(getSelf(), watchId), getSelf());
+          continue;
+        }
+        deliverTo(w, delivery, d.revision(), hub);
       }
     }
     // Nothing below comes back into deliver: the groups can be sent, then cleared.
@@ -499,18 +641,27 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
   }
 
   /** Sends one watch its part of a delivery, or adds it to a group for a coalesced message. */
-  private void deliverTo(Watch<T> w, WatchHub.Delivery delivery, long revision) {
-    if (w == null || !w.active) {
+  private void deliverTo(Watch<T> w, WatchHub.Delivery delivery, long revision, ActorRef hub) {
+    if (!w.active) {
       return;
     }
-    if (delivery.history() && !w.registered) {
-      // The registration: the watch exists from here on, and its history follows.
-      w.registered = true;
-      enqueue(w, encoder.created(w.id, w.startRevision), 0);
-      if (!w.active) {
-        return;
+    if (delivery.history()) {
+      // The registration: the hub delivers to the watch from here on; if it stops (with its
+      // leader), the watch subscribes again.
+      w.hub = hub;
+      getContext().watch(hub);
+      if (!w.registered) {
+        // The watch exists from here on, and its history follows.
+        w.registered = true;
+        enqueue(w, encoder.created(w.id, w.startRevision), 0);
+        if (!w.active) {
+          return;
+        }
       }
+    } else if (!hub.equals(w.hub)) {
+      return;
     }
+    w.received = Math.max(w.received, revision);
     List<WatchEvent> events = filter(w, delivery.events());
     if (delivery.history()) {
       int chunk = settings.historyChunk();
@@ -599,9 +750,12 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
       sendControl(encoder.progress(-1, p.revision()));
       return;
     }
+    ActorRef hub = getSender();
     for (Watch<T> w : new ArrayList<>(watches.values())) {
-      // A watch not registered yet has no "created" yet either: no progress before it.
-      if (w.active && w.registered) {
+      // Only the hub the watch is registered with has handed it every change up to the mark; a
+      // watch between two hubs (its leader stopped) or not registered yet gets no progress.
+      if (w.active && w.registered && hub.equals(w.hub)) {
+        w.received = Math.max(w.received, p.revision());
         enqueue(w, encoder.progress(w.id, p.revision()), 0);
       }
     }
@@ -611,6 +765,18 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
     Watch<T> w = watches.remove(id);
     if (w == null) {
       return;
+    }
+    metrics.canceled(reason);
+    if (reason.equals("slow_consumer")) {
+      logSlowConsumer(w);
+    } else if (log.isDebugEnabled()) {
+      log.debug(
+          "watch connection {} namespace {}: watch {} canceled ({}) at last_revision {}",
+          client,
+          namespace,
+          id,
+          reason,
+          w.lastRevision);
     }
     bySubscription.remove(w.subscription);
     w.active = false;
@@ -637,7 +803,40 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
     }
   }
 
+  /**
+   * One line per slow-consumer cancellation, but at most one a second per connection (a coalesced
+   * connection cancels all its watches at once): the line counts the ones in between.
+   */
+  private void logSlowConsumer(Watch<T> w) {
+    slowSinceLog++;
+    long now = System.nanoTime();
+    if (now - lastSlowLog < 1_000_000_000L) {
+      return;
+    }
+    lastSlowLog = now;
+    log.warn(
+        "watch connection {} namespace {}: watch {} canceled (slow_consumer) at last_revision {};"
+            + " the client does not read: {} messages and {} bytes held back; {} watches of this"
+            + " connection canceled so since its last such line",
+        client,
+        namespace,
+        w.id,
+        w.lastRevision,
+        coalesce ? fifo.size() : w.pending.size(),
+        heldBytes,
+        slowSinceLog);
+    slowSinceLog = 0;
+  }
+
   private void endAll(String reason) {
+    if (!watches.isEmpty()) {
+      log.info(
+          "watch connection {} namespace {}: {} watches end ({})",
+          client,
+          namespace,
+          watches.size(),
+          reason);
+    }
     for (Long id : new ArrayList<>(watches.keySet())) {
       cancel(id, reason.replace(' ', '_'), 0);
     }

@@ -17,6 +17,10 @@ import java.time.Duration;
  *     coalesced connection, every watch with a message held back)
  * @param historyChunk most events in one message while catching up on history
  * @param progressInterval how often every watch gets a progress notification
+ * @param flushInterval how often held-back messages are retried while a socket is full
+ * @param resubscribeAfter how long a watch waits for its subscription's answer (the registration or
+ *     a refusal) before it subscribes again; also how soon a watch whose leader stopped asks the
+ *     successor again when its first attempt was lost
  */
 public record WatchSettings(
     int maxConnections,
@@ -26,7 +30,8 @@ public record WatchSettings(
     long maxHeldBytesPerConnection,
     int historyChunk,
     Duration progressInterval,
-    Duration flushInterval) {
+    Duration flushInterval,
+    Duration resubscribeAfter) {
 
   public static WatchSettings fromConfig(Config root) {
     Config c = root.getConfig("cairn.watch");
@@ -38,6 +43,7 @@ public record WatchSettings(
         c.getBytes("max-held-bytes-per-connection"),
         c.getInt("history-chunk"),
         c.getDuration("progress-interval"),
-        c.getDuration("flush-interval"));
+        c.getDuration("flush-interval"),
+        c.getDuration("resubscribe-after"));
   }
 }

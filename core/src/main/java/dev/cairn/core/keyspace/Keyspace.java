@@ -444,14 +444,15 @@ public final class Keyspace {
   }
 
   private Reply history(KeyspaceState s, Read.History h) {
-    if (h.fromRevision() <= s.compactRevision()) {
+    // The compaction revision itself is kept (a range read at it answers), so it can be watched.
+    if (h.fromRevision() < s.compactRevision()) {
       return rejected(
           s,
           new Rejection(
               ErrorCode.COMPACTED,
               "revision "
                   + h.fromRevision()
-                  + " is compacted; history starts after "
+                  + " is compacted; history starts at "
                   + s.compactRevision(),
               s.compactRevision()));
     }

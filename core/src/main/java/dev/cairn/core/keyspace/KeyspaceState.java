@@ -346,8 +346,9 @@ public final class KeyspaceState {
           break;
         }
       }
-      // A tombstone at or before the compaction point can never be read or watched again.
-      if (isTombstone(versions.get(keepFrom)) && versions.get(keepFrom).modRevision() <= at) {
+      // A tombstone before the compaction point can never be read or watched again; one at it is
+      // the deletion a watch from the compaction revision must still see.
+      if (isTombstone(versions.get(keepFrom)) && versions.get(keepFrom).modRevision() < at) {
         keepFrom++;
       }
       if (keepFrom == versions.size()) {

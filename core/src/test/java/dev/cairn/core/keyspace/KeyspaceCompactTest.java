@@ -116,13 +116,30 @@ class KeyspaceCompactTest {
     }
 
     @Test
-    void historyFromAtOrBelowTheCompactRevisionIsRejectedWithIt() {
+    void historyFromBelowTheCompactRevisionIsRejectedWithIt() {
       h.ok(new Command.Compact(5));
-      for (long from : new long[] {5, 4, 1, 0}) {
+      for (long from : new long[] {4, 1}) {
         Rejection rj = h.queryRejected(new Read.History("", "", from, 0));
         assertThat(rj.code()).as("from %d", from).isEqualTo(ErrorCode.COMPACTED);
         assertThat(rj.revision()).isEqualTo(5);
       }
+    }
+
+    /** Watchable like it is readable: a range read at the compaction revision answers too. */
+    @ParameterizedTest(name = "compact at {0}")
+    @ValueSource(longs = {1, 4, 5, 7, 9})
+    void historyFromTheCompactRevisionItselfIsServedWithItsDeletions(long c) {
+      List<String> before = changes(h.history("", "", c).events());
+      h.ok(new Command.Compact(c));
+      // The same changes; only a prev_kv older than the compaction point may be gone.
+      assertThat(changes(h.history("", "", c).events())).isEqualTo(before);
+      assertThat(before.get(0)).startsWith(c + " ");
+    }
+
+    private static List<String> changes(List<WatchEvent> events) {
+      return events.stream()
+          .map(e -> e.revision() + " " + e.type() + " " + e.kv().key() + " " + e.kv().version())
+          .toList();
     }
 
     @ParameterizedTest(name = "compact at {0}")
@@ -155,11 +172,15 @@ class KeyspaceCompactTest {
     }
 
     @Test
-    void aKeyDeletedAtOrBeforeTheCompactRevisionIsForgotten() {
+    void aKeyDeletedBeforeTheCompactRevisionIsForgottenAndADeletionAtItIsKept() {
       h.ok(new Command.Compact(4));
-      assertThat(retained()).doesNotContainKey("b");
+      // b's deletion at 4 is a change at the compaction revision, which can still be watched.
+      assertThat(retained().get("b")).extracting(KeyValue::modRevision).containsExactly(4L);
       h.ok(new Command.Compact(7));
-      // a's tombstone at 7 is the visible version at 7; only the later generation stays.
+      assertThat(retained()).doesNotContainKey("b");
+      // a's tombstone at 7 stays with the later generation.
+      assertThat(retained().get("a")).extracting(KeyValue::modRevision).containsExactly(7L, 8L);
+      h.ok(new Command.Compact(8));
       assertThat(retained().get("a")).extracting(KeyValue::modRevision).containsExactly(8L);
     }
 

@@ -7,7 +7,6 @@ import dev.cairn.bench.http.JsonScan;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
@@ -68,23 +67,12 @@ final class CairnLeases {
 
   /** {@code GET /v1/leases/{id}} of up to {@code sample} random granted leases. */
   LeaseSample sample(AtomicLongArray ids, int sample) {
-    LeaseSample result = new LeaseSample();
-    for (int s = 0; s < Math.min(sample, ids.length()); s++) {
-      long id = ids.get(ThreadLocalRandom.current().nextInt(ids.length()));
-      if (id <= 0) {
-        continue;
-      }
-      try {
-        HttpAnswer r = http.exchange(HttpCall.get("/v1/leases/" + id), TIMEOUT);
-        if (r.ok()) {
-          result.found(JsonScan.longAfter(r.text(), "\"ttl\":", 0));
-        } else if (result.gone()) {
-          log.printf("[lease] GET /v1/leases/%d: %s%n", id, r.describe());
-        }
-      } catch (Exception e) {
-        log.printf("[lease] GET /v1/leases/%d failed: %s%n", id, e);
-      }
-    }
-    return result;
+    return LeaseSample.take(
+        http,
+        ids,
+        sample,
+        id -> HttpCall.get("/v1/leases/" + id),
+        r -> r.ok() ? Math.max(0, JsonScan.longAfter(r.text(), "\"ttl\":", 0)) : -1,
+        log);
   }
 }

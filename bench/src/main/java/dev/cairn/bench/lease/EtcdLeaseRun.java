@@ -10,8 +10,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The etcd mode: grant, hold with batched keepalives (see {@link EtcdLeases}), check. etcd is a Go
- * process, so memory is its RSS only. Adds its figures to the result line.
+ * The etcd mode: grant, hold with batched keepalives (see {@link EtcdRenewers} and {@link
+ * EtcdLeaseApi}), check. etcd is a Go process, so memory is its RSS only. Adds its figures to the
+ * result line.
  */
 final class EtcdLeaseRun {
   private final LeaseKeepalive o;
@@ -30,9 +31,10 @@ final class EtcdLeaseRun {
   boolean run(Map<String, Object> j) throws Exception {
     String api = o.etcdApi.resolve(http);
     Duration renew = o.renewEvery();
-    EtcdLeases etcd =
-        new EtcdLeases(
-            http, api, o.leases, o.ttl, o.clients, o.batch, o.grantConcurrency, renew, log);
+    EtcdLeaseApi leaseApi = new EtcdLeaseApi(http, api, log);
+    EtcdRenewers etcd =
+        new EtcdRenewers(
+            leaseApi, o.leases, o.ttl, o.clients, o.batch, o.grantConcurrency, renew, log);
     j.put("etcd_api", api);
     j.put("clients", o.clients);
     j.put("batch", o.batch);
@@ -74,8 +76,8 @@ final class EtcdLeaseRun {
       j.put("rss_per_lease_held_b", Figures.perItem(rss0, rss2, granted));
 
       // checked while the renewers still run, as in the other modes
-      long listed = etcd.listLeases();
-      LeaseSample sample = etcd.sampleLeases(o.sample);
+      long listed = leaseApi.list();
+      LeaseSample sample = leaseApi.sample(etcd.ids, o.sample);
       j.put("listed_after_hold", listed);
       sample.describe(j);
       j.put("keepalive_not_found", etcd.notFound.sum());

@@ -74,7 +74,7 @@ public final class LeaseKeepalive implements Callable<Integer> {
 
   @Option(
       names = "--mode",
-      description = "ws, http or etcd (see EtcdLeases) (default: ${DEFAULT-VALUE})")
+      description = "ws, http or etcd (see the package docs) (default: ${DEFAULT-VALUE})")
   Mode mode = Mode.WS;
 
   @Option(

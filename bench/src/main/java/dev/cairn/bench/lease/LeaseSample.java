@@ -1,6 +1,15 @@
 package dev.cairn.bench.lease;
 
+import dev.cairn.bench.http.HttpAnswer;
+import dev.cairn.bench.http.HttpCall;
+import dev.cairn.bench.http.HttpTransport;
+import java.io.PrintStream;
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.LongFunction;
+import java.util.function.ToLongFunction;
 
 /**
  * The expiry check's sample: leases looked up one by one after the hold, how many of them were
@@ -11,14 +20,47 @@ final class LeaseSample {
   private long missing;
   private long minTtl = Long.MAX_VALUE;
 
-  /** A sampled lease was found with {@code ttl} seconds left. */
-  void found(long ttl) {
+  /**
+   * Looks up to {@code sample} random granted leases of {@code ids} with {@code lookup(id)}; {@code
+   * ttlOf} reads the time to live left from an answer, negative when the lease is gone. The first
+   * missing leases and every failed lookup are described on {@code log}.
+   */
+  static LeaseSample take(
+      HttpTransport http,
+      AtomicLongArray ids,
+      int sample,
+      LongFunction<HttpCall> lookup,
+      ToLongFunction<HttpAnswer> ttlOf,
+      PrintStream log) {
+    LeaseSample result = new LeaseSample();
+    for (int s = 0; s < Math.min(sample, ids.length()); s++) {
+      long id = ids.get(ThreadLocalRandom.current().nextInt(ids.length()));
+      if (id <= 0) {
+        continue;
+      }
+      HttpCall call = lookup.apply(id);
+      try {
+        HttpAnswer r = http.exchange(call, Duration.ofSeconds(30));
+        long ttl = ttlOf.applyAsLong(r);
+        if (ttl >= 0) {
+          result.found(ttl);
+        } else if (result.gone()) {
+          log.printf("[lease] %s %s: %s%n", call.method(), call.path(), r.describe());
+        }
+      } catch (Exception e) {
+        log.printf("[lease] %s %s failed: %s%n", call.method(), call.path(), e);
+      }
+    }
+    return result;
+  }
+
+  private void found(long ttl) {
     sampled++;
     minTtl = Math.min(minTtl, ttl);
   }
 
   /** A sampled lease was gone; true for the first few, which are worth describing. */
-  boolean gone() {
+  private boolean gone() {
     sampled++;
     missing++;
     return missing <= 3;

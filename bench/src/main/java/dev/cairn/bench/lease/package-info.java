@@ -35,11 +35,11 @@
  * Renewals start with the first grant (each lease is due one period after its own grant), so a long
  * grant phase does not expire the first leases.
  *
- * <p>(c) the same number of leases on etcd ({@code --mode etcd}, see {@code EtcdLeases}): granted
- * with {@code POST /v3/lease/grant}, renewed every TTL/3 by {@code --clients} renewers, each
- * sending its leases in {@code POST /v3/lease/keepalive} requests of {@code --batch} {@code
- * {"ID":...}} objects (the gateway feeds them into one keepalive stream and answers each). Start
- * etcd as {@code bin/bench} does, fresh for every run, then:
+ * <p>(c) the same number of leases on etcd ({@code --mode etcd}, see {@code EtcdRenewers} and
+ * {@code EtcdLeaseApi}): granted with {@code POST /v3/lease/grant}, renewed every TTL/3 by {@code
+ * --clients} renewers, each sending its leases in {@code POST /v3/lease/keepalive} requests of
+ * {@code --batch} {@code {"ID":...}} objects (the gateway feeds them into one keepalive stream and
+ * answers each). Start etcd as {@code bin/bench} does, fresh for every run, then:
  *
  * <pre>{@code
  * bin/bench-watch --no-build --targets etcd --serve &   # prints http://127.0.0.1:2379

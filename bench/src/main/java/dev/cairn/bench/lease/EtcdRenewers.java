@@ -1,17 +1,12 @@
 package dev.cairn.bench.lease;
 
 import dev.cairn.bench.http.HttpAnswer;
-import dev.cairn.bench.http.HttpCall;
-import dev.cairn.bench.http.HttpTransport;
-import dev.cairn.bench.http.JsonScan;
 import dev.cairn.bench.report.Figures;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -20,26 +15,15 @@ import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
 /**
- * {@code LeaseKeepalive --mode etcd}: the same leases kept alive on etcd through its JSON gateway.
- * Leases are granted with {@code POST <api>/lease/grant {"TTL":t}} ({@code --grant-concurrency} in
- * flight). {@code --clients} renewers each own every C-th lease and, once per {@code
- * --renew-every}, renew all their granted leases with {@code POST <api>/lease/keepalive} requests
- * carrying up to {@code --batch} {@code {"ID":...}} objects each: the gateway feeds them one by one
- * into one keepalive stream and writes one answer line per lease, in order ({@code TTL} absent or 0
- * when the lease is gone). One request in flight per renewer. Renewals start with the grants, as in
- * the HTTP mode, so a long grant phase does not expire the first leases.
- *
- * <p>Afterwards {@code POST <api>/lease/leases} must list every lease, and {@code POST
- * <api>/lease/timetolive} of {@code --sample} random leases must find each one. etcd is a Go
- * process: there is no heap-after-GC figure, only RSS.
+ * {@code LeaseKeepalive --mode etcd}, the renewals: {@code --clients} renewers each own every C-th
+ * lease and, once per {@code --renew-every}, renew all their granted leases in keepalive requests
+ * of up to {@code --batch} leases (see {@link EtcdLeaseApi}), one request in flight per renewer.
+ * Renewals start with the grants, as in the HTTP mode, so a long grant phase does not expire the
+ * first leases. Counts leases renewed, requests, errors, leases not found, the latency of the
+ * requests, how late the renewers ran and the longest gap between two renewals of one lease.
  */
-final class EtcdLeases {
-  private static final String JSON = "application/json";
-
-  private static final Duration TIMEOUT = Duration.ofSeconds(30);
-
-  private final String api;
-  private final HttpTransport http;
+final class EtcdRenewers {
+  private final EtcdLeaseApi api;
   private final int leases;
   private final int ttl;
   private final int clients;
@@ -60,9 +44,8 @@ final class EtcdLeases {
   private final List<Thread> renewers = new ArrayList<>();
   private volatile boolean stopped;
 
-  EtcdLeases(
-      HttpTransport http,
-      String api,
+  EtcdRenewers(
+      EtcdLeaseApi api,
       int leases,
       int ttl,
       int clients,
@@ -71,7 +54,6 @@ final class EtcdLeases {
       Duration renewEvery,
       PrintStream log) {
     this.api = api;
-    this.http = http;
     this.leases = leases;
     this.ttl = ttl;
     this.clients = clients;
@@ -81,42 +63,6 @@ final class EtcdLeases {
     this.log = log;
     this.ids = new AtomicLongArray(leases);
     this.lastRenew = new AtomicLongArray(leases);
-  }
-
-  private HttpCall post(String path, String body) {
-    return HttpCall.post(api + path, body, JSON);
-  }
-
-  /** The body renewing {@code ids}: one {@code {"ID":"<id>"}} object per line. */
-  static String keepaliveBody(long[] ids, int n) {
-    StringBuilder b = new StringBuilder(n * 32);
-    for (int i = 0; i < n; i++) {
-      b.append("{\"ID\":\"").append(ids[i]).append("\"}\n");
-    }
-    return b.toString();
-  }
-
-  /**
-   * Matches the answer lines of a keepalive request with the leases it renewed, in order: {@code
-   * out[i]} is the TTL answered for {@code ids[i]}, 0 when the lease is gone, -1 when no answer for
-   * it came (or a line named another lease).
-   */
-  static long[] keepaliveAnswers(String body, long[] ids, int n) {
-    long[] out = new long[n];
-    Arrays.fill(out, -1);
-    int i = 0;
-    for (String line : body.split("\n")) {
-      if (!line.startsWith("{\"result\":") || i >= n) {
-        continue;
-      }
-      long id = JsonScan.number(line, "\"ID\":", 0, -1);
-      if (id != ids[i]) {
-        break;
-      }
-      long t = JsonScan.number(line, "\"TTL\":", 0, -1);
-      out[i++] = Math.max(0, t);
-    }
-    return out;
   }
 
   /** Grants the leases; renewals run meanwhile. Returns the seconds it took. */
@@ -129,15 +75,7 @@ final class EtcdLeases {
       t.start();
     }
     long t0 = System.nanoTime();
-    Grants.grantAll(
-        http,
-        post("/lease/grant", "{\"TTL\":" + ttl + "}"),
-        "\"ID\":",
-        ids,
-        lastRenew,
-        grantConcurrency,
-        "etcd grant",
-        log);
+    api.grantAll(ids, lastRenew, ttl, grantConcurrency);
     return (System.nanoTime() - t0) / 1e9;
   }
 
@@ -183,7 +121,7 @@ final class EtcdLeases {
       maxOf(maxGapNanos, sentAt - lastRenew.get(batchIdx[i]));
     }
     try {
-      HttpAnswer r = http.exchange(post("/lease/keepalive", keepaliveBody(batchIds, n)), TIMEOUT);
+      HttpAnswer r = api.keepalive(batchIds, n);
       long end = System.nanoTime();
       requests.increment();
       if (!r.ok()) {
@@ -191,7 +129,7 @@ final class EtcdLeases {
         return;
       }
       latency.recordValue(Math.min(TimeUnit.MINUTES.toMicros(5), (end - sentAt) / 1000));
-      long[] answers = keepaliveAnswers(r.text(), batchIds, n);
+      long[] answers = EtcdLeaseApi.keepaliveAnswers(r.text(), batchIds, n);
       for (int i = 0; i < n; i++) {
         if (answers[i] > 0) {
           lastRenew.set(batchIdx[i], sentAt);
@@ -241,45 +179,6 @@ final class EtcdLeases {
       n += ids.get(i) > 0 ? 1 : 0;
     }
     return n;
-  }
-
-  /** How many leases {@code POST <api>/lease/leases} lists, or -1. */
-  long listLeases() {
-    try {
-      HttpAnswer r = http.exchange(post("/lease/leases", "{}"), TIMEOUT);
-      if (!r.ok()) {
-        log.printf("[lease] etcd lease/leases: %s%n", r.describe());
-        return -1;
-      }
-      return JsonScan.occurrences(r.text(), "{\"ID\":");
-    } catch (Exception e) {
-      log.printf("[lease] etcd lease/leases failed: %s%n", e);
-      return -1;
-    }
-  }
-
-  /** {@code POST <api>/lease/timetolive} of up to {@code sample} random granted leases. */
-  LeaseSample sampleLeases(int sample) {
-    LeaseSample result = new LeaseSample();
-    for (int s = 0; s < Math.min(sample, leases); s++) {
-      long id = ids.get(ThreadLocalRandom.current().nextInt(leases));
-      if (id <= 0) {
-        continue;
-      }
-      try {
-        HttpAnswer r = http.exchange(post("/lease/timetolive", "{\"ID\":\"" + id + "\"}"), TIMEOUT);
-        // an expired lease answers "TTL":"-1", which does not parse as a non-negative number
-        long left = r.ok() ? JsonScan.number(r.text(), "\"TTL\":", 0, -1) : -1;
-        if (left > 0) {
-          result.found(left);
-        } else if (result.gone()) {
-          log.printf("[lease] etcd timetolive %d: %s%n", id, r.describe());
-        }
-      } catch (Exception e) {
-        log.printf("[lease] etcd timetolive %d failed: %s%n", id, e);
-      }
-    }
-    return result;
   }
 
   /** Adds the keepalive figures of a window of {@code seconds}. */

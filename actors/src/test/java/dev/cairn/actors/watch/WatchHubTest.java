@@ -76,4 +76,30 @@ class WatchHubTest {
     hub.tell(new WatchHub.Committed(3, List.of(put("a/z", 3))), null);
     sub.expectNoMessage(Duration.ofMillis(200));
   }
+
+  @Test
+  void theNodeCountOfSubscriptionsFollowsRegistrationsAndReturnsToZero() {
+    WatchHubs count = WatchHubs.get(system);
+    ActorRef hub = system.actorOf(WatchHub.props());
+    TestKit a = new TestKit(system);
+    TestKit b = new TestKit(system);
+    hub.tell(new WatchHub.Register(a.getRef(), 1, "x", null, 0, List.of()), null);
+    hub.tell(new WatchHub.Register(a.getRef(), 2, "y", null, 0, List.of()), null);
+    hub.tell(new WatchHub.Register(b.getRef(), 1, "x", null, 0, List.of()), null);
+    a.expectMsgClass(T, WatchHub.Deliveries.class);
+    a.expectMsgClass(T, WatchHub.Deliveries.class);
+    b.expectMsgClass(T, WatchHub.Deliveries.class);
+    assertThat(count.subscriptions()).isEqualTo(3);
+
+    hub.tell(new WatchHub.Unregister(a.getRef(), 2), null);
+    hub.tell(new WatchHub.Unregister(a.getRef(), 7), null); // not registered: no change
+    TestKit probe = new TestKit(system);
+    probe.awaitAssert(T, () -> assertThat(count.subscriptions()).isEqualTo(2));
+    // A subscriber that goes away takes its watches with it.
+    system.stop(b.getRef());
+    probe.awaitAssert(T, () -> assertThat(count.subscriptions()).isEqualTo(1));
+    // A hub that stops (with its leader) takes every registration with it.
+    system.stop(hub);
+    probe.awaitAssert(T, () -> assertThat(count.subscriptions()).isZero());
+  }
 }

@@ -1,0 +1,214 @@
+package dev.cairn.http.watch;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.cairn.core.ErrorCode;
+import dev.cairn.core.keyspace.KeyRange;
+import dev.cairn.http.Json;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The JSON messages a client sends on a watch WebSocket, parsed and checked. Each is a JSON object
+ * with exactly one field naming its type; anything else is {@link Invalid}, with the error code and
+ * detail the client gets back. Only the message itself is checked here; what depends on the
+ * connection (a watch_id in use, too many watches) is the connection's to check.
+ */
+sealed interface ClientMessage {
+
+  /**
+   * Starts a watch on {@code [key, rangeEnd)} (rangeEnd null: the key alone).
+   *
+   * @param watchId the client's id, or -1 to have the connection pick one
+   * @param startRevision 0: from now on
+   */
+  record Create(
+      long watchId,
+      String key,
+      String rangeEnd,
+      long startRevision,
+      boolean prevKv,
+      boolean noPut,
+      boolean noDelete)
+      implements ClientMessage {}
+
+  record Cancel(long watchId) implements ClientMessage {}
+
+  /** Asks for a progress notification of every watch. */
+  record Progress() implements ClientMessage {}
+
+  record Heartbeat() implements ClientMessage {}
+
+  /**
+   * @param id the lease id wanted, or 0 to have one chosen
+   */
+  record LeaseGrant(long ttlSeconds, long id) implements ClientMessage {}
+
+  record LeaseAttach(long id) implements ClientMessage {}
+
+  record LeaseRevoke(long id) implements ClientMessage {}
+
+  /** A message that is not one of the above; the client gets an error with {@code code}. */
+  final class Invalid extends RuntimeException {
+    final ErrorCode code;
+
+    Invalid(ErrorCode code, String detail) {
+      super(detail, null, false, false);
+      this.code = code;
+    }
+  }
+
+  /** Parses one text message; throws {@link Invalid}. */
+  static ClientMessage parse(String text) {
+    JsonNode root;
+    try {
+      root = Json.MAPPER.readTree(text);
+    } catch (Exception e) {
+      throw new Invalid(ErrorCode.MALFORMED_REQUEST, "message is not JSON");
+    }
+    if (root == null || !root.isObject() || root.size() != 1) {
+      throw new Invalid(
+          ErrorCode.MALFORMED_REQUEST,
+          "a message is a JSON object with exactly one of create, cancel, progress,"
+              + " lease_grant, lease_attach, lease_revoke, heartbeat");
+    }
+    String type = root.fieldNames().next();
+    JsonNode body = root.get(type);
+    return switch (type) {
+      case "create" -> create(body);
+      case "cancel" -> {
+        requireObject(body, "cancel", "watch_id");
+        if (!body.has("watch_id")) {
+          throw new Invalid(ErrorCode.MALFORMED_REQUEST, "cancel needs a watch_id");
+        }
+        yield new Cancel(number(body, "watch_id", 0));
+      }
+      case "progress" -> {
+        requireObject(body, "progress");
+        yield new Progress();
+      }
+      case "heartbeat" -> {
+        requireObject(body, "heartbeat");
+        yield new Heartbeat();
+      }
+      case "lease_grant" -> {
+        requireObject(body, "lease_grant", "ttl", "id");
+        long ttl = number(body, "ttl", -1);
+        if (ttl < 0) {
+          throw new Invalid(ErrorCode.MALFORMED_REQUEST, "lease_grant needs a ttl in seconds");
+        }
+        yield new LeaseGrant(ttl, number(body, "id", 0));
+      }
+      case "lease_attach" -> new LeaseAttach(leaseId(body, "lease_attach"));
+      case "lease_revoke" -> new LeaseRevoke(leaseId(body, "lease_revoke"));
+      default ->
+          throw new Invalid(ErrorCode.MALFORMED_REQUEST, "unknown message type '" + type + "'");
+    };
+  }
+
+  private static Create create(JsonNode c) {
+    requireObject(
+        c,
+        "create",
+        "key",
+        "prefix",
+        "range_end",
+        "start_revision",
+        "prev_kv",
+        "watch_id",
+        "filters",
+        "no_put",
+        "no_delete");
+    JsonNode keyNode = c.get("key");
+    if (keyNode == null || !keyNode.isTextual()) {
+      throw new Invalid(ErrorCode.MALFORMED_REQUEST, "create needs a key (string)");
+    }
+    String key = keyNode.asText();
+    boolean prefix = bool(c, "prefix");
+    String rangeEnd = null;
+    if (c.has("range_end")) {
+      if (prefix) {
+        throw new Invalid(ErrorCode.MALFORMED_REQUEST, "use either prefix or range_end");
+      }
+      rangeEnd = text(c, "range_end");
+      if (rangeEnd.equals("\0")) {
+        rangeEnd = KeyRange.UNBOUNDED;
+      }
+    } else if (prefix) {
+      rangeEnd = KeyRange.prefixEnd(key);
+    }
+    if (key.isEmpty() && rangeEnd == null) {
+      throw new Invalid(ErrorCode.EMPTY_KEY, "key must not be empty");
+    }
+    long start = number(c, "start_revision", 0);
+    long id = c.has("watch_id") ? number(c, "watch_id", 0) : -1;
+    boolean noPut = bool(c, "no_put");
+    boolean noDelete = bool(c, "no_delete");
+    JsonNode filters = c.get("filters");
+    if (filters != null) {
+      if (!filters.isArray()) {
+        throw new Invalid(ErrorCode.MALFORMED_REQUEST, "filters must be an array");
+      }
+      for (JsonNode f : filters) {
+        switch (f.asText().toLowerCase(Locale.ROOT)) {
+          case "no_put", "noput" -> noPut = true;
+          case "no_delete", "nodelete" -> noDelete = true;
+          default ->
+              throw new Invalid(ErrorCode.MALFORMED_REQUEST, "unknown filter '" + f.asText() + "'");
+        }
+      }
+    }
+    return new Create(id, key, rangeEnd, start, bool(c, "prev_kv"), noPut, noDelete);
+  }
+
+  private static long leaseId(JsonNode c, String type) {
+    requireObject(c, type, "id");
+    long id = number(c, "id", -1);
+    if (id <= 0) {
+      throw new Invalid(ErrorCode.MALFORMED_REQUEST, type + " needs a lease id");
+    }
+    return id;
+  }
+
+  private static void requireObject(JsonNode n, String type, String... allowed) {
+    if (n == null || !n.isObject()) {
+      throw new Invalid(ErrorCode.MALFORMED_REQUEST, type + " must be a JSON object");
+    }
+    for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
+      String f = it.next();
+      if (!List.of(allowed).contains(f)) {
+        throw new Invalid(ErrorCode.MALFORMED_REQUEST, "unknown field '" + f + "' in " + type);
+      }
+    }
+  }
+
+  private static boolean bool(JsonNode n, String field) {
+    JsonNode v = n.get(field);
+    if (v == null || v.isNull()) {
+      return false;
+    }
+    if (!v.isBoolean()) {
+      throw new Invalid(ErrorCode.MALFORMED_REQUEST, field + " must be true or false");
+    }
+    return v.asBoolean();
+  }
+
+  private static String text(JsonNode n, String field) {
+    JsonNode v = n.get(field);
+    if (v == null || !v.isTextual()) {
+      throw new Invalid(ErrorCode.MALFORMED_REQUEST, field + " must be a string");
+    }
+    return v.asText();
+  }
+
+  private static long number(JsonNode n, String field, long dflt) {
+    JsonNode v = n.get(field);
+    if (v == null || v.isNull()) {
+      return dflt;
+    }
+    if (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() < 0) {
+      throw new Invalid(ErrorCode.MALFORMED_REQUEST, field + " must be a non-negative integer");
+    }
+    return v.asLong();
+  }
+}

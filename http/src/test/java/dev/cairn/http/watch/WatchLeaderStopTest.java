@@ -92,6 +92,7 @@ class WatchLeaderStopTest {
             Duration.ofSeconds(60), "writes to go on", () -> load.done() >= before + 400);
         ActorRef old = leaderRef();
         assertThat(old).as("the leader runs").isNotNull();
+        long stoppedAt = System.nanoTime();
         leader().tell(PoisonPill.getInstance(), ActorRef.noSender());
         // The writers' next requests start its successor.
         TestServer.await(
@@ -101,6 +102,11 @@ class WatchLeaderStopTest {
               ActorRef now = leaderRef();
               return now != null && !now.equals(old);
             });
+        // How long the watches go without a hub (reported, not asserted: the streams are).
+        awaitQuietly(() -> hubs.subscriptions() == watchCount);
+        System.out.printf(
+            "stop %d: every watch registered with the new leader's hub after %d ms%n",
+            i + 1, TestServer.millisSince(stoppedAt));
       }
       load.join(180_000);
     } finally {

@@ -65,6 +65,9 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
 
   private static final Duration START_TIMEOUT = Duration.ofSeconds(10);
 
+  /** How long after its hub stops a watch subscribes again (the leader is then gone for good). */
+  private static final Duration AFTER_LEADER_STOP = Duration.ofMillis(100);
+
   private static final Logger log = LoggerFactory.getLogger(WatchConnection.class);
   private final Namespaces namespaces;
   private final String namespace;
@@ -347,8 +350,10 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
 
   /**
    * A hub stopped (with its leader): its registrations are gone. Every watch registered with it
-   * subscribes again from the revision after the last one it was handed, so it goes on with no gap
-   * and no duplicate once the namespace has a leader again.
+   * subscribes again, shortly, from the revision after the last one it was handed, so it goes on
+   * with no gap and no duplicate once the namespace has a leader again. Deliveries of the stopped
+   * hub still on their way are ignored (the watch is registered nowhere meanwhile); the new
+   * subscription's history has them.
    */
   private void hubStopped(ActorRef hub) {
     List<Watch<T>> affected = watches.registeredWith(hub);
@@ -362,7 +367,15 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
         namespace,
         affected.size());
     metrics.resubscribed(affected.size());
-    affected.forEach(this::resubscribe);
+    // Not at once: the hub stops just before its leader leaves the node's local leaders and its
+    // shard, so a subscription sent now would reach the dying leader and be lost.
+    long now = System.nanoTime();
+    long dueIn = AFTER_LEADER_STOP.toNanos() - settings.resubscribeAfter().toNanos();
+    for (Watch<T> w : affected) {
+      w.hub = null;
+      w.subscribedAt = now + dueIn;
+    }
+    timers().startSingleTimer("resubscribe", new ResubscribeCheck(), AFTER_LEADER_STOP);
   }
 
   private void resubscribeOverdue() {

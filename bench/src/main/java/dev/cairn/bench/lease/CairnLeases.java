@@ -52,17 +52,7 @@ final class CairnLeases {
 
   /** How many leases {@code GET /v1/leases} lists, or -1. */
   long list() {
-    try {
-      HttpAnswer r = http.exchange(HttpCall.get("/v1/leases"), TIMEOUT);
-      if (!r.ok()) {
-        log.printf("[lease] GET /v1/leases: %s%n", r.describe());
-        return -1;
-      }
-      return JsonScan.occurrences(r.text(), "{\"id\":");
-    } catch (Exception e) {
-      log.printf("[lease] GET /v1/leases failed: %s%n", e);
-      return -1;
-    }
+    return LeaseSample.listed(http, HttpCall.get("/v1/leases"), "{\"id\":", log);
   }
 
   /** {@code GET /v1/leases/{id}} of up to {@code sample} random granted leases. */

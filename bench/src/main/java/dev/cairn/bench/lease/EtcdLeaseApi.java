@@ -91,17 +91,7 @@ final class EtcdLeaseApi {
 
   /** How many leases {@code POST <api>/lease/leases} lists, or -1. */
   long list() {
-    try {
-      HttpAnswer r = http.exchange(post("/lease/leases", "{}"), TIMEOUT);
-      if (!r.ok()) {
-        log.printf("[lease] etcd lease/leases: %s%n", r.describe());
-        return -1;
-      }
-      return JsonScan.occurrences(r.text(), "{\"ID\":");
-    } catch (Exception e) {
-      log.printf("[lease] etcd lease/leases failed: %s%n", e);
-      return -1;
-    }
+    return LeaseSample.listed(http, post("/lease/leases", "{}"), "{\"ID\":", log);
   }
 
   /** {@code POST <api>/lease/timetolive} of up to {@code sample} random granted leases. */

@@ -3,6 +3,7 @@ package dev.cairn.bench.lease;
 import dev.cairn.bench.http.HttpAnswer;
 import dev.cairn.bench.http.HttpCall;
 import dev.cairn.bench.http.HttpTransport;
+import dev.cairn.bench.http.JsonScan;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Map;
@@ -52,6 +53,24 @@ final class LeaseSample {
       }
     }
     return result;
+  }
+
+  /**
+   * The expiry check's list: how many {@code entry} objects the answer to {@code list} holds, or -1
+   * (described on {@code log}) when there is no such answer.
+   */
+  static long listed(HttpTransport http, HttpCall list, String entry, PrintStream log) {
+    try {
+      HttpAnswer r = http.exchange(list, Duration.ofSeconds(30));
+      if (!r.ok()) {
+        log.printf("[lease] %s %s: %s%n", list.method(), list.path(), r.describe());
+        return -1;
+      }
+      return JsonScan.occurrences(r.text(), entry);
+    } catch (Exception e) {
+      log.printf("[lease] %s %s failed: %s%n", list.method(), list.path(), e);
+      return -1;
+    }
   }
 
   private void found(long ttl) {

@@ -8,7 +8,6 @@ import dev.cairn.bench.cli.ZooKeeperOptions;
 import dev.cairn.bench.http.HttpTransport;
 import dev.cairn.bench.load.target.ClientChannel;
 import dev.cairn.bench.load.target.ErrorSamples;
-import dev.cairn.bench.load.target.Outcome;
 import dev.cairn.bench.load.target.Target;
 import dev.cairn.bench.load.target.Workload;
 import dev.cairn.bench.peers.EtcdTarget;
@@ -20,8 +19,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -161,7 +158,7 @@ public final class LoadGenerator implements Callable<Integer> {
     }
     Workload workload = Workload.of(keyPrefix, keys, valueSize);
     try (Target t = openTarget(workload)) {
-      long setupErrors = preload(t);
+      long setupErrors = new Preloader(preload, preloadClients, keys, timeout, log).preload(t);
       List<ClientChannel> channels = new ArrayList<>(clients);
       try {
         for (int i = 0; i < clients; i++) {
@@ -230,43 +227,5 @@ public final class LoadGenerator implements Callable<Integer> {
 
   private HttpTransport transport(boolean etcd) {
     return new HttpTransport(url.resolve(etcd), ioThreads);
-  }
-
-  /**
-   * Writes every key unless told not to, or (auto) the last key is there already; returns the
-   * errors.
-   */
-  private long preload(Target t) throws Exception {
-    if (preload == Preload.NEVER) {
-      return 0;
-    }
-    if (preload == Preload.AUTO) {
-      try (ClientChannel probe = t.open(0)) {
-        CompletableFuture<Outcome> found = new CompletableFuture<>();
-        log.printf(
-            "[%s] checking whether the keys exist (an error here means they do not)%n", t.name());
-        probe.get(keys - 1, found::complete);
-        Outcome outcome = found.get(timeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
-        if (outcome.ok()) {
-          log.printf("[%s] keys already loaded%n", t.name());
-          return 0;
-        }
-      }
-    }
-    int n = Math.min(preloadClients, keys);
-    List<ClientChannel> channels = new ArrayList<>(n);
-    try {
-      for (int i = 0; i < n; i++) {
-        channels.add(t.open(i));
-      }
-      long t0 = System.nanoTime();
-      Measurement m = new ClosedLoop(Op.LOAD, timeout.toNanos()).sweep(channels, keys);
-      log.printf(
-          "[%s] preloaded %d keys in %.1fs with %d clients, %d errors%n",
-          t.name(), m.ops(), (System.nanoTime() - t0) / 1e9, n, m.errors());
-      return m.errors();
-    } finally {
-      channels.forEach(ClientChannel::close);
-    }
   }
 }

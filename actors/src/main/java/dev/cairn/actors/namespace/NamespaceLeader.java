@@ -161,12 +161,6 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
    */
   public record WatchProgress(ActorRef subscriber) implements WatchRequest {}
 
-  /**
-   * {@code request} from this node, answered to {@code replyTo} instead of the sender (see {@link
-   * LocalAsks}).
-   */
-  record AskLocally(Ask<?> request, ActorRef replyTo) implements CairnSerializable {}
-
   /** To a {@link Subscribe}'s subscriber: the watch did not start. */
   public sealed interface WatchRefusal extends CairnSerializable
       permits WatchCompacted, WatchRefused {
@@ -326,7 +320,6 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
   @Override
   public Receive createReceive() {
     return receiveBuilder()
-        .match(AskLocally.class, a -> handle(a.request(), a.replyTo()))
         .match(Request.class, r -> handle(r, getSender()))
         .match(Tick.class, t -> tick())
         .match(

@@ -15,7 +15,6 @@ import java.time.Duration;
  *     before it stops
  * @param passivateIdle how long the leader of an existing namespace without leases stays without
  *     requests before it stops; zero keeps it running
- * @param localAsks whether asks of leaders on this node take the {@link LocalAsks} fast path
  */
 public record NamespaceSettings(
     Limits limits,
@@ -24,8 +23,7 @@ public record NamespaceSettings(
     Duration tickInterval,
     Duration askTimeout,
     Duration absentIdle,
-    Duration passivateIdle,
-    boolean localAsks) {
+    Duration passivateIdle) {
 
   /**
    * The journal plugin id for namespace actors; empty selects Pekko's default. Read from the
@@ -58,7 +56,6 @@ public record NamespaceSettings(
         c.getDuration("tick-interval"),
         c.getDuration("ask-timeout"),
         c.getDuration("absent-idle"),
-        c.getDuration("passivate-idle"),
-        c.getBoolean("local-asks"));
+        c.getDuration("passivate-idle"));
   }
 }

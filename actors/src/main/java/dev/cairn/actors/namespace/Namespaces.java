@@ -40,7 +40,6 @@ public final class Namespaces {
   private final Duration timeout;
   private final LocalLeaders localLeaders;
   private final Keyspace keyspace;
-  private final LocalAsks localAsks;
   private final KnownNamespaces known;
 
   private Namespaces(
@@ -49,12 +48,10 @@ public final class Namespaces {
       Duration timeout,
       LocalLeaders localLeaders,
       Keyspace keyspace,
-      LocalAsks localAsks,
       KnownNamespaces known) {
     this.known = known;
     this.localLeaders = localLeaders;
     this.keyspace = keyspace;
-    this.localAsks = localAsks;
     this.region = region;
     this.registry = registry;
     this.timeout = timeout;
@@ -89,7 +86,6 @@ public final class Namespaces {
         settings.askTimeout(),
         LocalLeaders.get(system),
         new Keyspace(settings.limits()),
-        settings.localAsks() ? new LocalAsks(system, settings.askTimeout()) : null,
         known);
   }
 
@@ -131,9 +127,9 @@ public final class Namespaces {
 
   /**
    * Sends {@code request} to the leader of {@code namespace}; completes with its answer, of the
-   * request's reply family, or fails with a timeout. A leader on this node is asked through {@link
-   * LocalAsks} when {@code cairn.namespace.local-asks} is on; any other through Cluster Sharding
-   * with an ordinary ask, whose answer is checked against the family.
+   * request's reply family, or fails with a timeout. One path for every leader: an ordinary ask, of
+   * the leader's own ref when it runs on this node (no shard hops), through Cluster Sharding
+   * otherwise; the answer is checked against the family.
    */
   public <R extends Reply> CompletionStage<R> ask(
       String namespace, NamespaceLeader.Ask<R> request) {
@@ -141,14 +137,12 @@ public final class Namespaces {
       // Rejected belongs to every reply family.
       return CompletableFuture.completedFuture(request.replyType().cast(absent()));
     }
-    if (localAsks != null) {
-      ActorRef local = localLeaders.get(namespace);
-      if (local != null) {
-        return localAsks.ask(local, request);
-      }
-    }
-    return Patterns.ask(region, new Envelope(namespace, request), timeout)
-        .thenApply(request.replyType()::cast);
+    ActorRef local = localLeaders.get(namespace);
+    CompletionStage<Object> answer =
+        local != null
+            ? Patterns.ask(local, request, timeout)
+            : Patterns.ask(region, new Envelope(namespace, request), timeout);
+    return answer.thenApply(request.replyType()::cast);
   }
 
   public CompletionStage<Reply> write(String namespace, Command command) {

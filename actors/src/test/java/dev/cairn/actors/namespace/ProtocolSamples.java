@@ -35,8 +35,7 @@ final class ProtocolSamples {
           Reply.class);
 
   /** Records that cross a boundary without belonging to a family. */
-  static final List<Class<?>> ENVELOPES =
-      List.of(Namespaces.Envelope.class, NamespaceLeader.AskLocally.class);
+  static final List<Class<?>> ENVELOPES = List.of(Namespaces.Envelope.class);
 
   /** Every concrete (non-interface) type {@code root} permits, transitively. */
   static Set<Class<?>> concrete(Class<?> root) {
@@ -152,7 +151,6 @@ final class ProtocolSamples {
     out.addAll(reads());
     out.addAll(replies());
     out.add(new Namespaces.Envelope("team-a", new NamespaceLeader.KeepAlive(7)));
-    out.add(new NamespaceLeader.AskLocally(new NamespaceLeader.Progress(), ref));
     return out;
   }
 }

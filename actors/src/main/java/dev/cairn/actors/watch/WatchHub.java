@@ -2,6 +2,7 @@ package dev.cairn.actors.watch;
 
 import dev.cairn.core.keyspace.KeyRange;
 import dev.cairn.core.keyspace.WatchEvent;
+import dev.cairn.persistence.codec.CairnSerializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -37,6 +38,14 @@ import org.apache.pekko.actor.Terminated;
  */
 public final class WatchHub extends AbstractActor {
 
+  /** What a hub understands: everything but {@link Unregister} comes from its leader. */
+  public sealed interface Command extends CairnSerializable
+      permits Register, Unregister, Committed, ProgressMark, EndAll {}
+
+  /** What a hub sends its subscribers. */
+  public sealed interface Notification extends CairnSerializable
+      permits Deliveries, Progress, Ended {}
+
   /** Starts a watch: sends {@code past} (changes up to {@code revision}), then live changes. */
   public record Register(
       ActorRef subscriber,
@@ -44,22 +53,23 @@ public final class WatchHub extends AbstractActor {
       String key,
       String rangeEnd,
       long revision,
-      List<WatchEvent> past) {}
+      List<WatchEvent> past)
+      implements Command {}
 
   /** Stops one watch of a subscriber, or all of them when {@code watchId} is -1. */
-  public record Unregister(ActorRef subscriber, long watchId) {}
+  public record Unregister(ActorRef subscriber, long watchId) implements Command {}
 
   /** A committed revision's changes (possibly none, e.g. a lease grant). */
-  public record Committed(long revision, List<WatchEvent> changes) {}
+  public record Committed(long revision, List<WatchEvent> changes) implements Command {}
 
   /** Tells a subscriber that all changes up to {@code revision} were delivered. */
-  public record ProgressMark(ActorRef subscriber, long revision) {}
+  public record ProgressMark(ActorRef subscriber, long revision) implements Command {}
 
   /** Ends every watch (the namespace was deleted). */
-  public record EndAll(String reason) {}
+  public record EndAll(String reason) implements Command {}
 
   /** To a subscriber: changes for some of its watches, up to and including {@code revision}. */
-  public record Deliveries(long revision, List<Delivery> deliveries) {}
+  public record Deliveries(long revision, List<Delivery> deliveries) implements Notification {}
 
   /**
    * The changes for some watches (of one range; never modify the array); {@code history} marks
@@ -69,16 +79,41 @@ public final class WatchHub extends AbstractActor {
     public static Delivery of(long watchId, List<WatchEvent> events, boolean history) {
       return new Delivery(new long[] {watchId}, events, history);
     }
+
+    // The ids compare by content: a record compares an array by reference.
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Delivery d
+          && history == d.history
+          && Arrays.equals(watchIds, d.watchIds)
+          && events.equals(d.events);
+    }
+
+    @Override
+    public int hashCode() {
+      return (Arrays.hashCode(watchIds) * 31 + events.hashCode()) * 31 + Boolean.hashCode(history);
+    }
+
+    @Override
+    public String toString() {
+      return "Delivery[watchIds="
+          + Arrays.toString(watchIds)
+          + ", events="
+          + events
+          + ", history="
+          + history
+          + "]";
+    }
   }
 
   /**
    * To a subscriber: every change up to {@code revision} has been delivered by this hub (the
    * sender), i.e. to the watches registered with it; says nothing of watches registered elsewhere.
    */
-  public record Progress(long revision) {}
+  public record Progress(long revision) implements Notification {}
 
   /** To a subscriber: its watches on this namespace ended. */
-  public record Ended(String reason) {}
+  public record Ended(String reason) implements Notification {}
 
   private record Range(String key, String rangeEnd) {
     boolean matches(String k) {

@@ -4,6 +4,10 @@
  * ({@link dev.cairn.persistence.journal.ForcedLogJournal}, plugin id {@code
  * cairn.persistence.journal}).
  *
+ * <p>{@code ForcedLog} is the API over four parts: recovery ({@code LogRecovery}: scan, torn-tail
+ * handling), the group-commit writer thread ({@code GroupWriter}, which also fences appends),
+ * segment reclamation ({@code SegmentReclaimer}) and the in-memory index ({@code LogIndex}).
+ *
  * <p>This package owns the journal directory: its segment format, recovery, the directory lock and
  * the journal metrics ({@code cairn.journal.*}). An acknowledged write has been forced to stable
  * storage.

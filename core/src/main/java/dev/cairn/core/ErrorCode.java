@@ -35,6 +35,11 @@ public enum ErrorCode {
   NOT_ACCEPTABLE("not_acceptable"),
   NOT_LEADER_RETRY("not_leader_retry"),
   UNAVAILABLE("unavailable"),
+  /**
+   * The write could not be made durable: the journal's disk is full. Nothing of it is visible;
+   * writes resume by themselves once space is freed.
+   */
+  INSUFFICIENT_STORAGE("insufficient_storage"),
   TIMEOUT("timeout"),
   INTERNAL("internal");
 

@@ -33,6 +33,12 @@ public final class TestMetrics {
     return REGISTRY.find("cairn.journal.batch.events").tag("journal", journal).summary();
   }
 
+  /** The value of gauge {@code name} of the journal tagged {@code journal}, NaN if absent. */
+  public static double gauge(String name, String journal) {
+    io.micrometer.core.instrument.Gauge g = REGISTRY.find(name).tag("journal", journal).gauge();
+    return g == null ? Double.NaN : g.value();
+  }
+
   /** Ensures the registry is attached; call before the journal under test is opened. */
   public static void install() {
     // the static initializer does the work

@@ -46,9 +46,13 @@ import org.slf4j.LoggerFactory;
  * never acknowledged) is truncated with a WARN; any other damage fails {@code open} with {@link
  * JournalCorruptedException} naming file and offset.
  *
- * <p><b>Failure.</b> If a write or force fails, that group fails and the log refuses all further
- * writes until it is reopened (after an fsync error the page cache state is unknown, so retrying
- * could acknowledge lost data).
+ * <p><b>Failure.</b> If a write or force fails, that group fails, and nothing of it stays on disk:
+ * its bytes are truncated away before its futures fail. The log then fails every write at once with
+ * {@link JournalUnwritableException} and says why in {@link #condition()}: {@code NO_SPACE} when
+ * the disk is full, {@code FAILED} otherwise. It resumes by itself: every {@code retry-interval} it
+ * checks again and, out of space, waits until {@code resume-free-space} bytes are free; then it
+ * closes every segment and recovers the directory from scratch, because after a failed write or
+ * fsync the page cache no longer tells what is on disk. Each change of condition is logged once.
  *
  * <p><b>Space.</b> After each segment roll, the oldest segments whose events are all deleted or
  * superseded are removed; counters only they carried are first written again, so highest sequence
@@ -97,7 +101,6 @@ public final class ForcedLog implements AutoCloseable {
 
   private final JournalSettings settings;
   private final DirectoryLock lock;
-  private final LogFiles files;
   private final LinkedBlockingQueue<GroupWriter.Op> queue = new LinkedBlockingQueue<>();
   private final GroupWriter groupWriter;
   private final Thread writer;
@@ -131,7 +134,7 @@ public final class ForcedLog implements AutoCloseable {
           settings.dir().toAbsolutePath());
     }
     long started = System.nanoTime();
-    this.files = LogRecovery.recover(settings.dir());
+    LogFiles files = LogRecovery.recover(settings.dir());
     log.info(
         "journal {} opened at {}: {} segment(s), {} persistence id(s), recovered in {} ms, fsync = {}",
         settings.name(),
@@ -216,7 +219,26 @@ public final class ForcedLog implements AutoCloseable {
     if (max <= 0 || from > to) {
       return;
     }
-    long delivered = 0;
+    long[] next = {from};
+    long[] left = {max};
+    while (!replayFrom(groupWriter.files(), persistenceId, next, to, left, consumer)) {
+      // the log re-read its files after a failure; go on with the new ones
+    }
+  }
+
+  /**
+   * Replays from {@code next[0]} with {@code files}, advancing {@code next} and {@code left}; false
+   * if those files were replaced meanwhile (recovery after a failed write) and replay must go on.
+   */
+  private boolean replayFrom(
+      LogFiles files,
+      String persistenceId,
+      long[] next,
+      long to,
+      long[] left,
+      ReplayConsumer consumer)
+      throws Exception {
+    long from = next[0];
     LogIndex index = files.index();
     for (LogIndex.Slot slot : index.slots(persistenceId, from, to)) {
       ByteBuffer frame = ByteBuffer.allocate(slot.length());
@@ -227,6 +249,9 @@ public final class ForcedLog implements AutoCloseable {
         }
         Segment.readFully(seg.channel, frame, slot.offset());
       } catch (ClosedChannelException e) {
+        if (groupWriter.files() != files) {
+          return false;
+        }
         if (index.slots(persistenceId, slot.firstSeqNr(), slot.lastSeqNr()).contains(slot)) {
           throw new IOException(
               "journal segment " + Segment.fileName(slot.segment()) + " closed during replay", e);
@@ -247,12 +272,27 @@ public final class ForcedLog implements AutoCloseable {
         long seq = e.sequenceNr();
         if (seq >= slot.firstSeqNr() && seq <= slot.lastSeqNr() && seq >= from && seq <= to) {
           consumer.accept(seq, e.bytes());
-          if (++delivered >= max) {
-            return;
+          next[0] = seq + 1;
+          if (--left[0] <= 0) {
+            return true;
           }
         }
       }
     }
+    return true;
+  }
+
+  /**
+   * Whether the log can make writes durable now, and if not why (out of space, or failed); with the
+   * free bytes of the journal's filesystem as of now. Any thread.
+   */
+  public JournalCondition condition() {
+    return groupWriter.condition().withFreeBytes(groupWriter.freeBytes());
+  }
+
+  /** Cheap check of {@link #condition()}{@code .writable()}, for every write. Any thread. */
+  public boolean writable() {
+    return groupWriter.condition().writable();
   }
 
   public Stats stats() {
@@ -280,8 +320,9 @@ public final class ForcedLog implements AutoCloseable {
         interrupted = true;
       }
     }
+    groupWriter.unregisterMeters();
     try {
-      files.close();
+      groupWriter.files().close();
     } finally {
       lock.close();
       if (interrupted) {

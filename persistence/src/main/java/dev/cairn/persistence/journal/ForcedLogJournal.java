@@ -41,6 +41,9 @@ import scala.jdk.javaapi.FutureConverters;
  *       never lowered by deletes. Deletes write a durable marker; replay skips deleted events.
  *   <li>Events are stored as Pekko's own serialized {@code PersistentRepr} (payload serializer,
  *       manifest, writer uuid, timestamp and metadata included).
+ *   <li>While the log cannot write (disk full, I/O error), writes fail at once with {@link
+ *       JournalUnwritableException} and nothing of them is stored; the log resumes by itself. Its
+ *       condition is published in {@link JournalConditions} under the plugin id.
  *   <li>The journal directory is locked while the actor lives; the lock is released in {@code
  *       postStop} so an ActorSystem restarted in the same JVM can reopen it. A locked or damaged
  *       directory fails actor creation with the reason.
@@ -65,6 +68,7 @@ public final class ForcedLogJournal extends AsyncWriteJournal {
   private final LoggingAdapter log = Logging.getLogger(context().system(), this);
   private final Serialization serialization = SerializationExtension.get(context().system());
   private final ForcedLog store;
+  private final String pluginId;
 
   public ForcedLogJournal(Config config, String configPath) throws Exception {
     JournalSettings settings = JournalSettings.fromConfig(config, configPath);
@@ -75,6 +79,8 @@ public final class ForcedLogJournal extends AsyncWriteJournal {
           configPath);
     }
     this.store = ForcedLog.open(settings);
+    this.pluginId = configPath;
+    JournalConditions.get(context().system()).register(configPath, store);
   }
 
   @Override
@@ -164,6 +170,7 @@ public final class ForcedLogJournal extends AsyncWriteJournal {
 
   @Override
   public void postStop() throws Exception {
+    JournalConditions.get(context().system()).unregister(pluginId, store);
     try {
       store.close();
     } finally {

@@ -3,11 +3,16 @@ package dev.cairn.persistence.journal;
 import dev.cairn.persistence.journal.ForcedLog.EncodedWrite;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -23,8 +28,18 @@ import org.slf4j.LoggerFactory;
  * The log's one writer thread and its group commit: drains everything queued (up to {@code
  * max-group-bytes}), checks each append against the fencing rule, stages the records, forces once,
  * updates the index and only then completes every future of the group. After each segment roll it
- * runs the {@link SegmentReclaimer}. Everything here but {@link #stats} runs on the writer thread.
- * Logs under {@link ForcedLog}'s name.
+ * runs the {@link SegmentReclaimer}. Everything here but {@link #stats}, {@link #files} and {@link
+ * #condition} runs on the writer thread. Logs under {@link ForcedLog}'s name.
+ *
+ * <p><b>Failure and resumption.</b> When a write or force fails, the group's bytes are truncated
+ * away (back to where the group started, removing any segment it created) before its futures fail,
+ * so a failed write never becomes durable later; the log enters {@link
+ * JournalCondition.State#NO_SPACE} (the error says so) or {@link JournalCondition.State#FAILED} and
+ * logs that once. While not writable every operation but {@code highestSequenceNr} fails at once,
+ * without touching the disk. Every {@code retry-interval} the writer checks again: out of space, it
+ * waits until {@code resume-free-space} bytes are free; then it closes every segment and recovers
+ * the directory from scratch ({@link LogRecovery}), because after a failed write or fsync the page
+ * cache no longer tells what is on disk, and writes resume.
  */
 final class GroupWriter implements Runnable {
 
@@ -52,15 +67,31 @@ final class GroupWriter implements Runnable {
   private final JournalSettings settings;
   private final ForcedLog.Forcer forcer;
   private final BlockingQueue<Op> queue;
-  private final LogFiles files;
-  private final LogIndex index;
   private final SegmentReclaimer reclaimer;
+  private final FileStore store;
+  private volatile LogFiles files;
+  private LogIndex index;
 
   private Segment active;
   private final ByteBuffer staging = ByteBuffer.allocateDirect(STAGING_BYTES);
   private boolean dirty;
   private boolean rolled;
-  private volatile Throwable failure;
+
+  /** Where the current group started: a failed group is truncated back to it. */
+  private long safeSegment;
+
+  private long safeSize;
+  private boolean rollbackPending;
+  private volatile JournalCondition condition;
+  private long nextAttempt;
+  private long lastTrace;
+  private static final long TRACE_EVERY_NANOS = TimeUnit.MINUTES.toNanos(10);
+  private final List<Meter> gauges = new ArrayList<>();
+  private final Counter failuresNoSpace;
+  private final Counter failuresIo;
+  private final Counter refusedUnwritable;
+  private final Counter refusedFenced;
+  private final Counter resumes;
 
   private final DistributionSummary batchEvents;
   private final Timer forceTimer;
@@ -79,8 +110,44 @@ final class GroupWriter implements Runnable {
     this.files = files;
     this.index = files.index();
     this.active = files.active();
-    this.reclaimer = new SegmentReclaimer(settings, files, this);
+    this.reclaimer = new SegmentReclaimer(settings, this);
+    this.store = fileStore(settings);
+    this.condition =
+        new JournalCondition(
+            JournalCondition.State.WRITABLE,
+            settings.dir().toAbsolutePath(),
+            freeBytes(),
+            "",
+            Instant.now());
     Tags tags = Tags.of("journal", settings.name());
+    gauges.add(
+        Gauge.builder("cairn.journal.free", this, GroupWriter::freeBytes)
+            .description("Bytes free for the server on the journal directory's filesystem")
+            .baseUnit("bytes")
+            .tags(tags)
+            .register(Metrics.globalRegistry));
+    gauges.add(
+        Gauge.builder(
+                "cairn.journal.no.space",
+                this,
+                w -> w.condition.state() == JournalCondition.State.NO_SPACE ? 1 : 0)
+            .description("1 while journal writes fail for lack of space, else 0")
+            .tags(tags)
+            .register(Metrics.globalRegistry));
+    gauges.add(
+        Gauge.builder("cairn.journal.writable", this, w -> w.condition.writable() ? 1 : 0)
+            .description("1 while the journal can make writes durable, else 0")
+            .tags(tags)
+            .register(Metrics.globalRegistry));
+    this.failuresNoSpace = failures(tags, "no_space");
+    this.failuresIo = failures(tags, "io");
+    this.refusedUnwritable = refused(tags, "unwritable");
+    this.refusedFenced = refused(tags, "fenced");
+    this.resumes =
+        Counter.builder("cairn.journal.resumes")
+            .description("Times journal writes resumed after failing (no space or I/O error)")
+            .tags(tags)
+            .register(Metrics.globalRegistry);
     this.batchEvents =
         DistributionSummary.builder("cairn.journal.batch.events")
             .description("Events made durable per forced write (group commit size)")
@@ -102,6 +169,54 @@ final class GroupWriter implements Runnable {
             .register(Metrics.globalRegistry);
   }
 
+  private static Counter failures(Tags tags, String reason) {
+    return Counter.builder("cairn.journal.write.failures")
+        .description("Groups of journal writes that failed on a write or force error, by reason")
+        .tags(tags.and("reason", reason))
+        .register(Metrics.globalRegistry);
+  }
+
+  private static Counter refused(Tags tags, String reason) {
+    return Counter.builder("cairn.journal.appends.refused")
+        .description(
+            "Appends refused without writing: unwritable (no space or failed journal), fenced"
+                + " (taken or skipped sequence number)")
+        .tags(tags.and("reason", reason))
+        .register(Metrics.globalRegistry);
+  }
+
+  private static FileStore fileStore(JournalSettings settings) {
+    try {
+      return Files.getFileStore(settings.dir());
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /** Bytes free for this process on the journal's filesystem, -1 if unknown; any thread. */
+  long freeBytes() {
+    try {
+      return store == null ? -1 : store.getUsableSpace();
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
+  /** The log's current condition; any thread. */
+  JournalCondition condition() {
+    return condition;
+  }
+
+  /** The open segments and index, replaced when the log recovers from a failure; any thread. */
+  LogFiles files() {
+    return files;
+  }
+
+  /** Removes this log's gauges, so a log reopened under the same name reports its own. */
+  void unregisterMeters() {
+    gauges.forEach(Metrics.globalRegistry::remove);
+  }
+
   /** Counters since open; any thread. */
   ForcedLog.Stats stats() {
     return new ForcedLog.Stats(
@@ -120,7 +235,15 @@ final class GroupWriter implements Runnable {
         carry = null;
       } else {
         try {
-          first = queue.take();
+          if (condition.writable()) {
+            first = queue.take();
+          } else {
+            first = queue.poll(settings.retryInterval().toNanos(), TimeUnit.NANOSECONDS);
+            if (first == null) {
+              maybeResume(); // so that writes (and readiness) come back without traffic
+              continue;
+            }
+          }
         } catch (InterruptedException e) {
           continue; // only close() stops the writer
         }
@@ -150,10 +273,15 @@ final class GroupWriter implements Runnable {
   }
 
   private void processGroup(List<Op> group) {
-    if (failure != null) {
-      failGroup(group);
-      return;
+    if (!condition.writable()) {
+      maybeResume();
+      if (!condition.writable()) {
+        failGroup(group, new JournalUnwritableException(settings.name(), condition, null));
+        return;
+      }
     }
+    safeSegment = active.index;
+    safeSize = active.size;
     List<IndexChange> changes = new ArrayList<>();
     Map<String, Long> groupHighest = new HashMap<>();
     Map<String, Long> groupDeleted = new HashMap<>();
@@ -165,6 +293,7 @@ final class GroupWriter implements Runnable {
         if (op instanceof AppendOp a) {
           FencedAppendException refused = fence(a.writes(), groupHighest);
           if (refused != null) {
+            refusedFenced.increment();
             a.done().completeExceptionally(refused);
             continue;
           }
@@ -193,14 +322,12 @@ final class GroupWriter implements Runnable {
         flushAndForce();
       }
     } catch (Throwable e) {
-      failure = e;
-      log.error(
-          "journal {} at {}: write failed; failing this group and refusing further writes until the "
-              + "journal is reopened",
-          settings.name(),
-          settings.dir().toAbsolutePath(),
-          e);
-      failGroup(group);
+      rollbackPending = true;
+      rollBack();
+      enter(classify(e), e);
+      (condition.state() == JournalCondition.State.NO_SPACE ? failuresNoSpace : failuresIo)
+          .increment();
+      failGroup(group, new JournalUnwritableException(settings.name(), condition, e));
       return;
     }
     for (IndexChange c : changes) {
@@ -236,15 +363,13 @@ final class GroupWriter implements Runnable {
     if (rolled) {
       rolled = false;
       try {
-        reclaimer.reclaim(active.index);
+        reclaimer.reclaim(files, active.index);
       } catch (Throwable e) {
-        failure = e;
-        log.error(
-            "journal {} at {}: reclaiming old segments failed; refusing further writes until the "
-                + "journal is reopened",
-            settings.name(),
-            settings.dir().toAbsolutePath(),
-            e);
+        // Nothing to roll back: the STATE records it may have written only restate counters, and
+        // the recovery that resumes writes reads whatever the reclamation left.
+        enter(classify(e), e);
+        (condition.state() == JournalCondition.State.NO_SPACE ? failuresNoSpace : failuresIo)
+            .increment();
       }
     }
   }
@@ -270,24 +395,154 @@ final class GroupWriter implements Runnable {
     return null;
   }
 
-  private void failGroup(List<Op> group) {
-    IOException cause =
-        new IOException(
-            "journal "
-                + settings.name()
-                + " at "
-                + settings.dir().toAbsolutePath()
-                + " is unavailable after a failed write; reopen it to recover",
-            failure);
+  private void failGroup(List<Op> group, JournalUnwritableException cause) {
     for (Op op : group) {
       if (op instanceof AppendOp a) {
-        a.done().completeExceptionally(cause);
+        if (a.done().completeExceptionally(cause)) {
+          refusedUnwritable.increment();
+        }
       } else if (op instanceof DeleteOp d) {
         d.done().completeExceptionally(cause);
       } else if (op instanceof HighestOp h) {
         h.done().complete(index.highest(h.pid())); // the index holds only forced writes
       }
     }
+  }
+
+  /** The condition a write failure {@code e} puts the log in. */
+  private JournalCondition classify(Throwable e) {
+    long free = freeBytes();
+    boolean noSpace = free == 0;
+    for (Throwable t = e; t != null && !noSpace; t = t.getCause()) {
+      String m = String.valueOf(t.getMessage());
+      noSpace = m.contains("No space left on device") || m.contains("Disk quota exceeded");
+    }
+    JournalCondition.State state =
+        noSpace ? JournalCondition.State.NO_SPACE : JournalCondition.State.FAILED;
+    Instant since = condition.state() == state ? condition.since() : Instant.now();
+    return new JournalCondition(
+        state, settings.dir().toAbsolutePath(), free, String.valueOf(e), since);
+  }
+
+  /** Moves to {@code next}, logging once per change of state (never per failed write). */
+  private void enter(JournalCondition next, Throwable cause) {
+    JournalCondition previous = condition;
+    condition = next;
+    nextAttempt = System.nanoTime() + settings.retryInterval().toNanos();
+    if (previous.state() == next.state()) {
+      log.debug("journal {}: still {}: {}", settings.name(), next.state(), next.reason());
+      return;
+    }
+    if (next.state() == JournalCondition.State.NO_SPACE) {
+      log.error(
+          "journal {} at {}: out of space ({} bytes free): {}; writes fail at once with "
+              + "insufficient_storage until {} bytes are free, then resume by themselves",
+          settings.name(),
+          next.dir(),
+          next.freeBytes(),
+          next.reason(),
+          settings.resumeFreeSpace());
+    } else {
+      // A disk that keeps failing after each successful reopen gets one stack trace per 10 min.
+      boolean trace = lastTrace == 0 || System.nanoTime() - lastTrace > TRACE_EVERY_NANOS;
+      if (trace) {
+        lastTrace = System.nanoTime();
+      }
+      log.error(
+          "journal {} at {}: write failed ({} bytes free): {}; writes fail at once until the journal"
+              + " can write again (checked every {} ms)",
+          settings.name(),
+          next.dir(),
+          next.freeBytes(),
+          next.reason(),
+          settings.retryInterval().toMillis(),
+          trace ? cause : null);
+    }
+  }
+
+  /**
+   * Truncates what the failed group wrote: its bytes in the segment it started in and any segment
+   * it created. Until this succeeds, a restart could find a failed write complete on disk.
+   */
+  private void rollBack() {
+    staging.clear();
+    dirty = false;
+    rolled = false;
+    try {
+      LogFiles f = files;
+      List<Segment> created = new ArrayList<>(f.segments().tailMap(safeSegment, false).values());
+      for (Segment s : created) {
+        f.segments().remove(s.index);
+        s.close();
+        Files.deleteIfExists(s.path);
+      }
+      Segment start = f.segments().get(safeSegment);
+      start.channel.truncate(safeSize);
+      start.channel.force(true);
+      start.size = safeSize;
+      active = start;
+      if (!created.isEmpty()) {
+        Segment.forceDirectory(settings.dir());
+      }
+      rollbackPending = false;
+    } catch (IOException | RuntimeException e) {
+      log.debug(
+          "journal {}: rolling back a failed group failed: {}", settings.name(), e.toString());
+    }
+  }
+
+  /**
+   * If the retry interval has passed and (out of space) enough is free again: rolls back what is
+   * still pending, closes every segment, recovers the directory from disk and becomes writable.
+   */
+  private void maybeResume() {
+    long now = System.nanoTime();
+    if (now - nextAttempt < 0) {
+      return;
+    }
+    nextAttempt = now + settings.retryInterval().toNanos();
+    long free = freeBytes();
+    if (condition.state() == JournalCondition.State.NO_SPACE
+        && free >= 0
+        && free < settings.resumeFreeSpace()) {
+      condition = condition.withFreeBytes(free);
+      return;
+    }
+    try {
+      if (rollbackPending) {
+        rollBack();
+        if (rollbackPending) {
+          throw new IOException("the failed group's bytes could not be truncated yet");
+        }
+      }
+      LogFiles old = files;
+      try {
+        old.close();
+      } catch (IOException e) {
+        log.debug(
+            "journal {}: closing segments before recovery: {}", settings.name(), e.toString());
+      }
+      LogFiles fresh = LogRecovery.recover(settings.dir());
+      files = fresh;
+      index = fresh.index();
+      active = fresh.active();
+    } catch (Throwable e) {
+      enter(classify(e), e);
+      return;
+    }
+    JournalCondition failed = condition;
+    condition =
+        new JournalCondition(
+            JournalCondition.State.WRITABLE, failed.dir(), freeBytes(), "", Instant.now());
+    resumes.increment();
+    log.info(
+        "journal {} at {}: writes resume ({} bytes free) after {} s of {}; the log was re-read from"
+            + " disk",
+        settings.name(),
+        failed.dir(),
+        condition.freeBytes(),
+        java.time.Duration.between(failed.since(), condition.since()).toSeconds(),
+        failed.state());
   }
 
   /**

@@ -20,13 +20,11 @@ final class SegmentReclaimer {
   private static final Logger log = LoggerFactory.getLogger(ForcedLog.class);
 
   private final JournalSettings settings;
-  private final LogFiles files;
   private final GroupWriter writer;
   private final AtomicLong reclaimed = new AtomicLong();
 
-  SegmentReclaimer(JournalSettings settings, LogFiles files, GroupWriter writer) {
+  SegmentReclaimer(JournalSettings settings, GroupWriter writer) {
     this.settings = settings;
-    this.files = files;
     this.writer = writer;
   }
 
@@ -35,8 +33,8 @@ final class SegmentReclaimer {
     return reclaimed.get();
   }
 
-  /** Reclaims what it can below {@code activeIndex}, the segment being appended to. */
-  void reclaim(long activeIndex) throws IOException {
+  /** Reclaims what it can of {@code files} below {@code activeIndex}, the segment appended to. */
+  void reclaim(LogFiles files, long activeIndex) throws IOException {
     LogIndex index = files.index();
     long lastDead = -1;
     for (Segment s : files.segments().headMap(activeIndex).values()) {

@@ -14,7 +14,8 @@
  *
  * <p>It must not depend on Cairn's domain (core, actors, http) nor on the event codec: events are
  * opaque bytes produced by Pekko serialization. Only {@link
- * dev.cairn.persistence.journal.ForcedLogJournal} touches Pekko; {@link
+ * dev.cairn.persistence.journal.ForcedLogJournal} and the {@link
+ * dev.cairn.persistence.journal.JournalConditions} extension touch Pekko; {@link
  * dev.cairn.persistence.journal.ForcedLog} stays usable without an ActorSystem (benchmarks, tools).
  */
 package dev.cairn.persistence.journal;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
 import dev.cairn.persistence.LogCapture;
+import dev.cairn.persistence.SmallFilesystem;
 import dev.cairn.persistence.TestMetrics;
 import dev.cairn.persistence.journal.ForcedLog.EncodedWrite;
 import dev.cairn.persistence.journal.ForcedLog.Event;
@@ -16,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -28,6 +30,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 class ForcedLogTest {
@@ -591,6 +594,89 @@ class ForcedLogTest {
       assertThat(replay(log, "a")).isEmpty();
       assertThat(logs.messages(Level.ERROR))
           .anySatisfy(m -> assertThat(m).contains("write failed"));
+    }
+  }
+
+  @Test
+  @Timeout(120)
+  void outOfSpaceFailsFastKeepsNothingOfTheFailedGroupAndResumesWhenSpaceIsFreed()
+      throws Exception {
+    Path mount = Files.createDirectories(dir.resolve("small"));
+    try (SmallFilesystem fs = SmallFilesystem.mount(mount, "4m")) {
+      JournalSettings small =
+          JournalSettings.defaults(mount.resolve("journal"))
+              .withName(name)
+              .withSegmentSize(1 << 20)
+              .withResumeFreeSpace(512 * 1024, Duration.ofMillis(50));
+      CountDownLatch inForce = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      Path filler = mount.resolve("filler");
+      try (LogCapture logs = LogCapture.of(ForcedLog.class);
+          ForcedLog log = ForcedLog.open(small, holdingTheFirstForce(inForce, release))) {
+        fs.fill(filler, 48 * 1024);
+        CompletableFuture<Void> first = log.append(List.of(event("p1", 1, "x".repeat(1024))));
+        assertThat(inForce.await(10, TimeUnit.SECONDS)).isTrue();
+        // one group: the first append fits, the second does not
+        CompletableFuture<Void> fits = log.append(List.of(event("p2", 1, "y".repeat(2048))));
+        CompletableFuture<Void> tooBig = log.append(List.of(event("p3", 1, "z".repeat(200_000))));
+        release.countDown();
+        first.get(10, TimeUnit.SECONDS);
+        for (CompletableFuture<Void> failed : List.of(fits, tooBig)) {
+          assertThatThrownBy(() -> failed.get(10, TimeUnit.SECONDS))
+              .cause()
+              .isInstanceOf(JournalUnwritableException.class)
+              .hasMessageContaining("has no space left")
+              .satisfies(e -> assertThat(((JournalUnwritableException) e).noSpace()).isTrue());
+        }
+        assertThat(log.condition().state()).isEqualTo(JournalCondition.State.NO_SPACE);
+        assertThat(log.writable()).isFalse();
+        assertThat(TestMetrics.gauge("cairn.journal.no.space", name)).isEqualTo(1.0);
+        assertThat(TestMetrics.gauge("cairn.journal.free", name)).isLessThan(512 * 1024);
+
+        long slowest = 0;
+        for (int i = 0; i < 20; i++) {
+          long t0 = System.nanoTime();
+          CompletableFuture<Void> refused = log.append(List.of(event("p1", 2, "refused")));
+          assertThatThrownBy(() -> refused.get(10, TimeUnit.SECONDS))
+              .hasCauseInstanceOf(JournalUnwritableException.class);
+          slowest = Math.max(slowest, System.nanoTime() - t0);
+        }
+        System.out.printf(
+            "slowest refusal while out of space: %.1f ms%n", slowest / 1e6); // for the record
+        assertThat(Duration.ofNanos(slowest)).isLessThan(Duration.ofMillis(500));
+        assertThat(replay(log, "p2")).as("nothing of the failed group is visible").isEmpty();
+        assertThat(highest(log, "p2")).isZero();
+
+        Files.delete(filler);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!log.writable()) {
+          assertThat(System.nanoTime() - deadline).as("writes resumed in time").isNegative();
+          Thread.onSpinWait();
+        }
+        // p2's first event was never stored, or this append would be refused as taken
+        write(log, "p2", 1, "fits-again");
+        write(log, "p1", 2, "x2");
+        assertThat(replay(log, "p1")).hasSize(2);
+        assertThat(replay(log, "p2")).containsExactly("1:fits-again");
+        assertThat(replay(log, "p3")).isEmpty();
+        assertThat(TestMetrics.gauge("cairn.journal.no.space", name)).isZero();
+        assertThat(logs.messages(Level.ERROR))
+            .as("one line for the change of state, not one per failed write")
+            .singleElement()
+            .satisfies(
+                m ->
+                    assertThat(m)
+                        .contains("out of space")
+                        .contains(mount.resolve("journal").toAbsolutePath().toString()));
+        assertThat(logs.messages(Level.INFO))
+            .filteredOn(m -> m.contains("writes resume"))
+            .hasSize(1);
+      }
+      try (ForcedLog log = ForcedLog.open(small)) {
+        assertThat(replay(log, "p1")).hasSize(2).first().asString().startsWith("1:x");
+        assertThat(replay(log, "p2")).containsExactly("1:fits-again");
+        assertThat(replay(log, "p3")).isEmpty();
+      }
     }
   }
 

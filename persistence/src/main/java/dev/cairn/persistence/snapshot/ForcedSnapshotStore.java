@@ -39,6 +39,9 @@ import scala.concurrent.Future;
  *       is 0); delete by criteria removes every matching snapshot.
  *   <li>Payload and optional metadata are stored with Pekko serialization (serializer id, manifest,
  *       bytes).
+ *   <li>Space: a save that would leave less than {@code min-free-space} free on the directory's
+ *       filesystem is skipped and fails with {@link SnapshotSkippedException}, so snapshots never
+ *       take the journal's last space; skipping starts and stops with one log line each.
  *   <li>Concurrency: file IO runs on the plugin dispatcher; operations on different files are
  *       independent.
  * </ul>
@@ -58,7 +61,7 @@ public final class ForcedSnapshotStore extends SnapshotStore {
               + "Never use this outside tests.",
           settings.dir().toAbsolutePath());
     }
-    this.files = new SnapshotDirectory(settings.dir(), settings.fsync());
+    this.files = new SnapshotDirectory(settings.dir(), settings.fsync(), settings.minFreeSpace());
     this.maxLoadAttempts = settings.maxLoadAttempts();
   }
 

@@ -1,8 +1,11 @@
 package dev.cairn.persistence.snapshot;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Metrics;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -31,11 +34,26 @@ final class SnapshotDirectory {
 
   private final Path dir;
   private final boolean fsync;
+  private final long minFreeSpace;
+  private final FileStore store;
+  private final Counter skipped;
+  private volatile boolean skipping;
 
   SnapshotDirectory(Path dir, boolean fsync) throws IOException {
+    this(dir, fsync, 0);
+  }
+
+  SnapshotDirectory(Path dir, boolean fsync, long minFreeSpace) throws IOException {
     this.dir = dir;
     this.fsync = fsync;
+    this.minFreeSpace = minFreeSpace;
     Files.createDirectories(dir);
+    this.store = Files.getFileStore(dir);
+    this.skipped =
+        Counter.builder("cairn.snapshot.skipped")
+            .description("Snapshots not written because they would take the disk's last space")
+            .tag("reason", "no_space")
+            .register(Metrics.globalRegistry);
     try (Stream<Path> s = Files.list(dir)) {
       for (Path p : (Iterable<Path>) s::iterator) {
         String n = p.getFileName().toString();
@@ -52,6 +70,34 @@ final class SnapshotDirectory {
   }
 
   Path save(SnapshotFile.Content content) throws IOException {
+    byte[] bytes = SnapshotFile.encode(content);
+    long free = store.getUsableSpace();
+    if (free - bytes.length < minFreeSpace) {
+      skipped.increment();
+      if (!skipping) {
+        skipping = true;
+        log.warn(
+            "snapshot store at {}: skipping snapshots: writing {} bytes would leave {} of the {} bytes"
+                + " kept free (min-free-space) for the journal; recovery replays more events"
+                + " meanwhile",
+            dir.toAbsolutePath(),
+            bytes.length,
+            free - bytes.length,
+            minFreeSpace);
+      }
+      throw new SnapshotSkippedException(
+          "snapshot of "
+              + content.persistenceId()
+              + " at "
+              + content.sequenceNr()
+              + " skipped: "
+              + free
+              + " bytes free at "
+              + dir.toAbsolutePath()
+              + ", "
+              + minFreeSpace
+              + " kept free for the journal");
+    }
     String encoded = SnapshotFile.encodePid(content.persistenceId());
     Path target =
         dir.resolve(
@@ -61,7 +107,7 @@ final class SnapshotDirectory {
     try {
       try (FileChannel ch =
           FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-        ByteBuffer b = ByteBuffer.wrap(SnapshotFile.encode(content));
+        ByteBuffer b = ByteBuffer.wrap(bytes);
         while (b.hasRemaining()) {
           ch.write(b);
         }
@@ -75,6 +121,13 @@ final class SnapshotDirectory {
       throw e;
     }
     forceDirectory();
+    if (skipping) {
+      skipping = false;
+      log.info(
+          "snapshot store at {}: snapshots are written again ({} bytes free)",
+          dir.toAbsolutePath(),
+          store.getUsableSpace());
+    }
     return target;
   }
 

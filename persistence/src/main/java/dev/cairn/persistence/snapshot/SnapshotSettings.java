@@ -10,8 +10,10 @@ import java.nio.file.Path;
  * @param fsync force each snapshot file and its directory entry before acknowledging; off is for
  *     tests
  * @param maxLoadAttempts how many of the newest matching snapshots a load tries before failing
+ * @param minFreeSpace a snapshot is skipped when writing it would leave fewer free bytes than this
+ *     on the directory's filesystem, so that snapshots never take the journal's last space
  */
-public record SnapshotSettings(Path dir, boolean fsync, int maxLoadAttempts) {
+public record SnapshotSettings(Path dir, boolean fsync, int maxLoadAttempts, long minFreeSpace) {
 
   public SnapshotSettings {
     if (dir == null) {
@@ -20,6 +22,10 @@ public record SnapshotSettings(Path dir, boolean fsync, int maxLoadAttempts) {
     if (maxLoadAttempts < 1) {
       throw new IllegalArgumentException(
           "max-load-attempts must be at least 1, was " + maxLoadAttempts);
+    }
+    if (minFreeSpace < 0) {
+      throw new IllegalArgumentException(
+          "min-free-space must not be negative, was " + minFreeSpace);
     }
   }
 
@@ -31,6 +37,7 @@ public record SnapshotSettings(Path dir, boolean fsync, int maxLoadAttempts) {
     return new SnapshotSettings(
         Path.of(config.getString("dir")),
         config.getBoolean("fsync"),
-        config.getInt("max-load-attempts"));
+        config.getInt("max-load-attempts"),
+        config.getBytes("min-free-space"));
   }
 }

@@ -1,10 +1,14 @@
 package dev.cairn.persistence.snapshot;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Level;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import dev.cairn.persistence.LogCapture;
+import dev.cairn.persistence.SmallFilesystem;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -31,6 +35,7 @@ import org.apache.pekko.testkit.javadsl.TestKit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 class ForcedSnapshotStoreTest {
@@ -140,6 +145,40 @@ class ForcedSnapshotStoreTest {
       assertThat(s.get().metadata().persistenceId()).isEqualTo(pids.get(i));
     }
     assertThat(latest("a-")).isEmpty();
+  }
+
+  @Test
+  @Timeout(60)
+  void aSnapshotThatWouldTakeTheJournalsLastSpaceIsSkippedAndSaidSoOnce() throws Exception {
+    Path mount = Files.createDirectories(dir.resolve("small"));
+    try (SmallFilesystem fs = SmallFilesystem.mount(mount, "4m");
+        LogCapture logs = LogCapture.of(SnapshotDirectory.class)) {
+      SnapshotDirectory files = new SnapshotDirectory(mount.resolve("snapshots"), true, 1 << 20);
+      Path filler = mount.resolve("filler");
+      fs.fill(filler, (3 << 20) / 2);
+      byte[] state = new byte[800 * 1024];
+      for (int seq = 1; seq <= 3; seq++) {
+        SnapshotFile.Content c =
+            new SnapshotFile.Content(
+                "p", seq, seq, new SnapshotFile.Blob(4, "", state), Optional.empty());
+        assertThatThrownBy(() -> files.save(c))
+            .isInstanceOf(SnapshotSkippedException.class)
+            .hasMessageContaining("kept free for the journal");
+      }
+      assertThat(files.list("p", e -> true)).isEmpty();
+      assertThat(fs.free()).as("the space stayed free").isGreaterThan(1 << 20);
+      assertThat(logs.messages(Level.WARN))
+          .singleElement()
+          .satisfies(m -> assertThat(m).contains("skipping snapshots"));
+
+      Files.delete(filler);
+      files.save(
+          new SnapshotFile.Content(
+              "p", 4, 4, new SnapshotFile.Blob(4, "", state), Optional.empty()));
+      assertThat(files.list("p", e -> true)).hasSize(1);
+      assertThat(logs.messages(Level.INFO))
+          .anySatisfy(m -> assertThat(m).contains("snapshots are written again"));
+    }
   }
 
   @Test

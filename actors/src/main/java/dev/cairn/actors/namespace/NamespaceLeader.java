@@ -15,11 +15,18 @@ import dev.cairn.core.keyspace.Read;
 import dev.cairn.core.keyspace.Reply;
 import dev.cairn.core.keyspace.WatchEvent;
 import dev.cairn.persistence.codec.CairnSerializable;
+import dev.cairn.persistence.journal.FencedAppendException;
+import dev.cairn.persistence.journal.JournalCondition;
+import dev.cairn.persistence.journal.JournalConditions;
+import dev.cairn.persistence.journal.JournalUnwritableException;
+import dev.cairn.persistence.snapshot.SnapshotSkippedException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.NotInfluenceReceiveTimeout;
 import org.apache.pekko.actor.OneForOneStrategy;
@@ -199,6 +206,20 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
 
   private long snapshotRevision;
 
+  /**
+   * Callers promised a reply from a persist or deferAsync handler that has not run yet. If the
+   * journal fails first, Pekko drops those handlers and stops the actor: they are answered at once
+   * instead of timing out (see {@link #onPersistFailure}).
+   */
+  private final Map<Long, Waiting> waiting = new LinkedHashMap<>();
+
+  private long nextTicket;
+
+  private record Waiting(ActorRef replyTo, boolean write) {}
+
+  private final JournalConditions journals = JournalConditions.get(getContext().getSystem());
+  private final String journalId = resolvedJournalPluginId();
+
   /** Props for a sharded leader: the namespace is the entity id, i.e. the actor's name. */
   public static Props props(NamespaceSettings settings) {
     return Props.create(NamespaceLeader.class, () -> new NamespaceLeader(settings));
@@ -338,7 +359,14 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
         .match(SaveSnapshotSuccess.class, s -> {})
         .match(
             SaveSnapshotFailure.class,
-            f -> log.warning("namespace {}: snapshot failed: {}", namespace, f.cause()))
+            f -> {
+              if (f.cause() instanceof SnapshotSkippedException) {
+                // the snapshot store logs skipping once, not once per namespace and snapshot
+                log.debug("namespace {}: {}", namespace, f.cause().getMessage());
+              } else {
+                log.warning("namespace {}: snapshot failed: {}", namespace, f.cause());
+              }
+            })
         .build();
   }
 
@@ -384,6 +412,12 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
       replyWhenDurable(replyTo, accepted.reply());
       return;
     }
+    if (!journals.writable(journalId)) {
+      // Refused before it is applied: nothing of it is seen, and the leader need not restart.
+      refuseUnwritable(replyTo);
+      return;
+    }
+    long ticket = replyTo == null ? -1 : awaiting(replyTo, true);
     List<List<WatchEvent>> changes = new ArrayList<>(events.size());
     for (Event e : events) {
       List<WatchEvent> ch = new ArrayList<>();
@@ -399,6 +433,7 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
           state.publish(e.revision());
           publish(e, changes.get(confirmed[0]++));
           if (confirmed[0] == events.size() && replyTo != null) {
+            waiting.remove(ticket);
             replyTo.tell(accepted.reply(), getSelf());
           }
         });
@@ -531,6 +566,9 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
   }
 
   private void expireDueLeases() {
+    if (!journals.writable(journalId)) {
+      return; // due leases stay due and expire once the journal can write again
+    }
     for (long id : deadlines.due(System.nanoTime())) {
       if (state.hasLease(id)) {
         decideAndPersist(new Command.ExpireLease(id), null);
@@ -594,15 +632,104 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
 
   private void replyWhenDurable(ActorRef replyTo, Reply reply) {
     if (replyTo != null) {
-      deferAsync(reply, r -> replyTo.tell(r, getSelf()));
+      long ticket = awaiting(replyTo, false);
+      deferAsync(
+          reply,
+          r -> {
+            waiting.remove(ticket);
+            replyTo.tell(r, getSelf());
+          });
     }
+  }
+
+  private long awaiting(ActorRef replyTo, boolean write) {
+    long ticket = nextTicket++;
+    waiting.put(ticket, new Waiting(replyTo, write));
+    return ticket;
+  }
+
+  private void refuseUnwritable(ActorRef replyTo) {
+    if (replyTo == null) {
+      return; // a lease expiry or compaction: tried again on a later tick
+    }
+    JournalCondition c = journals.condition(journalId);
+    String why = c == null ? "the journal cannot write" : c.describe();
+    ErrorCode code =
+        c != null && c.state() == JournalCondition.State.NO_SPACE
+            ? ErrorCode.INSUFFICIENT_STORAGE
+            : ErrorCode.UNAVAILABLE;
+    replyWhenDurable(
+        replyTo,
+        new Reply.Rejected(state.revision(), Rejection.of(code, "write not made durable: " + why)));
+  }
+
+  @Override
+  public void onPersistFailure(Throwable cause, Object event, long seqNr) {
+    // Pekko stops the leader after this; its recovery reads what is really in the journal.
+    ErrorCode code = failureCode(cause);
+    log.warning(
+        "namespace {}: journal write of revision {} failed ({}); answering the waiting requests"
+            + " with {} and restarting",
+        namespace,
+        seqNr,
+        rootMessage(cause),
+        code.wire());
+    answerWaiting(code, "write not made durable: " + rootMessage(cause));
   }
 
   @Override
   public void onPersistRejected(Throwable cause, Object event, long seqNr) {
     // The event is already applied to the state; continuing would serve a state the log lacks.
     log.error(cause, "namespace {}: journal rejected event {}; restarting", namespace, seqNr);
+    answerWaiting(ErrorCode.UNAVAILABLE, "the journal rejected a write: " + rootMessage(cause));
     getContext().stop(getSelf());
+  }
+
+  /**
+   * Answers everyone still waiting: writes with {@code code}, everything else (reads queued behind
+   * the failed write) with {@code unavailable}, which a retry after the restart answers.
+   */
+  private void answerWaiting(ErrorCode code, String detail) {
+    long durable = Math.max(0, state.published());
+    for (Waiting w : waiting.values()) {
+      ErrorCode c = w.write() ? code : ErrorCode.UNAVAILABLE;
+      w.replyTo().tell(new Reply.Rejected(durable, Rejection.of(c, detail)), getSelf());
+    }
+    waiting.clear();
+  }
+
+  private static ErrorCode failureCode(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof JournalUnwritableException u) {
+        return u.noSpace() ? ErrorCode.INSUFFICIENT_STORAGE : ErrorCode.UNAVAILABLE;
+      }
+      if (t instanceof FencedAppendException) {
+        return ErrorCode.NOT_LEADER_RETRY;
+      }
+    }
+    return ErrorCode.UNAVAILABLE;
+  }
+
+  /** The journal's own account of a failure (it names the journal and its directory), if any. */
+  private static String rootMessage(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof JournalUnwritableException || t instanceof FencedAppendException) {
+        return t.getMessage();
+      }
+    }
+    Throwable t = cause;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return String.valueOf(t.getMessage());
+  }
+
+  /** The journal plugin id this leader writes to, with an empty setting resolved to the default. */
+  private String resolvedJournalPluginId() {
+    String id = journalPluginId();
+    return id.isEmpty()
+        ? getContext().getSystem().settings().config().getString("pekko.persistence.journal.plugin")
+        : id;
   }
 
   private static long seconds(long s) {

@@ -5,6 +5,8 @@ import dev.cairn.actors.namespace.Namespaces;
 import dev.cairn.core.ErrorCode;
 import dev.cairn.core.keyspace.Reply;
 import dev.cairn.http.Responses;
+import dev.cairn.persistence.journal.JournalCondition;
+import dev.cairn.persistence.journal.JournalConditions;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,11 +40,25 @@ public final class OpsApi {
     return CompletableFuture.completedFuture(Responses.json(200, Map.of("status", "ok"), -1));
   }
 
-  /** This node is a cluster member and the default namespace's leader answers. */
+  /**
+   * This node is a cluster member, its journal can make writes durable (a full disk makes it not
+   * ready: 507 {@code insufficient_storage}) and the default namespace's leader answers.
+   */
   public CompletionStage<HttpResponse> ready() {
     if (Cluster.get(system).selfMember().status() != MemberStatus.up()) {
       return CompletableFuture.completedFuture(
           Responses.problem(ErrorCode.UNAVAILABLE, "this node is not yet an Up cluster member"));
+    }
+    for (Map.Entry<String, JournalCondition> j : JournalConditions.get(system).all().entrySet()) {
+      JournalCondition c = j.getValue();
+      if (!c.writable()) {
+        return CompletableFuture.completedFuture(
+            Responses.problem(
+                c.state() == JournalCondition.State.NO_SPACE
+                    ? ErrorCode.INSUFFICIENT_STORAGE
+                    : ErrorCode.UNAVAILABLE,
+                "this node cannot make writes durable: " + c.describe()));
+      }
     }
     return namespaces
         .ask(Namespaces.DEFAULT, new NamespaceLeader.Progress())

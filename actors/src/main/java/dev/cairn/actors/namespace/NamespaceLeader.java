@@ -674,6 +674,8 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
         seqNr,
         rootMessage(cause),
         code.wire());
+    // Before anyone hears of it: requests sent after the answer must not reach this leader.
+    LocalLeaders.get(getContext().getSystem()).unregister(namespace, getSelf());
     answerWaiting(code, "write not made durable: " + rootMessage(cause));
   }
 

@@ -51,8 +51,9 @@ import org.slf4j.LoggerFactory;
  * {@link JournalUnwritableException} and says why in {@link #condition()}: {@code NO_SPACE} when
  * the disk is full, {@code FAILED} otherwise. It resumes by itself: every {@code retry-interval} it
  * checks again and, out of space, waits until {@code resume-free-space} bytes are free; then it
- * closes every segment and recovers the directory from scratch, because after a failed write or
- * fsync the page cache no longer tells what is on disk. Each change of condition is logged once.
+ * recovers the directory from scratch into new segments and a new index and closes the old ones,
+ * because after a failed write or fsync the in-memory state no longer tells what is on disk. A
+ * replay running meanwhile goes on with the new files. Each change of condition is logged once.
  *
  * <p><b>Space.</b> After each segment roll, the oldest segments whose events are all deleted or
  * superseded are removed; counters only they carried are first written again, so highest sequence

@@ -37,9 +37,9 @@ import org.slf4j.LoggerFactory;
  * JournalCondition.State#NO_SPACE} (the error says so) or {@link JournalCondition.State#FAILED} and
  * logs that once. While not writable every operation but {@code highestSequenceNr} fails at once,
  * without touching the disk. Every {@code retry-interval} the writer checks again: out of space, it
- * waits until {@code resume-free-space} bytes are free; then it closes every segment and recovers
- * the directory from scratch ({@link LogRecovery}), because after a failed write or fsync the page
- * cache no longer tells what is on disk, and writes resume.
+ * waits until {@code resume-free-space} bytes are free; then it recovers the directory from scratch
+ * ({@link LogRecovery}), because after a failed write or fsync the page cache no longer tells what
+ * is on disk, and writes resume.
  */
 final class GroupWriter implements Runnable {
 
@@ -493,7 +493,8 @@ final class GroupWriter implements Runnable {
 
   /**
    * If the retry interval has passed and (out of space) enough is free again: rolls back what is
-   * still pending, closes every segment, recovers the directory from disk and becomes writable.
+   * still pending, recovers the directory from disk into new segments and a new index, closes the
+   * old ones and becomes writable.
    */
   private void maybeResume() {
     long now = System.nanoTime();
@@ -515,17 +516,18 @@ final class GroupWriter implements Runnable {
           throw new IOException("the failed group's bytes could not be truncated yet");
         }
       }
-      LogFiles old = files;
-      try {
-        old.close();
-      } catch (IOException e) {
-        log.debug(
-            "journal {}: closing segments before recovery: {}", settings.name(), e.toString());
-      }
+      // Recovered first and swapped in before the old segments close, so a replay running
+      // meanwhile finds the new files when its channel closes (see ForcedLog.replay).
       LogFiles fresh = LogRecovery.recover(settings.dir());
+      LogFiles old = files;
       files = fresh;
       index = fresh.index();
       active = fresh.active();
+      try {
+        old.close();
+      } catch (IOException e) {
+        log.debug("journal {}: closing the old segments: {}", settings.name(), e.toString());
+      }
     } catch (Throwable e) {
       enter(classify(e), e);
       return;

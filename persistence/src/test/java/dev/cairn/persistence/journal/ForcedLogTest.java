@@ -611,6 +611,11 @@ class ForcedLogTest {
       CountDownLatch inForce = new CountDownLatch(1);
       CountDownLatch release = new CountDownLatch(1);
       Path filler = mount.resolve("filler");
+      try (ForcedLog before = ForcedLog.open(small)) {
+        for (int i = 1; i <= 3; i++) {
+          write(before, "p0", i, "p0-" + i);
+        }
+      }
       try (LogCapture logs = LogCapture.of(ForcedLog.class);
           ForcedLog log = ForcedLog.open(small, holdingTheFirstForce(inForce, release))) {
         fs.fill(filler, 48 * 1024);
@@ -647,12 +652,40 @@ class ForcedLogTest {
         assertThat(replay(log, "p2")).as("nothing of the failed group is visible").isEmpty();
         assertThat(highest(log, "p2")).isZero();
 
+        // A replay that is reading when the log re-reads its files goes on with the new ones.
+        CountDownLatch replaying = new CountDownLatch(1);
+        CountDownLatch resumed = new CountDownLatch(1);
+        CompletableFuture<List<String>> slowReplay =
+            CompletableFuture.supplyAsync(
+                () -> {
+                  List<String> out = new ArrayList<>();
+                  try {
+                    log.replay(
+                        "p0",
+                        1,
+                        Long.MAX_VALUE,
+                        Long.MAX_VALUE,
+                        (seq, bytes) -> {
+                          out.add(seq + ":" + new String(bytes, StandardCharsets.UTF_8));
+                          replaying.countDown();
+                          await(resumed);
+                        });
+                  } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                  }
+                  return out;
+                });
+        assertThat(replaying.await(10, TimeUnit.SECONDS)).isTrue();
+
         Files.delete(filler);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!log.writable()) {
           assertThat(System.nanoTime() - deadline).as("writes resumed in time").isNegative();
           Thread.onSpinWait();
         }
+        resumed.countDown();
+        assertThat(slowReplay.get(10, TimeUnit.SECONDS))
+            .containsExactly("1:p0-1", "2:p0-2", "3:p0-3");
         // p2's first event was never stored, or this append would be refused as taken
         write(log, "p2", 1, "fits-again");
         write(log, "p1", 2, "x2");

@@ -135,7 +135,8 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
       return noBody(http, ops::openapi);
     }
     if (second.equals("namespaces")) {
-      List<String> rest = trimTrailingEmpty(segs.subList(2, segs.size()));
+      refuseTrailingSlash(segs, path);
+      List<String> rest = segs.subList(2, segs.size());
       return withBody(http, Namespaces.DEFAULT, "", r -> namespaceApi.handle(r, rest));
     }
     if (second.equals("ns")) {
@@ -171,7 +172,8 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
         return exactly(rest, 1, http, ns, kv::compact);
       case "leases":
         {
-          List<String> sub = trimTrailingEmpty(rest.subList(1, rest.size()));
+          refuseTrailingSlash(rest, http.getUri().path());
+          List<String> sub = rest.subList(1, rest.size());
           return withBody(http, ns, "", r -> leases.handle(r, sub));
         }
       default:
@@ -185,7 +187,8 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
       HttpRequest http,
       String ns,
       Function<Request, CompletionStage<HttpResponse>> handler) {
-    if (trimTrailingEmpty(rest).size() != n) {
+    refuseTrailingSlash(rest, http.getUri().path());
+    if (rest.size() != n) {
       throw new ApiException(ErrorCode.NOT_FOUND, "no resource at " + http.getUri().path());
     }
     return withBody(http, ns, "", handler);
@@ -212,8 +215,16 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
     return q < 0 ? u : u.substring(0, q);
   }
 
-  private static List<String> trimTrailingEmpty(List<String> l) {
-    return !l.isEmpty() && l.get(l.size() - 1).isEmpty() ? l.subList(0, l.size() - 1) : l;
+  /**
+   * One URL per resource: {@code /v1/leases/} is not {@code /v1/leases} (it would be the lease
+   * {@code ""}), so it is no resource, with the hint a client needs. Only a key may end in '/'.
+   */
+  private static void refuseTrailingSlash(List<String> segs, String path) {
+    if (segs.size() > 1 && segs.get(segs.size() - 1).isEmpty()) {
+      String without = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+      throw new ApiException(
+          ErrorCode.NOT_FOUND, "no resource at " + path + "; without the trailing '/': " + without);
+    }
   }
 
   private CompletionStage<HttpResponse> noBody(

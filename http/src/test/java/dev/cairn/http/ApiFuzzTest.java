@@ -25,11 +25,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * query parameters, and random, garbled, truncated, deeply nested or oversized bodies.
  *
  * <p>The node must never answer 500 (nor any 5xx but a retryable 503 or a 501 for an unknown
- * method, both as problem+json); every 4xx must be problem+json with a code; and sentinel keys
- * written before the run must be exactly as they were after it. Writes go only to namespaces the
- * fuzzer owns ({@code fz*}); the default namespace and {@code fz-sentinel}, where the sentinels
- * live, only ever get reads, so any change there is a bug (for instance a path that escapes its
- * namespace).
+ * method, both as problem+json); every 4xx must be problem+json with a code; every answer must keep
+ * {@code openapi.yaml} ({@link OpenApiDocument#check}); and sentinel keys written before the run
+ * must be exactly as they were after it. Writes go only to namespaces the fuzzer owns ({@code
+ * fz*}); the default namespace and {@code fz-sentinel}, where the sentinels live, only ever get
+ * reads, so any change there is a bug (for instance a path that escapes its namespace).
  *
  * <p>Reproduce a run with {@code -Dcairn.fuzz.seed=N}; {@code -Dcairn.fuzz.requests} and {@code
  * -Dcairn.fuzz.seconds} bound its size and time.
@@ -113,6 +113,8 @@ class ApiFuzzTest {
     "q?x",
     "h#frag"
   };
+
+  private static final OpenApiDocument DOC = OpenApiDocument.load();
 
   private static TestServer s;
   private static HttpClient client;
@@ -673,6 +675,15 @@ class ApiFuzzTest {
         return "JSON answer that is not JSON: " + answer;
       }
     }
-    return null;
+    int q = f.path().indexOf('?');
+    List<String> broken =
+        DOC.check(
+            f.method(),
+            q < 0 ? f.path() : f.path().substring(0, q),
+            f.body(),
+            status,
+            r.headers(),
+            body);
+    return broken.isEmpty() ? null : "breaks openapi.yaml: " + broken;
   }
 }

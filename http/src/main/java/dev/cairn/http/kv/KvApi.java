@@ -233,15 +233,17 @@ public final class KvApi {
               out.put("succeeded", t.succeeded());
               out.put("revision", t.revision());
               List<Map<String, Object>> responses = new ArrayList<>();
-              for (Reply op : t.responses()) {
-                responses.add(opResponse(op));
+              List<Command.TxnOp> ran = t.succeeded() ? txn.success() : txn.failure();
+              for (int i = 0; i < t.responses().size(); i++) {
+                responses.add(opResponse(t.responses().get(i), ran.get(i)));
               }
               out.put("responses", responses);
               return Responses.json(200, out, t.revision());
             });
   }
 
-  private static Map<String, Object> opResponse(Reply op) {
+  /** One op's answer, shaped as the same request made alone would be answered. */
+  private static Map<String, Object> opResponse(Reply op, Command.TxnOp request) {
     Map<String, Object> inner = new LinkedHashMap<>();
     if (op instanceof Reply.PutReply p) {
       inner.put("revision", p.revision());
@@ -251,13 +253,16 @@ public final class KvApi {
       }
       return Map.of("put", inner);
     } else if (op instanceof Reply.DeleteReply d) {
+      inner.put("revision", d.revision());
       inner.put("deleted", d.deleted());
       if (!d.prevKvs().isEmpty()) {
         inner.put("prev_kvs", d.prevKvs().stream().map(kv -> Json.kv(kv, true)).toList());
       }
       return Map.of("delete", inner);
     } else if (op instanceof Reply.RangeReply rr) {
-      inner.put("kvs", rr.kvs().stream().map(kv -> Json.kv(kv, true)).toList());
+      boolean values = !(request instanceof Read.Range r && r.keysOnly());
+      inner.put("revision", rr.revision());
+      inner.put("kvs", rr.kvs().stream().map(kv -> Json.kv(kv, values)).toList());
       inner.put("count", rr.count());
       inner.put("more", rr.more());
       return Map.of("range", inner);

@@ -1,8 +1,6 @@
 package dev.cairn.http;
 
 import dev.cairn.core.ErrorCode;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.apache.pekko.event.LoggingAdapter;
 import org.apache.pekko.http.ParsingErrorHandler;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -28,14 +26,10 @@ public final class ProblemParsingErrorHandler extends ParsingErrorHandler {
           case 405, 501 -> ErrorCode.METHOD_NOT_ALLOWED;
           default -> ErrorCode.MALFORMED_REQUEST;
         };
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("type", Problems.type(code));
-    body.put("title", Problems.title(code));
-    body.put("status", status.intValue());
-    body.put("detail", info.summary());
-    body.put("code", code.wire());
     return HttpResponse.create()
         .withStatus(status.intValue())
-        .withEntity(Responses.PROBLEM_JSON, Json.write(body));
+        .withEntity(
+            Responses.PROBLEM_JSON,
+            Json.write(Responses.Problem.of(code, status.intValue(), info.summary())));
   }
 }

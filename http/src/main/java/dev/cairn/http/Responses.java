@@ -2,8 +2,6 @@ package dev.cairn.http;
 
 import dev.cairn.core.ErrorCode;
 import dev.cairn.core.Rejection;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
@@ -21,6 +19,27 @@ public final class Responses {
           .toContentType();
 
   private Responses() {}
+
+  /**
+   * An RFC 9457 problem, as the schema {@code Problem} in {@code openapi.yaml}.
+   *
+   * @param compactRevision for {@code compacted}, the compaction point; else null
+   * @param revision the namespace revision the answer reflects, or null
+   */
+  public record Problem(
+      String type,
+      String title,
+      int status,
+      String detail,
+      String code,
+      Long compactRevision,
+      Long revision) {
+
+    public static Problem of(ErrorCode code, int status, String detail) {
+      return new Problem(
+          Problems.type(code), Problems.title(code), status, detail, code.wire(), null, null);
+    }
+  }
 
   public static HttpResponse json(int status, Object body, long revision, HttpHeader... extra) {
     HttpResponse r =
@@ -54,18 +73,15 @@ public final class Responses {
    */
   public static HttpResponse problem(ErrorCode code, String detail, long revision, long context) {
     int status = Problems.status(code);
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("type", Problems.type(code));
-    body.put("title", Problems.title(code));
-    body.put("status", status);
-    body.put("detail", detail);
-    body.put("code", code.wire());
-    if (code == ErrorCode.COMPACTED && context > 0) {
-      body.put("compact_revision", context);
-    }
-    if (revision >= 0) {
-      body.put("revision", revision);
-    }
+    Problem body =
+        new Problem(
+            Problems.type(code),
+            Problems.title(code),
+            status,
+            detail,
+            code.wire(),
+            code == ErrorCode.COMPACTED && context > 0 ? context : null,
+            revision >= 0 ? revision : null);
     HttpResponse r =
         HttpResponse.create()
             .withStatus(StatusCodes.get(status))

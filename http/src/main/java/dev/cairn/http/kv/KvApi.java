@@ -16,9 +16,7 @@ import dev.cairn.http.Responses;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
@@ -66,15 +64,14 @@ public final class KvApi {
 
   private static HttpResponse putResponse(Reply reply) {
     if (reply instanceof Reply.PutReply p) {
-      Map<String, Object> body = new LinkedHashMap<>();
-      body.put("revision", p.revision());
-      body.put("kv", Json.kv(p.kv(), false));
-      if (p.prevKv() != null) {
-        body.put("prev_kv", Json.kv(p.prevKv(), true));
-      }
-      return Responses.json(200, body, p.revision(), Responses.etag(p.kv().modRevision()));
+      return Responses.json(200, putBody(p), p.revision(), Responses.etag(p.kv().modRevision()));
     }
     return other(reply);
+  }
+
+  private static KvBodies.PutResponse putBody(Reply.PutReply p) {
+    return new KvBodies.PutResponse(
+        p.revision(), Json.kv(p.kv(), false), Json.kv(p.prevKv(), true));
   }
 
   private CompletionStage<HttpResponse> createSequential(Request r, String prefix) {
@@ -91,7 +88,7 @@ public final class KvApi {
               if (reply instanceof Reply.PutReply p) {
                 return Responses.json(
                     201,
-                    Map.of("revision", p.revision(), "kv", Json.kv(p.kv(), true)),
+                    new KvBodies.GetResponse(p.revision(), Json.kv(p.kv(), true)),
                     p.revision(),
                     Responses.etag(p.kv().modRevision()),
                     RawHeader.create("Location", location(r.namespace(), p.kv().key())));
@@ -144,20 +141,11 @@ public final class KvApi {
                 return other(reply);
               }
               if (rangeEnd != null) {
-                Map<String, Object> body = new LinkedHashMap<>();
-                body.put("revision", rr.revision());
-                List<Json.Kv> kvs = new ArrayList<>(rr.kvs().size());
-                for (KeyValue kv : rr.kvs()) {
-                  kvs.add(Json.kv(kv, !range.keysOnly()));
-                }
-                body.put("kvs", kvs);
-                body.put("count", rr.count());
-                body.put("more", rr.more());
-                return Responses.json(200, body, rr.revision());
+                return Responses.json(200, rangeBody(rr, !range.keysOnly()), rr.revision());
               }
               if (range.countOnly()) {
                 return Responses.json(
-                    200, Map.of("revision", rr.revision(), "count", rr.count()), rr.revision());
+                    200, new KvBodies.CountResponse(rr.revision(), rr.count()), rr.revision());
               }
               if (rr.kvs().isEmpty()) {
                 return Responses.problem(
@@ -171,11 +159,20 @@ public final class KvApi {
                     .addHeader(
                         RawHeader.create(Responses.REVISION_HEADER, Long.toString(rr.revision())));
               }
-              Map<String, Object> body = new LinkedHashMap<>();
-              body.put("revision", rr.revision());
-              body.put("kv", Json.kv(kv, !range.keysOnly()));
-              return Responses.json(200, body, rr.revision(), Responses.etag(kv.modRevision()));
+              return Responses.json(
+                  200,
+                  new KvBodies.GetResponse(rr.revision(), Json.kv(kv, !range.keysOnly())),
+                  rr.revision(),
+                  Responses.etag(kv.modRevision()));
             });
+  }
+
+  private static KvBodies.RangeResponse rangeBody(Reply.RangeReply rr, boolean values) {
+    List<Json.Kv> kvs = new ArrayList<>(rr.kvs().size());
+    for (KeyValue kv : rr.kvs()) {
+      kvs.add(Json.kv(kv, values));
+    }
+    return new KvBodies.RangeResponse(rr.revision(), kvs, rr.count(), rr.more());
   }
 
   // ---------------------------------------------------------------- delete
@@ -198,15 +195,16 @@ public final class KvApi {
 
   private static HttpResponse deleteResponse(Reply reply) {
     if (reply instanceof Reply.DeleteReply d) {
-      Map<String, Object> body = new LinkedHashMap<>();
-      body.put("revision", d.revision());
-      body.put("deleted", d.deleted());
-      if (!d.prevKvs().isEmpty()) {
-        body.put("prev_kvs", d.prevKvs().stream().map(kv -> Json.kv(kv, true)).toList());
-      }
-      return Responses.json(200, body, d.revision());
+      return Responses.json(200, deleteBody(d), d.revision());
     }
     return other(reply);
+  }
+
+  private static KvBodies.DeleteResponse deleteBody(Reply.DeleteReply d) {
+    return new KvBodies.DeleteResponse(
+        d.revision(),
+        d.deleted(),
+        d.prevKvs().isEmpty() ? null : d.prevKvs().stream().map(kv -> Json.kv(kv, true)).toList());
   }
 
   // ------------------------------------------------------------------- txn
@@ -229,43 +227,27 @@ public final class KvApi {
               if (!(reply instanceof Reply.TxnReply t)) {
                 return other(reply);
               }
-              Map<String, Object> out = new LinkedHashMap<>();
-              out.put("succeeded", t.succeeded());
-              out.put("revision", t.revision());
-              List<Map<String, Object>> responses = new ArrayList<>();
+              List<KvBodies.TxnOpResponse> responses = new ArrayList<>(t.responses().size());
               List<Command.TxnOp> ran = t.succeeded() ? txn.success() : txn.failure();
               for (int i = 0; i < t.responses().size(); i++) {
                 responses.add(opResponse(t.responses().get(i), ran.get(i)));
               }
-              out.put("responses", responses);
-              return Responses.json(200, out, t.revision());
+              return Responses.json(
+                  200,
+                  new KvBodies.TxnResponse(t.succeeded(), t.revision(), responses),
+                  t.revision());
             });
   }
 
   /** One op's answer, shaped as the same request made alone would be answered. */
-  private static Map<String, Object> opResponse(Reply op, Command.TxnOp request) {
-    Map<String, Object> inner = new LinkedHashMap<>();
+  private static KvBodies.TxnOpResponse opResponse(Reply op, Command.TxnOp request) {
     if (op instanceof Reply.PutReply p) {
-      inner.put("revision", p.revision());
-      inner.put("kv", Json.kv(p.kv(), false));
-      if (p.prevKv() != null) {
-        inner.put("prev_kv", Json.kv(p.prevKv(), true));
-      }
-      return Map.of("put", inner);
+      return new KvBodies.TxnOpResponse(putBody(p), null, null);
     } else if (op instanceof Reply.DeleteReply d) {
-      inner.put("revision", d.revision());
-      inner.put("deleted", d.deleted());
-      if (!d.prevKvs().isEmpty()) {
-        inner.put("prev_kvs", d.prevKvs().stream().map(kv -> Json.kv(kv, true)).toList());
-      }
-      return Map.of("delete", inner);
+      return new KvBodies.TxnOpResponse(null, deleteBody(d), null);
     } else if (op instanceof Reply.RangeReply rr) {
       boolean values = !(request instanceof Read.Range r && r.keysOnly());
-      inner.put("revision", rr.revision());
-      inner.put("kvs", rr.kvs().stream().map(kv -> Json.kv(kv, values)).toList());
-      inner.put("count", rr.count());
-      inner.put("more", rr.more());
-      return Map.of("range", inner);
+      return new KvBodies.TxnOpResponse(null, null, rangeBody(rr, values));
     }
     throw new IllegalStateException("unhandled " + op);
   }
@@ -393,7 +375,7 @@ public final class KvApi {
               if (reply instanceof Reply.CompactReply c) {
                 return Responses.json(
                     200,
-                    Map.of("revision", c.revision(), "compact_revision", c.compactRevision()),
+                    new KvBodies.CompactResponse(c.revision(), c.compactRevision()),
                     c.revision());
               }
               return other(reply);

@@ -11,9 +11,7 @@ import dev.cairn.http.Json;
 import dev.cairn.http.Request;
 import dev.cairn.http.Responses;
 import dev.cairn.http.kv.KvApi;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -69,7 +67,7 @@ public final class LeaseApi {
               if (reply instanceof Reply.LeaseGrantReply g) {
                 return Responses.json(
                     200,
-                    Map.of("id", g.id(), "ttl", g.ttlSeconds(), "revision", g.revision()),
+                    new LeaseBodies.LeaseGrantResponse(g.id(), g.ttlSeconds(), g.revision()),
                     g.revision());
               }
               return KvApi.other(reply);
@@ -84,11 +82,8 @@ public final class LeaseApi {
               if (reply instanceof Reply.LeaseListReply l) {
                 return Responses.json(
                     200,
-                    Map.of(
-                        "revision",
-                        l.revision(),
-                        "leases",
-                        l.ids().stream().map(id -> Map.of("id", id)).toList()),
+                    new LeaseBodies.LeaseList(
+                        l.revision(), l.ids().stream().map(LeaseBodies.LeaseId::new).toList()),
                     l.revision());
               }
               return KvApi.other(reply);
@@ -101,13 +96,15 @@ public final class LeaseApi {
         .thenApply(
             reply -> {
               if (reply instanceof Reply.LeaseStatusReply s) {
-                Map<String, Object> body = new LinkedHashMap<>();
-                body.put("id", s.id());
-                body.put("ttl", s.remainingSeconds());
-                body.put("granted_ttl", s.grantedTtlSeconds());
-                body.put("keys", s.keys());
-                body.put("revision", s.revision());
-                return Responses.json(200, body, s.revision());
+                return Responses.json(
+                    200,
+                    new LeaseBodies.LeaseStatus(
+                        s.id(),
+                        s.remainingSeconds(),
+                        s.grantedTtlSeconds(),
+                        s.keys(),
+                        s.revision()),
+                    s.revision());
               }
               return KvApi.other(reply);
             });
@@ -121,7 +118,7 @@ public final class LeaseApi {
               if (reply instanceof Reply.KeepAliveReply k) {
                 return Responses.json(
                     200,
-                    Map.of("id", k.id(), "ttl", k.ttlSeconds(), "revision", k.revision()),
+                    new LeaseBodies.LeaseKeepAliveResponse(k.id(), k.ttlSeconds(), k.revision()),
                     k.revision());
               }
               return KvApi.other(reply);
@@ -136,8 +133,8 @@ public final class LeaseApi {
               if (reply instanceof Reply.LeaseRevokeReply v) {
                 return Responses.json(
                     200,
-                    Map.of(
-                        "id", v.id(), "revision", v.revision(), "deleted", v.deletedKeys().size()),
+                    new LeaseBodies.LeaseRevokeResponse(
+                        v.id(), v.revision(), v.deletedKeys().size()),
                     v.revision());
               }
               return KvApi.other(reply);

@@ -8,7 +8,6 @@ import dev.cairn.http.Request;
 import dev.cairn.http.Responses;
 import dev.cairn.http.kv.KvApi;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -29,7 +28,7 @@ public final class NamespaceApi {
       }
       return namespaces
           .list()
-          .thenApply(names -> Responses.json(200, Map.of("namespaces", names), -1));
+          .thenApply(names -> Responses.json(200, new NamespaceBodies.NamespaceList(names), -1));
     }
     if (rest.size() != 1) {
       throw new ApiException(ErrorCode.NOT_FOUND, "no such namespace resource");
@@ -47,11 +46,13 @@ public final class NamespaceApi {
               reply -> {
                 if (reply instanceof Reply.NamespaceReply n) {
                   return Responses.json(
-                      201, Map.of("name", name, "revision", n.revision()), n.revision());
+                      201, new NamespaceBodies.NamespaceResponse(name, n.revision()), n.revision());
                 }
                 if (reply instanceof Reply.Rejected rj && rj.code() == ErrorCode.NAMESPACE_EXISTS) {
                   return Responses.json(
-                      200, Map.of("name", name, "revision", rj.revision()), rj.revision());
+                      200,
+                      new NamespaceBodies.NamespaceResponse(name, rj.revision()),
+                      rj.revision());
                 }
                 return KvApi.other(reply);
               });
@@ -62,7 +63,7 @@ public final class NamespaceApi {
               reply -> {
                 if (reply instanceof Reply.NamespaceReply n) {
                   return Responses.json(
-                      200, Map.of("name", name, "revision", n.revision()), n.revision());
+                      200, new NamespaceBodies.NamespaceResponse(name, n.revision()), n.revision());
                 }
                 return KvApi.other(reply);
               });
@@ -74,12 +75,8 @@ public final class NamespaceApi {
                 if (reply instanceof Reply.StatusReply s) {
                   return Responses.json(
                       200,
-                      Map.of(
-                          "name", name,
-                          "revision", s.revision(),
-                          "compact_revision", s.compactRevision(),
-                          "keys", s.keys(),
-                          "leases", s.leases()),
+                      new NamespaceBodies.NamespaceStatus(
+                          name, s.revision(), s.compactRevision(), s.keys(), s.leases()),
                       s.revision());
                 }
                 return KvApi.other(reply);

@@ -53,9 +53,9 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
       long maxBodyBytes,
       MeterRegistry metrics) {
     this.system = system;
-    this.kv = new KvApi(namespaces);
-    this.leases = new LeaseApi(namespaces);
-    this.namespaceApi = new NamespaceApi(namespaces);
+    this.kv = new KvApi(namespaces, system.dispatcher());
+    this.leases = new LeaseApi(namespaces, system.dispatcher());
+    this.namespaceApi = new NamespaceApi(namespaces, system.dispatcher());
     this.ops = ops;
     this.watches = watches;
     this.maxBodyBytes = maxBodyBytes;

@@ -19,6 +19,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -27,9 +28,19 @@ import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 /** Handlers for {@code /kv}, {@code /txn} and {@code /compact} in one namespace. */
 public final class KvApi {
   private final Namespaces namespaces;
+  private final Executor render;
 
-  public KvApi(Namespaces namespaces) {
+  /**
+   * @param render where answers are rendered when the reply comes from a leader (see {@link
+   *     Responses#offLeader})
+   */
+  public KvApi(Namespaces namespaces, Executor render) {
     this.namespaces = namespaces;
+    this.render = render;
+  }
+
+  private <T> CompletionStage<T> offLeader(CompletionStage<T> reply) {
+    return Responses.offLeader(reply, render);
   }
 
   /** {@code /kv/{key}}: {@code rawKey} is the percent-encoded rest of the path. */
@@ -55,10 +66,11 @@ public final class KvApi {
         new Command.Put(key, Bytes.wrap(r.body()), r.longParam("lease", 0), r.flag("prev_kv"));
     Optional<Compare> guard = guard(r, key);
     if (guard.isEmpty()) {
-      return namespaces.write(r.namespace(), put).thenApply(KvApi::putResponse);
+      return offLeader(namespaces.write(r.namespace(), put)).thenApply(KvApi::putResponse);
     }
-    return namespaces
-        .write(r.namespace(), new Command.Txn(List.of(guard.get()), List.of(put), List.of()))
+    return offLeader(
+            namespaces.write(
+                r.namespace(), new Command.Txn(List.of(guard.get()), List.of(put), List.of())))
         .thenApply(reply -> guarded(reply, KvApi::putResponse));
   }
 
@@ -81,8 +93,7 @@ public final class KvApi {
     }
     Command.CreateSequential c =
         new Command.CreateSequential(prefix, Bytes.wrap(r.body()), r.longParam("lease", 0));
-    return namespaces
-        .write(r.namespace(), c)
+    return offLeader(namespaces.write(r.namespace(), c))
         .thenApply(
             reply -> {
               if (reply instanceof Reply.PutReply p) {
@@ -133,8 +144,7 @@ public final class KvApi {
       throw new ApiException(
           ErrorCode.NOT_ACCEPTABLE, "raw bytes are served for a single key only, not a range");
     }
-    return namespaces
-        .read(r.namespace(), range)
+    return offLeader(namespaces.read(r.namespace(), range))
         .thenApply(
             reply -> {
               if (!(reply instanceof Reply.RangeReply rr)) {
@@ -186,10 +196,11 @@ public final class KvApi {
           ErrorCode.MALFORMED_REQUEST, "conditional headers apply to a single key, not a range");
     }
     if (guard.isEmpty()) {
-      return namespaces.write(r.namespace(), del).thenApply(KvApi::deleteResponse);
+      return offLeader(namespaces.write(r.namespace(), del)).thenApply(KvApi::deleteResponse);
     }
-    return namespaces
-        .write(r.namespace(), new Command.Txn(List.of(guard.get()), List.of(del), List.of()))
+    return offLeader(
+            namespaces.write(
+                r.namespace(), new Command.Txn(List.of(guard.get()), List.of(del), List.of())))
         .thenApply(reply -> guarded(reply, KvApi::deleteResponse));
   }
 
@@ -220,8 +231,7 @@ public final class KvApi {
     }
     Command.Txn txn =
         new Command.Txn(compares, ops(body.success(), "success"), ops(body.failure(), "failure"));
-    return namespaces
-        .write(r.namespace(), txn)
+    return offLeader(namespaces.write(r.namespace(), txn))
         .thenApply(
             reply -> {
               if (!(reply instanceof Reply.TxnReply t)) {
@@ -368,8 +378,7 @@ public final class KvApi {
     if (body.revision() == null) {
       throw new ApiException(ErrorCode.MALFORMED_REQUEST, "compact needs a revision");
     }
-    return namespaces
-        .write(r.namespace(), new Command.Compact(body.revision()))
+    return offLeader(namespaces.write(r.namespace(), new Command.Compact(body.revision())))
         .thenApply(
             reply -> {
               if (reply instanceof Reply.CompactReply c) {

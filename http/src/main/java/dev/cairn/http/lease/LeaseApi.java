@@ -13,15 +13,26 @@ import dev.cairn.http.Responses;
 import dev.cairn.http.kv.KvApi;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 
 /** Handlers for {@code /leases} in one namespace. */
 public final class LeaseApi {
   private final Namespaces namespaces;
+  private final Executor render;
 
-  public LeaseApi(Namespaces namespaces) {
+  /**
+   * @param render where answers are rendered when the reply comes from a leader (see {@link
+   *     Responses#offLeader})
+   */
+  public LeaseApi(Namespaces namespaces, Executor render) {
     this.namespaces = namespaces;
+    this.render = render;
+  }
+
+  private <T> CompletionStage<T> offLeader(CompletionStage<T> reply) {
+    return Responses.offLeader(reply, render);
   }
 
   record GrantBody(Long ttl, Long id) {}
@@ -60,8 +71,10 @@ public final class LeaseApi {
     if (body.ttl() == null) {
       throw new ApiException(ErrorCode.MALFORMED_REQUEST, "a lease needs a ttl in seconds");
     }
-    return namespaces
-        .write(r.namespace(), new Command.GrantLease(body.id() == null ? 0 : body.id(), body.ttl()))
+    return offLeader(
+            namespaces.write(
+                r.namespace(),
+                new Command.GrantLease(body.id() == null ? 0 : body.id(), body.ttl())))
         .thenApply(
             reply -> {
               if (reply instanceof Reply.LeaseGrantReply g) {
@@ -75,8 +88,7 @@ public final class LeaseApi {
   }
 
   private CompletionStage<HttpResponse> list(Request r) {
-    return namespaces
-        .read(r.namespace(), new Read.LeaseList())
+    return offLeader(namespaces.read(r.namespace(), new Read.LeaseList()))
         .thenApply(
             reply -> {
               if (reply instanceof Reply.LeaseListReply l) {
@@ -91,8 +103,7 @@ public final class LeaseApi {
   }
 
   private CompletionStage<HttpResponse> timeToLive(Request r, long id) {
-    return namespaces
-        .ask(r.namespace(), new NamespaceLeader.LeaseTimeToLive(id))
+    return offLeader(namespaces.ask(r.namespace(), new NamespaceLeader.LeaseTimeToLive(id)))
         .thenApply(
             reply -> {
               if (reply instanceof Reply.LeaseStatusReply s) {
@@ -111,8 +122,7 @@ public final class LeaseApi {
   }
 
   private CompletionStage<HttpResponse> keepAlive(Request r, long id) {
-    return namespaces
-        .ask(r.namespace(), new NamespaceLeader.KeepAlive(id))
+    return offLeader(namespaces.ask(r.namespace(), new NamespaceLeader.KeepAlive(id)))
         .thenApply(
             reply -> {
               if (reply instanceof Reply.KeepAliveReply k) {
@@ -126,8 +136,7 @@ public final class LeaseApi {
   }
 
   private CompletionStage<HttpResponse> revoke(Request r, long id) {
-    return namespaces
-        .write(r.namespace(), new Command.RevokeLease(id))
+    return offLeader(namespaces.write(r.namespace(), new Command.RevokeLease(id)))
         .thenApply(
             reply -> {
               if (reply instanceof Reply.LeaseRevokeReply v) {

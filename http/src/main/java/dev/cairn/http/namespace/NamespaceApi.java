@@ -9,15 +9,26 @@ import dev.cairn.http.Responses;
 import dev.cairn.http.kv.KvApi;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 
 /** Handlers for {@code /v1/namespaces}. */
 public final class NamespaceApi {
   private final Namespaces namespaces;
+  private final Executor render;
 
-  public NamespaceApi(Namespaces namespaces) {
+  /**
+   * @param render where answers are rendered when the reply comes from a leader (see {@link
+   *     Responses#offLeader})
+   */
+  public NamespaceApi(Namespaces namespaces, Executor render) {
     this.namespaces = namespaces;
+    this.render = render;
+  }
+
+  private <T> CompletionStage<T> offLeader(CompletionStage<T> reply) {
+    return Responses.offLeader(reply, render);
   }
 
   public CompletionStage<HttpResponse> handle(Request r, List<String> rest) {
@@ -26,8 +37,7 @@ public final class NamespaceApi {
       if (m != HttpMethods.GET) {
         throw new ApiException(ErrorCode.METHOD_NOT_ALLOWED, "allowed: GET");
       }
-      return namespaces
-          .list()
+      return offLeader(namespaces.list())
           .thenApply(names -> Responses.json(200, new NamespaceBodies.NamespaceList(names), -1));
     }
     if (rest.size() != 1) {
@@ -40,8 +50,7 @@ public final class NamespaceApi {
           "namespace names are 1-63 of a-z 0-9 _ . - and start with a letter or digit");
     }
     if (m == HttpMethods.PUT) {
-      return namespaces
-          .create(name)
+      return offLeader(namespaces.create(name))
           .thenApply(
               reply -> {
                 if (reply instanceof Reply.NamespaceReply n) {
@@ -57,8 +66,7 @@ public final class NamespaceApi {
                 return KvApi.other(reply);
               });
     } else if (m == HttpMethods.DELETE) {
-      return namespaces
-          .delete(name, r.flag("force"))
+      return offLeader(namespaces.delete(name, r.flag("force")))
           .thenApply(
               reply -> {
                 if (reply instanceof Reply.NamespaceReply n) {
@@ -68,8 +76,7 @@ public final class NamespaceApi {
                 return KvApi.other(reply);
               });
     } else if (m == HttpMethods.GET) {
-      return namespaces
-          .read(name, new dev.cairn.core.keyspace.Read.Status())
+      return offLeader(namespaces.read(name, new dev.cairn.core.keyspace.Read.Status()))
           .thenApply(
               reply -> {
                 if (reply instanceof Reply.StatusReply s) {

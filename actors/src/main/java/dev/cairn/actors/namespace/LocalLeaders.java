@@ -3,6 +3,7 @@ package dev.cairn.actors.namespace;
 import dev.cairn.core.keyspace.KeyspaceState;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.AbstractExtensionId;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.ActorSystem;
@@ -23,6 +24,7 @@ public final class LocalLeaders implements Extension {
 
   private final ConcurrentHashMap<String, Leader> leaders = new ConcurrentHashMap<>();
   private final AtomicInteger running = new AtomicInteger();
+  private final AtomicLong starts = new AtomicLong();
 
   public static final Id ID = new Id();
 
@@ -53,7 +55,13 @@ public final class LocalLeaders implements Extension {
     return running.get();
   }
 
+  /** Leaders started on this node since it started (each start is a recovery). */
+  long starts() {
+    return starts.get();
+  }
+
   void started() {
+    starts.incrementAndGet();
     running.incrementAndGet();
   }
 

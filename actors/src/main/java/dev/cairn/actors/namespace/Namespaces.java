@@ -7,6 +7,7 @@ import dev.cairn.core.keyspace.Keyspace;
 import dev.cairn.core.keyspace.Read;
 import dev.cairn.core.keyspace.Reply;
 import dev.cairn.persistence.codec.CairnSerializable;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -94,10 +95,18 @@ public final class Namespaces {
     return localLeaders.running();
   }
 
+  /** Namespace leaders started on this node so far, each a recovery (for tests and metrics). */
+  public long leaderStarts() {
+    return localLeaders.starts();
+  }
+
   /** Publishes this node's namespace figures to {@code registry}. */
   public void bindMetrics(MeterRegistry registry) {
     Gauge.builder("cairn.namespace.leaders", localLeaders, LocalLeaders::running)
         .description("Namespace leaders alive on this node, recovering ones included")
+        .register(registry);
+    FunctionCounter.builder("cairn.namespace.leader.starts", localLeaders, LocalLeaders::starts)
+        .description("Namespace leaders started on this node, each a recovery from the journal")
         .register(registry);
   }
 

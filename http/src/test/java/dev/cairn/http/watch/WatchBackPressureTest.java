@@ -2,6 +2,10 @@ package dev.cairn.http.watch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cairn.http.TestServer;
 import dev.cairn.http.watch.WriteLoad.Change;
@@ -14,6 +18,7 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.slf4j.LoggerFactory;
 
 /**
  * A client that stops reading gets its watch cancelled with reason slow_consumer instead of making
@@ -24,12 +29,33 @@ class WatchBackPressureTest {
   @RegisterExtension
   static final TestServer node = TestServer.perClass(WsClient.heldBackLimits(32, "16MiB"));
 
+  private static double slowConsumerCancels() {
+    return node.get("/metrics")
+        .text()
+        .lines()
+        .filter(l -> l.startsWith("cairn_watch_canceled_total{") && l.contains("slow_consumer"))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .sum();
+  }
+
   @Test
   void aClientThatStopsReadingIsCancelledAsSlowAndResumesWithoutAGap() throws Exception {
     WatchExactnessTest.seeded("slow consumer", this::run);
   }
 
   private void run(Random random) throws Exception {
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    Logger connections = (Logger) LoggerFactory.getLogger(WatchConnection.class);
+    connections.addAppender(logged);
+    try {
+      run(random, logged);
+    } finally {
+      connections.detachAppender(logged);
+    }
+  }
+
+  private void run(Random random, ListAppender<ILoggingEvent> logged) throws Exception {
     String prefix = "bp/";
     long from = node.revision() + 1;
     try (WsClient slow = WsClient.connect(node);
@@ -69,6 +95,24 @@ class WatchBackPressureTest {
           .as(canceled.toString())
           .isEqualTo("slow_consumer");
       long last = canceled.path("last_revision").asLong();
+
+      // The operator sees it: one WARN line naming the client, the namespace, the watch and where
+      // it stopped, and a counter in /metrics.
+      List<String> lines =
+          logged.list.stream()
+              .filter(e -> e.getLevel() == Level.WARN)
+              .map(ILoggingEvent::getFormattedMessage)
+              .filter(m -> m.contains("slow_consumer"))
+              .toList();
+      assertThat(lines)
+          .as("WARN lines about slow consumers")
+          .anyMatch(
+              m ->
+                  m.matches("watch connection 127\\.0\\.0\\.1:\\d+ namespace default: watch 1 .*")
+                      && m.contains("at last_revision " + last));
+      assertThat(slowConsumerCancels())
+          .as("cairn_watch_canceled_total{reason=slow_consumer}")
+          .isGreaterThanOrEqualTo(1);
       List<Change> before = WatchStreams.changes(slow.messages(), WsClient.events(1));
       System.out.printf(
           "slow consumer got %d events before its cancel at last_revision %d (of %d)%n",

@@ -68,6 +68,33 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
     CompletionStage<HttpResponse> handle(HttpRequest http, String namespace, List<String> rest);
   }
 
+  /**
+   * True for the paths of probes and metrics: {@code /health}, {@code /ready}, {@code /metrics}.
+   */
+  public static boolean isOpsPath(HttpRequest http) {
+    String p = http.getUri().path();
+    return p.equals("/health") || p.equals("/ready") || p.equals("/metrics");
+  }
+
+  /**
+   * Serves only {@code /health}, {@code /ready} and {@code /metrics} (the ops listener, and
+   * connections refused at the limit); anything else is 404.
+   */
+  public CompletionStage<HttpResponse> applyOps(HttpRequest http) {
+    if (isOpsPath(http)) {
+      return apply(http);
+    }
+    return drainThen(
+            http,
+            Responses.problem(
+                ErrorCode.NOT_FOUND, "this listener serves only /health, /ready and /metrics"))
+        .thenApply(r -> timed(http, System.nanoTime(), r));
+  }
+
+  public ActorSystem system() {
+    return system;
+  }
+
   /** One timer per method and status, looked up without building tags on every request. */
   private Timer timer(String method, int status) {
     return timers.computeIfAbsent(

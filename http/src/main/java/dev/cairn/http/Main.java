@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -47,6 +48,13 @@ public final class Main implements Callable<Integer> {
     int port = 7070;
 
     @Option(
+        names = "--ops-port",
+        description =
+            "Port of a second listener for /health, /ready and /metrics only, answered however"
+                + " many clients are connected (default: none; 0 = any free).")
+    Integer opsPort;
+
+    @Option(
         names = "--data-dir",
         description = "Directory of the journal and snapshots (default ${DEFAULT-VALUE}).")
     Path dataDir = Path.of("data");
@@ -63,6 +71,9 @@ public final class Main implements Callable<Integer> {
       Map<String, Object> o = new HashMap<>();
       o.put("cairn.http.host", host);
       o.put("cairn.http.port", port);
+      if (opsPort != null) {
+        o.put("cairn.http.ops.port", opsPort);
+      }
       o.put("cairn.persistence.journal.dir", dir.resolve("journal").toString());
       o.put("cairn.persistence.snapshot-store.dir", dir.resolve("snapshots").toString());
       if (noFsync) {
@@ -77,8 +88,12 @@ public final class Main implements Callable<Integer> {
         System.err.println("cairn: cannot start: " + e.getMessage());
         return 2;
       }
-      System.out.println("Cairn is serving " + server.url() + " (data in " + dir + ")");
-      System.out.flush();
+      LoggerFactory.getLogger(Main.class)
+          .info(
+              "Cairn is serving {}{} (data in {})",
+              server.url(),
+              server.opsPort() < 0 ? "" : ", probes and metrics also on port " + server.opsPort(),
+              dir);
       Runtime.getRuntime().addShutdownHook(new Thread(server::close, "cairn-shutdown"));
       server.whenTerminated().toCompletableFuture().join();
       return 0;

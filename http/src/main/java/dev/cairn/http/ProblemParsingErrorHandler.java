@@ -19,7 +19,10 @@ public final class ProblemParsingErrorHandler extends ParsingErrorHandler {
   @Override
   public HttpResponse handle(
       StatusCode status, ErrorInfo info, LoggingAdapter log, ServerSettings settings) {
-    log.warning("Illegal request, responding with status '{}': {}", status, info.formatPretty());
+    // A client's mistake, answered: worth a line only when debugging that client.
+    if (log.isDebugEnabled()) {
+      log.debug("Illegal request, responding with status '{}': {}", status, info.formatPretty());
+    }
     ErrorCode code =
         switch (status.intValue()) {
           case 413 -> ErrorCode.PAYLOAD_TOO_LARGE;

@@ -27,6 +27,7 @@ public final class OpsApi {
   private final Namespaces namespaces;
   private final PrometheusMeterRegistry prometheus;
   private final byte[] openapi;
+  private volatile boolean stopping;
 
   public OpsApi(ActorSystem system, Namespaces namespaces, PrometheusMeterRegistry prometheus) {
     this.system = system;
@@ -40,11 +41,21 @@ public final class OpsApi {
     return CompletableFuture.completedFuture(Responses.json(200, Map.of("status", "ok"), -1));
   }
 
+  /** From now on the node is not ready: it is shutting down. */
+  public void stopping() {
+    stopping = true;
+  }
+
   /**
-   * This node is a cluster member, its journal can make writes durable (a full disk makes it not
-   * ready: 507 {@code insufficient_storage}) and the default namespace's leader answers.
+   * This node is not shutting down, is a cluster member, its journal can make writes durable (a
+   * full disk makes it not ready: 507 {@code insufficient_storage}) and the default namespace's
+   * leader answers.
    */
   public CompletionStage<HttpResponse> ready() {
+    if (stopping) {
+      return CompletableFuture.completedFuture(
+          Responses.problem(ErrorCode.UNAVAILABLE, "this node is shutting down"));
+    }
     if (Cluster.get(system).selfMember().status() != MemberStatus.up()) {
       return CompletableFuture.completedFuture(
           Responses.problem(ErrorCode.UNAVAILABLE, "this node is not yet an Up cluster member"));

@@ -42,6 +42,14 @@ interface Encoder<T> {
   T message(Object body);
 
   /**
+   * The last message before the server goes away, with the last revision the stream completed (0 if
+   * none), or null when the transport says it otherwise (a WebSocket's close 1001).
+   */
+  default T shutdown(long lastRevision) {
+    return null;
+  }
+
+  /**
    * Encodings shared by the watches of one delivery: the hub hands every watch that sees all of a
    * revision's changes the same list, so its JSON is written once, not once per watch.
    */

@@ -334,6 +334,16 @@ final class Outbound<T> {
     return false;
   }
 
+  /**
+   * The server is going away: offers {@code message} as the stream's last, unless messages held
+   * back would have to go first (then the client resumes from what it got, without it).
+   */
+  void offerLast(T message) {
+    if (message != null && control.isEmpty() && fifo.isEmpty()) {
+      out.offer(message);
+    }
+  }
+
   /** Ends the socket's stream (the connection stopped). */
   void complete() {
     try {

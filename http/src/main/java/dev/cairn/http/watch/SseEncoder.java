@@ -130,6 +130,19 @@ final class SseEncoder implements Encoder<ByteString> {
             + "\n\n");
   }
 
+  /**
+   * {@code event: shutdown} with the revision to resume after; its {@code id} (when there is one)
+   * lets an EventSource resume exactly there with {@code Last-Event-ID}.
+   */
+  @Override
+  public ByteString shutdown(long lastRevision) {
+    return ByteString.fromString(
+        (lastRevision > 0 ? "id: " + lastRevision + "\n" : "")
+            + "event: shutdown\ndata: {\"revision\":"
+            + lastRevision
+            + "}\n\n");
+  }
+
   @Override
   public ByteString message(Object body) {
     return null;

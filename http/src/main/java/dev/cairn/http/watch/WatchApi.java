@@ -1,5 +1,6 @@
 package dev.cairn.http.watch;
 
+import dev.cairn.actors.namespace.NamespaceLeader;
 import dev.cairn.actors.namespace.Namespaces;
 import dev.cairn.actors.watch.WatchHubs;
 import dev.cairn.core.ErrorCode;
@@ -48,6 +49,10 @@ public final class WatchApi implements Api.WatchRoutes {
   private final Materializer materializer;
   private final WatchMetrics metrics;
   private static final Logger log = LoggerFactory.getLogger(WatchApi.class);
+  private final AtomicLong names = new AtomicLong();
+
+  /** Watch connections' actors are named with this prefix and a number, for {@link #shutdown}. */
+  private static final String NAME_PREFIX = "watch-";
 
   /** Refusals at the connection limit: logged at most once a second, with the count since. */
   private final AtomicLong refusedSinceLog = new AtomicLong();
@@ -87,14 +92,57 @@ public final class WatchApi implements Api.WatchRoutes {
               "this node serves at most " + settings.maxConnections() + " watch connections"));
     }
     try {
-      return CompletableFuture.completedFuture(
+      CompletionStage<HttpResponse> r =
           sse
               ? sse(http, ns, String.join("/", rest.subList(1, rest.size())))
-              : webSocket(http, ns));
+              : CompletableFuture.completedFuture(webSocket(http, ns));
+      return r.whenComplete(
+          (ok, e) -> {
+            if (e != null) {
+              open.decrementAndGet();
+            }
+          });
     } catch (RuntimeException e) {
       open.decrementAndGet();
       throw e;
     }
+  }
+
+  /** Watch connections open now (WebSocket and SSE). */
+  public int open() {
+    return open.get();
+  }
+
+  /**
+   * Tells every watch connection that the server is going away (SSE: a final {@code shutdown}
+   * event; WebSocket: close 1001) and completes, with how many there were, when they have all
+   * closed or {@code timeout} has passed.
+   */
+  public CompletionStage<Integer> shutdown(java.time.Duration timeout) {
+    int told = open.get();
+    system
+        .actorSelection("/user/" + NAME_PREFIX + "*")
+        .tell(new WatchConnection.ServerStopping(), ActorRef.noSender());
+    CompletableFuture<Integer> done = new CompletableFuture<>();
+    awaitClosed(System.nanoTime() + timeout.toNanos(), told, done);
+    return done;
+  }
+
+  private void awaitClosed(long until, int told, CompletableFuture<Integer> done) {
+    if (open.get() <= 0 || System.nanoTime() - until >= 0) {
+      done.complete(told);
+      return;
+    }
+    system
+        .scheduler()
+        .scheduleOnce(
+            java.time.Duration.ofMillis(20),
+            () -> awaitClosed(until, told, done),
+            system.dispatcher());
+  }
+
+  private String nextName() {
+    return NAME_PREFIX + names.incrementAndGet();
   }
 
   private void refused(HttpRequest http) {
@@ -143,7 +191,8 @@ public final class WatchApi implements Api.WatchRoutes {
                 settings,
                 open,
                 false,
-                coalesce));
+                coalesce),
+            nextName());
     Sink<Message, NotUsed> in =
         Flow.<Message>create()
             .mapAsync(
@@ -168,7 +217,7 @@ public final class WatchApi implements Api.WatchRoutes {
     return upgrade.get().handleMessagesWith(in, out.second());
   }
 
-  private HttpResponse sse(HttpRequest http, String ns, String rawKey) {
+  private CompletionStage<HttpResponse> sse(HttpRequest http, String ns, String rawKey) {
     Request r = new Request(http, ns, rawKey, new byte[0]);
     String key = Request.decode(rawKey);
     boolean prefix = r.flag("prefix");
@@ -176,7 +225,8 @@ public final class WatchApi implements Api.WatchRoutes {
     if (key.isEmpty() && rangeEnd == null) {
       throw new ApiException(ErrorCode.EMPTY_KEY, "key must not be empty");
     }
-    long start = r.longParam("start_revision", 0);
+    long requested = r.longParam("start_revision", 0);
+    long start = requested;
     long skip = 0;
     Optional<String> lastId = r.header("Last-Event-ID");
     if (lastId.isPresent()) {
@@ -188,6 +238,33 @@ public final class WatchApi implements Api.WatchRoutes {
     if (start < 0) {
       throw new ApiException(ErrorCode.MALFORMED_REQUEST, "start_revision must not be negative");
     }
+    // The last revision the client has seen (or part of): one after the head revision is a
+    // client's mistake, answered 400 future_revision as a range read at such a revision is, not
+    // a silent wait for the future.
+    long seen = lastId.isPresent() && skip > 0 ? start : start - 1;
+    if (seen <= 0) {
+      return CompletableFuture.completedFuture(stream(http, ns, key, rangeEnd, start, skip));
+    }
+    long from = start;
+    long skipped = skip;
+    String what =
+        lastId.isPresent() ? "Last-Event-ID " + lastId.get().trim() : "start_revision " + requested;
+    return namespaces
+        .ask(ns, new NamespaceLeader.Progress())
+        .handle(
+            (reply, failure) -> {
+              if (reply instanceof dev.cairn.core.keyspace.Reply.ProgressReply p
+                  && seen > p.revision()) {
+                throw new ApiException(
+                    ErrorCode.FUTURE_REVISION,
+                    what + " is after the current revision " + p.revision());
+              }
+              return stream(http, ns, key, rangeEnd, from, skipped);
+            });
+  }
+
+  private HttpResponse stream(
+      HttpRequest http, String ns, String key, String rangeEnd, long start, long skip) {
     Pair<BoundedSourceQueue<ByteString>, Source<ByteString, NotUsed>> out =
         Source.<ByteString>queue(settings.socketQueue()).preMaterialize(system);
     ActorRef conn =
@@ -202,7 +279,8 @@ public final class WatchApi implements Api.WatchRoutes {
                 settings,
                 open,
                 true,
-                false));
+                false),
+            nextName());
     conn.tell(new WatchConnection.StartWatch(key, rangeEnd, start), ActorRef.noSender());
     Source<ByteString, NotUsed> body =
         out.second()

@@ -63,6 +63,9 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
   /** The WebSocket's streams never started (the client went away before the upgrade). */
   private record NeverStarted() {}
 
+  /** From WatchApi: the server is going away; say so to the client and close. */
+  record ServerStopping() {}
+
   private static final Duration START_TIMEOUT = Duration.ofSeconds(10);
 
   /** How long after its hub stops a watch subscribes again (the leader is then gone for good). */
@@ -204,6 +207,7 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
               getSender().tell(new Ack(), getSelf());
             })
         .match(NeverStarted.class, n -> getContext().stop(getSelf()))
+        .match(ServerStopping.class, s -> goAway())
         .match(
             ClientText.class,
             t -> {
@@ -577,6 +581,20 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
         outbound.heldBytes(),
         slowSinceLog);
     slowSinceLog = 0;
+  }
+
+  /**
+   * Shutdown: the stream gets the encoder's last word (SSE: a shutdown event with the revision to
+   * resume after; WebSocket: nothing, the listener makes its close frame 1001) and the connection
+   * closes. Held-back messages are dropped: the client resumes from what it got.
+   */
+  private void goAway() {
+    long last = 0;
+    for (Watch<T> w : watches.all()) {
+      last = Math.max(last, w.lastRevision);
+    }
+    outbound.offerLast(encoder.shutdown(last));
+    getContext().stop(getSelf());
   }
 
   private void endAll(String reason) {

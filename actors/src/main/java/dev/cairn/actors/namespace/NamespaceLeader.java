@@ -559,6 +559,10 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
 
   private void tick() {
     expireDueLeases();
+    String expired = expiries.due(namespace);
+    if (expired != null) {
+      log.info(expired);
+    }
     long retain = settings.retainRevisions();
     if (retain > 0 && state.revision() - state.compactRevision() > 2 * retain) {
       decideAndPersist(new Command.Compact(state.revision() - retain), null);
@@ -571,10 +575,70 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
     }
     for (long id : deadlines.due(System.nanoTime())) {
       if (state.hasLease(id)) {
+        long keysBefore = state.liveKeys();
         decideAndPersist(new Command.ExpireLease(id), null);
+        expiries.add(id, keysBefore - state.liveKeys(), state.revision());
+        LEASES_EXPIRED.increment();
       }
     }
   }
+
+  /**
+   * Leases expiring together (a fleet of clients gone at once) make one log line, not one each: the
+   * expiries of consecutive ticks are gathered and said when a tick adds none, or after a second.
+   */
+  private static final class Expiries {
+    int leases;
+    long keys;
+    long firstRevision;
+    long lastRevision;
+    long since;
+    int atLastTick;
+    final StringBuilder ids = new StringBuilder();
+
+    void add(long id, long deletedKeys, long revision) {
+      if (leases == 0) {
+        firstRevision = revision;
+        since = System.nanoTime();
+        ids.setLength(0);
+      }
+      if (leases < 5) {
+        ids.append(leases == 0 ? "" : ", ").append(id);
+      } else if (leases == 5) {
+        ids.append(", ...");
+      }
+      leases++;
+      keys += deletedKeys;
+      lastRevision = revision;
+    }
+
+    /** The line to log at this tick, or null. */
+    String due(String namespace) {
+      if (leases == 0) {
+        return null;
+      }
+      boolean quiet = leases == atLastTick;
+      atLastTick = leases;
+      if (!quiet && System.nanoTime() - since < 1_000_000_000L) {
+        return null;
+      }
+      String line =
+          String.format(
+              "namespace %s: %d lease(s) expired (ids %s), deleting %d key(s) in revisions %d..%d",
+              namespace, leases, ids, keys, firstRevision, lastRevision);
+      leases = 0;
+      keys = 0;
+      atLastTick = 0;
+      return line;
+    }
+  }
+
+  private final Expiries expiries = new Expiries();
+
+  private static final io.micrometer.core.instrument.Counter LEASES_EXPIRED =
+      io.micrometer.core.instrument.Counter.builder("cairn.lease.expired")
+          .description("Leases expired (not revoked), all namespaces")
+          .register(io.micrometer.core.instrument.Metrics.globalRegistry);
 
   // ------------------------------------------------------------------ watches
 

@@ -101,6 +101,7 @@ class ManyConnectionsIT {
         for (int i = 0; i < KEEP_ALIVE; i += KEEP_ALIVE / 100) {
           assertThat(keepAlive.get(i).get("/health").status()).isEqualTo(200);
         }
+        gc(server.pid()); // what the connections hold, not the garbage of opening them
         double heap = metricSum(opsPort, "jvm_memory_used_bytes\\{area=\"heap\"[^}]*\\}");
         System.out.printf(
             "ManyConnectionsIT: %d connections (%d keep-alive, %d SSE, %d WebSocket) opened in %d"
@@ -142,6 +143,20 @@ class ManyConnectionsIT {
         sum += Double.parseDouble(m.group(1));
       }
       return sum;
+    }
+  }
+
+  /** A full collection in the server ({@code jcmd <pid> GC.run}), if jcmd is at hand. */
+  static void gc(long pid) {
+    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    try {
+      Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.run").start();
+      p.getInputStream().readAllBytes();
+      p.waitFor(60, TimeUnit.SECONDS);
+    } catch (IOException e) {
+      // no jcmd: the heap figure then includes garbage
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -112,15 +112,21 @@ class DiskFullTest {
       assertThat(node.getKey(key).status()).as("a refused write is not visible").isEqualTo(404);
     }
     assertThat(refusals).as("writes were refused once the disk was full").hasSize(15);
-    long slowest = refusals.stream().mapToLong(Long::longValue).max().orElseThrow();
+    List<Long> sorted = refusals.stream().sorted().toList();
+    long median = sorted.get(sorted.size() / 2);
+    long slowest = sorted.get(sorted.size() - 1);
     System.out.printf(
-        "disk full after %d more writes; refusals took %s ms (slowest %.1f ms)%n",
+        "disk full after %d more writes; refusals took %s ms (median %.1f ms, slowest %.1f ms)%n",
         written,
         refusals.stream().map(n -> String.format("%.1f", n / 1e6)).toList(),
+        median / 1e6,
         slowest / 1e6);
+    // Each was a 507, none a 503 timeout (5 s), so none waited for the ask timeout. On a quiet
+    // machine they take milliseconds; the bounds leave room for a heavily loaded one.
+    assertThat(Duration.ofNanos(median)).as("median refusal").isLessThan(Duration.ofSeconds(1));
     assertThat(Duration.ofNanos(slowest))
-        .as("every refusal is fast, the first one (the failed write) included")
-        .isLessThan(Duration.ofSeconds(1));
+        .as("every refusal, the first one (the failed write) included, is fast")
+        .isLessThan(Duration.ofSeconds(4));
 
     node.get("/ready").problem(507, "insufficient_storage");
     String metrics = node.get("/metrics").text();

@@ -648,7 +648,8 @@ class ForcedLogTest {
         }
         System.out.printf(
             "slowest refusal while out of space: %.1f ms%n", slowest / 1e6); // for the record
-        assertThat(Duration.ofNanos(slowest)).isLessThan(Duration.ofMillis(500));
+        // No disk access: about a millisecond on a quiet machine; the bound allows a loaded one.
+        assertThat(Duration.ofNanos(slowest)).isLessThan(Duration.ofSeconds(2));
         assertThat(replay(log, "p2")).as("nothing of the failed group is visible").isEmpty();
         assertThat(highest(log, "p2")).isZero();
 

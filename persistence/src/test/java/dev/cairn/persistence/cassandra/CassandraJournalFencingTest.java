@@ -168,7 +168,8 @@ class CassandraJournalFencingTest {
   void twoConcurrentWritersOneRefusedAndTheLogIsGapFree() throws Exception {
     String keyspace = CassandraTestConfig.freshKeyspace("fencing");
     String pid = "namespace-1";
-    ActorSystem first = ActorSystem.create("first", CassandraTestConfig.journal(keyspace));
+    ActorSystem first =
+        ActorSystem.create("first", CassandraTestConfig.journalWithSchema(keyspace));
     ActorSystem second = ActorSystem.create("second", CassandraTestConfig.journal(keyspace));
     try {
       Run a = new Run("a");

@@ -10,7 +10,7 @@ import org.scalatestplus.junit.JUnitRunner;
 public class CassandraJournalTckTest extends JavaJournalSpec {
 
   public CassandraJournalTckTest() {
-    super(CassandraTestConfig.journal(CassandraTestConfig.freshKeyspace("tck")));
+    super(CassandraTestConfig.journalWithSchema(CassandraTestConfig.freshKeyspace("tck")));
   }
 
   /**

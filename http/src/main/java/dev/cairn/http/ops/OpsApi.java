@@ -29,6 +29,12 @@ public final class OpsApi {
   private final byte[] openapi;
   private volatile boolean stopping;
 
+  /** The answer of {@code /health}, as its schema in {@code openapi.yaml}. */
+  public record Health(String status) {}
+
+  /** The answer of {@code /ready}: the default namespace's revision. */
+  public record Ready(String status, long revision) {}
+
   public OpsApi(ActorSystem system, Namespaces namespaces, PrometheusMeterRegistry prometheus) {
     this.system = system;
     this.namespaces = namespaces;
@@ -38,7 +44,7 @@ public final class OpsApi {
 
   /** The process is up and serving HTTP. */
   public CompletionStage<HttpResponse> health() {
-    return CompletableFuture.completedFuture(Responses.json(200, Map.of("status", "ok"), -1));
+    return CompletableFuture.completedFuture(Responses.json(200, new Health("ok"), -1));
   }
 
   /** From now on the node is not ready: it is shutting down. */
@@ -76,8 +82,7 @@ public final class OpsApi {
         .handle(
             (reply, failure) -> {
               if (reply instanceof Reply.ProgressReply p) {
-                return Responses.json(
-                    200, Map.of("status", "ready", "revision", p.revision()), p.revision());
+                return Responses.json(200, new Ready("ready", p.revision()), p.revision());
               }
               return Responses.problem(
                   ErrorCode.UNAVAILABLE, "the default namespace leader is not reachable");

@@ -20,6 +20,7 @@ public final class TestCassandra {
 
   private static final Duration START_TIMEOUT = Duration.ofMinutes(5);
   private static String contactPoint;
+  private static Path dataDir;
 
   private TestCassandra() {}
 
@@ -32,14 +33,26 @@ public final class TestCassandra {
     return contactPoint;
   }
 
+  /** The data directory of the Cassandra this JVM started; empty when it uses a given one. */
+  public static synchronized java.util.Optional<Path> dataDir() {
+    contactPoint();
+    return java.util.Optional.ofNullable(dataDir);
+  }
+
+  /** This tree's root directory (holding bin/cairn). */
+  static Path root() {
+    return Path.of(System.getProperty("cairn.root", "..")).toAbsolutePath().normalize();
+  }
+
   private static String start() {
-    Path root = Path.of(System.getProperty("cairn.root", "..")).toAbsolutePath().normalize();
+    Path root = root();
     Path script = root.resolve("bin/cairn");
     if (!Files.isExecutable(script)) {
       throw new IllegalStateException("no bin/cairn under " + root + " (set -Dcairn.root)");
     }
     try {
       Path dataDir = Files.createTempDirectory("cairn-test-cassandra");
+      TestCassandra.dataDir = dataDir;
       int cqlPort = freePort();
       int storagePort = freePort();
       long startedAt = System.nanoTime();

@@ -35,6 +35,13 @@ class ManyConnectionsIT {
   @Test
   @Timeout(value = 10, unit = TimeUnit.MINUTES)
   void tenThousandConnectionsOfEveryKindAreHeldAndTheNodeStillAnswers() throws Exception {
+    long fds =
+        ((com.sun.management.UnixOperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+            .getMaxFileDescriptorCount();
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        fds >= ALL + 1_000,
+        "this JVM may open " + fds + " descriptors; the test holds " + ALL + " (raise ulimit -n)");
     Path work =
         Files.createDirectories(Path.of(System.getProperty("cairn.it.work-dir", "target/it-work")));
     Path dir = Files.createTempDirectory(work, "many-connections-");

@@ -20,6 +20,8 @@ import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.cluster.sharding.ClusterSharding;
 import org.apache.pekko.cluster.sharding.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.ShardRegion;
+import org.apache.pekko.pattern.BackoffOpts;
+import org.apache.pekko.pattern.BackoffSupervisor;
 import org.apache.pekko.pattern.Patterns;
 
 /**
@@ -80,7 +82,17 @@ public final class Namespaces {
                   }
                 });
     KnownNamespaces known = new KnownNamespaces();
-    ActorRef registry = system.actorOf(NamespaceRegistry.props(known), "namespace-registry");
+    // A registry write that fails (e.g. a full disk) stops the registry; it comes back by itself.
+    ActorRef registry =
+        system.actorOf(
+            BackoffSupervisor.props(
+                BackoffOpts.onStop(
+                    NamespaceRegistry.props(known),
+                    "registry",
+                    Duration.ofMillis(200),
+                    Duration.ofSeconds(10),
+                    0.2)),
+            "namespace-registry");
     return new Namespaces(
         region,
         registry,

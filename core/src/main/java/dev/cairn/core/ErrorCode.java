@@ -41,6 +41,15 @@ public enum ErrorCode {
    */
   INSUFFICIENT_STORAGE("insufficient_storage"),
   TIMEOUT("timeout"),
+  /** A lock was not granted within the caller's timeout (or at once, for a try-lock). */
+  LOCK_TIMEOUT("lock_timeout"),
+  /** A release named a fencing token that does not hold the lock; nothing changed. */
+  NOT_HOLDER("not_holder"),
+  /**
+   * A fenced write named a lock and token that no longer hold that lock (a newer holder was granted
+   * it, or it was released); nothing changed.
+   */
+  FENCED("fenced"),
   INTERNAL("internal");
 
   private final String wire;

@@ -22,6 +22,11 @@ public final class Problems {
     STATUS.put(ErrorCode.DUPLICATE_KEY_IN_TXN, 400);
     STATUS.put(ErrorCode.KEY_NOT_FOUND, 404);
     STATUS.put(ErrorCode.PRECONDITION_FAILED, 412);
+    STATUS.put(ErrorCode.FENCED, 412);
+    STATUS.put(ErrorCode.NOT_HOLDER, 409);
+    // 408: the server waited for the lock as long as the client asked it to; the queue entry is
+    // gone.
+    STATUS.put(ErrorCode.LOCK_TIMEOUT, 408);
     STATUS.put(ErrorCode.LEASE_NOT_FOUND, 404);
     STATUS.put(ErrorCode.LEASE_EXISTS, 409);
     STATUS.put(ErrorCode.TTL_OUT_OF_RANGE, 400);

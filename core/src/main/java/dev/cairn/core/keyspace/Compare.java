@@ -26,12 +26,27 @@ public record Compare(String key, Target target, Op op, Bytes value, long number
     return new Compare(key, Target.VALUE, op, value, 0);
   }
 
+  /**
+   * A fence: holds while the key with the lowest create revision starting with {@code lockPrefix}
+   * (the holder of the lock kept there) was created at {@code token}. A transaction with a fence
+   * that does not hold is refused as a whole with {@code fenced}; no branch runs.
+   */
+  public static Compare fence(String lockPrefix, long token) {
+    return new Compare(lockPrefix, Target.FENCE, Op.EQUAL, Bytes.EMPTY, token);
+  }
+
   public enum Target {
     VALUE,
     VERSION,
     CREATE_REVISION,
     MOD_REVISION,
-    LEASE
+    LEASE,
+    /**
+     * The lowest create revision of the live keys starting with {@code key} (0 when there are
+     * none). A compare on it that fails refuses the transaction with {@code fenced} instead of
+     * running the failure branch: see {@link Compare#fence}.
+     */
+    FENCE
   }
 
   public enum Op {

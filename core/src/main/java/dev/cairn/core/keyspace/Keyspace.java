@@ -231,8 +231,19 @@ public final class Keyspace {
         return new Decision.Rejected(bad);
       }
     }
+    // Fences first: a failed fence refuses the whole transaction, decided at this revision.
+    for (Compare c : t.compare()) {
+      if (c.target() == Compare.Target.FENCE && !fenceHolds(s, c)) {
+        return reject(
+            ErrorCode.FENCED,
+            "fence on " + c.key() + " with token " + c.number() + " no longer holds");
+      }
+    }
     boolean succeeded = true;
     for (Compare c : t.compare()) {
+      if (c.target() == Compare.Target.FENCE) {
+        continue;
+      }
       if (!holds(c, s.get(c.key()))) {
         succeeded = false;
         break;
@@ -342,6 +353,18 @@ public final class Keyspace {
     return null;
   }
 
+  private static boolean fenceHolds(KeyspaceState s, Compare c) {
+    long first = 0;
+    for (History h : s.histories(c.key(), KeyRange.prefixEnd(c.key())).values()) {
+      KeyValue kv = KeyspaceState.visibleAt(h, Long.MAX_VALUE);
+      if (kv != null && (first == 0 || kv.createRevision() < first)) {
+        first = kv.createRevision();
+      }
+    }
+    // Nobody holds an empty lock: no token fences it, not even 0.
+    return first != 0 && c.op().holds(Long.compare(first, c.number()));
+  }
+
   private static boolean holds(Compare c, KeyValue kv) {
     if (c.target() == Compare.Target.VALUE) {
       return kv != null && c.op().holds(kv.value().compareTo(c.value()));
@@ -354,7 +377,7 @@ public final class Keyspace {
               case CREATE_REVISION -> kv.createRevision();
               case MOD_REVISION -> kv.modRevision();
               case LEASE -> kv.lease();
-              case VALUE -> throw new IllegalStateException("unreachable");
+              case VALUE, FENCE -> throw new IllegalStateException("unreachable");
             };
     return c.op().holds(Long.compare(actual, c.number()));
   }

@@ -213,9 +213,24 @@ final class Model {
         return bad;
       }
     }
+    for (Compare c : t.compare()) {
+      if (c.target() == Compare.Target.FENCE) {
+        long first =
+            kvs.values().stream()
+                .filter(kv -> kv.key().startsWith(c.key()))
+                .mapToLong(KeyValue::createRevision)
+                .min()
+                .orElse(0);
+        if (first == 0 || !opHolds(c.op(), Long.compare(first, c.number()))) {
+          return ErrorCode.FENCED;
+        }
+      }
+    }
     boolean ok = true;
     for (Compare c : t.compare()) {
-      ok &= holds(c, kvs.get(c.key()));
+      if (c.target() != Compare.Target.FENCE) {
+        ok &= holds(c, kvs.get(c.key()));
+      }
     }
     List<Command.TxnOp> branch = ok ? t.success() : t.failure();
     for (Command.TxnOp op : branch) {
@@ -243,6 +258,15 @@ final class Model {
     txnSucceeded = ok;
     txnRanges.addAll(ranges);
     return null;
+  }
+
+  private static boolean opHolds(Compare.Op op, int cmp) {
+    return switch (op) {
+      case EQUAL -> cmp == 0;
+      case NOT_EQUAL -> cmp != 0;
+      case LESS -> cmp < 0;
+      case GREATER -> cmp > 0;
+    };
   }
 
   private static boolean holds(Compare c, KeyValue kv) {

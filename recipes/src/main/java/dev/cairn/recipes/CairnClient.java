@@ -1,0 +1,61 @@
+package dev.cairn.recipes;
+
+import dev.cairn.core.Bytes;
+import dev.cairn.core.KeyValue;
+import dev.cairn.core.keyspace.Command;
+import dev.cairn.core.keyspace.Reply;
+import dev.cairn.core.keyspace.WatchEvent;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+
+/**
+ * The keyspace primitives recipes are written against: kv, transactions, leases and watches of one
+ * namespace. The server implements it in process; a network client implements it over HTTP.
+ *
+ * <p>Every method is asynchronous. A refusal of the store completes the stage exceptionally with a
+ * {@link CairnException} carrying its {@link dev.cairn.core.ErrorCode}; any other exception is an
+ * infrastructure failure. Writes are linearizable: a stage completes once the change is durable,
+ * and its reply's revision orders it against every other change.
+ */
+public interface CairnClient {
+
+  /** The key's current version, or empty when it does not exist. */
+  CompletionStage<Optional<KeyValue>> get(String key);
+
+  /** Every key starting with {@code prefix}, in key order, with the revision they reflect. */
+  CompletionStage<Reply.RangeReply> prefix(String prefix);
+
+  /** Sets {@code key} to {@code value}, bound to {@code lease} (0 for none). */
+  CompletionStage<Reply.PutReply> put(String key, Bytes value, long lease);
+
+  /** Deletes {@code key}; {@code deleted} is 0 when it did not exist. */
+  CompletionStage<Reply.DeleteReply> delete(String key);
+
+  /** Runs the transaction atomically; its compares decide which branch runs. */
+  CompletionStage<Reply.TxnReply> txn(Command.Txn txn);
+
+  /** Grants a lease of {@code ttlSeconds}; completes with its id. */
+  CompletionStage<Long> grantLease(long ttlSeconds);
+
+  /** Renews {@code lease}; {@code lease_not_found} when it has expired or never existed. */
+  CompletionStage<Long> keepAlive(long lease);
+
+  /** Revokes {@code lease}, deleting every key bound to it; completes with those keys. */
+  CompletionStage<List<String>> revokeLease(long lease);
+
+  /**
+   * Watches one key's changes with revision {@code >= fromRevision}, delivered to {@code listener}
+   * one at a time in revision order, until the returned handle is cancelled. A watch that cannot
+   * continue (its start is compacted, the namespace is gone) ends with {@code onError}.
+   */
+  Watch watch(
+      String key, long fromRevision, Consumer<WatchEvent> listener, Consumer<Throwable> onError);
+
+  /** A running watch. */
+  interface Watch {
+    /** Stops delivery; idempotent. No event is delivered after it returns. */
+    void cancel();
+  }
+}

@@ -1,0 +1,162 @@
+package dev.cairn.recipes;
+
+import dev.cairn.core.Bytes;
+import dev.cairn.core.KeyValue;
+import dev.cairn.core.Limits;
+import dev.cairn.core.keyspace.Command;
+import dev.cairn.core.keyspace.Decision;
+import dev.cairn.core.keyspace.Event;
+import dev.cairn.core.keyspace.Keyspace;
+import dev.cairn.core.keyspace.KeyspaceState;
+import dev.cairn.core.keyspace.Read;
+import dev.cairn.core.keyspace.Reply;
+import dev.cairn.core.keyspace.WatchEvent;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * A {@link CairnClient} over core's state machine in this JVM: decide, apply, and watch events
+ * delivered in revision order on one thread. Lets recipe tests run without a server. Counts the
+ * watches opened so tests can prove a waiter watches only its predecessor.
+ */
+public final class KeyspaceClient implements CairnClient, AutoCloseable {
+  private final Keyspace keyspace = new Keyspace(Limits.DEFAULT);
+  private final KeyspaceState state = KeyspaceState.empty(true);
+  private final ExecutorService delivery = Executors.newSingleThreadExecutor();
+  private final List<Sub> subs = new ArrayList<>();
+  public final AtomicLong watchesOpened = new AtomicLong();
+
+  private record Sub(String key, Consumer<WatchEvent> listener, boolean[] cancelled) {}
+
+  private synchronized Reply run(Command c) {
+    Decision d = keyspace.decide(state, c);
+    if (d instanceof Decision.Rejected r) {
+      throw new CairnException(r.rejection().code(), r.rejection().toString());
+    }
+    Decision.Accepted a = (Decision.Accepted) d;
+    for (Event e : a.events()) {
+      Keyspace.apply(state, e, this::publish);
+    }
+    return a.reply();
+  }
+
+  private void publish(WatchEvent e) {
+    for (Sub s : List.copyOf(subs)) {
+      if (s.key().equals(e.kv().key())) {
+        delivery.execute(() -> deliver(s, e));
+      }
+    }
+  }
+
+  private static void deliver(Sub s, WatchEvent e) {
+    synchronized (s.cancelled()) {
+      if (!s.cancelled()[0]) {
+        s.listener().accept(e);
+      }
+    }
+  }
+
+  private <T> CompletionStage<T> async(java.util.function.Supplier<T> f) {
+    return CompletableFuture.supplyAsync(f);
+  }
+
+  /** Expires {@code lease} now, as the leader's timer would. */
+  public void expire(long lease) {
+    run(new Command.ExpireLease(lease));
+  }
+
+  @Override
+  public CompletionStage<Optional<KeyValue>> get(String key) {
+    return prefixOrKey(Read.Range.key(key)).thenApply(r -> r.kvs().stream().findFirst());
+  }
+
+  @Override
+  public CompletionStage<Reply.RangeReply> prefix(String prefix) {
+    return prefixOrKey(Read.Range.prefix(prefix));
+  }
+
+  private CompletionStage<Reply.RangeReply> prefixOrKey(Read.Range r) {
+    return async(
+        () -> {
+          synchronized (this) {
+            return (Reply.RangeReply) keyspace.query(state, r);
+          }
+        });
+  }
+
+  @Override
+  public CompletionStage<Reply.PutReply> put(String key, Bytes value, long lease) {
+    return async(() -> (Reply.PutReply) run(new Command.Put(key, value, lease, false)));
+  }
+
+  @Override
+  public CompletionStage<Reply.DeleteReply> delete(String key) {
+    return async(() -> (Reply.DeleteReply) run(Command.Delete.key(key)));
+  }
+
+  @Override
+  public CompletionStage<Reply.TxnReply> txn(Command.Txn txn) {
+    return async(() -> (Reply.TxnReply) run(txn));
+  }
+
+  @Override
+  public CompletionStage<Long> grantLease(long ttlSeconds) {
+    return async(() -> ((Reply.LeaseGrantReply) run(new Command.GrantLease(0, ttlSeconds))).id());
+  }
+
+  @Override
+  public CompletionStage<Long> keepAlive(long lease) {
+    return async(
+        () -> {
+          synchronized (this) {
+            if (!state.hasLease(lease)) {
+              throw new CairnException(dev.cairn.core.ErrorCode.LEASE_NOT_FOUND, "no lease");
+            }
+            return state.leaseTtl(lease);
+          }
+        });
+  }
+
+  @Override
+  public CompletionStage<List<String>> revokeLease(long lease) {
+    return async(
+        () -> ((Reply.LeaseRevokeReply) run(new Command.RevokeLease(lease))).deletedKeys());
+  }
+
+  @Override
+  public synchronized Watch watch(
+      String key, long fromRevision, Consumer<WatchEvent> listener, Consumer<Throwable> onError) {
+    watchesOpened.incrementAndGet();
+    Sub s = new Sub(key, listener, new boolean[1]);
+    Reply r = keyspace.query(state, new Read.History(key, null, fromRevision, Integer.MAX_VALUE));
+    if (r instanceof Reply.Rejected rej) {
+      delivery.execute(
+          () -> onError.accept(new CairnException(rej.code(), rej.rejection().toString())));
+    } else {
+      for (WatchEvent e : ((Reply.HistoryReply) r).events()) {
+        delivery.execute(() -> deliver(s, e));
+      }
+    }
+    subs.add(s);
+    return () -> {
+      synchronized (s.cancelled()) {
+        s.cancelled()[0] = true;
+      }
+      synchronized (KeyspaceClient.this) {
+        subs.remove(s);
+      }
+    };
+  }
+
+  @Override
+  public void close() {
+    delivery.shutdownNow();
+  }
+}

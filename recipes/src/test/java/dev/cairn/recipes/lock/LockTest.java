@@ -1,0 +1,219 @@
+package dev.cairn.recipes.lock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cairn.core.Bytes;
+import dev.cairn.core.ErrorCode;
+import dev.cairn.core.keyspace.Command;
+import dev.cairn.recipes.CairnException;
+import dev.cairn.recipes.KeyspaceClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(60)
+class LockTest {
+  final KeyspaceClient client = new KeyspaceClient();
+  final Lock lock = new Lock(client);
+
+  @AfterEach
+  void close() {
+    client.close();
+  }
+
+  long lease() throws Exception {
+    return get(client.grantLease(30));
+  }
+
+  static <T> T get(CompletionStage<T> s) throws Exception {
+    return s.toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  static ErrorCode failure(CompletionStage<?> s) {
+    try {
+      s.toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      return CairnException.codeOf(e.getCause());
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+    throw new AssertionError("expected a failure");
+  }
+
+  @Test
+  void anUncontendedLockIsGrantedWithItsKeysCreateRevisionAsToken() throws Exception {
+    long l = lease();
+    Lock.Grant g = get(lock.acquire("a", l, null));
+    assertThat(g.key()).isEqualTo(Lock.key("a", l));
+    assertThat(g.fencingToken()).isEqualTo(get(client.get(g.key())).orElseThrow().createRevision());
+    assertThat(get(lock.status("a")).holder()).isEqualTo(g);
+  }
+
+  @Test
+  void waitersAreServedInArrivalOrderAndEachWatchesOnlyItsPredecessor() throws Exception {
+    long holder = lease();
+    Lock.Grant first = get(lock.acquire("q", holder, null));
+    List<CompletableFuture<Lock.Grant>> waiting = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      long l = lease();
+      waiting.add(lock.acquire("q", l, null).toCompletableFuture());
+      long n = i + 1;
+      await(() -> status("q").waiters().size() == n);
+    }
+    await(() -> client.watchesOpened.get() == 5);
+    List<Lock.Waiter> queue = status("q").waiters();
+    long token = first.fencingToken();
+    get(lock.release("q", token));
+    for (int i = 0; i < 5; i++) {
+      Lock.Grant g = waiting.get(i).get(30, TimeUnit.SECONDS);
+      assertThat(g.key()).isEqualTo(queue.get(i).key());
+      assertThat(g.fencingToken()).isGreaterThan(token);
+      for (int j = i + 1; j < 5; j++) {
+        assertThat(waiting.get(j)).isNotDone();
+      }
+      token = g.fencingToken();
+      get(lock.release("q", token));
+    }
+    // One watch per waiter, none reopened: a release wakes only the next in line.
+    assertThat(client.watchesOpened.get()).isEqualTo(5);
+    assertThat(status("q").holder()).isNull();
+  }
+
+  @Test
+  void contendersNeverOverlapAndNoFencedUpdateIsLost() throws Exception {
+    int contenders = 16;
+    int rounds = 10;
+    get(client.put("counter", Bytes.utf8("0"), 0));
+    AtomicInteger inside = new AtomicInteger();
+    List<Long> tokens = Collections.synchronizedList(new ArrayList<>());
+    List<CompletableFuture<Void>> all = new ArrayList<>();
+    for (int c = 0; c < contenders; c++) {
+      long l = lease();
+      all.add(
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  for (int r = 0; r < rounds; r++) {
+                    Lock.Grant g = get(lock.acquire("counter", l, null));
+                    assertThat(inside.incrementAndGet()).isEqualTo(1);
+                    tokens.add(g.fencingToken());
+                    int n =
+                        Integer.parseInt(
+                            get(client.get("counter")).orElseThrow().value().utf8String());
+                    get(
+                        client.txn(
+                            new Command.Txn(
+                                List.of(Lock.fence("counter", g.fencingToken())),
+                                List.of(
+                                    new Command.Put("counter", Bytes.utf8("" + (n + 1)), 0, false)),
+                                List.of())));
+                    inside.decrementAndGet();
+                    get(lock.release("counter", g.fencingToken()));
+                  }
+                } catch (Exception e) {
+                  throw new RuntimeException(e);
+                }
+              }));
+    }
+    CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+    assertThat(get(client.get("counter")).orElseThrow().value().utf8String())
+        .isEqualTo("" + contenders * rounds);
+    assertThat(tokens).hasSize(contenders * rounds).isSorted().doesNotHaveDuplicates();
+  }
+
+  @Test
+  void anExpiredHoldersLockPassesOnAndItsLateFencedWriteIsRefused() throws Exception {
+    long a = lease();
+    long b = lease();
+    Lock.Grant old = get(lock.acquire("e", a, null));
+    CompletableFuture<Lock.Grant> next = lock.acquire("e", b, null).toCompletableFuture();
+    await(() -> status("e").waiters().size() == 1);
+    client.expire(a);
+    Lock.Grant g = next.get(30, TimeUnit.SECONDS);
+    assertThat(g.fencingToken()).isGreaterThan(old.fencingToken());
+    ErrorCode late =
+        failure(
+            client.txn(
+                new Command.Txn(
+                    List.of(Lock.fence("e", old.fencingToken())),
+                    List.of(new Command.Put("data", Bytes.utf8("late"), 0, false)),
+                    List.of())));
+    assertThat(late).isEqualTo(ErrorCode.FENCED);
+    assertThat(get(client.get("data"))).isEmpty();
+  }
+
+  @Test
+  void aTryLockOnAHeldLockFailsAtOnceAndLeavesNoQueueEntry() throws Exception {
+    get(lock.acquire("t", lease(), Duration.ZERO));
+    assertThat(failure(lock.acquire("t", lease(), Duration.ZERO)))
+        .isEqualTo(ErrorCode.LOCK_TIMEOUT);
+    await(() -> status("t").waiters().isEmpty());
+    assertThat(client.watchesOpened.get()).isZero();
+  }
+
+  @Test
+  void aTimedOutWaiterLeavesTheQueueAndTheOneBehindItStillGetsTheLock() throws Exception {
+    Lock.Grant holder = get(lock.acquire("w", lease(), null));
+    CompletableFuture<Lock.Grant> impatient =
+        lock.acquire("w", lease(), Duration.ofMillis(300)).toCompletableFuture();
+    await(() -> status("w").waiters().size() == 1);
+    CompletableFuture<Lock.Grant> patient = lock.acquire("w", lease(), null).toCompletableFuture();
+    await(() -> status("w").waiters().size() == 2);
+    assertThat(failure(impatient)).isEqualTo(ErrorCode.LOCK_TIMEOUT);
+    await(() -> status("w").waiters().size() == 1);
+    get(lock.release("w", holder.fencingToken()));
+    assertThat(patient.get(30, TimeUnit.SECONDS).fencingToken())
+        .isGreaterThan(holder.fencingToken());
+  }
+
+  @Test
+  void aStaleTokenDoesNotReleaseTheLock() throws Exception {
+    Lock.Grant g = get(lock.acquire("s", lease(), null));
+    assertThat(failure(lock.release("s", g.fencingToken() - 1))).isEqualTo(ErrorCode.NOT_HOLDER);
+    assertThat(status("s").holder()).isEqualTo(g);
+    get(lock.release("s", g.fencingToken()));
+    assertThat(failure(lock.release("s", g.fencingToken()))).isEqualTo(ErrorCode.NOT_HOLDER);
+  }
+
+  @Test
+  void anUnknownLeaseIsRefused() {
+    assertThat(failure(lock.acquire("u", 424242, null))).isEqualTo(ErrorCode.LEASE_NOT_FOUND);
+  }
+
+  @Test
+  void locksWhoseNamesNestAreIndependent() throws Exception {
+    Lock.Grant outer = get(lock.acquire("a", lease(), Duration.ZERO));
+    Lock.Grant inner = get(lock.acquire("a/b", lease(), Duration.ZERO));
+    assertThat(status("a").waiters()).isEmpty();
+    assertThat(inner.key()).doesNotStartWith(Lock.prefix("a"));
+    assertThat(outer.fencingToken()).isLessThan(inner.fencingToken());
+  }
+
+  Lock.State status(String name) throws Exception {
+    return get(lock.status(name));
+  }
+
+  interface Check {
+    boolean ok() throws Exception;
+  }
+
+  static void await(Check c) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!c.ok()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("condition not reached in 30 s");
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+    }
+  }
+}

@@ -193,14 +193,17 @@ class LeaseLifecycleTest {
   @Test
   void aRestartGivesEveryLeaseItsFullTtlAgainAndThenItExpires() {
     String prefix = "lease-rs/";
-    long ttl = 3;
+    // Long enough that the puts and the restart fit in it on a loaded machine: the old node would
+    // rightly expire the lease if its deadline passed before it stopped.
+    long ttl = 10;
     long lease = node.grant(ttl);
     List<String> keys = putKeys(prefix, 2, lease);
-    // Let the lease run down to under a second left, so surviving the restart proves the extension.
+    // Let the lease run down to half its TTL, so the keys outliving ttl from the restart's start
+    // (below) proves the extension.
     await(
         Duration.ofSeconds(ttl),
         "lease to run down",
-        () -> node.leaseInfo(lease).json().path("ttl").asLong() <= 1);
+        () -> node.leaseInfo(lease).json().path("ttl").asLong() <= ttl / 2);
     long beforeRestart = System.nanoTime();
     node.restart();
     long restarted = System.nanoTime();

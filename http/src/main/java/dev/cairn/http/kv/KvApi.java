@@ -13,6 +13,7 @@ import dev.cairn.http.ApiException;
 import dev.cairn.http.Json;
 import dev.cairn.http.Request;
 import dev.cairn.http.Responses;
+import dev.cairn.recipes.lock.Lock;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -64,13 +65,12 @@ public final class KvApi {
   private CompletionStage<HttpResponse> put(Request r, String key) {
     Command.Put put =
         new Command.Put(key, Bytes.wrap(r.body()), r.longParam("lease", 0), r.flag("prev_kv"));
-    Optional<Compare> guard = guard(r, key);
+    List<Compare> guard = conditions(r, key);
     if (guard.isEmpty()) {
       return offLeader(namespaces.write(r.namespace(), put)).thenApply(KvApi::putResponse);
     }
     return offLeader(
-            namespaces.write(
-                r.namespace(), new Command.Txn(List.of(guard.get()), List.of(put), List.of())))
+            namespaces.write(r.namespace(), new Command.Txn(guard, List.of(put), List.of())))
         .thenApply(reply -> guarded(reply, KvApi::putResponse));
   }
 
@@ -190,8 +190,8 @@ public final class KvApi {
   private CompletionStage<HttpResponse> delete(Request r, String key) {
     String rangeEnd = rangeEnd(r, key);
     Command.Delete del = new Command.Delete(key, rangeEnd, r.flag("prev_kv"));
-    Optional<Compare> guard = guard(r, key);
-    if (guard.isPresent() && rangeEnd != null) {
+    List<Compare> guard = conditions(r, key);
+    if (!guard.isEmpty() && rangeEnd != null) {
       throw new ApiException(
           ErrorCode.MALFORMED_REQUEST, "conditional headers apply to a single key, not a range");
     }
@@ -199,8 +199,7 @@ public final class KvApi {
       return offLeader(namespaces.write(r.namespace(), del)).thenApply(KvApi::deleteResponse);
     }
     return offLeader(
-            namespaces.write(
-                r.namespace(), new Command.Txn(List.of(guard.get()), List.of(del), List.of())))
+            namespaces.write(r.namespace(), new Command.Txn(guard, List.of(del), List.of())))
         .thenApply(reply -> guarded(reply, KvApi::deleteResponse));
   }
 
@@ -263,6 +262,16 @@ public final class KvApi {
   }
 
   private static Compare compare(TxnJson.CompareBody c) {
+    if (c != null && c.fence() != null) {
+      if (c.key() != null || c.target() != null || c.op() != null || c.value() != null) {
+        throw new ApiException(
+            ErrorCode.MALFORMED_REQUEST, "a fence compare has only fence: {lock, token}");
+      }
+      if (c.fence().lock() == null || c.fence().token() == null) {
+        throw new ApiException(ErrorCode.MALFORMED_REQUEST, "a fence needs lock and token");
+      }
+      return fence(c.fence().lock(), c.fence().token());
+    }
     if (c == null || c.key() == null || c.target() == null || c.op() == null) {
       throw new ApiException(
           ErrorCode.MALFORMED_REQUEST, "a compare needs key, target, op and value");
@@ -392,6 +401,43 @@ public final class KvApi {
   }
 
   // --------------------------------------------------------------- helpers
+
+  /** A fence on lock {@code name} with {@code token}, checked inside the write's transaction. */
+  private static Compare fence(String name, long token) {
+    if (name.isEmpty() || token <= 0) {
+      throw new ApiException(
+          ErrorCode.MALFORMED_REQUEST, "a fence needs a lock name and a positive fencing token");
+    }
+    return Lock.fence(name, token);
+  }
+
+  /**
+   * {@code X-Cairn-Fence: <lock name>:<fencing token>} as a fence compare (the name may hold ':',
+   * the token is after the last one); a fence that does not hold refuses the write with 412 {@code
+   * fenced}.
+   */
+  private static List<Compare> conditions(Request r, String key) {
+    List<Compare> out = new ArrayList<>(2);
+    guard(r, key).ifPresent(out::add);
+    Optional<String> header = r.header("X-Cairn-Fence");
+    if (header.isPresent()) {
+      String v = header.get().trim();
+      int colon = v.lastIndexOf(':');
+      long token;
+      try {
+        token = colon < 0 ? -1 : Long.parseLong(v.substring(colon + 1));
+      } catch (NumberFormatException e) {
+        token = -1;
+      }
+      if (colon <= 0 || token <= 0) {
+        throw new ApiException(
+            ErrorCode.MALFORMED_REQUEST,
+            "X-Cairn-Fence must be <lock name>:<fencing token>, not '" + v + "'");
+      }
+      out.add(fence(v.substring(0, colon), token));
+    }
+    return out;
+  }
 
   /** If-Match / If-None-Match as a compare on the key; a failed compare becomes 412. */
   private static Optional<Compare> guard(Request r, String key) {

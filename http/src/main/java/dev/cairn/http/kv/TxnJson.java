@@ -13,7 +13,14 @@ final class TxnJson {
    * @param value a string (decoded per {@code encoding}) for target {@code value}, an integer
    *     otherwise
    */
-  record CompareBody(String key, String target, String op, JsonNode value, String encoding) {}
+  /**
+   * Either {@code key}, {@code target}, {@code op} and {@code value}, or only {@code fence}: the
+   * transaction is refused with {@code fenced} unless that lock is held with that token.
+   */
+  record CompareBody(
+      String key, String target, String op, JsonNode value, String encoding, FenceBody fence) {}
+
+  record FenceBody(String lock, Long token) {}
 
   /** Exactly one of the three is set. */
   record OpBody(PutBody put, DeleteBody delete, RangeBody range) {}

@@ -4,6 +4,7 @@ import dev.cairn.actors.namespace.Namespaces;
 import dev.cairn.core.ErrorCode;
 import dev.cairn.http.kv.KvApi;
 import dev.cairn.http.lease.LeaseApi;
+import dev.cairn.http.lock.LockApi;
 import dev.cairn.http.namespace.NamespaceApi;
 import dev.cairn.http.ops.OpsApi;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -37,6 +38,7 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
   private final ActorSystem system;
   private final KvApi kv;
   private final LeaseApi leases;
+  private final LockApi locks;
   private final NamespaceApi namespaceApi;
   private final OpsApi ops;
   private final WatchRoutes watches;
@@ -55,6 +57,7 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
     this.system = system;
     this.kv = new KvApi(namespaces, system.dispatcher());
     this.leases = new LeaseApi(namespaces, system.dispatcher());
+    this.locks = new LockApi(system, namespaces);
     this.namespaceApi = new NamespaceApi(namespaces, system.dispatcher());
     this.ops = ops;
     this.watches = watches;
@@ -197,6 +200,11 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
         return exactly(rest, 1, http, ns, kv::txn);
       case "compact":
         return exactly(rest, 1, http, ns, kv::compact);
+      case "locks":
+        {
+          String name = Request.decode(String.join("/", rest.subList(1, rest.size())));
+          return withBody(http, ns, "", r -> locks.handle(r, name));
+        }
       case "leases":
         {
           refuseTrailingSlash(rest, http.getUri().path());
@@ -323,6 +331,10 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
     }
     if (e instanceof ApiException a) {
       return Responses.problem(a.code(), a.getMessage());
+    }
+    if (e instanceof dev.cairn.recipes.CairnException c) {
+      // A recipe's refusal, or the store's refusal of a recipe's request.
+      return Responses.problem(c.code(), c.getMessage());
     }
     if (e instanceof EntityStreamSizeException
         || (e instanceof org.apache.pekko.http.scaladsl.model.EntityStreamException es

@@ -18,6 +18,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -99,7 +100,14 @@ public final class Lock {
                   a.giveUp("lock " + name + " not acquired within " + timeout.toMillis() + " ms"));
     }
     a.start(timeout != null && timeout.isZero());
-    return a.result;
+    // A failure is reported once the queue entry is gone, so a caller never sees its own waiter.
+    return a.result
+        .handle(
+            (g, err) ->
+                err == null
+                    ? CompletableFuture.completedFuture(g)
+                    : a.cleaned.<Grant>thenCompose(v -> CompletableFuture.failedFuture(err)))
+        .thenCompose(s -> s);
   }
 
   /**
@@ -162,6 +170,10 @@ public final class Lock {
     final long lease;
     final String key;
     final CompletableFuture<Grant> result = new CompletableFuture<>();
+
+    /** Completed once a failed attempt's queue entry is removed (or there was none). */
+    final CompletableFuture<Void> cleaned = new CompletableFuture<>();
+
     final AtomicReference<CairnClient.Watch> watch = new AtomicReference<>();
 
     /** The create revision of our key once it exists; 0 before. */
@@ -188,6 +200,7 @@ public final class Lock {
               (r, err) -> {
                 if (err != null) {
                   result.completeExceptionally(err);
+                  cleaned.complete(null);
                   return;
                 }
                 created = r.succeeded();
@@ -200,6 +213,7 @@ public final class Lock {
                         .orElse(null);
                 if (mine == null) {
                   result.completeExceptionally(lost());
+                  cleaned.complete(null);
                   return;
                 }
                 myRevision = mine.createRevision();
@@ -225,6 +239,7 @@ public final class Lock {
       }
       if (!present) {
         result.completeExceptionally(lost());
+        cleaned.complete(null);
         return;
       }
       if (predecessor == null) {
@@ -238,17 +253,21 @@ public final class Lock {
         return;
       }
       String predecessorKey = predecessor.key();
+      AtomicBoolean fired = new AtomicBoolean(); // one wake-up per watch, however many events
       CairnClient.Watch w =
           client.watch(
               predecessorKey,
               revision + 1,
               e -> {
-                if (e.type() == WatchEvent.Type.DELETE) {
+                if (e.type() == WatchEvent.Type.DELETE && fired.compareAndSet(false, true)) {
                   stopWatching();
                   recheck();
                 }
               },
               err -> {
+                if (!fired.compareAndSet(false, true)) {
+                  return;
+                }
                 stopWatching();
                 if (result.completeExceptionally(err)) {
                   removeKey();
@@ -297,15 +316,18 @@ public final class Lock {
     /** Deletes our queue key if this attempt created it and it is still that generation. */
     void removeKey() {
       if (!created) {
+        cleaned.complete(null);
         return;
       }
-      client.txn(
-          new Command.Txn(
-              List.of(
-                  Compare.number(
-                      key, Compare.Target.CREATE_REVISION, Compare.Op.EQUAL, myRevision)),
-              List.of(Command.Delete.key(key)),
-              List.of()));
+      client
+          .txn(
+              new Command.Txn(
+                  List.of(
+                      Compare.number(
+                          key, Compare.Target.CREATE_REVISION, Compare.Op.EQUAL, myRevision)),
+                  List.of(Command.Delete.key(key)),
+                  List.of()))
+          .whenComplete((r, err) -> cleaned.complete(null));
     }
 
     CairnException lost() {

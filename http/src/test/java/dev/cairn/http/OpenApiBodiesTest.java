@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.introspect.BeanPropertyDefinition;
 import dev.cairn.http.kv.KvBodies;
 import dev.cairn.http.lease.LeaseBodies;
+import dev.cairn.http.lock.LockBodies;
 import dev.cairn.http.namespace.NamespaceBodies;
 import dev.cairn.http.ops.OpsApi;
 import java.util.ArrayList;
@@ -42,6 +43,7 @@ class OpenApiBodiesTest {
         List.of(
             KvBodies.class,
             LeaseBodies.class,
+            LockBodies.class,
             NamespaceBodies.class,
             Responses.class,
             OpsApi.class)) {

@@ -65,6 +65,9 @@ class OpenApiContractTest {
           "DELETE /v1/leases/{id}",
           "POST /v1/leases/{id}/keepalive",
           "PUT /v1/leases/{id}/keepalive",
+          "GET /v1/locks/{name}",
+          "POST /v1/locks/{name}",
+          "DELETE /v1/locks/{name}",
           "GET /v1/watch",
           "GET /v1/watch/{key}",
           "GET /v1/namespaces",
@@ -83,6 +86,9 @@ class OpenApiContractTest {
           "DELETE /v1/ns/{ns}/leases/{id}",
           "POST /v1/ns/{ns}/leases/{id}/keepalive",
           "PUT /v1/ns/{ns}/leases/{id}/keepalive",
+          "GET /v1/ns/{ns}/locks/{name}",
+          "POST /v1/ns/{ns}/locks/{name}",
+          "DELETE /v1/ns/{ns}/locks/{name}",
           "GET /v1/ns/{ns}/watch",
           "GET /v1/ns/{ns}/watch/{key}");
 
@@ -374,10 +380,14 @@ class OpenApiContractTest {
         template
             .replace("{ns}", namespaceRoute ? DOOMED_NS : PROBE_NS)
             .replace("{key}", "openapi-probe/k")
+            .replace("{name}", "openapi-probe/lock")
             .replace(
                 "{id}", Long.toString(template.startsWith("/v1/ns/") ? probeLease : defaultLease));
     if (template.endsWith("/kv/{key}") && method.equalsIgnoreCase("post")) {
       out += "?sequential=true";
+    }
+    if (template.endsWith("/locks/{name}") && method.equalsIgnoreCase("delete")) {
+      out += "?token=1";
     }
     return out;
   }
@@ -388,6 +398,9 @@ class OpenApiContractTest {
     }
     if (template.endsWith("/compact")) {
       return "{\"revision\": 1}";
+    }
+    if (template.endsWith("/locks/{name}") && method.equalsIgnoreCase("post")) {
+      return "{\"ttl\": 60, \"timeout_ms\": 0}";
     }
     if (template.endsWith("/leases") && method.equalsIgnoreCase("post")) {
       return "{\"ttl\": 60}";

@@ -142,11 +142,14 @@ final class OpenApiDocument {
     Map<String, String> params = new LinkedHashMap<>();
     for (int i = 0; i < t.length; i++) {
       boolean last = i == t.length - 1;
-      if (t[i].equals("{key}") && last) {
+      if ((t[i].equals("{key}") || t[i].equals("{name}")) && last) {
         if (p.length < t.length) {
           return null;
         }
-        params.put("key", String.join("/", Arrays.asList(p).subList(i, p.length)));
+        // A key or a lock name may contain '/': the rest of the path.
+        params.put(
+            t[i].substring(1, t[i].length() - 1),
+            String.join("/", Arrays.asList(p).subList(i, p.length)));
         return params;
       }
       if (i >= p.length) {

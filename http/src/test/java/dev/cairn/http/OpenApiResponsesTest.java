@@ -79,6 +79,8 @@ class OpenApiResponsesTest {
     keyspace("/v1", "default");
     keyspace("/v1/ns/oas", "oas");
     missingNamespace("/v1/ns/oas-missing");
+    locks("/v1");
+    locks("/v1/ns/oas");
     watches("/v1");
     watches("/v1/ns/oas");
     assertThat(violations).as("answers that break openapi.yaml").isEmpty();
@@ -309,6 +311,42 @@ class OpenApiResponsesTest {
     expect(404, "POST", p + "/compact", "{\"revision\": 1}");
     expect(404, "GET", p + "/leases");
     expect(404, "POST", p + "/leases", "{\"ttl\": 60}");
+    expect(404, "GET", p + "/locks/l");
+    expect(404, "POST", p + "/locks/l", "{\"ttl\": 60}");
+    expect(404, "DELETE", p + "/locks/l?token=1");
+  }
+
+  private void locks(String p) {
+    JsonNode g = expect(200, "POST", p + "/locks/oas/l", "{\"ttl\": 60}");
+    long token = g.path("fencing_token").asLong();
+    expect(408, "POST", p + "/locks/oas/l", "{\"ttl\": 60, \"timeout_ms\": 0}");
+    expect(400, "POST", p + "/locks/oas/l", "{}");
+    expect(404, "POST", p + "/locks/oas/l", "{\"lease\": 987654321}");
+    expect(200, "GET", p + "/locks/oas/l");
+    expect(200, "GET", p + "/locks/oas/free");
+    expect(404, "GET", p + "/locks/");
+    expect(400, "DELETE", p + "/locks/oas/l");
+    expect(404, "DELETE", p + "/locks/");
+    expect(409, "DELETE", p + "/locks/oas/l?token=" + (token + 1000));
+    // Fenced writes: the holder's token passes, a stale one is refused.
+    expect(200, "PUT", p + "/kv/oas/fenced", "v", "X-Cairn-Fence", "oas/l:" + token);
+    expect(
+        200,
+        "POST",
+        p + "/txn",
+        "{\"compare\": [{\"fence\": {\"lock\": \"oas/l\", \"token\": "
+            + token
+            + "}}], \"success\": [{\"put\": {\"key\": \"oas/fenced\", \"value\": \"w\"}}]}");
+    expect(200, "DELETE", p + "/locks/oas/l?token=" + token);
+    expect(412, "PUT", p + "/kv/oas/fenced", "v", "X-Cairn-Fence", "oas/l:" + token);
+    expect(412, "DELETE", p + "/kv/oas/fenced", null, "X-Cairn-Fence", "oas/l:" + token);
+    expect(
+        412,
+        "POST",
+        p + "/txn",
+        "{\"compare\": [{\"fence\": {\"lock\": \"oas/l\", \"token\": "
+            + token
+            + "}}], \"success\": [{\"put\": {\"key\": \"oas/fenced\", \"value\": \"x\"}}]}");
   }
 
   private void watches(String p) throws IOException, InterruptedException {

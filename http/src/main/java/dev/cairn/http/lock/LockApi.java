@@ -55,13 +55,13 @@ public final class LockApi {
     } else if (m == HttpMethods.GET) {
       return lock(r)
           .status(name)
-          .thenApply(s -> Responses.json(200, LockBodies.Status.of(name, s), s.revision()));
+          .thenApply(s -> Responses.json(200, LockBodies.LockStatus.of(name, s), s.revision()));
     }
     throw new ApiException(ErrorCode.METHOD_NOT_ALLOWED, "allowed: GET, POST, DELETE");
   }
 
   private CompletionStage<HttpResponse> acquire(Request r, String name) {
-    LockBodies.AcquireBody body = Json.read(r.body(), LockBodies.AcquireBody.class);
+    LockBodies.LockAcquireRequest body = Json.read(r.body(), LockBodies.LockAcquireRequest.class);
     if ((body.ttl() == null) == (body.lease() == null)) {
       throw new ApiException(
           ErrorCode.MALFORMED_REQUEST, "give exactly one of ttl (seconds) and lease (a lease id)");
@@ -107,7 +107,7 @@ public final class LockApi {
   }
 
   private static HttpResponse granted(Lock.Grant g) {
-    return Responses.json(200, LockBodies.Grant.of(g), g.fencingToken());
+    return Responses.json(200, LockBodies.LockGrant.of(g), g.fencingToken());
   }
 
   private CompletionStage<HttpResponse> release(Request r, String name) {
@@ -126,6 +126,6 @@ public final class LockApi {
     }
     return lock(r)
         .release(name, token)
-        .thenApply(v -> Responses.json(200, new LockBodies.Released(name, token), token));
+        .thenApply(v -> Responses.json(200, new LockBodies.LockReleased(name, token), token));
   }
 }

@@ -60,6 +60,22 @@ class LockApiTest {
   }
 
   @Test
+  void revokingTheLeaseReleasesEveryLockItHoldsAndGrantsTheNext() throws Exception {
+    long lease = grant(30);
+    acquire("revoke/one", "{\"lease\": " + lease + "}");
+    acquire("revoke/two", "{\"lease\": " + lease + "}");
+    CompletableFuture<JsonNode> next =
+        CompletableFuture.supplyAsync(() -> acquire("revoke/one", "{\"ttl\": 30}"));
+    TestServer.await(
+        Duration.ofSeconds(20),
+        "a waiter queued",
+        () -> s.get(P + "/locks/revoke/one").ok().path("waiters").size() == 1);
+    s.delete(P + "/leases/" + lease).ok();
+    assertThat(next.get(30, TimeUnit.SECONDS).path("lease").asLong()).isNotEqualTo(lease);
+    assertThat(s.get(P + "/locks/revoke/two").ok().path("holder").isNull()).isTrue();
+  }
+
+  @Test
   void aTryLockOnAHeldLockTimesOutAtOnceAndLeavesNoWaiter() {
     acquire("try", "{\"ttl\": 30}");
     s.post(P + "/locks/try", "{\"ttl\": 30, \"timeout_ms\": 0}").problem(408, "lock_timeout");

@@ -109,6 +109,11 @@ class DiskFullTest {
       r.problem(507, "insufficient_storage");
       assertThat(r.json().path("detail").asText()).contains(mount.resolve("journal").toString());
       refusals.add(nanos);
+      // The write that hit the full disk restarts its leader: a read meanwhile may get 503 (retry).
+      TestServer.await(
+          Duration.ofSeconds(30),
+          "the namespace to answer reads again",
+          () -> node.getKey(key).status() != 503);
       assertThat(node.getKey(key).status()).as("a refused write is not visible").isEqualTo(404);
     }
     assertThat(refusals).as("writes were refused once the disk was full").hasSize(15);

@@ -354,13 +354,11 @@ public final class Keyspace {
   }
 
   private static boolean fenceHolds(KeyspaceState s, Compare c) {
-    long first = 0;
-    for (History h : s.histories(c.key(), KeyRange.prefixEnd(c.key())).values()) {
-      KeyValue kv = KeyspaceState.visibleAt(h, Long.MAX_VALUE);
-      if (kv != null && (first == 0 || kv.createRevision() < first)) {
-        first = kv.createRevision();
-      }
-    }
+    long first =
+        liveIn(s, c.key(), KeyRange.prefixEnd(c.key())).stream()
+            .mapToLong(KeyValue::createRevision)
+            .min()
+            .orElse(0);
     // Nobody holds an empty lock: no token fences it, not even 0.
     return first != 0 && c.op().holds(Long.compare(first, c.number()));
   }

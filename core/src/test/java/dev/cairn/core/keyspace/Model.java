@@ -288,16 +288,7 @@ final class Model {
       }
       cmp = Long.compare(actual, c.number());
     }
-    switch (c.op()) {
-      case EQUAL:
-        return cmp == 0;
-      case NOT_EQUAL:
-        return cmp != 0;
-      case LESS:
-        return cmp < 0;
-      default:
-        return cmp > 0;
-    }
+    return opHolds(c.op(), cmp);
   }
 
   private ErrorCode checkBranch(List<Command.TxnOp> branch) {

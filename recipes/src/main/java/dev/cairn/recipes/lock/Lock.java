@@ -122,14 +122,7 @@ public final class Lock {
               if (s.holder() == null || s.holder().fencingToken() != token) {
                 throw notHolder(name, token);
               }
-              String key = s.holder().key();
-              return client.txn(
-                  new Command.Txn(
-                      List.of(
-                          Compare.number(
-                              key, Compare.Target.CREATE_REVISION, Compare.Op.EQUAL, token)),
-                      List.of(Command.Delete.key(key)),
-                      List.of()));
+              return client.txn(deleteIfCreatedAt(s.holder().key(), token));
             })
         .thenAccept(
             r -> {
@@ -157,6 +150,15 @@ public final class Lock {
       }
     }
     return new State(holder, waiters, revision);
+  }
+
+  /** Deletes {@code key} only while it is the generation created at {@code createRevision}. */
+  private static Command.Txn deleteIfCreatedAt(String key, long createRevision) {
+    return new Command.Txn(
+        List.of(
+            Compare.number(key, Compare.Target.CREATE_REVISION, Compare.Op.EQUAL, createRevision)),
+        List.of(Command.Delete.key(key)),
+        List.of());
   }
 
   private static CairnException notHolder(String name, long token) {
@@ -320,13 +322,7 @@ public final class Lock {
         return;
       }
       client
-          .txn(
-              new Command.Txn(
-                  List.of(
-                      Compare.number(
-                          key, Compare.Target.CREATE_REVISION, Compare.Op.EQUAL, myRevision)),
-                  List.of(Command.Delete.key(key)),
-                  List.of()))
+          .txn(deleteIfCreatedAt(key, myRevision))
           .whenComplete((r, err) -> cleaned.complete(null));
     }
 

@@ -191,6 +191,34 @@ class LockTest {
   }
 
   @Test
+  void aWaiterWhoseOwnLeaseEndsFailsWithLeaseNotFoundWhenItsTurnComes() throws Exception {
+    Lock.Grant holder = get(lock.acquire("x", lease(), null));
+    long doomed = lease();
+    CompletableFuture<Lock.Grant> waiter = lock.acquire("x", doomed, null).toCompletableFuture();
+    await(() -> status("x").waiters().size() == 1);
+    client.expire(doomed);
+    get(lock.release("x", holder.fencingToken()));
+    assertThat(failure(waiter)).isEqualTo(ErrorCode.LEASE_NOT_FOUND);
+    assertThat(status("x").holder()).isNull();
+  }
+
+  @Test
+  void aSecondRequestOfTheSameLeaseSharesTheKeyAndItsTimeoutLeavesTheFirstQueued()
+      throws Exception {
+    Lock.Grant holder = get(lock.acquire("r", lease(), null));
+    long l = lease();
+    CompletableFuture<Lock.Grant> first = lock.acquire("r", l, null).toCompletableFuture();
+    await(() -> status("r").waiters().size() == 1);
+    assertThat(failure(lock.acquire("r", l, Duration.ZERO))).isEqualTo(ErrorCode.LOCK_TIMEOUT);
+    assertThat(status("r").waiters())
+        .extracting(Lock.Waiter::key)
+        .containsExactly(Lock.key("r", l));
+    get(lock.release("r", holder.fencingToken()));
+    Lock.Grant g = first.get(30, TimeUnit.SECONDS);
+    assertThat(get(lock.acquire("r", l, Duration.ZERO))).isEqualTo(g);
+  }
+
+  @Test
   void locksWhoseNamesNestAreIndependent() throws Exception {
     Lock.Grant outer = get(lock.acquire("a", lease(), Duration.ZERO));
     Lock.Grant inner = get(lock.acquire("a/b", lease(), Duration.ZERO));

@@ -35,6 +35,14 @@ final class LeaseDeadlines {
     return d == null ? Long.MIN_VALUE : d;
   }
 
+  /**
+   * True when an entry's deadline has passed (it may be stale: {@link #due} may then return none).
+   * Cheap and allocation-free, for the write path.
+   */
+  boolean anyDue(long nowNanos) {
+    return !heap.isEmpty() && heap.peek().atNanos - nowNanos <= 0;
+  }
+
   /** Removes and returns the ids whose deadline has passed, oldest first. */
   List<Long> due(long nowNanos) {
     List<Long> out = new ArrayList<>();

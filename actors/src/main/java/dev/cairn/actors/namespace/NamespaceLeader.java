@@ -570,10 +570,11 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
   }
 
   private void expireDueLeases() {
-    if (!journals.writable(journalId)) {
+    long now = System.nanoTime();
+    if (!deadlines.anyDue(now) || !journals.writable(journalId)) {
       return; // due leases stay due and expire once the journal can write again
     }
-    for (long id : deadlines.due(System.nanoTime())) {
+    for (long id : deadlines.due(now)) {
       if (state.hasLease(id)) {
         long keysBefore = state.liveKeys();
         decideAndPersist(new Command.ExpireLease(id), null);

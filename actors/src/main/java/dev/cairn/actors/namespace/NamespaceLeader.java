@@ -23,10 +23,9 @@ import dev.cairn.persistence.snapshot.SnapshotSkippedException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.NotInfluenceReceiveTimeout;
 import org.apache.pekko.actor.OneForOneStrategy;
@@ -209,11 +208,10 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
   /**
    * Callers promised a reply from a persist or deferAsync handler that has not run yet. If the
    * journal fails first, Pekko drops those handlers and stops the actor: they are answered at once
-   * instead of timing out (see {@link #onPersistFailure}).
+   * instead of timing out (see {@link #onPersistFailure}). Pekko runs those handlers in the order
+   * they were registered, so each handler finds its caller at the front.
    */
-  private final Map<Long, Waiting> waiting = new LinkedHashMap<>();
-
-  private long nextTicket;
+  private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
 
   private record Waiting(ActorRef replyTo, boolean write) {}
 
@@ -417,7 +415,7 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
       refuseUnwritable(replyTo);
       return;
     }
-    long ticket = replyTo == null ? -1 : awaiting(replyTo, true);
+    Waiting caller = replyTo == null ? null : awaiting(replyTo, true);
     List<List<WatchEvent>> changes = new ArrayList<>(events.size());
     for (Event e : events) {
       List<WatchEvent> ch = new ArrayList<>();
@@ -433,7 +431,7 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
           state.publish(e.revision());
           publish(e, changes.get(confirmed[0]++));
           if (confirmed[0] == events.size() && replyTo != null) {
-            waiting.remove(ticket);
+            waiting.removeFirstOccurrence(caller);
             replyTo.tell(accepted.reply(), getSelf());
           }
         });
@@ -697,20 +695,20 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
 
   private void replyWhenDurable(ActorRef replyTo, Reply reply) {
     if (replyTo != null) {
-      long ticket = awaiting(replyTo, false);
+      Waiting caller = awaiting(replyTo, false);
       deferAsync(
           reply,
           r -> {
-            waiting.remove(ticket);
+            waiting.removeFirstOccurrence(caller);
             replyTo.tell(r, getSelf());
           });
     }
   }
 
-  private long awaiting(ActorRef replyTo, boolean write) {
-    long ticket = nextTicket++;
-    waiting.put(ticket, new Waiting(replyTo, write));
-    return ticket;
+  private Waiting awaiting(ActorRef replyTo, boolean write) {
+    Waiting caller = new Waiting(replyTo, write);
+    waiting.addLast(caller);
+    return caller;
   }
 
   private void refuseUnwritable(ActorRef replyTo) {
@@ -758,7 +756,7 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
    */
   private void answerWaiting(ErrorCode code, String detail) {
     long durable = Math.max(0, state.published());
-    for (Waiting w : waiting.values()) {
+    for (Waiting w : waiting) {
       ErrorCode c = w.write() ? code : ErrorCode.UNAVAILABLE;
       w.replyTo().tell(new Reply.Rejected(durable, Rejection.of(c, detail)), getSelf());
     }

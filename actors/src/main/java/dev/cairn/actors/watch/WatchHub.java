@@ -214,8 +214,8 @@ public final class WatchHub extends AbstractActor {
   }
 
   private void committed(Committed c) {
-    if (c.changes().isEmpty()) {
-      return;
+    if (c.changes().isEmpty() || subscribers.isEmpty()) {
+      return; // most writes: nobody watches this namespace
     }
     // Matched once per distinct range, however many watches (and subscribers) share it.
     Map<Range, List<WatchEvent>> matched = new HashMap<>();

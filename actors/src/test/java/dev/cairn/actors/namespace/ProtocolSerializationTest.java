@@ -2,19 +2,14 @@ package dev.cairn.actors.namespace;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.typesafe.config.ConfigFactory;
+import dev.cairn.actors.Wire;
 import dev.cairn.core.keyspace.Reply;
-import dev.cairn.persistence.codec.CairnSerializer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.ActorSystem;
-import org.apache.pekko.serialization.Serialization;
-import org.apache.pekko.serialization.SerializationExtension;
-import org.apache.pekko.serialization.Serializer;
-import org.apache.pekko.serialization.Serializers;
 import org.apache.pekko.testkit.javadsl.TestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,16 +25,7 @@ class ProtocolSerializationTest {
 
   @BeforeAll
   static void start() {
-    // A cluster provider, so refs are written with the node's address as between nodes.
-    system =
-        ActorSystem.create(
-            "protocol-serialization",
-            ConfigFactory.parseString(
-                    "pekko.actor.provider = cluster\n"
-                        + "pekko.remote.artery.canonical.hostname = \"127.0.0.1\"\n"
-                        + "pekko.remote.artery.canonical.port = 0\n"
-                        + "pekko.loglevel = WARNING\n")
-                .withFallback(ConfigFactory.load()));
+    system = Wire.system("protocol-serialization");
     probe = new TestKit(system);
   }
 
@@ -59,30 +45,17 @@ class ProtocolSerializationTest {
 
   @Test
   void everyMessageRoundTripsThroughTheConfiguredSerializer() throws Exception {
-    Serialization serialization = SerializationExtension.get(system);
     List<Object> messages = ProtocolSamples.messages(probe.getRef());
     for (Object m : messages) {
-      Serializer s = serialization.findSerializerFor(m);
-      assertThat(s).as("serializer of %s", m.getClass()).isInstanceOf(CairnSerializer.class);
-      byte[] bytes = serialization.serialize(m).get();
-      Object back =
-          serialization.deserialize(bytes, s.identifier(), Serializers.manifestFor(s, m)).get();
+      Object back = Wire.roundTrip(system, m);
       assertThat(back).as("%s", m.getClass()).isEqualTo(m);
     }
   }
 
   @Test
   void aRefComesBackAsTheSameActor() throws Exception {
-    Serialization serialization = SerializationExtension.get(system);
     NamespaceLeader.WatchProgress m = new NamespaceLeader.WatchProgress(probe.getRef());
-    Serializer s = serialization.findSerializerFor(m);
-    byte[] bytes = serialization.serialize(m).get();
-    ActorRef back =
-        ((NamespaceLeader.WatchProgress)
-                serialization
-                    .deserialize(bytes, s.identifier(), Serializers.manifestFor(s, m))
-                    .get())
-            .subscriber();
+    ActorRef back = ((NamespaceLeader.WatchProgress) Wire.roundTrip(system, m)).subscriber();
     back.tell("hello", ActorRef.noSender());
     probe.expectMsg("hello");
   }

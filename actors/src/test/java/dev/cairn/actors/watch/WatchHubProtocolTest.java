@@ -2,11 +2,10 @@ package dev.cairn.actors.watch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.typesafe.config.ConfigFactory;
+import dev.cairn.actors.Wire;
 import dev.cairn.core.Bytes;
 import dev.cairn.core.KeyValue;
 import dev.cairn.core.keyspace.WatchEvent;
-import dev.cairn.persistence.codec.CairnSerializer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,10 +15,6 @@ import java.util.stream.Collectors;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.UnhandledMessage;
-import org.apache.pekko.serialization.Serialization;
-import org.apache.pekko.serialization.SerializationExtension;
-import org.apache.pekko.serialization.Serializer;
-import org.apache.pekko.serialization.Serializers;
 import org.apache.pekko.testkit.javadsl.TestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,15 +30,7 @@ class WatchHubProtocolTest {
 
   @BeforeAll
   static void start() {
-    system =
-        ActorSystem.create(
-            "watch-hub-protocol",
-            ConfigFactory.parseString(
-                    "pekko.actor.provider = cluster\n"
-                        + "pekko.remote.artery.canonical.hostname = \"127.0.0.1\"\n"
-                        + "pekko.remote.artery.canonical.port = 0\n"
-                        + "pekko.loglevel = WARNING\n")
-                .withFallback(ConfigFactory.load()));
+    system = Wire.system("watch-hub-protocol");
   }
 
   @AfterAll
@@ -94,13 +81,8 @@ class WatchHubProtocolTest {
     assertThat(notifications().stream().map(Object::getClass).collect(Collectors.toSet()))
         .isEqualTo(permitted(WatchHub.Notification.class));
 
-    Serialization serialization = SerializationExtension.get(system);
     for (Object m : messages) {
-      Serializer s = serialization.findSerializerFor(m);
-      assertThat(s).as("serializer of %s", m.getClass()).isInstanceOf(CairnSerializer.class);
-      byte[] bytes = serialization.serialize(m).get();
-      Object back =
-          serialization.deserialize(bytes, s.identifier(), Serializers.manifestFor(s, m)).get();
+      Object back = Wire.roundTrip(system, m);
       assertThat(back).as("%s", m.getClass()).isEqualTo(m);
     }
   }

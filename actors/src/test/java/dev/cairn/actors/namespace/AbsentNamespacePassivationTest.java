@@ -11,12 +11,10 @@ import dev.cairn.core.keyspace.Reply;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.ActorSystem;
-import org.apache.pekko.cluster.Cluster;
 import org.apache.pekko.cluster.sharding.ClusterSharding;
 import org.apache.pekko.cluster.sharding.ShardRegion;
 import org.apache.pekko.pattern.Patterns;
@@ -78,12 +76,7 @@ class AbsentNamespacePassivationTest {
                     + "\"\n")
             .withFallback(ConfigFactory.load());
     system = ActorSystem.create("passivation-test", config);
-    Cluster cluster = Cluster.get(system);
-    CompletableFuture<Void> up = new CompletableFuture<>();
-    cluster.registerOnMemberUp(() -> up.complete(null));
-    cluster.join(cluster.selfAddress());
-    up.get(T.toMillis(), TimeUnit.MILLISECONDS);
-    namespaces = Namespaces.start(system);
+    namespaces = OneNode.namespaces(system, T);
     region = ClusterSharding.get(system).shardRegion(Namespaces.SHARD_TYPE);
   }
 

@@ -7,10 +7,7 @@ import dev.cairn.core.ErrorCode;
 import dev.cairn.core.keyspace.Command;
 import dev.cairn.core.keyspace.Reply;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.ActorSystem;
-import org.apache.pekko.cluster.Cluster;
 import org.apache.pekko.testkit.javadsl.TestKit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -50,12 +47,7 @@ class RegistryFailureTest {
                         + "pekko.remote.artery.canonical.port = 0\n"
                         + "pekko.cluster.jmx.enabled = off\n")
                 .withFallback(ConfigFactory.load()));
-    Cluster cluster = Cluster.get(system);
-    CompletableFuture<Void> up = new CompletableFuture<>();
-    cluster.registerOnMemberUp(() -> up.complete(null));
-    cluster.join(cluster.selfAddress());
-    up.get(T.toMillis(), TimeUnit.MILLISECONDS);
-    namespaces = Namespaces.start(system);
+    namespaces = OneNode.namespaces(system, T);
   }
 
   @AfterEach

@@ -33,25 +33,11 @@ class CassandraJournalFencingTest {
   /** Persists GROUPS groups of GROUP_SIZE events (persistAll) one group after the other. */
   static final class Writer extends AbstractPersistentActor {
     private final String persistenceId;
-    private final String name;
-    private final CompletableFuture<Long> recovered;
-    private final List<String> acknowledged;
-    private final CompletableFuture<Throwable> failed;
-    private final CompletableFuture<Void> finished;
+    private final Run run;
 
-    Writer(
-        String persistenceId,
-        String name,
-        CompletableFuture<Long> recovered,
-        List<String> acknowledged,
-        CompletableFuture<Throwable> failed,
-        CompletableFuture<Void> finished) {
+    Writer(String persistenceId, Run run) {
       this.persistenceId = persistenceId;
-      this.name = name;
-      this.recovered = recovered;
-      this.acknowledged = acknowledged;
-      this.failed = failed;
-      this.finished = finished;
+      this.run = run;
     }
 
     @Override
@@ -62,7 +48,7 @@ class CassandraJournalFencingTest {
     @Override
     public Receive createReceiveRecover() {
       return receiveBuilder()
-          .match(RecoveryCompleted.class, done -> recovered.complete(lastSequenceNr()))
+          .match(RecoveryCompleted.class, done -> run.recovered().complete(lastSequenceNr()))
           .matchAny(event -> {})
           .build();
     }
@@ -74,18 +60,18 @@ class CassandraJournalFencingTest {
 
     private void writeGroup(int group) {
       if (group == GROUPS) {
-        finished.complete(null);
+        run.finished().complete(null);
         return;
       }
       List<String> events = new ArrayList<>();
       for (int i = 0; i < GROUP_SIZE; i++) {
-        events.add(name + "-" + group + "-" + i);
+        events.add(run.name() + "-" + group + "-" + i);
       }
       int[] left = {GROUP_SIZE};
       persistAll(
           events,
           event -> {
-            acknowledged.add(event);
+            run.acknowledged().add(event);
             if (--left[0] == 0) {
               writeGroup(group + 1);
             }
@@ -94,13 +80,13 @@ class CassandraJournalFencingTest {
 
     @Override
     public void onPersistFailure(Throwable cause, Object event, long seqNr) {
-      failed.complete(cause);
+      run.failed().complete(cause);
       super.onPersistFailure(cause, event, seqNr);
     }
 
     @Override
     public void onPersistRejected(Throwable cause, Object event, long seqNr) {
-      failed.complete(cause);
+      run.failed().complete(cause);
       super.onPersistRejected(cause, event, seqNr);
     }
   }
@@ -147,7 +133,8 @@ class CassandraJournalFencingTest {
     }
   }
 
-  private record Run(
+  /** One writer's name and what it reports. */
+  record Run(
       String name,
       CompletableFuture<Long> recovered,
       List<String> acknowledged,
@@ -219,14 +206,6 @@ class CassandraJournalFencingTest {
   }
 
   private static ActorRef start(ActorSystem system, String pid, Run run) {
-    return system.actorOf(
-        Props.create(
-            Writer.class,
-            pid,
-            run.name(),
-            run.recovered(),
-            run.acknowledged(),
-            run.failed(),
-            run.finished()));
+    return system.actorOf(Props.create(Writer.class, pid, run));
   }
 }

@@ -18,10 +18,28 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.apache.pekko.actor.ActorRef;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.testkit.javadsl.TestKit;
 import org.junit.jupiter.api.Test;
 
 class CairnSerializerTest {
   private final CairnSerializer codec = new CairnSerializer();
+
+  record Carrier(ActorRef replyTo) implements CairnSerializable {}
+
+  @Test
+  void withoutAnActorSystemAMessageCarryingARefIsRefused() {
+    ActorSystem system = ActorSystem.create("refs");
+    try {
+      Carrier c = new Carrier(system.deadLetters());
+      assertThatThrownBy(() -> codec.toBinary(c))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining(Carrier.class.getName());
+    } finally {
+      TestKit.shutdownActorSystem(system);
+    }
+  }
 
   static List<Event> oneOfEach() {
     byte[] binary = {0, (byte) 0xff, (byte) 0xc3, 0x28};

@@ -238,6 +238,26 @@ abstract class NamespaceLeaderContract {
   }
 
   @Test
+  void aFailedHubRestartsTheLeaderSoItsSubscribersSeeTheHubStop() {
+    ActorRef l = leader("default");
+    write(l, Command.Put.of("h", "1"));
+    TestKit sub = new TestKit(system);
+    l.tell(new NamespaceLeader.Subscribe(1, "h", null, 0, sub.getRef()), sub.getRef());
+    sub.expectMsgClass(T, WatchHub.Deliveries.class);
+    ActorRef hub = sub.getLastSender();
+    sub.watch(hub);
+
+    // A registration without a subscriber makes the hub throw.
+    hub.tell(new WatchHub.Register(null, 2, "x", null, 1, List.of()), ActorRef.noSender());
+    sub.expectTerminated(T, hub);
+
+    assertThat(write(l, Command.Put.of("h", "2")).revision()).isEqualTo(2);
+    l.tell(new NamespaceLeader.Subscribe(1, "h", null, 0, sub.getRef()), sub.getRef());
+    sub.expectMsgClass(T, WatchHub.Deliveries.class);
+    assertThat(sub.getLastSender()).as("a fresh hub").isNotEqualTo(hub);
+  }
+
+  @Test
   void aSubscriptionBeforeTheCompactionPointIsRefused() {
     ActorRef l = leader("default");
     for (int i = 0; i < 5; i++) {

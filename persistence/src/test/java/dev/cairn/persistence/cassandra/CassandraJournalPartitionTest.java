@@ -1,0 +1,120 @@
+package dev.cairn.persistence.cassandra;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValueFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import java.util.stream.LongStream;
+import org.apache.pekko.actor.ActorRef;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.Props;
+import org.apache.pekko.persistence.AbstractPersistentActor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * With a partition size of 3 on the real Cassandra, atomic writes that cross partition boundaries
+ * are stored in the partition of each sequence number: a replay, which walks the partitions and
+ * stops at the first empty one, gets every event back in order.
+ */
+@ExtendWith(CassandraExtension.class)
+class CassandraJournalPartitionTest {
+
+  private static final String PLUGIN = "cairn.persistence.cassandra-journal";
+
+  /** Events to persist as one atomic write. */
+  record Append(List<String> events) {}
+
+  /** Persists each {@link Append} as one atomic write (persistAll), then says so. */
+  static final class Appender extends AbstractPersistentActor {
+    private final String persistenceId;
+    private final List<CompletableFuture<Long>> written;
+
+    Appender(String persistenceId, List<CompletableFuture<Long>> written) {
+      this.persistenceId = persistenceId;
+      this.written = written;
+    }
+
+    @Override
+    public String persistenceId() {
+      return persistenceId;
+    }
+
+    @Override
+    public Receive createReceiveRecover() {
+      return receiveBuilder().matchAny(event -> {}).build();
+    }
+
+    @Override
+    public Receive createReceive() {
+      return receiveBuilder()
+          .match(
+              Append.class,
+              append -> {
+                CompletableFuture<Long> done = written.remove(0);
+                int[] left = {append.events().size()};
+                persistAll(
+                    append.events(),
+                    event -> {
+                      if (--left[0] == 0) {
+                        done.complete(lastSequenceNr());
+                      }
+                    });
+              })
+          .build();
+    }
+  }
+
+  @Test
+  @Timeout(value = 5, unit = TimeUnit.MINUTES)
+  void writesCrossingPartitionsReplayGapFree() throws Exception {
+    String keyspace = CassandraTestConfig.freshKeyspace("partitions");
+    Config config =
+        CassandraTestConfig.journalWithSchema(keyspace)
+            .withValue(PLUGIN + ".partition-size", ConfigValueFactory.fromAnyRef(3));
+    String pid = "namespace-1";
+    // Sequence numbers 1-7 (partitions 0, 1 and 2 of size 3) in one write, then 8-9 (partition 2).
+    List<String> first = IntStream.rangeClosed(1, 7).mapToObj(i -> "e" + i).toList();
+    List<String> second = List.of("e8", "e9");
+    List<CompletableFuture<Long>> written =
+        new CopyOnWriteArrayList<>(List.of(new CompletableFuture<>(), new CompletableFuture<>()));
+    List<CompletableFuture<Long>> awaited = new ArrayList<>(written);
+    ActorSystem writer = ActorSystem.create("writer", config);
+    try {
+      ActorRef appender = writer.actorOf(Props.create(Appender.class, pid, written));
+      appender.tell(new Append(first), ActorRef.noSender());
+      assertThat(awaited.get(0).get(3, TimeUnit.MINUTES)).isEqualTo(7);
+      appender.tell(new Append(second), ActorRef.noSender());
+      assertThat(awaited.get(1).get(3, TimeUnit.MINUTES)).isEqualTo(9);
+    } finally {
+      writer.terminate();
+      writer.getWhenTerminated().toCompletableFuture().get(1, TimeUnit.MINUTES);
+    }
+
+    List<String> replayed = new CopyOnWriteArrayList<>();
+    List<Long> sequenceNrs = new CopyOnWriteArrayList<>();
+    CompletableFuture<Long> replayDone = new CompletableFuture<>();
+    ActorSystem reader = ActorSystem.create("reader", config);
+    try {
+      reader.actorOf(
+          Props.create(
+              CassandraJournalFencingTest.Reader.class, pid, replayed, sequenceNrs, replayDone));
+      assertThat(replayDone.get(3, TimeUnit.MINUTES)).isEqualTo(9);
+      assertThat(sequenceNrs)
+          .containsExactlyElementsOf(LongStream.rangeClosed(1, 9).boxed().toList());
+      List<String> all = new ArrayList<>(first);
+      all.addAll(second);
+      assertThat(replayed).containsExactlyElementsOf(all);
+    } finally {
+      reader.terminate();
+      reader.getWhenTerminated().toCompletableFuture().get(1, TimeUnit.MINUTES);
+    }
+  }
+}

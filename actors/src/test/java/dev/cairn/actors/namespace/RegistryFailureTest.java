@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.typesafe.config.ConfigFactory;
 import dev.cairn.core.ErrorCode;
 import dev.cairn.core.keyspace.Command;
+import dev.cairn.core.keyspace.Read;
 import dev.cairn.core.keyspace.Reply;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.testkit.javadsl.TestKit;
 import org.junit.jupiter.api.AfterEach;
@@ -16,7 +18,9 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * A registry write that fails (a full disk) stops the registry; it comes back by itself, so
- * namespaces can be created again once writes succeed, without a restart of the node.
+ * namespaces can be created again once writes succeed, without a restart of the node. A leader's
+ * write that fails answers at once everyone waiting on that leader, instead of leaving them to time
+ * out.
  */
 @Timeout(90)
 class RegistryFailureTest {
@@ -78,5 +82,24 @@ class RegistryFailureTest {
     assertThat(namespaces.list().toCompletableFuture().join()).contains("team");
     assertThat(namespaces.write("team", Command.Put.of("k", "v")).toCompletableFuture().join())
         .isInstanceOf(Reply.PutReply.class);
+  }
+
+  @Test
+  void aFailedLeaderWriteAnswersTheWriteAndTheReadQueuedBehindIt() {
+    assertThat(namespaces.create("team")).succeedsWithin(T);
+    FailingJournal.FAILING.add(NamespaceLeader.persistenceIdOf("team"));
+
+    CompletableFuture<Reply> write =
+        namespaces.write("team", Command.Put.of("k", "v")).toCompletableFuture();
+    CompletableFuture<Reply> read =
+        namespaces.read("team", new Read.Status()).toCompletableFuture();
+
+    // Answered by the failure: the ask timeout (2s) would fail these futures instead.
+    assertThat(write).succeedsWithin(T);
+    assertThat(read).succeedsWithin(T);
+    assertThat(write.join()).isInstanceOf(Reply.Rejected.class);
+    assertThat(((Reply.Rejected) write.join()).code()).isEqualTo(ErrorCode.UNAVAILABLE);
+    assertThat(read.join()).isInstanceOf(Reply.Rejected.class);
+    assertThat(((Reply.Rejected) read.join()).code()).isEqualTo(ErrorCode.UNAVAILABLE);
   }
 }

@@ -216,6 +216,7 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
   private record Waiting(ActorRef replyTo, boolean write) {}
 
   private final JournalConditions journals = JournalConditions.get(getContext().getSystem());
+  private final LocalLeaders leaders = LocalLeaders.get(getContext().getSystem());
   private final String journalId = resolvedJournalPluginId();
 
   /** Props for a sharded leader: the namespace is the entity id, i.e. the actor's name. */
@@ -236,7 +237,7 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
 
   @Override
   public void preStart() throws Exception {
-    LocalLeaders.get(getContext().getSystem()).started();
+    leaders.started();
     hub = getContext().actorOf(WatchHub.props(), "watch-hub");
     super.preStart();
   }
@@ -258,7 +259,6 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
 
   @Override
   public void postStop() throws Exception {
-    LocalLeaders leaders = LocalLeaders.get(getContext().getSystem());
     leaders.unregister(namespace, getSelf());
     leaders.stopped();
     // A successor may take over; reads must not be answered from this state any more.
@@ -322,7 +322,7 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
     armIdleTimeout();
     // Everything recovered is durable: other threads may read it (see KeyspaceState).
     state.publish(state.revision());
-    LocalLeaders.get(getContext().getSystem()).register(namespace, getSelf(), state);
+    leaders.register(namespace, getSelf(), state);
     // A namespace that does not exist is no news to an operator (a client named it, or it was
     // deleted).
     log.log(
@@ -346,7 +346,7 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
             t -> {
               if (mayPassivate()) {
                 // Absent or idle namespaces must not pin a leader in memory for ever.
-                LocalLeaders.get(getContext().getSystem()).unregister(namespace, getSelf());
+                leaders.unregister(namespace, getSelf());
                 getContext().getParent().tell(new ShardRegion.Passivate(new Stop()), getSelf());
               }
             })
@@ -738,7 +738,7 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
         rootMessage(cause),
         code.wire());
     // Before anyone hears of it: requests sent after the answer must not reach this leader.
-    LocalLeaders.get(getContext().getSystem()).unregister(namespace, getSelf());
+    leaders.unregister(namespace, getSelf());
     answerWaiting(code, "write not made durable: " + rootMessage(cause));
   }
 

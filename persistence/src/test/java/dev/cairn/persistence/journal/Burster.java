@@ -10,15 +10,15 @@ import org.apache.pekko.persistence.AbstractPersistentActor;
  * reach the journal as separate atomic writes of one call, and reports each outcome ({@code
  * "stored:<seqNr>"} or {@code "rejected:<seqNr>"}) to whoever sent the burst.
  */
-final class Burster extends AbstractPersistentActor {
+public final class Burster extends AbstractPersistentActor {
 
   /** Persist every element of {@code events}, each its own atomic write. */
-  record Burst(List<Object> events) {}
+  public record Burst(List<Object> events) {}
 
   private final String persistenceId;
   private ActorRef replyTo = ActorRef.noSender();
 
-  static Props props(String persistenceId) {
+  public static Props props(String persistenceId) {
     return Props.create(Burster.class, () -> new Burster(persistenceId));
   }
 

@@ -153,6 +153,26 @@ public final class HttpTransport implements AutoCloseable {
     loops.close();
   }
 
+  /**
+   * {@code call} as one Netty request to {@code hostHeader}: a body goes with its length and
+   * content type, a call without one has neither.
+   */
+  static FullHttpRequest fullRequest(HttpCall call, String hostHeader) {
+    ByteBuf content =
+        call.body() == null ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(call.body());
+    FullHttpRequest request =
+        new DefaultFullHttpRequest(
+            HttpVersion.HTTP_1_1, HttpMethod.valueOf(call.method()), call.path(), content);
+    request.headers().set(HttpHeaderNames.HOST, hostHeader);
+    if (call.body() != null) {
+      request.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, call.body().length);
+      if (call.contentType() != null) {
+        request.headers().set(HttpHeaderNames.CONTENT_TYPE, call.contentType());
+      }
+    }
+    return request;
+  }
+
   /** The logical connection: the current channel's exchange, replaced after a failure. */
   private final class Connection implements HttpConnection {
     private volatile Exchange current;
@@ -223,20 +243,8 @@ public final class HttpTransport implements AutoCloseable {
             new IllegalStateException("a request is already in flight on this connection"));
         return;
       }
-      ByteBuf content =
-          call.body() == null ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(call.body());
-      FullHttpRequest request =
-          new DefaultFullHttpRequest(
-              HttpVersion.HTTP_1_1, HttpMethod.valueOf(call.method()), call.path(), content);
-      request.headers().set(HttpHeaderNames.HOST, hostHeader);
-      if (call.body() != null) {
-        request.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, call.body().length);
-        if (call.contentType() != null) {
-          request.headers().set(HttpHeaderNames.CONTENT_TYPE, call.contentType());
-        }
-      }
       channel
-          .writeAndFlush(request)
+          .writeAndFlush(fullRequest(call, hostHeader))
           .addListener(
               (ChannelFutureListener)
                   f -> {

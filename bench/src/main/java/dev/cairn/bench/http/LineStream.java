@@ -7,15 +7,10 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.net.URI;
 import java.nio.channels.ClosedChannelException;
@@ -72,26 +67,10 @@ public final class LineStream {
                         reader.end(f.cause());
                         return;
                       }
-                      f.channel().writeAndFlush(request(call, host + ":" + port));
+                      f.channel().writeAndFlush(HttpTransport.fullRequest(call, host + ":" + port));
                     })
             .channel();
     return new LineStream(channel);
-  }
-
-  private static FullHttpRequest request(HttpCall call, String hostHeader) {
-    byte[] body = call.body() == null ? new byte[0] : call.body();
-    FullHttpRequest request =
-        new DefaultFullHttpRequest(
-            HttpVersion.HTTP_1_1,
-            HttpMethod.valueOf(call.method()),
-            call.path(),
-            Unpooled.wrappedBuffer(body));
-    request.headers().set(HttpHeaderNames.HOST, hostHeader);
-    request.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
-    if (call.contentType() != null) {
-      request.headers().set(HttpHeaderNames.CONTENT_TYPE, call.contentType());
-    }
-    return request;
   }
 
   /** Closes the connection; the stream then ends with a failure. */

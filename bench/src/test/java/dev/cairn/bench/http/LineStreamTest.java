@@ -2,15 +2,10 @@ package dev.cairn.bench.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioEventLoopGroup;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -18,11 +13,8 @@ import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -39,8 +31,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class LineStreamTest {
 
-  private EventLoopGroup serverLoops;
-  private Channel server;
+  private LocalServer server;
   private NettyLoops loops;
   private URI base;
 
@@ -105,33 +96,15 @@ class LineStreamTest {
 
   @BeforeEach
   void startServer() throws Exception {
-    serverLoops = new NioEventLoopGroup(1);
-    server =
-        new ServerBootstrap()
-            .group(serverLoops)
-            .channel(NioServerSocketChannel.class)
-            .childHandler(
-                new ChannelInitializer<Channel>() {
-                  @Override
-                  protected void initChannel(Channel ch) {
-                    ch.pipeline()
-                        .addLast(new HttpServerCodec())
-                        .addLast(new HttpObjectAggregator(65536))
-                        .addLast(new Streamer());
-                  }
-                })
-            .bind("127.0.0.1", 0)
-            .sync()
-            .channel();
-    base = URI.create("http://127.0.0.1:" + ((InetSocketAddress) server.localAddress()).getPort());
+    server = new LocalServer(() -> new ChannelHandler[] {new Streamer()});
+    base = URI.create("http://127.0.0.1:" + server.port());
     loops = NettyLoops.create(1, "test-lines");
   }
 
   @AfterEach
   void stop() {
     loops.close();
-    server.close().syncUninterruptibly();
-    serverLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    server.close();
   }
 
   @Test

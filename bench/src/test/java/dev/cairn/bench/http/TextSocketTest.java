@@ -3,25 +3,17 @@ package dev.cairn.bench.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioEventLoopGroup;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -36,8 +28,7 @@ import org.junit.jupiter.api.Test;
 /** {@link TextSocket} against a real WebSocket server on an ephemeral port. */
 class TextSocketTest {
 
-  private EventLoopGroup serverLoops;
-  private Channel server;
+  private LocalServer server;
   private TextSocket.Group group;
   private URI uri;
 
@@ -104,36 +95,20 @@ class TextSocketTest {
 
   @BeforeEach
   void startServer() throws Exception {
-    serverLoops = new NioEventLoopGroup(1);
     server =
-        new ServerBootstrap()
-            .group(serverLoops)
-            .channel(NioServerSocketChannel.class)
-            .childHandler(
-                new ChannelInitializer<Channel>() {
-                  @Override
-                  protected void initChannel(Channel ch) {
-                    ch.pipeline()
-                        .addLast(new HttpServerCodec())
-                        .addLast(new HttpObjectAggregator(65536))
-                        .addLast(new WebSocketServerProtocolHandler("/ws"))
-                        .addLast(new NotFound())
-                        .addLast(new Echo());
-                  }
-                })
-            .bind("127.0.0.1", 0)
-            .sync()
-            .channel();
-    int port = ((InetSocketAddress) server.localAddress()).getPort();
-    uri = URI.create("ws://127.0.0.1:" + port + "/ws");
+        new LocalServer(
+            () ->
+                new ChannelHandler[] {
+                  new WebSocketServerProtocolHandler("/ws"), new NotFound(), new Echo()
+                });
+    uri = URI.create("ws://127.0.0.1:" + server.port() + "/ws");
     group = new TextSocket.Group(1);
   }
 
   @AfterEach
   void stop() {
     group.close();
-    server.close().syncUninterruptibly();
-    serverLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    server.close();
   }
 
   @Test

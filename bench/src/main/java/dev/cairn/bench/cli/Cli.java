@@ -2,6 +2,8 @@ package dev.cairn.bench.cli;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
@@ -68,5 +70,15 @@ public final class Cli {
         instanceof ch.qos.logback.classic.Logger root) {
       root.setLevel(ch.qos.logback.classic.Level.WARN);
     }
+  }
+
+  /** A single-thread scheduler on a daemon thread named {@code threadName}. */
+  public static ScheduledExecutorService daemonScheduler(String threadName) {
+    return Executors.newSingleThreadScheduledExecutor(
+        r -> {
+          Thread t = new Thread(r, threadName);
+          t.setDaemon(true);
+          return t;
+        });
   }
 }

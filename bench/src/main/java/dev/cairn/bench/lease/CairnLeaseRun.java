@@ -1,12 +1,12 @@
 package dev.cairn.bench.lease;
 
+import dev.cairn.bench.cli.Cli;
 import dev.cairn.bench.http.HttpTransport;
 import dev.cairn.bench.report.CpuWindow;
 import dev.cairn.bench.report.Figures;
 import dev.cairn.bench.report.ServerProbe;
 import java.io.PrintStream;
 import java.util.Map;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -46,13 +46,7 @@ final class CairnLeaseRun {
 
     HttpKeepalives ka = null;
     long t0 = System.nanoTime();
-    ScheduledExecutorService ticker =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "progress");
-              t.setDaemon(true);
-              return t;
-            });
+    ScheduledExecutorService ticker = Cli.daemonScheduler("progress");
     ScheduledFuture<?> progress = reportProgress(ticker, t0);
     try {
       if (ws) {

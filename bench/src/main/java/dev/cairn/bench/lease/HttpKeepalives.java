@@ -1,7 +1,7 @@
 package dev.cairn.bench.lease;
 
+import dev.cairn.bench.cli.Cli;
 import java.io.PrintStream;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -36,14 +36,7 @@ final class HttpKeepalives {
   final AtomicLong maxLagNanos = new AtomicLong();
   final AtomicLong maxGapNanos = new AtomicLong();
   final Recorder latency = new Recorder(TimeUnit.MINUTES.toMicros(5), 3);
-  final ScheduledExecutorService sched =
-      Executors.newScheduledThreadPool(
-          1,
-          r -> {
-            Thread t = new Thread(r, "keepalive-pacer");
-            t.setDaemon(true);
-            return t;
-          });
+  final ScheduledExecutorService sched = Cli.daemonScheduler("keepalive-pacer");
   final AtomicLong running = new AtomicLong();
   volatile boolean grantsDone;
   volatile boolean stopped;

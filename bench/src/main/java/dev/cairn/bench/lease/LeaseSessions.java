@@ -1,5 +1,6 @@
 package dev.cairn.bench.lease;
 
+import dev.cairn.bench.cli.Cli;
 import dev.cairn.bench.http.JsonScan;
 import dev.cairn.bench.http.TextSocket;
 import java.io.PrintStream;
@@ -7,7 +8,6 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -33,13 +33,7 @@ final class LeaseSessions {
   final LongAdder errors = new LongAdder();
   final LongAdder heartbeats = new LongAdder();
   final LongAdder grantedSoFar = new LongAdder();
-  final ScheduledExecutorService beat =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "heartbeat");
-            t.setDaemon(true);
-            return t;
-          });
+  final ScheduledExecutorService beat = Cli.daemonScheduler("heartbeat");
 
   LeaseSessions(URI url, int sessions, int window, PrintStream log) {
     this.url = url;

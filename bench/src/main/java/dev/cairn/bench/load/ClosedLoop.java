@@ -1,11 +1,11 @@
 package dev.cairn.bench.load;
 
+import dev.cairn.bench.cli.Cli;
 import dev.cairn.bench.load.target.ClientChannel;
 import dev.cairn.bench.load.target.Outcome;
 import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -43,13 +43,7 @@ final class ClosedLoop {
   private final LongAdder ioErrors = new LongAdder();
   private final LongAdder timeouts = new LongAdder();
   private final LongAdder outsideErrors = new LongAdder();
-  private final ScheduledExecutorService timer =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "bench-closed-loop-timer");
-            t.setDaemon(true);
-            return t;
-          });
+  private final ScheduledExecutorService timer = Cli.daemonScheduler("bench-closed-loop-timer");
 
   private volatile long windowStart;
   private volatile long windowEnd;

@@ -1,11 +1,11 @@
 package dev.cairn.bench.watch;
 
+import dev.cairn.bench.cli.Cli;
 import dev.cairn.bench.report.CpuWindow;
 import dev.cairn.bench.report.ServerProbe;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -54,13 +54,7 @@ final class FanoutRun {
     }
     PacedWriter writer =
         new PacedWriter(peer, totalPuts, warmupPuts, options.maxInFlight, options.valueSize, log);
-    ScheduledExecutorService sched =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "writer-pacer");
-              t.setDaemon(true);
-              return t;
-            });
+    ScheduledExecutorService sched = Cli.daemonScheduler("writer-pacer");
     long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
     writer.start(sched, start, 1_000_000_000L / options.rate);
     ScheduledFuture<?> stallCheck = watchForStall(sched, writer);

@@ -124,12 +124,7 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
       // Answered already (e.g. a published read): no stages to chain.
       return CompletableFuture.completedFuture(timed(http, start, done.join()));
     }
-    return out.handle(
-            (resp, err) ->
-                err == null
-                    ? CompletableFuture.completedFuture(resp)
-                    : drainThen(http, failure(http, err)))
-        .thenCompose(r -> r)
+    return out.exceptionallyCompose(err -> drainThen(http, failure(http, err)))
         .thenApply(r -> timed(http, start, r));
   }
 

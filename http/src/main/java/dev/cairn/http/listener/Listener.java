@@ -80,7 +80,6 @@ public final class Listener {
   private final AtomicBoolean atLimit = new AtomicBoolean();
 
   private final AtomicLong refusedAtLimit = new AtomicLong();
-  private final AtomicLong refusedSinceLine = new AtomicLong();
   private final dev.cairn.http.ops.RateLimitedLog refusedLine =
       dev.cairn.http.ops.RateLimitedLog.everyTenSeconds();
 
@@ -306,9 +305,7 @@ public final class Listener {
 
   private void noteRefusal(InetSocketAddress from) {
     refusedAtLimit.incrementAndGet();
-    refusedSinceLine.incrementAndGet();
     if (atLimit.compareAndSet(false, true)) {
-      refusedSinceLine.set(0);
       refusedLine.restart();
       log.warn(
           "{} connections at the limit of {}: new connections get 503 too_many_connections"
@@ -325,7 +322,7 @@ public final class Listener {
                     + " from {}",
                 settings.name(),
                 settings.maxConnections(),
-                refusedSinceLine.getAndSet(0),
+                skipped + 1,
                 from));
   }
 

@@ -133,7 +133,7 @@ class WatchLeaderStopTest {
       List<JsonNode> messages = w.ws().messages();
       assertThat(messages)
           .as("watch %s is never canceled", w)
-          .noneMatch(m -> m.has("canceled") && watchIds(m).contains(w.id()));
+          .noneMatch(m -> m.has("canceled") && WatchStreams.about(m, w.id()));
       List<Change> seen = events(messages, w.id());
       assertThat(Follower.verify(seen, within(acked, w.prefix()), within(unknown, w.prefix())))
           .as("the stream of watch %s (%d events)", w, seen.size())
@@ -175,31 +175,9 @@ class WatchLeaderStopTest {
     return changes.stream().filter(c -> c.key().startsWith(prefix)).toList();
   }
 
-  private static Set<Long> watchIds(JsonNode m) {
-    Set<Long> ids = new HashSet<>();
-    if (m.has("watch_ids")) {
-      m.path("watch_ids").forEach(id -> ids.add(id.asLong()));
-    } else if (m.has("watch_id")) {
-      ids.add(m.path("watch_id").asLong());
-    }
-    return ids;
-  }
-
   /** The events of watch {@code id} in arrival order. */
   private static List<Change> events(List<JsonNode> messages, long id) {
-    List<Change> out = new ArrayList<>();
-    for (JsonNode m : messages) {
-      if (m.has("events") && watchIds(m).contains(id)) {
-        for (JsonNode e : m.path("events")) {
-          out.add(
-              new Change(
-                  e.path("kv").path("mod_revision").asLong(),
-                  e.path("kv").path("key").asText(),
-                  e.path("type").asText()));
-        }
-      }
-    }
-    return out;
+    return WatchStreams.changes(messages, WatchStreams.eventsFor(id));
   }
 
   private static Set<Long> revisions(List<Change> changes) {
@@ -240,7 +218,7 @@ class WatchLeaderStopTest {
     List<String> out = new ArrayList<>();
     Set<Long> seen = new HashSet<>();
     for (JsonNode m : messages) {
-      if (m.has("events") && watchIds(m).contains(w.id())) {
+      if (WatchStreams.eventsFor(w.id()).test(m)) {
         m.path("events").forEach(e -> seen.add(e.path("kv").path("mod_revision").asLong()));
       } else if (m.path("progress").asBoolean(false) && m.path("watch_id").asLong() == w.id()) {
         long r = m.path("revision").asLong();

@@ -49,6 +49,9 @@ final class Coalescer<T> {
    * ({@code send} must not add to this coalescer).
    */
   void drain(Consumer<Group<T>> send) {
+    if (groups.isEmpty()) {
+      return; // nothing gathered (e.g. a connection without coalesce): nothing to clear
+    }
     for (Group<T> g : groups) {
       send.accept(g);
     }

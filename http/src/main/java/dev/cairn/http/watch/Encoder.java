@@ -62,8 +62,13 @@ interface Encoder<T> {
     }
 
     void clear() {
-      plain.clear();
-      withPrev.clear();
+      // IdentityHashMap.clear() wipes its whole table: skip it when nothing was cached.
+      if (!plain.isEmpty()) {
+        plain.clear();
+      }
+      if (!withPrev.isEmpty()) {
+        withPrev.clear();
+      }
     }
 
     private static String encodeEvents(List<WatchEvent> events, boolean prevKv) {

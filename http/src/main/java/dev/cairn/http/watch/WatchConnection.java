@@ -492,8 +492,9 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
     for (int i = 0; i < ids.length; i++) {
       ids[i] = g.members.get(i).id;
     }
+    // The group is not used again after this delivery: its members list can be held as it is.
     outbound.enqueueShared(
-        encoder.group(ids, revision, g.events, g.prevKv, cache), revision, List.copyOf(g.members));
+        encoder.group(ids, revision, g.events, g.prevKv, cache), revision, g.members);
   }
 
   private static <T> List<WatchEvent> filter(Watch<T> w, List<WatchEvent> events) {

@@ -71,23 +71,16 @@ final class Watch<T> {
   /** A held-back message (null: nothing to send, only the revision to complete). */
   record Held<T>(T message, long revision) {}
 
-  Watch(
-      long id,
-      long subscription,
-      String key,
-      String rangeEnd,
-      long startRevision,
-      boolean prevKv,
-      boolean noPut,
-      boolean noDelete) {
+  /** A watch as {@code asked}, under the client's watch_id {@code id}. */
+  Watch(long id, long subscription, ClientMessage.Create asked) {
     this.id = id;
     this.subscription = subscription;
-    this.key = key;
-    this.rangeEnd = rangeEnd;
-    this.startRevision = startRevision;
-    this.prevKv = prevKv;
-    this.noPut = noPut;
-    this.noDelete = noDelete;
+    this.key = asked.key();
+    this.rangeEnd = asked.rangeEnd();
+    this.startRevision = asked.startRevision();
+    this.prevKv = asked.prevKv();
+    this.noPut = asked.noPut();
+    this.noDelete = asked.noDelete();
     this.lastRevision = Math.max(0, startRevision - 1);
     this.received = lastRevision;
   }

@@ -219,7 +219,10 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
         .match(ClientClosed.class, c -> getContext().stop(getSelf()))
         .match(
             StartWatch.class,
-            s -> create(-1, s.key(), s.rangeEnd(), s.startRevision(), false, false, false))
+            s ->
+                create(
+                    new ClientMessage.Create(
+                        -1, s.key(), s.rangeEnd(), s.startRevision(), false, false, false)))
         .match(WatchHub.Deliveries.class, this::deliver)
         .match(Terminated.class, t -> hubStopped(t.getActor()))
         .match(ResubscribeCheck.class, c -> resubscribeOverdue())
@@ -305,19 +308,11 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
           ErrorCode.TOO_MANY_WATCHES,
           "a connection may hold at most " + settings.maxWatchesPerConnection() + " watches");
     }
-    create(
-        c.watchId(), c.key(), c.rangeEnd(), c.startRevision(), c.prevKv(), c.noPut(), c.noDelete());
+    create(c);
   }
 
-  private void create(
-      long id,
-      String key,
-      String rangeEnd,
-      long start,
-      boolean prevKv,
-      boolean noPut,
-      boolean noDelete) {
-    Watch<T> w = watches.add(id, key, rangeEnd, start, prevKv, noPut, noDelete);
+  private void create(ClientMessage.Create asked) {
+    Watch<T> w = watches.add(asked);
     // "created" waits for the registration (see deliver): sent now, it would promise a watch the
     // leader may still refuse, and changes written right after it might precede the registration.
     subscribe(w);

@@ -26,19 +26,12 @@ final class WatchRegistry<T> {
   private long nextSubscription = 1;
   private long nextWatchId;
 
-  /** Adds a watch; {@code id} -1 picks the lowest free id from the last one picked. */
-  Watch<T> add(
-      long id,
-      String key,
-      String rangeEnd,
-      long startRevision,
-      boolean prevKv,
-      boolean noPut,
-      boolean noDelete) {
-    long watchId = id < 0 ? nextFreeId() : id;
-    Watch<T> w =
-        new Watch<>(
-            watchId, nextSubscription++, key, rangeEnd, startRevision, prevKv, noPut, noDelete);
+  /**
+   * Adds a watch as {@code asked}; watch_id -1 picks the lowest free id from the last one picked.
+   */
+  Watch<T> add(ClientMessage.Create asked) {
+    long watchId = asked.watchId() < 0 ? nextFreeId() : asked.watchId();
+    Watch<T> w = new Watch<>(watchId, nextSubscription++, asked);
     watches.put(watchId, w);
     bySubscription.put(w.subscription, w);
     nextWatchId = Math.max(nextWatchId, watchId + 1);

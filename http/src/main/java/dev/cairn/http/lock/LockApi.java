@@ -6,6 +6,7 @@ import dev.cairn.http.ApiException;
 import dev.cairn.http.Json;
 import dev.cairn.http.Request;
 import dev.cairn.http.Responses;
+import dev.cairn.http.recipe.InProcessClient;
 import dev.cairn.recipes.CairnClient;
 import dev.cairn.recipes.lock.Lock;
 import java.time.Duration;

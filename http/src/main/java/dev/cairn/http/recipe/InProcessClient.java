@@ -1,4 +1,4 @@
-package dev.cairn.http.lock;
+package dev.cairn.http.recipe;
 
 import dev.cairn.actors.namespace.NamespaceLeader;
 import dev.cairn.actors.namespace.Namespaces;

@@ -53,6 +53,14 @@ public interface CairnClient {
   Watch watch(
       String key, long fromRevision, Consumer<WatchEvent> listener, Consumer<Throwable> onError);
 
+  /**
+   * Watches every key starting with {@code prefix}: as {@link #watch}, with every change of a
+   * revision under the prefix delivered (in the order the revision made them) before the next
+   * revision's.
+   */
+  Watch watchPrefix(
+      String prefix, long fromRevision, Consumer<WatchEvent> listener, Consumer<Throwable> onError);
+
   /** A running watch. */
   interface Watch {
     /** Stops delivery; idempotent. No event is delivered after it returns. */

@@ -6,6 +6,7 @@ import dev.cairn.core.Limits;
 import dev.cairn.core.keyspace.Command;
 import dev.cairn.core.keyspace.Decision;
 import dev.cairn.core.keyspace.Event;
+import dev.cairn.core.keyspace.KeyRange;
 import dev.cairn.core.keyspace.Keyspace;
 import dev.cairn.core.keyspace.KeyspaceState;
 import dev.cairn.core.keyspace.Read;
@@ -33,7 +34,13 @@ public final class KeyspaceClient implements CairnClient, AutoCloseable {
   private final List<Sub> subs = new ArrayList<>();
   public final AtomicLong watchesOpened = new AtomicLong();
 
-  private record Sub(String key, Consumer<WatchEvent> listener, boolean[] cancelled) {}
+  /** A watch of {@code key}, or of every key from it up to {@code rangeEnd} when not null. */
+  private record Sub(
+      String key, String rangeEnd, Consumer<WatchEvent> listener, boolean[] cancelled) {
+    boolean matches(String k) {
+      return rangeEnd == null ? key.equals(k) : KeyRange.contains(key, rangeEnd, k);
+    }
+  }
 
   private synchronized Reply run(Command c) {
     Decision d = keyspace.decide(state, c);
@@ -49,7 +56,7 @@ public final class KeyspaceClient implements CairnClient, AutoCloseable {
 
   private void publish(WatchEvent e) {
     for (Sub s : List.copyOf(subs)) {
-      if (s.key().equals(e.kv().key())) {
+      if (s.matches(e.kv().key())) {
         delivery.execute(() -> deliver(s, e));
       }
     }
@@ -131,11 +138,30 @@ public final class KeyspaceClient implements CairnClient, AutoCloseable {
   }
 
   @Override
-  public synchronized Watch watch(
+  public Watch watch(
       String key, long fromRevision, Consumer<WatchEvent> listener, Consumer<Throwable> onError) {
+    return watch(key, null, fromRevision, listener, onError);
+  }
+
+  @Override
+  public Watch watchPrefix(
+      String prefix,
+      long fromRevision,
+      Consumer<WatchEvent> listener,
+      Consumer<Throwable> onError) {
+    return watch(prefix, KeyRange.prefixEnd(prefix), fromRevision, listener, onError);
+  }
+
+  private synchronized Watch watch(
+      String key,
+      String rangeEnd,
+      long fromRevision,
+      Consumer<WatchEvent> listener,
+      Consumer<Throwable> onError) {
     watchesOpened.incrementAndGet();
-    Sub s = new Sub(key, listener, new boolean[1]);
-    Reply r = keyspace.query(state, new Read.History(key, null, fromRevision, Integer.MAX_VALUE));
+    Sub s = new Sub(key, rangeEnd, listener, new boolean[1]);
+    Reply r =
+        keyspace.query(state, new Read.History(key, rangeEnd, fromRevision, Integer.MAX_VALUE));
     if (r instanceof Reply.Rejected rej) {
       delivery.execute(
           () -> onError.accept(new CairnException(rej.code(), rej.rejection().toString())));

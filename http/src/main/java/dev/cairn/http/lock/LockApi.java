@@ -7,6 +7,7 @@ import dev.cairn.http.Json;
 import dev.cairn.http.Request;
 import dev.cairn.http.Responses;
 import dev.cairn.http.recipe.InProcessClient;
+import dev.cairn.http.watch.WatchSettings;
 import dev.cairn.recipes.CairnClient;
 import dev.cairn.recipes.lock.Lock;
 import java.time.Duration;
@@ -29,10 +30,12 @@ public final class LockApi {
 
   private final ActorSystem system;
   private final Namespaces namespaces;
+  private final WatchSettings watchSettings;
 
   public LockApi(ActorSystem system, Namespaces namespaces) {
     this.system = system;
     this.namespaces = namespaces;
+    this.watchSettings = WatchSettings.fromConfig(system.settings().config());
   }
 
   private Lock lock(Request r) {
@@ -40,7 +43,7 @@ public final class LockApi {
   }
 
   private CairnClient client(Request r) {
-    return new InProcessClient(system, namespaces, r.namespace());
+    return new InProcessClient(system, namespaces, r.namespace(), watchSettings);
   }
 
   /** {@code name} is the decoded path after {@code locks/}; it may contain '/'. */

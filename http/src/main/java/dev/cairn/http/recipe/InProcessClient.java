@@ -5,9 +5,11 @@ import dev.cairn.actors.namespace.Namespaces;
 import dev.cairn.core.Bytes;
 import dev.cairn.core.KeyValue;
 import dev.cairn.core.keyspace.Command;
+import dev.cairn.core.keyspace.KeyRange;
 import dev.cairn.core.keyspace.Read;
 import dev.cairn.core.keyspace.Reply;
 import dev.cairn.core.keyspace.WatchEvent;
+import dev.cairn.http.watch.WatchSettings;
 import dev.cairn.recipes.CairnClient;
 import dev.cairn.recipes.CairnException;
 import java.util.List;
@@ -28,11 +30,20 @@ public final class InProcessClient implements CairnClient {
   private final ActorSystem system;
   private final Namespaces namespaces;
   private final String namespace;
+  private final WatchSettings watchSettings;
 
-  public InProcessClient(ActorSystem system, Namespaces namespaces, String namespace) {
+  /** A client of {@code namespace}; its watches take their timings from {@code settings}. */
+  public InProcessClient(
+      ActorSystem system, Namespaces namespaces, String namespace, WatchSettings settings) {
     this.system = system;
     this.namespaces = namespaces;
     this.namespace = namespace;
+    this.watchSettings = settings;
+  }
+
+  /** A client of {@code namespace} with the watch timings of the system's {@code cairn.watch}. */
+  public InProcessClient(ActorSystem system, Namespaces namespaces, String namespace) {
+    this(system, namespaces, namespace, WatchSettings.fromConfig(system.settings().config()));
   }
 
   private static <R extends Reply> R expect(Reply reply, Class<R> type) {
@@ -100,10 +111,37 @@ public final class InProcessClient implements CairnClient {
   @Override
   public Watch watch(
       String key, long fromRevision, Consumer<WatchEvent> listener, Consumer<Throwable> onError) {
+    return watch(key, null, fromRevision, listener, onError);
+  }
+
+  @Override
+  public Watch watchPrefix(
+      String prefix,
+      long fromRevision,
+      Consumer<WatchEvent> listener,
+      Consumer<Throwable> onError) {
+    return watch(prefix, KeyRange.prefixEnd(prefix), fromRevision, listener, onError);
+  }
+
+  private Watch watch(
+      String key,
+      String rangeEnd,
+      long fromRevision,
+      Consumer<WatchEvent> listener,
+      Consumer<Throwable> onError) {
     KeyWatch.Handle handle = new KeyWatch.Handle();
     ActorRef watcher =
         system.actorOf(
-            KeyWatch.props(namespaces, namespace, key, fromRevision, listener, onError, handle));
+            KeyWatch.props(
+                namespaces,
+                namespace,
+                watchSettings,
+                key,
+                rangeEnd,
+                fromRevision,
+                listener,
+                onError,
+                handle));
     return () -> {
       handle.cancelled = true;
       watcher.tell(PoisonPill.getInstance(), ActorRef.noSender());

@@ -57,9 +57,6 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
 
   private record ProgressTick() {}
 
-  /** Subscribes again the watches whose subscription got no answer in time. */
-  private record ResubscribeCheck() {}
-
   /** The WebSocket's streams never started (the client went away before the upgrade). */
   private record NeverStarted() {}
 
@@ -67,9 +64,6 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
   record ServerStopping() {}
 
   private static final Duration START_TIMEOUT = Duration.ofSeconds(10);
-
-  /** How long after its hub stops a watch subscribes again (the leader is then gone for good). */
-  private static final Duration AFTER_LEADER_STOP = Duration.ofMillis(100);
 
   private static final Logger log = LoggerFactory.getLogger(WatchConnection.class);
   private final Namespaces namespaces;
@@ -86,6 +80,7 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
   private final boolean coalesce;
 
   private final WatchRegistry<T> watches = new WatchRegistry<>();
+  private final Subscriber<Watch<T>> subscriber;
   private final Outbound<T> outbound;
   private final Coalescer<T> coalescer = new Coalescer<>();
   private final SessionLeases<T> leases;
@@ -144,6 +139,9 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
     this.closeWhenWatchEnds = closeWhenWatchEnds;
     this.coalesce = coalesce;
     this.leases = new SessionLeases<>(namespaces, namespace, encoder);
+    this.subscriber =
+        new Subscriber<>(
+            namespaces, namespace, settings.resubscribeAfter(), getContext(), timers(), watches);
     this.outbound =
         new Outbound<>(
             out,
@@ -192,7 +190,7 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
           slowSinceLog);
     }
     if (!watches.isEmpty()) {
-      namespaces.tell(namespace, new NamespaceLeader.Unsubscribe(getSelf(), -1), getSelf());
+      subscriber.unsubscribeAll();
     }
     outbound.complete();
   }
@@ -225,7 +223,7 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
                         -1, s.key(), s.rangeEnd(), s.startRevision(), false, false, false)))
         .match(WatchHub.Deliveries.class, this::deliver)
         .match(Terminated.class, t -> hubStopped(t.getActor()))
-        .match(ResubscribeCheck.class, c -> resubscribeOverdue())
+        .match(Subscriber.Check.class, c -> subscriber.checkOverdue())
         .match(WatchHub.Progress.class, this::progress)
         .match(WatchHub.Ended.class, e -> endAll(e.reason()))
         .match(
@@ -315,48 +313,18 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
     Watch<T> w = watches.add(asked);
     // "created" waits for the registration (see deliver): sent now, it would promise a watch the
     // leader may still refuse, and changes written right after it might precede the registration.
-    subscribe(w);
+    subscriber.subscribe(w);
   }
 
   // ------------------------------------------------------------- subscriptions
 
   /**
-   * Sends the watch's subscription to its namespace's leader: from its start revision until it is
-   * created, then from the revision after the last one it was handed. The registration (or a
-   * refusal) is the answer; without one in time the watch subscribes again.
-   */
-  private void subscribe(Watch<T> w) {
-    long from = w.registered ? w.received + 1 : w.startRevision;
-    w.hub = null;
-    w.subscribedAt = System.nanoTime();
-    namespaces.tell(
-        namespace,
-        new NamespaceLeader.Subscribe(w.subscription, w.key, w.rangeEnd, from, getSelf()),
-        getSelf());
-    if (!timers().isTimerActive("resubscribe")) {
-      timers().startSingleTimer("resubscribe", new ResubscribeCheck(), settings.resubscribeAfter());
-    }
-  }
-
-  /** Subscribes {@code w} again under a new subscription id (the old one is dropped). */
-  private void resubscribe(Watch<T> w) {
-    // In case the old subscription still registers (it was only slow): it must not stay behind.
-    namespaces.tell(
-        namespace, new NamespaceLeader.Unsubscribe(getSelf(), w.subscription), getSelf());
-    watches.renew(w);
-    subscribe(w);
-  }
-
-  /**
-   * A hub stopped (with its leader): its registrations are gone. Every watch registered with it
-   * subscribes again, shortly, from the revision after the last one it was handed, so it goes on
-   * with no gap and no duplicate once the namespace has a leader again. Deliveries of the stopped
-   * hub still on their way are ignored (the watch is registered nowhere meanwhile); the new
-   * subscription's history has them.
+   * A hub stopped (with its leader): every watch registered with it subscribes again, shortly, from
+   * the revision after the last one it was handed (see {@link Subscriber#hubStopped}).
    */
   private void hubStopped(ActorRef hub) {
-    List<Watch<T>> affected = watches.registeredWith(hub);
-    if (affected.isEmpty()) {
+    int affected = subscriber.hubStopped(hub);
+    if (affected == 0) {
       return;
     }
     log.info(
@@ -364,32 +332,8 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
             + " last revision",
         client,
         namespace,
-        affected.size());
-    metrics.resubscribed(affected.size());
-    // Not at once: the hub stops just before its leader leaves the node's local leaders and its
-    // shard, so a subscription sent now would reach the dying leader and be lost.
-    long now = System.nanoTime();
-    long dueIn = AFTER_LEADER_STOP.toNanos() - settings.resubscribeAfter().toNanos();
-    for (Watch<T> w : affected) {
-      w.hub = null;
-      w.subscribedAt = now + dueIn;
-    }
-    timers().startSingleTimer("resubscribe", new ResubscribeCheck(), AFTER_LEADER_STOP);
-  }
-
-  private void resubscribeOverdue() {
-    long now = System.nanoTime();
-    long after = settings.resubscribeAfter().toNanos();
-    List<Watch<T>> waiting = watches.waiting();
-    for (Watch<T> w : waiting) {
-      if (now - w.subscribedAt >= after) {
-        // Lost (e.g. sent to a leader that was stopping) or slow: ask again.
-        resubscribe(w);
-      }
-    }
-    if (!waiting.isEmpty() && !timers().isTimerActive("resubscribe")) {
-      timers().startSingleTimer("resubscribe", new ResubscribeCheck(), settings.resubscribeAfter());
-    }
+        affected);
+    metrics.resubscribed(affected);
   }
 
   // ------------------------------------------------------------- deliveries
@@ -399,14 +343,10 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
     ActorRef hub = getSender();
     for (WatchHub.Delivery delivery : d.deliveries()) {
       for (long watchId : delivery.watchIds()) {
-        Watch<T> w = watches.bySubscription(watchId);
-        if (w == null) {
-          // A subscription this connection dropped (cancelled, or replaced after a lost answer)
-          // that registered all the same: the hub must stop delivering to it.
-          hub.tell(new WatchHub.Unregister(getSelf(), watchId), getSelf());
-          continue;
+        Watch<T> w = subscriber.find(watchId, hub);
+        if (w != null) {
+          deliverTo(w, delivery, d.revision(), hub);
         }
-        deliverTo(w, delivery, d.revision(), hub);
       }
     }
     // Nothing below comes back into deliver: the groups can be sent, then cleared.
@@ -415,26 +355,17 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
 
   /** Sends one watch its part of a delivery, or adds it to a group for a coalesced message. */
   private void deliverTo(Watch<T> w, WatchHub.Delivery delivery, long revision, ActorRef hub) {
-    if (!w.active) {
+    Subscriber.Taken taken = subscriber.take(w, delivery.history(), hub, revision);
+    if (taken == Subscriber.Taken.NO) {
       return;
     }
-    if (delivery.history()) {
-      // The registration: the hub delivers to the watch from here on; if it stops (with its
-      // leader), the watch subscribes again.
-      w.hub = hub;
-      getContext().watch(hub);
-      if (!w.registered) {
-        // The watch exists from here on, and its history follows.
-        w.registered = true;
-        outbound.enqueue(w, encoder.created(w.id, w.startRevision), 0);
-        if (!w.active) {
-          return;
-        }
+    if (taken == Subscriber.Taken.FIRST) {
+      // The watch exists from here on, and its history follows.
+      outbound.enqueue(w, encoder.created(w.id, w.startRevision), 0);
+      if (!w.active) {
+        return;
       }
-    } else if (!hub.equals(w.hub)) {
-      return;
     }
-    w.received = Math.max(w.received, revision);
     List<WatchEvent> events = filter(w, delivery.events());
     if (delivery.history()) {
       int chunk = settings.historyChunk();
@@ -518,8 +449,7 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
     for (Watch<T> w : new ArrayList<>(watches.all())) {
       // Only the hub the watch is registered with has handed it every change up to the mark; a
       // watch between two hubs (its leader stopped) or not registered yet gets no progress.
-      if (w.active && w.registered && hub.equals(w.hub)) {
-        w.received = Math.max(w.received, p.revision());
+      if (subscriber.takeProgress(w, hub, p.revision())) {
         outbound.enqueue(w, encoder.progress(w.id, p.revision()), 0);
       }
     }
@@ -545,8 +475,7 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
           w.lastRevision);
     }
     w.active = false;
-    namespaces.tell(
-        namespace, new NamespaceLeader.Unsubscribe(getSelf(), w.subscription), getSelf());
+    subscriber.unsubscribe(w);
     outbound.canceled(w, reason, compactRevision);
     if (closeWhenWatchEnds && watches.isEmpty()) {
       outbound.flush();

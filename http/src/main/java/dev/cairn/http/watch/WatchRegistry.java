@@ -16,7 +16,7 @@ import org.apache.pekko.actor.ActorRef;
  * waiting for an answer): a watch registered with a hub takes that hub's deliveries and progress
  * only, and the watches of a hub that stops are found here to subscribe again.
  */
-final class WatchRegistry<T> {
+final class WatchRegistry<T> implements Subscriber.Index<Watch<T>> {
   /** The active watches by the client's watch_id, in creation order. */
   private final Map<Long, Watch<T>> watches = new LinkedHashMap<>();
 
@@ -46,7 +46,8 @@ final class WatchRegistry<T> {
   }
 
   /** Gives {@code w} a new subscription id; the old one is no longer known. */
-  void renew(Watch<T> w) {
+  @Override
+  public void renew(Watch<T> w) {
     bySubscription.remove(w.subscription);
     w.subscription = nextSubscription++;
     bySubscription.put(w.subscription, w);
@@ -66,7 +67,8 @@ final class WatchRegistry<T> {
   }
 
   /** The watch a hub or leader message names by {@code subscription}; null when dropped. */
-  Watch<T> bySubscription(long subscription) {
+  @Override
+  public Watch<T> bySubscription(long subscription) {
     return bySubscription.get(subscription);
   }
 
@@ -93,7 +95,8 @@ final class WatchRegistry<T> {
   }
 
   /** The active watches registered with {@code hub}. */
-  List<Watch<T>> registeredWith(ActorRef hub) {
+  @Override
+  public List<Watch<T>> registeredWith(ActorRef hub) {
     List<Watch<T>> out = new ArrayList<>();
     for (Watch<T> w : watches.values()) {
       if (w.active && hub.equals(w.hub)) {
@@ -104,7 +107,8 @@ final class WatchRegistry<T> {
   }
 
   /** The active watches whose subscription is still waiting for an answer. */
-  List<Watch<T>> waiting() {
+  @Override
+  public List<Watch<T>> waiting() {
     List<Watch<T>> out = new ArrayList<>();
     for (Watch<T> w : watches.values()) {
       if (w.active && w.hub == null) {

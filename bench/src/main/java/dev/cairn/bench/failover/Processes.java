@@ -1,0 +1,95 @@
+package dev.cairn.bench.failover;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/** Kills and restarts member processes by process id. */
+final class Processes {
+  private Processes() {}
+
+  /**
+   * Sends {@code SIGKILL} to member {@code m}'s process ({@link ProcessHandle#destroyForcibly} is
+   * {@code kill -9} on Linux) and waits until it is gone. Refuses when no such process runs, or
+   * when the process's executable is not the one of the member's command (the pid was reused).
+   */
+  static void kill9(Member m) throws IOException, InterruptedException {
+    ProcessHandle p = running(m);
+    if (!p.destroyForcibly()) {
+      throw new IOException(m.name() + ": could not kill pid " + m.pid());
+    }
+    try {
+      p.onExit().get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IOException(m.name() + ": pid " + m.pid() + " still runs after kill -9", e);
+    }
+  }
+
+  /**
+   * The running process of {@code m}, checked as {@link #kill9} says: its executable is the one the
+   * member's command names, or (a launcher script that execs {@code java}) it shares an argument
+   * with that command. A process whose details the system hides passes.
+   */
+  static ProcessHandle running(Member m) throws IOException {
+    ProcessHandle p =
+        ProcessHandle.of(m.pid())
+            .filter(ProcessHandle::isAlive)
+            .orElseThrow(() -> new IOException(m.name() + ": no process " + m.pid()));
+    Optional<String> exe = p.info().command();
+    if (exe.isPresent() && !isMember(exe.get(), p.info().arguments().orElse(null), m.command())) {
+      throw new IOException(
+          m.name()
+              + ": pid "
+              + m.pid()
+              + " runs "
+              + exe.get()
+              + ", not "
+              + m.command().get(0)
+              + "; not killing it");
+    }
+    return p;
+  }
+
+  /**
+   * Whether a process running {@code exe} with {@code args} (null: unknown) is {@code command}'s.
+   */
+  static boolean isMember(String exe, String[] args, List<String> command) {
+    if (baseName(exe).equals(baseName(command.get(0)))) {
+      return true;
+    }
+    if (args == null) {
+      return false;
+    }
+    Set<String> ours = new HashSet<>(command.subList(1, command.size()));
+    return Arrays.stream(args).anyMatch(a -> a.length() > 2 && ours.contains(a));
+  }
+
+  /**
+   * Starts member {@code m} again with its command line, in {@code dir} (null: this process's
+   * directory), its output appended to its log (discarded when it has none); returns the new pid.
+   */
+  static long start(Member m, Path dir) throws IOException {
+    ProcessBuilder b = new ProcessBuilder(m.command()).redirectErrorStream(true);
+    if (dir != null) {
+      b.directory(dir.toFile());
+    }
+    b.redirectOutput(
+        m.log() == null
+            ? ProcessBuilder.Redirect.DISCARD
+            : ProcessBuilder.Redirect.appendTo(m.log().toFile()));
+    b.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    return b.start().pid();
+  }
+
+  private static String baseName(String path) {
+    int slash = path.lastIndexOf('/');
+    return slash < 0 ? path : path.substring(slash + 1);
+  }
+}

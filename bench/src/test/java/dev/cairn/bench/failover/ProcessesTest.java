@@ -1,0 +1,90 @@
+package dev.cairn.bench.failover;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+class ProcessesTest {
+
+  @TempDir Path dir;
+
+  @Test
+  void aMemberIsRecognisedByItsExecutableOrASharedArgument() {
+    List<String> etcd = List.of("/usr/bin/etcd", "--name", "e1");
+    assertThat(Processes.isMember("/usr/bin/etcd", null, etcd)).isTrue();
+    assertThat(Processes.isMember("/usr/lib/jvm/java-17/bin/java", null, List.of("java", "-cp")))
+        .isTrue();
+    // bin/cairn execs java with the arguments it was given
+    List<String> cairn = List.of("bin/cairn", "server", "--port", "7071");
+    assertThat(
+            Processes.isMember(
+                "/usr/lib/jvm/java-17/bin/java",
+                new String[] {
+                  "-Xmx1g", "-cp", "x", "dev.cairn.http.Main", "server", "--port", "7071"
+                },
+                cairn))
+        .isTrue();
+    assertThat(Processes.isMember("/usr/bin/sleep", new String[] {"100"}, cairn)).isFalse();
+    assertThat(Processes.isMember("/usr/bin/sleep", null, cairn)).isFalse();
+  }
+
+  @Test
+  @Timeout(60)
+  void killsByPidAndRestartsFromTheCommandLineAppendingToTheLog() throws Exception {
+    Path log = dir.resolve("out.log");
+    Files.writeString(log, "before\n");
+    Member m =
+        new Member(
+            0,
+            "s1",
+            0,
+            List.of("/bin/sh", "-c", "echo started; while :; do sleep 1; done"),
+            "x",
+            null,
+            log);
+    long pid = Processes.start(m, dir);
+    Member running = m.withPid(pid);
+    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).contains(true);
+
+    Processes.kill9(running);
+    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive))
+        .isNotEqualTo(java.util.Optional.of(true));
+    assertThatThrownBy(() -> Processes.kill9(running))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("no process");
+
+    long again = Processes.start(m, dir);
+    try {
+      assertThat(again).isNotEqualTo(pid);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!Files.readString(log).contains("started") && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(Files.readString(log)).startsWith("before\n").contains("started");
+    } finally {
+      ProcessHandle.of(again).ifPresent(ProcessHandle::destroyForcibly);
+    }
+  }
+
+  @Test
+  void refusesToKillAProcessThatIsNotTheMember() throws Exception {
+    Process sleeper = new ProcessBuilder("sleep", "600").start();
+    try {
+      Member m =
+          new Member(
+              0, "e1", sleeper.pid(), List.of("/usr/bin/etcd", "--name", "e1"), "x", null, null);
+      assertThatThrownBy(() -> Processes.kill9(m)).hasMessageContaining("not killing it");
+      assertThat(sleeper.isAlive()).isTrue();
+    } finally {
+      sleeper.destroyForcibly();
+    }
+  }
+}

@@ -50,6 +50,13 @@ public enum ErrorCode {
    * it, or it was released); nothing changed.
    */
   FENCED("fenced"),
+  /** A service instance that is not registered (never, or deregistered since). */
+  INSTANCE_NOT_FOUND("instance_not_found"),
+  /**
+   * A duration that is neither a number of seconds nor a string as Consul writes them ({@code
+   * "500ms"}, {@code "10s"}, {@code "1m30s"}), or out of its field's range.
+   */
+  INVALID_DURATION("invalid_duration"),
   INTERNAL("internal");
 
   private final String wire;

@@ -7,6 +7,7 @@ import dev.cairn.http.lease.LeaseApi;
 import dev.cairn.http.lock.LockApi;
 import dev.cairn.http.namespace.NamespaceApi;
 import dev.cairn.http.ops.OpsApi;
+import dev.cairn.http.services.ServiceApi;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.Arrays;
@@ -39,6 +40,7 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
   private final KvApi kv;
   private final LeaseApi leases;
   private final LockApi locks;
+  private final ServiceApi services;
   private final NamespaceApi namespaceApi;
   private final OpsApi ops;
   private final WatchRoutes watches;
@@ -58,6 +60,7 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
     this.kv = new KvApi(namespaces, system.dispatcher());
     this.leases = new LeaseApi(namespaces, system.dispatcher());
     this.locks = new LockApi(system, namespaces);
+    this.services = new ServiceApi(system, namespaces);
     this.namespaceApi = new NamespaceApi(namespaces, system.dispatcher());
     this.ops = ops;
     this.watches = watches;
@@ -96,6 +99,11 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
 
   public ActorSystem system() {
     return system;
+  }
+
+  /** The {@code /v1/services} handlers (their health checkers, for tests). */
+  public ServiceApi services() {
+    return services;
   }
 
   /** One timer per method and status, looked up without building tags on every request. */
@@ -199,6 +207,12 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
         {
           String name = Request.decode(String.join("/", rest.subList(1, rest.size())));
           return withBody(http, ns, "", r -> locks.handle(r, name));
+        }
+      case "services":
+        {
+          refuseTrailingSlash(rest, http.getUri().path());
+          List<String> sub = rest.subList(1, rest.size());
+          return withBody(http, ns, "", r -> services.handle(r, sub));
         }
       case "leases":
         {

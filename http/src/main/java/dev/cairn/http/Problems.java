@@ -48,6 +48,8 @@ public final class Problems {
     STATUS.put(ErrorCode.UNAVAILABLE, 503);
     STATUS.put(ErrorCode.INSUFFICIENT_STORAGE, 507);
     STATUS.put(ErrorCode.TIMEOUT, 503);
+    STATUS.put(ErrorCode.INSTANCE_NOT_FOUND, 404);
+    STATUS.put(ErrorCode.INVALID_DURATION, 400);
     STATUS.put(ErrorCode.INTERNAL, 500);
   }
 

@@ -9,6 +9,7 @@ import dev.cairn.http.lease.LeaseBodies;
 import dev.cairn.http.lock.LockBodies;
 import dev.cairn.http.namespace.NamespaceBodies;
 import dev.cairn.http.ops.OpsApi;
+import dev.cairn.http.services.ServiceBodies;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +45,7 @@ class OpenApiBodiesTest {
             KvBodies.class,
             LeaseBodies.class,
             LockBodies.class,
+            ServiceBodies.class,
             NamespaceBodies.class,
             Responses.class,
             OpsApi.class)) {

@@ -68,6 +68,13 @@ class OpenApiContractTest {
           "GET /v1/locks/{name}",
           "POST /v1/locks/{name}",
           "DELETE /v1/locks/{name}",
+          "GET /v1/services",
+          "GET /v1/services/{service}",
+          "GET /v1/services/{service}/events",
+          "GET /v1/services/{service}/instances/{id}",
+          "PUT /v1/services/{service}/instances/{id}",
+          "DELETE /v1/services/{service}/instances/{id}",
+          "PUT /v1/services/{service}/instances/{id}/health",
           "GET /v1/watch",
           "GET /v1/watch/{key}",
           "GET /v1/namespaces",
@@ -89,6 +96,13 @@ class OpenApiContractTest {
           "GET /v1/ns/{ns}/locks/{name}",
           "POST /v1/ns/{ns}/locks/{name}",
           "DELETE /v1/ns/{ns}/locks/{name}",
+          "GET /v1/ns/{ns}/services",
+          "GET /v1/ns/{ns}/services/{service}",
+          "GET /v1/ns/{ns}/services/{service}/events",
+          "GET /v1/ns/{ns}/services/{service}/instances/{id}",
+          "PUT /v1/ns/{ns}/services/{service}/instances/{id}",
+          "DELETE /v1/ns/{ns}/services/{service}/instances/{id}",
+          "PUT /v1/ns/{ns}/services/{service}/instances/{id}/health",
           "GET /v1/ns/{ns}/watch",
           "GET /v1/ns/{ns}/watch/{key}");
 
@@ -381,6 +395,7 @@ class OpenApiContractTest {
             .replace("{ns}", namespaceRoute ? DOOMED_NS : PROBE_NS)
             .replace("{key}", "openapi-probe/k")
             .replace("{name}", "openapi-probe/lock")
+            .replace("{service}", "openapi-probe")
             .replace(
                 "{id}", Long.toString(template.startsWith("/v1/ns/") ? probeLease : defaultLease));
     if (template.endsWith("/kv/{key}") && method.equalsIgnoreCase("post")) {
@@ -401,6 +416,13 @@ class OpenApiContractTest {
     }
     if (template.endsWith("/locks/{name}") && method.equalsIgnoreCase("post")) {
       return "{\"ttl\": 60, \"timeout_ms\": 0}";
+    }
+    if (template.endsWith("/instances/{id}") && method.equalsIgnoreCase("put")) {
+      // No checks: this shared node's default namespace gets no health checker (and its lease).
+      return "{\"address\": \"10.0.0.1\", \"port\": 80}";
+    }
+    if (template.endsWith("/instances/{id}/health")) {
+      return "{\"status\": \"passing\"}";
     }
     if (template.endsWith("/leases") && method.equalsIgnoreCase("post")) {
       return "{\"ttl\": 60}";

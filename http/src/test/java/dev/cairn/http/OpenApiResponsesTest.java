@@ -81,6 +81,8 @@ class OpenApiResponsesTest {
     missingNamespace("/v1/ns/oas-missing");
     locks("/v1");
     locks("/v1/ns/oas");
+    services("/v1");
+    services("/v1/ns/oas");
     watches("/v1");
     watches("/v1/ns/oas");
     assertThat(violations).as("answers that break openapi.yaml").isEmpty();
@@ -314,6 +316,42 @@ class OpenApiResponsesTest {
     expect(404, "GET", p + "/locks/l");
     expect(404, "POST", p + "/locks/l", "{\"ttl\": 60}");
     expect(404, "DELETE", p + "/locks/l?token=1");
+    expect(404, "GET", p + "/services");
+    expect(404, "GET", p + "/services/s");
+    expect(404, "GET", p + "/services/s/events");
+    expect(404, "GET", p + "/services/s/instances/i");
+    expect(404, "PUT", p + "/services/s/instances/i", "{\"address\": \"h\", \"port\": 1}");
+    expect(404, "DELETE", p + "/services/s/instances/i");
+    expect(404, "PUT", p + "/services/s/instances/i/health", "{\"status\": \"passing\"}");
+  }
+
+  private void services(String p) throws IOException, InterruptedException {
+    String i = p + "/services/oas-svc/instances/i-1";
+    expect(
+        200,
+        "PUT",
+        i,
+        "{\"address\": \"10.0.0.1\", \"port\": 80, \"tags\": [\"v1\"], \"meta\": {\"z\": \"a\"},"
+            + " \"checks\": [{\"ttl\": \"30s\"}, {\"http\": \"http://127.0.0.1:1/health\","
+            + " \"interval\": \"10s\", \"timeout\": 1}], \"deregister_after\": \"1h\"}");
+    expect(400, "PUT", i, "{\"address\": \"h\", \"port\": 1, \"checks\": [{\"ttl\": \"1y\"}]}");
+    expect(404, "PUT", i, "{\"address\": \"h\", \"port\": 1, \"lease\": 987654321}");
+    expect(200, "PUT", i + "/health", "{\"status\": \"warning\", \"output\": \"slow\"}");
+    expect(400, "PUT", i + "/health", "{\"status\": \"fine\"}");
+    expect(
+        404, "PUT", p + "/services/oas-svc/instances/nobody/health", "{\"status\": \"passing\"}");
+    expect(200, "GET", i);
+    expect(400, "GET", p + "/services/oas-svc/instances/b%2Fad");
+    expect(404, "GET", p + "/services/oas-svc/instances/nobody");
+    expect(200, "GET", p + "/services");
+    expect(200, "GET", p + "/services/oas-svc?healthy=true&tag=v1");
+    expect(200, "GET", p + "/services/oas-svc");
+    expect(400, "GET", p + "/services/b%2Fad");
+    expect(400, "GET", p + "/services/b%2Fad/events");
+    openSse(p + "/services/oas-svc/events").close();
+    expect(400, "DELETE", p + "/services/oas-svc/instances/b%2Fad");
+    expect(200, "DELETE", i);
+    expect(404, "DELETE", i);
   }
 
   private void locks(String p) {

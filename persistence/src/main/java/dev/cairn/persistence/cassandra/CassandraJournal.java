@@ -10,6 +10,7 @@ import com.datastax.oss.driver.api.core.cql.DefaultBatchType;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.typesafe.config.Config;
+import dev.cairn.persistence.barrier.LastWrite;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -23,6 +24,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import org.apache.pekko.actor.ActorRef;
+import org.apache.pekko.actor.Status;
 import org.apache.pekko.dispatch.Futures;
 import org.apache.pekko.event.Logging;
 import org.apache.pekko.event.LoggingAdapter;
@@ -81,6 +84,7 @@ public final class CassandraJournal extends AsyncWriteJournal {
   private final PreparedStatement insert;
   private final PreparedStatement selectRange;
   private final PreparedStatement selectHighest;
+  private final PreparedStatement selectLastWrite;
   private final PreparedStatement selectDeletedTo;
   private final PreparedStatement updateDeletedTo;
 
@@ -110,6 +114,10 @@ public final class CassandraJournal extends AsyncWriteJournal {
         session.prepare(
             "SELECT sequence_nr FROM messages WHERE persistence_id = ? AND partition_nr = ?"
                 + " ORDER BY sequence_nr DESC LIMIT 1");
+    this.selectLastWrite =
+        session.prepare(
+            "SELECT sequence_nr, writer_uuid FROM messages WHERE persistence_id = ? AND"
+                + " partition_nr = ? ORDER BY sequence_nr DESC LIMIT 1");
     this.selectDeletedTo =
         session.prepare("SELECT deleted_to FROM metadata WHERE persistence_id = ?");
     this.updateDeletedTo =
@@ -348,6 +356,44 @@ public final class CassandraJournal extends AsyncWriteJournal {
       }
       highest = row.getLong(0);
     }
+  }
+
+  @Override
+  public scala.PartialFunction<Object, scala.runtime.BoxedUnit> receivePluginInternal() {
+    return org.apache.pekko.japi.pf.ReceiveBuilder.create()
+        .match(
+            LastWrite.Probe.class,
+            probe -> {
+              ActorRef replyTo = sender();
+              lastWrite(probe.persistenceId(), settings.partitionOf(probe.fromSequenceNr()), null)
+                  .whenComplete(
+                      (found, failure) ->
+                          replyTo.tell(
+                              failure != null ? new Status.Failure(failure) : found,
+                              ActorRef.noSender()));
+            })
+        .build()
+        .onMessage();
+  }
+
+  /**
+   * The newest row at or after partition {@code p}, read without blocking: partitions upward until
+   * an empty one (sequence numbers are gap-free), keeping the last row found.
+   */
+  private CompletionStage<LastWrite.Found> lastWrite(
+      String persistenceId, long p, LastWrite.Found sofar) {
+    return session
+        .executeAsync(selectLastWrite.bind(persistenceId, p))
+        .thenCompose(
+            rs -> {
+              Row row = rs.one();
+              if (row == null) {
+                return CompletableFuture.completedFuture(
+                    sofar != null ? sofar : new LastWrite.Found(0, ""));
+              }
+              String writer = row.isNull(1) ? "" : row.getString(1);
+              return lastWrite(persistenceId, p + 1, new LastWrite.Found(row.getLong(0), writer));
+            });
   }
 
   private long deletedTo(String persistenceId) {

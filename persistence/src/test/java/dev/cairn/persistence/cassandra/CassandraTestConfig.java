@@ -7,17 +7,17 @@ import java.util.List;
 import java.util.UUID;
 
 /** Actor-system configuration selecting the Cassandra journal on the test Cassandra. */
-final class CassandraTestConfig {
+public final class CassandraTestConfig {
 
   private CassandraTestConfig() {}
 
   /** A keyspace name of its own, so that tests never see each other's persistence ids. */
-  static String freshKeyspace(String prefix) {
+  public static String freshKeyspace(String prefix) {
     return prefix + "_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
   }
 
   /** The journal plugin on {@code keyspace} of the test Cassandra, replication factor 1. */
-  static Config journal(String keyspace) {
+  public static Config journal(String keyspace) {
     String plugin = "cairn.persistence.cassandra-journal";
     // The machine is shared and Cassandra's Paxos rounds slow under load: room for the TCK's 3 s.
     return ConfigFactory.parseString("pekko.test.timefactor = 10")
@@ -37,7 +37,7 @@ final class CassandraTestConfig {
    * {@link #journal} with the keyspace and tables already created, so that the journal's own start
    * (which blocks until the schema exists) is quick: the TCK's first write waits for it.
    */
-  static Config journalWithSchema(String keyspace) {
+  public static Config journalWithSchema(String keyspace) {
     Config config = journal(keyspace);
     JournalSchema.create(
         CassandraJournalSettings.fromConfig(

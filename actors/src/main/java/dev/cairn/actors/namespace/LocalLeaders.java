@@ -19,8 +19,11 @@ import org.apache.pekko.actor.Extension;
  * (durable) revision on the caller's thread without a message at all (see {@link KeyspaceState}).
  */
 public final class LocalLeaders implements Extension {
-  /** A leader running on this node and the state it publishes durable revisions of. */
-  record Leader(ActorRef ref, KeyspaceState state) {}
+  /**
+   * A leader running on this node, the state it publishes durable revisions of, and the barrier
+   * that confirms it is still the leader before a linearizable read.
+   */
+  record Leader(ActorRef ref, KeyspaceState state, ReadBarrier barrier) {}
 
   private final ConcurrentHashMap<String, Leader> leaders = new ConcurrentHashMap<>();
   private final AtomicInteger running = new AtomicInteger();
@@ -69,8 +72,8 @@ public final class LocalLeaders implements Extension {
     running.decrementAndGet();
   }
 
-  void register(String namespace, ActorRef leader, KeyspaceState state) {
-    leaders.put(namespace, new Leader(leader, state));
+  void register(String namespace, ActorRef leader, KeyspaceState state, ReadBarrier barrier) {
+    leaders.put(namespace, new Leader(leader, state, barrier));
   }
 
   void unregister(String namespace, ActorRef leader) {

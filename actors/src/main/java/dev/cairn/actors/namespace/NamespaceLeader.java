@@ -2,6 +2,8 @@ package dev.cairn.actors.namespace;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import dev.cairn.actors.watch.WatchHub;
 import dev.cairn.core.ErrorCode;
 import dev.cairn.core.Rejection;
@@ -37,6 +39,7 @@ import org.apache.pekko.event.Logging;
 import org.apache.pekko.event.LoggingAdapter;
 import org.apache.pekko.japi.pf.DeciderBuilder;
 import org.apache.pekko.persistence.AbstractPersistentActorWithTimers;
+import org.apache.pekko.persistence.Persistence;
 import org.apache.pekko.persistence.RecoveryCompleted;
 import org.apache.pekko.persistence.SaveSnapshotFailure;
 import org.apache.pekko.persistence.SaveSnapshotSuccess;
@@ -189,6 +192,12 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
 
   private record Tick() implements NotInfluenceReceiveTimeout {}
 
+  /** A read barrier's answer for a request that waited for it (see {@link ReadBarrier}). */
+  private record Confirmed(Request request, ActorRef replyTo, boolean current, Throwable failure) {}
+
+  /** A read barrier found that a successor has written: this incarnation must stop serving. */
+  private record Superseded() {}
+
   private static final Object TICK_KEY = "tick";
 
   private final LoggingAdapter log = Logging.getLogger(getContext().getSystem(), this);
@@ -218,6 +227,7 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
   private final JournalConditions journals = JournalConditions.get(getContext().getSystem());
   private final LocalLeaders leaders = LocalLeaders.get(getContext().getSystem());
   private final String journalId = resolvedJournalPluginId();
+  private ReadBarrier barrier = ReadBarrier.NONE;
 
   /** Props for a sharded leader: the namespace is the entity id, i.e. the actor's name. */
   public static Props props(NamespaceSettings settings) {
@@ -322,7 +332,8 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
     armIdleTimeout();
     // Everything recovered is durable: other threads may read it (see KeyspaceState).
     state.publish(state.revision());
-    leaders.register(namespace, getSelf(), state);
+    barrier = readBarrier();
+    leaders.register(namespace, getSelf(), state, barrier);
     // A namespace that does not exist is no news to an operator (a client named it, or it was
     // deleted).
     log.log(
@@ -334,12 +345,37 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
         state.leaseCount());
   }
 
+  /**
+   * This incarnation's read barrier: none when the journal cannot have a second writer, else one
+   * that probes the journal for the newest event and its writer (see {@link ReadBarrier}).
+   */
+  private ReadBarrier readBarrier() {
+    Config root = getContext().getSystem().settings().config();
+    if (!NamespaceSettings.readBarrier(root, journalId)) {
+      return ReadBarrier.NONE;
+    }
+    ActorRef journal =
+        Persistence.get(getContext().getSystem()).journalFor(journalId, ConfigFactory.empty());
+    ActorRef self = getSelf();
+    return new ReadBarrier(
+        journal,
+        persistenceId(),
+        lastSequenceNr(),
+        // Pekko's own writer uuid, stamped on every event this incarnation appends; Scala's
+        // package-private accessor is public in the bytecode.
+        org$apache$pekko$persistence$Eventsourced$$writerUuid(),
+        settings.askTimeout(),
+        () -> self.tell(new Superseded(), ActorRef.noSender()));
+  }
+
   // ------------------------------------------------------------------ commands
 
   @Override
   public Receive createReceive() {
     return receiveBuilder()
         .match(Request.class, r -> handle(r, getSender()))
+        .match(Confirmed.class, this::confirmed)
+        .match(Superseded.class, s -> superseded())
         .match(Tick.class, t -> tick())
         .match(
             ReceiveTimeout.class,
@@ -369,6 +405,70 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
   }
 
   private void handle(Request request, ActorRef replyTo) {
+    if (!barrier.isNone() && needsBarrier(request)) {
+      ActorRef self = getSelf();
+      barrier
+          .confirm()
+          .whenComplete(
+              (current, failure) ->
+                  self.tell(
+                      new Confirmed(request, replyTo, Boolean.TRUE.equals(current), failure),
+                      ActorRef.noSender()));
+      return;
+    }
+    serve(request, replyTo);
+  }
+
+  /**
+   * Reads that promise every acknowledged write, and lease renewals (which a successor would not
+   * know of), are answered only by a leader that has confirmed it has no successor.
+   */
+  private static boolean needsBarrier(Request request) {
+    return request instanceof Query
+        || request instanceof KeepAlive
+        || request instanceof KeepAliveMany
+        || request instanceof LeaseTimeToLive;
+  }
+
+  private void confirmed(Confirmed c) {
+    if (c.failure() != null) {
+      c.replyTo()
+          .tell(
+              new Reply.Rejected(
+                  state.published(),
+                  Rejection.of(
+                      ErrorCode.UNAVAILABLE,
+                      "could not confirm leadership with the journal: "
+                          + rootMessage(c.failure()))),
+              getSelf());
+    } else if (!c.current()) {
+      c.replyTo().tell(notLeader(), getSelf());
+    } else {
+      serve(c.request(), c.replyTo());
+    }
+  }
+
+  private Reply.Rejected notLeader() {
+    return new Reply.Rejected(
+        Math.max(0, state.published()),
+        Rejection.of(
+            ErrorCode.NOT_LEADER_RETRY,
+            "namespace " + namespace + " has a newer leader; retry to reach it"));
+  }
+
+  /**
+   * A successor has written to the journal: this incarnation's state is stale. Nothing more is
+   * answered from it; anything in flight is refused (its appends will be fenced anyway).
+   */
+  private void superseded() {
+    log.warning(
+        "namespace {}: a newer leader has written to the journal; this one stops", namespace);
+    leaders.unregister(namespace, getSelf());
+    answerWaiting(ErrorCode.NOT_LEADER_RETRY, "namespace " + namespace + " has a newer leader");
+    getContext().stop(getSelf());
+  }
+
+  private void serve(Request request, ActorRef replyTo) {
     if (request instanceof Write w) {
       write(w.command(), replyTo);
     } else if (request instanceof Query q) {

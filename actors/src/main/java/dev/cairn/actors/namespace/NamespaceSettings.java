@@ -39,6 +39,27 @@ public record NamespaceSettings(
     return root.getString("cairn.namespace.snapshot-plugin");
   }
 
+  /**
+   * Whether leaders on journal plugin {@code journalPluginId} (resolved, not empty) confirm they
+   * have no successor before answering linearizable reads: {@code cairn.namespace.read-barrier}, or
+   * with {@code auto} whether the plugin's config says it answers last-write probes.
+   */
+  public static boolean readBarrier(Config root, String journalPluginId) {
+    String mode = root.getString("cairn.namespace.read-barrier");
+    switch (mode) {
+      case "on":
+        return true;
+      case "off":
+        return false;
+      case "auto":
+        String key = journalPluginId + ".answers-last-write";
+        return root.hasPath(key) && root.getBoolean(key);
+      default:
+        throw new IllegalArgumentException(
+            "cairn.namespace.read-barrier must be on, off or auto, not '" + mode + "'");
+    }
+  }
+
   public static NamespaceSettings fromConfig(Config root) {
     Config c = root.getConfig("cairn.namespace");
     Config l = root.getConfig("cairn.limits");

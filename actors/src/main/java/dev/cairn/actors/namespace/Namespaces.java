@@ -179,9 +179,24 @@ public final class Namespaces {
     if (read instanceof Read.Range range && mayExist(namespace)) {
       LocalLeaders.Leader local = localLeaders.leader(namespace);
       if (local != null) {
-        Reply reply = keyspace.readPublished(local.state(), range);
-        if (reply != null) {
-          return CompletableFuture.completedFuture(reply);
+        if (local.barrier().isNone()) {
+          Reply reply = keyspace.readPublished(local.state(), range);
+          if (reply != null) {
+            return CompletableFuture.completedFuture(reply);
+          }
+        } else {
+          // Read after the barrier: the published state then holds every write acknowledged
+          // before this read, and no successor had written when the probe looked.
+          return local
+              .barrier()
+              .confirm()
+              .thenCompose(
+                  current -> {
+                    Reply reply = current ? keyspace.readPublished(local.state(), range) : null;
+                    return reply != null
+                        ? CompletableFuture.completedFuture(reply)
+                        : ask(namespace, new NamespaceLeader.Query(read));
+                  });
         }
       }
     }

@@ -57,6 +57,19 @@ public enum ErrorCode {
    * "500ms"}, {@code "10s"}, {@code "1m30s"}), or out of its field's range.
    */
   INVALID_DURATION("invalid_duration"),
+  /**
+   * A lease already holds or waits for the read-write lock in the other mode; one lease has one
+   * place in a lock's queue.
+   */
+  MODE_CONFLICT("mode_conflict"),
+  /** A semaphore permit was not granted within the caller's timeout (or at once, for 0). */
+  SEMAPHORE_TIMEOUT("semaphore_timeout"),
+  /** A semaphore was asked for with a permit count other than the one it was created with. */
+  SEMAPHORE_PERMITS_MISMATCH("semaphore_permits_mismatch"),
+  /** No semaphore of that name was ever created (its first acquisition gives its permits). */
+  SEMAPHORE_NOT_FOUND("semaphore_not_found"),
+  /** No counter of that name exists yet (its first addition creates it). */
+  COUNTER_NOT_FOUND("counter_not_found"),
   INTERNAL("internal");
 
   private final String wire;

@@ -28,6 +28,12 @@ public final class Problems {
     // gone.
     STATUS.put(ErrorCode.LOCK_TIMEOUT, 408);
     STATUS.put(ErrorCode.LEASE_NOT_FOUND, 404);
+    STATUS.put(ErrorCode.MODE_CONFLICT, 409);
+    // 408 as lock_timeout: the server waited as asked; the queue entry is gone.
+    STATUS.put(ErrorCode.SEMAPHORE_TIMEOUT, 408);
+    STATUS.put(ErrorCode.SEMAPHORE_PERMITS_MISMATCH, 409);
+    STATUS.put(ErrorCode.SEMAPHORE_NOT_FOUND, 404);
+    STATUS.put(ErrorCode.COUNTER_NOT_FOUND, 404);
     STATUS.put(ErrorCode.LEASE_EXISTS, 409);
     STATUS.put(ErrorCode.TTL_OUT_OF_RANGE, 400);
     STATUS.put(ErrorCode.COMPACTED, 410);

@@ -45,10 +45,13 @@ public final class Semaphore {
     this.client = Objects.requireNonNull(client, "client");
   }
 
-  /** A permit held (or, in a {@link State}, waited for): {@code token} is its key's revision. */
-  public record Grant(String name, String key, long token, long lease) {
-    static Grant of(String name, KeyValue kv) {
-      return new Grant(name, kv.key(), kv.createRevision(), kv.lease());
+  /**
+   * A permit held (or, in a {@link State}, waited for) of a semaphore of {@code permits}: {@code
+   * token} is its key's create revision.
+   */
+  public record Grant(String name, String key, long token, long lease, int permits) {
+    static Grant of(String name, int permits, KeyValue kv) {
+      return new Grant(name, kv.key(), kv.createRevision(), kv.lease(), permits);
     }
   }
 
@@ -115,8 +118,8 @@ public final class Semaphore {
         .thenCompose(
             n ->
                 queue(client, name, n)
-                    .acquire(lease, Bytes.EMPTY, timeout, ErrorCode.INVALID_ARGUMENT))
-        .thenApply(kv -> Grant.of(name, kv));
+                    .acquire(lease, Bytes.EMPTY, timeout, ErrorCode.INVALID_ARGUMENT)
+                    .thenApply(kv -> Grant.of(name, n, kv)));
   }
 
   /** The semaphore's permit count, creating it with {@code permits} when it does not exist. */
@@ -179,8 +182,8 @@ public final class Semaphore {
    */
   public CompletionStage<Grant> release(String name, long token) {
     return permits(name)
-        .thenCompose(n -> queue(client, name, n).release(token))
-        .thenApply(kv -> Grant.of(name, kv));
+        .thenCompose(
+            n -> queue(client, name, n).release(token).thenApply(kv -> Grant.of(name, n, kv)));
   }
 
   /** The permit count, holders and waiters of semaphore {@code name}. */
@@ -194,8 +197,8 @@ public final class Semaphore {
                         s ->
                             new State(
                                 n,
-                                s.holders().stream().map(kv -> Grant.of(name, kv)).toList(),
-                                s.waiters().stream().map(kv -> Grant.of(name, kv)).toList(),
+                                s.holders().stream().map(kv -> Grant.of(name, n, kv)).toList(),
+                                s.waiters().stream().map(kv -> Grant.of(name, n, kv)).toList(),
                                 s.revision())));
   }
 }

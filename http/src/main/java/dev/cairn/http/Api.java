@@ -2,11 +2,14 @@ package dev.cairn.http;
 
 import dev.cairn.actors.namespace.Namespaces;
 import dev.cairn.core.ErrorCode;
+import dev.cairn.http.counter.CounterApi;
 import dev.cairn.http.kv.KvApi;
 import dev.cairn.http.lease.LeaseApi;
 import dev.cairn.http.lock.LockApi;
 import dev.cairn.http.namespace.NamespaceApi;
 import dev.cairn.http.ops.OpsApi;
+import dev.cairn.http.rwlock.RwLockApi;
+import dev.cairn.http.semaphore.SemaphoreApi;
 import dev.cairn.http.services.ServiceApi;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -41,6 +44,9 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
   private final LeaseApi leases;
   private final LockApi locks;
   private final ServiceApi services;
+  private final RwLockApi rwlocks;
+  private final SemaphoreApi semaphores;
+  private final CounterApi counters;
   private final NamespaceApi namespaceApi;
   private final OpsApi ops;
   private final WatchRoutes watches;
@@ -61,6 +67,9 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
     this.leases = new LeaseApi(namespaces, system.dispatcher());
     this.locks = new LockApi(system, namespaces);
     this.services = new ServiceApi(system, namespaces);
+    this.rwlocks = new RwLockApi(system, namespaces);
+    this.semaphores = new SemaphoreApi(system, namespaces);
+    this.counters = new CounterApi(system, namespaces);
     this.namespaceApi = new NamespaceApi(namespaces, system.dispatcher());
     this.ops = ops;
     this.watches = watches;
@@ -213,6 +222,21 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
           refuseTrailingSlash(rest, http.getUri().path());
           List<String> sub = rest.subList(1, rest.size());
           return withBody(http, ns, "", r -> services.handle(r, sub));
+        }
+      case "rwlocks":
+        {
+          String name = Request.decode(String.join("/", rest.subList(1, rest.size())));
+          return withBody(http, ns, "", r -> rwlocks.handle(r, name));
+        }
+      case "semaphores":
+        {
+          String name = Request.decode(String.join("/", rest.subList(1, rest.size())));
+          return withBody(http, ns, "", r -> semaphores.handle(r, name));
+        }
+      case "counters":
+        {
+          String name = Request.decode(String.join("/", rest.subList(1, rest.size())));
+          return withBody(http, ns, "", r -> counters.handle(r, name));
         }
       case "leases":
         {

@@ -75,6 +75,14 @@ class OpenApiContractTest {
           "PUT /v1/services/{service}/instances/{id}",
           "DELETE /v1/services/{service}/instances/{id}",
           "PUT /v1/services/{service}/instances/{id}/health",
+          "GET /v1/rwlocks/{name}",
+          "POST /v1/rwlocks/{name}",
+          "DELETE /v1/rwlocks/{name}",
+          "GET /v1/semaphores/{name}",
+          "POST /v1/semaphores/{name}",
+          "DELETE /v1/semaphores/{name}",
+          "GET /v1/counters/{name}",
+          "POST /v1/counters/{name}",
           "GET /v1/watch",
           "GET /v1/watch/{key}",
           "GET /v1/namespaces",
@@ -103,6 +111,14 @@ class OpenApiContractTest {
           "PUT /v1/ns/{ns}/services/{service}/instances/{id}",
           "DELETE /v1/ns/{ns}/services/{service}/instances/{id}",
           "PUT /v1/ns/{ns}/services/{service}/instances/{id}/health",
+          "GET /v1/ns/{ns}/rwlocks/{name}",
+          "POST /v1/ns/{ns}/rwlocks/{name}",
+          "DELETE /v1/ns/{ns}/rwlocks/{name}",
+          "GET /v1/ns/{ns}/semaphores/{name}",
+          "POST /v1/ns/{ns}/semaphores/{name}",
+          "DELETE /v1/ns/{ns}/semaphores/{name}",
+          "GET /v1/ns/{ns}/counters/{name}",
+          "POST /v1/ns/{ns}/counters/{name}",
           "GET /v1/ns/{ns}/watch",
           "GET /v1/ns/{ns}/watch/{key}");
 
@@ -401,7 +417,8 @@ class OpenApiContractTest {
     if (template.endsWith("/kv/{key}") && method.equalsIgnoreCase("post")) {
       out += "?sequential=true";
     }
-    if (template.endsWith("/locks/{name}") && method.equalsIgnoreCase("delete")) {
+    if ((template.endsWith("/locks/{name}") || template.endsWith("/semaphores/{name}"))
+        && method.equalsIgnoreCase("delete")) {
       out += "?token=1";
     }
     return out;
@@ -423,6 +440,15 @@ class OpenApiContractTest {
     }
     if (template.endsWith("/instances/{id}/health")) {
       return "{\"status\": \"passing\"}";
+    }
+    if (template.endsWith("/rwlocks/{name}") && method.equalsIgnoreCase("post")) {
+      return "{\"mode\": \"read\", \"ttl\": 60, \"timeout_ms\": 0}";
+    }
+    if (template.endsWith("/semaphores/{name}") && method.equalsIgnoreCase("post")) {
+      return "{\"permits\": 2, \"ttl\": 60, \"timeout_ms\": 0}";
+    }
+    if (template.endsWith("/counters/{name}") && method.equalsIgnoreCase("post")) {
+      return "{\"delta\": 1}";
     }
     if (template.endsWith("/leases") && method.equalsIgnoreCase("post")) {
       return "{\"ttl\": 60}";

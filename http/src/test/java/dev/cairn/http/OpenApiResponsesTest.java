@@ -83,6 +83,12 @@ class OpenApiResponsesTest {
     locks("/v1/ns/oas");
     services("/v1");
     services("/v1/ns/oas");
+    rwlocks("/v1");
+    rwlocks("/v1/ns/oas");
+    semaphores("/v1");
+    semaphores("/v1/ns/oas");
+    counters("/v1");
+    counters("/v1/ns/oas");
     watches("/v1");
     watches("/v1/ns/oas");
     assertThat(violations).as("answers that break openapi.yaml").isEmpty();
@@ -385,6 +391,47 @@ class OpenApiResponsesTest {
         "{\"compare\": [{\"fence\": {\"lock\": \"oas/l\", \"token\": "
             + token
             + "}}], \"success\": [{\"put\": {\"key\": \"oas/fenced\", \"value\": \"x\"}}]}");
+  }
+
+  private void rwlocks(String p) {
+    JsonNode r = expect(200, "POST", p + "/rwlocks/oas/rw", "{\"mode\": \"read\", \"ttl\": 60}");
+    long lease = r.path("lease").asLong();
+    expect(409, "POST", p + "/rwlocks/oas/rw", "{\"mode\": \"write\", \"lease\": " + lease + "}");
+    expect(
+        408,
+        "POST",
+        p + "/rwlocks/oas/rw",
+        "{\"mode\": \"write\", \"ttl\": 60, \"timeout_ms\": 0}");
+    expect(400, "POST", p + "/rwlocks/oas/rw", "{\"mode\": \"upgrade\", \"ttl\": 60}");
+    expect(404, "POST", p + "/rwlocks/oas/rw", "{\"mode\": \"read\", \"lease\": 987654321}");
+    expect(200, "GET", p + "/rwlocks/oas/rw");
+    expect(404, "GET", p + "/rwlocks/");
+    expect(400, "DELETE", p + "/rwlocks/oas/rw");
+    expect(404, "DELETE", p + "/rwlocks/");
+    expect(409, "DELETE", p + "/rwlocks/oas/rw?token=" + (r.path("fencing_token").asLong() + 1000));
+    expect(200, "DELETE", p + "/rwlocks/oas/rw?token=" + r.path("fencing_token").asLong());
+  }
+
+  private void semaphores(String p) {
+    expect(404, "GET", p + "/semaphores/oas/never");
+    JsonNode g = expect(200, "POST", p + "/semaphores/oas/s", "{\"permits\": 1, \"ttl\": 60}");
+    expect(408, "POST", p + "/semaphores/oas/s", "{\"ttl\": 60, \"timeout_ms\": 0}");
+    expect(409, "POST", p + "/semaphores/oas/s", "{\"permits\": 2, \"ttl\": 60}");
+    expect(400, "POST", p + "/semaphores/oas/s", "{\"permits\": 0, \"ttl\": 60}");
+    expect(404, "POST", p + "/semaphores/oas/never", "{\"ttl\": 60}");
+    expect(200, "GET", p + "/semaphores/oas/s");
+    expect(400, "DELETE", p + "/semaphores/oas/s");
+    expect(404, "DELETE", p + "/semaphores/oas/never?token=1");
+    expect(409, "DELETE", p + "/semaphores/oas/s?token=" + (g.path("token").asLong() + 1000));
+    expect(200, "DELETE", p + "/semaphores/oas/s?token=" + g.path("token").asLong());
+  }
+
+  private void counters(String p) {
+    expect(404, "GET", p + "/counters/oas/c");
+    expect(200, "POST", p + "/counters/oas/c", "{\"delta\": 2, \"initial\": 40}");
+    expect(200, "GET", p + "/counters/oas/c");
+    expect(400, "POST", p + "/counters/oas/c", "{}");
+    expect(404, "POST", p + "/counters/", "{\"delta\": 1}");
   }
 
   private void watches(String p) throws IOException, InterruptedException {

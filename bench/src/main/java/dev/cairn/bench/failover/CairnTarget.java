@@ -126,9 +126,12 @@ public final class CairnTarget implements FailoverTarget {
   }
 
   @Override
-  public int leader() {
+  public int leader(int skip) {
     String leader = null;
     for (int i = 0; i < members.size(); i++) {
+      if (i == skip) {
+        continue;
+      }
       View v = view(i);
       if (v == null) {
         continue;

@@ -118,22 +118,28 @@ public final class EtcdClusterTarget implements FailoverTarget {
   }
 
   @Override
-  public int leader() {
-    return agreedLeader(false);
+  public int leader(int skip) {
+    return agreedLeader(skip);
   }
 
   @Override
   public boolean healthy() {
-    return agreedLeader(true) >= 0;
+    return agreedLeader(-2) >= 0;
   }
 
-  /** The leader the answering members (all of them when {@code all}) agree on, or -1. */
-  private int agreedLeader(boolean all) {
+  /**
+   * The leader the answering members other than {@code skip} agree on, or -1; with {@code skip} -2,
+   * every member must answer.
+   */
+  private int agreedLeader(int skip) {
     String leader = null;
     for (int i = 0; i < members.size(); i++) {
+      if (i == skip) {
+        continue;
+      }
       Status s = status(i);
       if (s == null) {
-        if (all) {
+        if (skip == -2) {
           return -1;
         }
         continue;

@@ -32,6 +32,18 @@ import picocli.CommandLine.Option;
         "Kills the leader of a 3-member cluster N times under writes; write unavailability per kill.")
 public final class FailoverBenchmark implements Callable<Integer> {
 
+  /** What is done to the leader. */
+  public enum Fault {
+    /** {@code kill -9}: the process is gone and the kernel closes its sockets at once. */
+    KILL,
+    /**
+     * {@code kill -STOP}: the process hangs with its sockets open, as a machine that froze or left
+     * the network does; the others notice only by their own timeouts. It is killed with {@code kill
+     * -9} once writes are back, then restarted as after a kill.
+     */
+    STOP
+  }
+
   /** The systems this benchmark knows. */
   public enum Kind {
     ETCD,
@@ -49,6 +61,14 @@ public final class FailoverBenchmark implements Callable<Integer> {
       names = "--target",
       description = "etcd, zookeeper or cairn (default: the cluster file's \"target\", else cairn)")
   Kind kind;
+
+  @Option(
+      names = "--fault",
+      defaultValue = "kill",
+      description =
+          "kill (kill -9: gone, sockets closed) or stop (kill -STOP: hung, sockets open, killed once"
+              + " writes are back) (default: ${DEFAULT-VALUE})")
+  Fault fault;
 
   @Option(
       names = "--kills",
@@ -145,7 +165,7 @@ public final class FailoverBenchmark implements Callable<Integer> {
       }
       FailoverRun.Settings settings =
           new FailoverRun.Settings(
-              kills, clients, writeTimeout, backoff, steady, recoverTimeout, rejoinTimeout);
+              fault, kills, clients, writeTimeout, backoff, steady, recoverTimeout, rejoinTimeout);
       boolean ok;
       try (Writers writers = new Writers(writeClients, writeTimeout, backoff, scheduler)) {
         writers.start();

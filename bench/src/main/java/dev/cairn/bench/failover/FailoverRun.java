@@ -21,6 +21,7 @@ final class FailoverRun {
 
   /** The run's settings, as the command reads them. */
   record Settings(
+      FailoverBenchmark.Fault fault,
       int kills,
       int clients,
       Duration writeTimeout,
@@ -81,6 +82,7 @@ final class FailoverRun {
     }
     Map<String, Object> summary = Figures.header("failover-summary");
     summary.put("target", target.name());
+    summary.put("fault", settings.fault().name().toLowerCase(java.util.Locale.ROOT));
     summary.put("kills", done);
     summary.put("recovered", unavailable.size());
     summary.put("unavailable_ms", Distribution.of(unavailable).json());
@@ -118,7 +120,7 @@ final class FailoverRun {
     steadyWrites(kill);
     int leader = -1;
     long askUntil = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while ((leader = target.leader()) < 0 && System.nanoTime() < askUntil) {
+    while ((leader = target.leader(-1)) < 0 && System.nanoTime() < askUntil) {
       Thread.sleep(POLL.toMillis());
     }
     if (leader < 0) {
@@ -129,8 +131,17 @@ final class FailoverRun {
 
     long killed = System.nanoTime();
     writers.mark(killed);
-    Processes.kill9(victim);
-    log.printf("[failover] kill %d: kill -9 %s (pid %d)%n", kill, victim.name(), victim.pid());
+    if (settings.fault() == FailoverBenchmark.Fault.STOP) {
+      Processes.stop(victim);
+    } else {
+      Processes.kill9(victim);
+    }
+    log.printf(
+        "[failover] kill %d: %s %s (pid %d)%n",
+        kill,
+        settings.fault() == FailoverBenchmark.Fault.STOP ? "kill -STOP" : "kill -9",
+        victim.name(),
+        victim.pid());
 
     // Until the first write sent after the kill is acknowledged: who leads now, when first seen.
     long recoverBy = killed + settings.recoverTimeout().toNanos();
@@ -139,7 +150,7 @@ final class FailoverRun {
     Writers.Ack first = null;
     while (first == null && System.nanoTime() < recoverBy) {
       if (newLeaderAt < 0) {
-        int l = target.leader();
+        int l = target.leader(leader);
         if (l >= 0 && l != leader) {
           newLeaderAt = System.nanoTime();
           newLeader = l;
@@ -149,7 +160,7 @@ final class FailoverRun {
     }
     long electBy = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (newLeaderAt < 0 && System.nanoTime() < electBy) {
-      int l = target.leader();
+      int l = target.leader(leader);
       if (l >= 0 && l != leader) {
         newLeaderAt = System.nanoTime();
         newLeader = l;
@@ -158,6 +169,10 @@ final class FailoverRun {
       }
     }
     Outage outage = Outage.of(killed, writers.acks(), writers.failures());
+    if (settings.fault() == FailoverBenchmark.Fault.STOP) {
+      Processes.kill9(
+          victim); // a stopped process dies of SIGKILL too; then restart as after a kill
+    }
 
     long restarted = System.nanoTime();
     long pid = Processes.start(victim, file.directory(victim.index()));
@@ -168,6 +183,7 @@ final class FailoverRun {
     Map<String, Object> line = Figures.header("failover");
     line.put("target", target.name());
     line.put("kill", kill);
+    line.put("fault", settings.fault().name().toLowerCase(java.util.Locale.ROOT));
     line.put("leader", victim.name());
     line.put("new_leader", newLeader >= 0 ? target.members().get(newLeader).name() : null);
     line.put("recovered", outage.recovered());

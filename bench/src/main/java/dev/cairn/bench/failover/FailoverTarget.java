@@ -33,10 +33,11 @@ public interface FailoverTarget extends AutoCloseable {
   WriteClient client(int index) throws Exception;
 
   /**
-   * The index in {@link #members} of the member that leads now, as the live members report it; -1
-   * when none does or they disagree (during an election).
+   * The index in {@link #members} of the member that leads now, as the members other than {@code
+   * skip} (-1: none skipped; the benchmark skips the member it has just killed or stopped, whose
+   * probe would only time out) report it; -1 when none does or they disagree (during an election).
    */
-  int leader();
+  int leader(int skip);
 
   /**
    * Whether every member runs, answers, and follows one leader they agree on: the cluster is whole

@@ -33,6 +33,18 @@ final class Processes {
   }
 
   /**
+   * Sends {@code SIGSTOP} to member {@code m}'s process (checked as for {@link #kill9}): it stops
+   * at once but keeps its sockets open, as a machine that hangs or drops off the network does.
+   */
+  static void stop(Member m) throws IOException, InterruptedException {
+    running(m);
+    Process kill = new ProcessBuilder("kill", "-STOP", Long.toString(m.pid())).start();
+    if (!kill.waitFor(30, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new IOException(m.name() + ": kill -STOP " + m.pid() + " failed");
+    }
+  }
+
+  /**
    * The running process of {@code m}, checked as {@link #kill9} says: its executable is the one the
    * member's command names, or (a launcher script that execs {@code java}) it shares an argument
    * with that command. A process whose details the system hides passes.

@@ -138,10 +138,10 @@ public final class ZooKeeperEnsembleTarget implements FailoverTarget {
   }
 
   @Override
-  public int leader() {
+  public int leader(int skip) {
     int leader = -1;
     for (Member m : members) {
-      if ("leader".equals(mode(m))) {
+      if (m.index() != skip && "leader".equals(mode(m))) {
         if (leader >= 0) {
           return -1;
         }

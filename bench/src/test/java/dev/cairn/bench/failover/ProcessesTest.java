@@ -75,6 +75,33 @@ class ProcessesTest {
   }
 
   @Test
+  @Timeout(60)
+  void stopLeavesTheProcessStoppedAndKillEndsIt() throws Exception {
+    Member m = new Member(0, "s1", 0, List.of("sleep", "600"), "x", null, null);
+    Member running = m.withPid(Processes.start(m, null));
+    try {
+      Processes.stop(running);
+      Path stat = Path.of("/proc/" + running.pid() + "/stat");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!state(stat).equals("T") && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(state(stat)).isEqualTo("T");
+      Processes.kill9(running);
+      assertThat(ProcessHandle.of(running.pid()).map(ProcessHandle::isAlive))
+          .isNotEqualTo(java.util.Optional.of(true));
+    } finally {
+      ProcessHandle.of(running.pid()).ifPresent(ProcessHandle::destroyForcibly);
+    }
+  }
+
+  /** The state letter of /proc/PID/stat (after the command name in parentheses). */
+  private static String state(Path stat) throws IOException {
+    String s = Files.readString(stat);
+    return s.substring(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3);
+  }
+
+  @Test
   void refusesToKillAProcessThatIsNotTheMember() throws Exception {
     Process sleeper = new ProcessBuilder("sleep", "600").start();
     try {

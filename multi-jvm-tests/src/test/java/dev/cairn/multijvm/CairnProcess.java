@@ -2,7 +2,6 @@ package dev.cairn.multijvm;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -17,8 +16,6 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -51,13 +48,6 @@ public final class CairnProcess implements AutoCloseable {
           "-XX:+ExitOnOutOfMemoryError");
 
   private static final Duration POLL = Duration.ofMillis(50);
-  private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
-
-  static {
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(() -> LIVE.forEach(Process::destroyForcibly), "cairn-process-reaper"));
-  }
 
   private final Process process;
   private final Path dataDir;
@@ -120,9 +110,7 @@ public final class CairnProcess implements AutoCloseable {
             .redirectOutput(ProcessBuilder.Redirect.to(output.toFile()))
             .redirectInput(ProcessBuilder.Redirect.from(Paths.get("/dev/null").toFile()));
     long started = System.nanoTime();
-    Process p = pb.start();
-    LIVE.add(p);
-    p.onExit().thenRun(() -> LIVE.remove(p));
+    Process p = Signals.killOnExit(pb.start());
     return new CairnProcess(p, dataDir, output, port, started);
   }
 
@@ -242,59 +230,22 @@ public final class CairnProcess implements AutoCloseable {
    * reports it stopped.
    */
   public void suspend() {
-    signal("STOP");
-    awaitState(true);
+    Signals.suspend(process);
   }
 
   /** SIGCONT: a suspended process runs on. Returns once the kernel no longer reports it stopped. */
   public void resume() {
-    signal("CONT");
-    awaitState(false);
+    Signals.resume(process);
   }
 
-  /**
-   * The process's state letter from {@code /proc/<pid>/stat}: R running, S sleeping, T stopped, Z
-   * zombie...; '?' if it cannot be read (no such process, or not Linux).
-   */
+  /** The process's state letter, see {@link Signals#state(long)}. */
   public char state() {
-    try {
-      String stat = Files.readString(Path.of("/proc", Long.toString(pid()), "stat"));
-      int close = stat.lastIndexOf(')'); // the command name, in parentheses, may hold spaces
-      return stat.charAt(close + 2);
-    } catch (IOException | RuntimeException e) {
-      return '?';
-    }
-  }
-
-  private void awaitState(boolean stopped) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while ((state() == 'T') != stopped) {
-      if (!process.isAlive() || System.nanoTime() - deadline > 0) {
-        throw new IllegalStateException(
-            "pid "
-                + pid()
-                + (stopped ? " did not stop" : " did not continue")
-                + ": state "
-                + state()
-                + (process.isAlive() ? "" : ", exited"));
-      }
-      LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
-    }
+    return Signals.state(pid());
   }
 
   /** Sends {@code kill -<signal> <pid>}. */
   public void signal(String signal) {
-    try {
-      Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid())).start();
-      if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
-        throw new IllegalStateException("kill -" + signal + " " + pid() + " failed");
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    }
+    Signals.send(pid(), signal);
   }
 
   // ---------------------------------------------------------------- accessors

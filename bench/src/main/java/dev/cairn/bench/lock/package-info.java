@@ -1,0 +1,8 @@
+/**
+ * The lock benchmark ({@link dev.cairn.bench.lock.LockBenchmark}): contenders loop acquire →
+ * critical section → release on one lock, each with a lease (or session) of its own, against
+ * Cairn's {@code /v1/locks}, etcd's lock service (v3lock, through its JSON gateway) and ZooKeeper
+ * with Curator's {@code InterProcessMutex}. Depends on the bench's HTTP client and report helpers
+ * only.
+ */
+package dev.cairn.bench.lock;

@@ -27,8 +27,20 @@ public interface CairnClient {
   /** Every key starting with {@code prefix}, in key order, with the revision they reflect. */
   CompletionStage<Reply.RangeReply> prefix(String prefix);
 
+  /**
+   * The first {@code limit} keys (0 = all) starting with {@code prefix}, in key order; {@code
+   * count} still counts every key, and {@code more} says that {@code limit} cut the answer short.
+   */
+  CompletionStage<Reply.RangeReply> prefix(String prefix, long limit);
+
   /** Sets {@code key} to {@code value}, bound to {@code lease} (0 for none). */
   CompletionStage<Reply.PutReply> put(String key, Bytes value, long lease);
+
+  /**
+   * Creates the key {@code prefix + <the write's revision, 20 digits>} bound to {@code lease} (0
+   * for none): key order is creation order, and the key's create revision is its suffix.
+   */
+  CompletionStage<Reply.PutReply> createSequential(String prefix, Bytes value, long lease);
 
   /** Deletes {@code key}; {@code deleted} is 0 when it did not exist. */
   CompletionStage<Reply.DeleteReply> delete(String key);

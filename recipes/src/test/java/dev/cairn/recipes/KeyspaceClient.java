@@ -89,6 +89,11 @@ public final class KeyspaceClient implements CairnClient, AutoCloseable {
     return prefixOrKey(Read.Range.prefix(prefix));
   }
 
+  @Override
+  public CompletionStage<Reply.RangeReply> prefix(String prefix, long limit) {
+    return prefixOrKey(new Read.Range(prefix, KeyRange.prefixEnd(prefix), limit, 0, false, false));
+  }
+
   private CompletionStage<Reply.RangeReply> prefixOrKey(Read.Range r) {
     return async(
         () -> {
@@ -101,6 +106,11 @@ public final class KeyspaceClient implements CairnClient, AutoCloseable {
   @Override
   public CompletionStage<Reply.PutReply> put(String key, Bytes value, long lease) {
     return async(() -> (Reply.PutReply) run(new Command.Put(key, value, lease, false)));
+  }
+
+  @Override
+  public CompletionStage<Reply.PutReply> createSequential(String prefix, Bytes value, long lease) {
+    return async(() -> (Reply.PutReply) run(new Command.CreateSequential(prefix, value, lease)));
   }
 
   @Override

@@ -75,6 +75,16 @@ public final class InProcessClient implements CairnClient {
   }
 
   @Override
+  public CompletionStage<Reply.RangeReply> prefix(String prefix, long limit) {
+    return range(new Read.Range(prefix, KeyRange.prefixEnd(prefix), limit, 0, false, false));
+  }
+
+  @Override
+  public CompletionStage<Reply.PutReply> createSequential(String prefix, Bytes value, long lease) {
+    return write(new Command.CreateSequential(prefix, value, lease), Reply.PutReply.class);
+  }
+
+  @Override
   public CompletionStage<Reply.PutReply> put(String key, Bytes value, long lease) {
     return write(new Command.Put(key, value, lease, false), Reply.PutReply.class);
   }

@@ -70,6 +70,19 @@ public enum ErrorCode {
   SEMAPHORE_NOT_FOUND("semaphore_not_found"),
   /** No counter of that name exists yet (its first addition creates it). */
   COUNTER_NOT_FOUND("counter_not_found"),
+  /** A queue take found no item within the caller's timeout (or at once, with a timeout of 0). */
+  QUEUE_TIMEOUT("queue_timeout"),
+  /**
+   * A queue ack named a claim token that does not hold that item (the claim's lease ended and the
+   * item went back to the queue, or it was acked already); nothing changed.
+   */
+  NOT_CLAIMED("not_claimed"),
+  /** A barrier did not open (enter) or empty (leave) within the caller's timeout. */
+  BARRIER_TIMEOUT("barrier_timeout"),
+  /** A barrier was entered with a member count other than the one its current round has. */
+  COUNT_MISMATCH("count_mismatch"),
+  /** A barrier leave named a lease that is not a member of the barrier; nothing changed. */
+  NOT_MEMBER("not_member"),
   INTERNAL("internal");
 
   private final String wire;

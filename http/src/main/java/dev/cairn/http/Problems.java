@@ -27,6 +27,12 @@ public final class Problems {
     // 408: the server waited for the lock as long as the client asked it to; the queue entry is
     // gone.
     STATUS.put(ErrorCode.LOCK_TIMEOUT, 408);
+    // 408 as for locks: the server waited as long as the client asked it to.
+    STATUS.put(ErrorCode.QUEUE_TIMEOUT, 408);
+    STATUS.put(ErrorCode.NOT_CLAIMED, 409);
+    STATUS.put(ErrorCode.BARRIER_TIMEOUT, 408);
+    STATUS.put(ErrorCode.COUNT_MISMATCH, 409);
+    STATUS.put(ErrorCode.NOT_MEMBER, 409);
     STATUS.put(ErrorCode.LEASE_NOT_FOUND, 404);
     STATUS.put(ErrorCode.MODE_CONFLICT, 409);
     // 408 as lock_timeout: the server waited as asked; the queue entry is gone.

@@ -2,12 +2,14 @@ package dev.cairn.http;
 
 import dev.cairn.actors.namespace.Namespaces;
 import dev.cairn.core.ErrorCode;
+import dev.cairn.http.barrier.BarrierApi;
 import dev.cairn.http.counter.CounterApi;
 import dev.cairn.http.kv.KvApi;
 import dev.cairn.http.lease.LeaseApi;
 import dev.cairn.http.lock.LockApi;
 import dev.cairn.http.namespace.NamespaceApi;
 import dev.cairn.http.ops.OpsApi;
+import dev.cairn.http.queue.QueueApi;
 import dev.cairn.http.rwlock.RwLockApi;
 import dev.cairn.http.semaphore.SemaphoreApi;
 import dev.cairn.http.services.ServiceApi;
@@ -47,6 +49,8 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
   private final RwLockApi rwlocks;
   private final SemaphoreApi semaphores;
   private final CounterApi counters;
+  private final QueueApi queues;
+  private final BarrierApi barriers;
   private final NamespaceApi namespaceApi;
   private final OpsApi ops;
   private final WatchRoutes watches;
@@ -70,6 +74,8 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
     this.rwlocks = new RwLockApi(system, namespaces);
     this.semaphores = new SemaphoreApi(system, namespaces);
     this.counters = new CounterApi(system, namespaces);
+    this.queues = new QueueApi(system, namespaces);
+    this.barriers = new BarrierApi(system, namespaces);
     this.namespaceApi = new NamespaceApi(namespaces, system.dispatcher());
     this.ops = ops;
     this.watches = watches;
@@ -237,6 +243,16 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
         {
           String name = Request.decode(String.join("/", rest.subList(1, rest.size())));
           return withBody(http, ns, "", r -> counters.handle(r, name));
+        }
+      case "queues":
+        {
+          List<String> sub = rest.subList(1, rest.size());
+          return withBody(http, ns, "", r -> queues.handle(r, sub));
+        }
+      case "barriers":
+        {
+          List<String> sub = rest.subList(1, rest.size());
+          return withBody(http, ns, "", r -> barriers.handle(r, sub));
         }
       case "leases":
         {

@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.introspect.BeanPropertyDefinition;
+import dev.cairn.http.barrier.BarrierBodies;
 import dev.cairn.http.counter.CounterApi;
 import dev.cairn.http.kv.KvBodies;
 import dev.cairn.http.lease.LeaseBodies;
 import dev.cairn.http.lock.LockBodies;
 import dev.cairn.http.namespace.NamespaceBodies;
 import dev.cairn.http.ops.OpsApi;
+import dev.cairn.http.queue.QueueBodies;
 import dev.cairn.http.rwlock.RwLockBodies;
 import dev.cairn.http.semaphore.SemaphoreBodies;
 import dev.cairn.http.services.ServiceBodies;
@@ -52,6 +54,8 @@ class OpenApiBodiesTest {
             RwLockBodies.class,
             SemaphoreBodies.class,
             CounterApi.class,
+            QueueBodies.class,
+            BarrierBodies.class,
             NamespaceBodies.class,
             Responses.class,
             OpsApi.class)) {

@@ -83,6 +83,13 @@ class OpenApiContractTest {
           "DELETE /v1/semaphores/{name}",
           "GET /v1/counters/{name}",
           "POST /v1/counters/{name}",
+          "GET /v1/queues/{queue}",
+          "POST /v1/queues/{queue}",
+          "POST /v1/queues/{queue}/take",
+          "DELETE /v1/queues/{queue}/claims/{id}",
+          "GET /v1/barriers/{barrier}",
+          "POST /v1/barriers/{barrier}/enter",
+          "POST /v1/barriers/{barrier}/leave",
           "GET /v1/watch",
           "GET /v1/watch/{key}",
           "GET /v1/namespaces",
@@ -119,6 +126,13 @@ class OpenApiContractTest {
           "DELETE /v1/ns/{ns}/semaphores/{name}",
           "GET /v1/ns/{ns}/counters/{name}",
           "POST /v1/ns/{ns}/counters/{name}",
+          "GET /v1/ns/{ns}/queues/{queue}",
+          "POST /v1/ns/{ns}/queues/{queue}",
+          "POST /v1/ns/{ns}/queues/{queue}/take",
+          "DELETE /v1/ns/{ns}/queues/{queue}/claims/{id}",
+          "GET /v1/ns/{ns}/barriers/{barrier}",
+          "POST /v1/ns/{ns}/barriers/{barrier}/enter",
+          "POST /v1/ns/{ns}/barriers/{barrier}/leave",
           "GET /v1/ns/{ns}/watch",
           "GET /v1/ns/{ns}/watch/{key}");
 
@@ -412,6 +426,8 @@ class OpenApiContractTest {
             .replace("{key}", "openapi-probe/k")
             .replace("{name}", "openapi-probe/lock")
             .replace("{service}", "openapi-probe")
+            .replace("{queue}", "openapi-probe")
+            .replace("{barrier}", "openapi-probe")
             .replace(
                 "{id}", Long.toString(template.startsWith("/v1/ns/") ? probeLease : defaultLease));
     if (template.endsWith("/kv/{key}") && method.equalsIgnoreCase("post")) {

@@ -89,6 +89,10 @@ class OpenApiResponsesTest {
     semaphores("/v1/ns/oas");
     counters("/v1");
     counters("/v1/ns/oas");
+    queues("/v1");
+    queues("/v1/ns/oas");
+    barriers("/v1");
+    barriers("/v1/ns/oas");
     watches("/v1");
     watches("/v1/ns/oas");
     assertThat(violations).as("answers that break openapi.yaml").isEmpty();
@@ -329,6 +333,11 @@ class OpenApiResponsesTest {
     expect(404, "PUT", p + "/services/s/instances/i", "{\"address\": \"h\", \"port\": 1}");
     expect(404, "DELETE", p + "/services/s/instances/i");
     expect(404, "PUT", p + "/services/s/instances/i/health", "{\"status\": \"passing\"}");
+    expect(404, "GET", p + "/queues/q");
+    expect(404, "POST", p + "/queues/q", "{\"value\": \"v\"}");
+    expect(404, "POST", p + "/queues/q/take", "{\"ttl\": 60, \"timeout_ms\": 0}");
+    expect(404, "GET", p + "/barriers/b");
+    expect(404, "POST", p + "/barriers/b/enter", "{\"count\": 1, \"ttl\": 60}");
   }
 
   private void services(String p) throws IOException, InterruptedException {
@@ -358,6 +367,58 @@ class OpenApiResponsesTest {
     expect(400, "DELETE", p + "/services/oas-svc/instances/b%2Fad");
     expect(200, "DELETE", i);
     expect(404, "DELETE", i);
+  }
+
+  private void queues(String p) {
+    expect(408, "POST", p + "/queues/oas%2Fq/take", "{\"ttl\": 60, \"timeout_ms\": 0}");
+    JsonNode pushed = expect(201, "POST", p + "/queues/oas%2Fq", "{\"value\": \"v\"}");
+    expect(400, "POST", p + "/queues/oas%2Fq", "{}");
+    expect(404, "POST", p + "/queues/", "{\"value\": \"v\"}");
+    expect(413, "POST", p + "/queues/oas%2Fq", "{\"value\": \"" + "v".repeat(2048) + "\"}");
+    expect(400, "POST", p + "/queues/oas%2Fq/take", "{}");
+    expect(404, "POST", p + "/queues/oas%2Fq/take", "{\"lease\": 987654321}");
+    JsonNode taken = expect(200, "POST", p + "/queues/oas%2Fq/take", "{\"ttl\": 60}");
+    assertThat(taken.path("id").asLong()).isEqualTo(pushed.path("id").asLong());
+    expect(200, "GET", p + "/queues/oas%2Fq");
+    expect(200, "GET", p + "/queues/oas%2Fq?limit=1");
+    expect(400, "GET", p + "/queues/oas%2Fq?limit=0");
+    expect(404, "GET", p + "/queues/");
+    long id = taken.path("id").asLong();
+    long token = taken.path("token").asLong();
+    expect(400, "DELETE", p + "/queues/oas%2Fq/claims/" + id);
+    expect(404, "DELETE", p + "/queues/oas%2Fq/claims/?token=" + token);
+    expect(409, "DELETE", p + "/queues/oas%2Fq/claims/" + id + "?token=" + (token + 1000));
+    expect(200, "DELETE", p + "/queues/oas%2Fq/claims/" + id + "?token=" + token);
+  }
+
+  private void barriers(String p) {
+    long lease = expect(200, "POST", p + "/leases", "{\"ttl\": 60}").path("id").asLong();
+    JsonNode in =
+        expect(200, "POST", p + "/barriers/oas/enter", "{\"count\": 1, \"lease\": " + lease + "}");
+    assertThat(in.path("round").asLong()).isPositive();
+    expect(409, "POST", p + "/barriers/oas/enter", "{\"count\": 2, \"lease\": " + lease + "}");
+    expect(400, "POST", p + "/barriers/oas/enter", "{}");
+    expect(404, "POST", p + "/barriers/oas/enter", "{\"count\": 1, \"lease\": 987654321}");
+    expect(
+        408, "POST", p + "/barriers/oas2/enter", "{\"count\": 2, \"ttl\": 60, \"timeout_ms\": 0}");
+    expect(200, "GET", p + "/barriers/oas");
+    expect(404, "GET", p + "/barriers/");
+    expect(200, "POST", p + "/barriers/oas/leave", "{\"lease\": " + lease + "}");
+    expect(409, "POST", p + "/barriers/oas/leave", "{\"lease\": " + lease + "}");
+    expect(400, "POST", p + "/barriers/oas/leave", "{}");
+    expect(404, "POST", p + "/barriers//leave", "{\"lease\": " + lease + "}");
+    // Two members inside: the first to leave waits for the other, here in vain.
+    long a = expect(200, "POST", p + "/leases", "{\"ttl\": 60}").path("id").asLong();
+    java.util.concurrent.CompletableFuture<TestServer.Resp> first =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () ->
+                node.send(
+                    "POST",
+                    p + "/barriers/oas3/enter",
+                    ("{\"count\": 2, \"lease\": " + a + "}").getBytes(StandardCharsets.UTF_8)));
+    expect(200, "POST", p + "/barriers/oas3/enter", "{\"count\": 2, \"ttl\": 60}");
+    assertThat(first.join().status()).isEqualTo(200);
+    expect(408, "POST", p + "/barriers/oas3/leave", "{\"lease\": " + a + ", \"timeout_ms\": 100}");
   }
 
   private void locks(String p) {

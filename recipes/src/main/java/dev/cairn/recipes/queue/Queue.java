@@ -157,7 +157,7 @@ public final class Queue {
    * token}. Fails with {@code not_claimed} (nothing changed) otherwise: the claim ended and the
    * item went back to the queue (and may be claimed by another taker), or it was acked already.
    */
-  public CompletionStage<Void> ack(String name, long id, long token) {
+  public CompletionStage<Long> ack(String name, long id, long token) {
     String claim = claimKey(name, id);
     return client
         .txn(
@@ -166,13 +166,14 @@ public final class Queue {
                     Compare.number(claim, Compare.Target.CREATE_REVISION, Compare.Op.EQUAL, token)),
                 List.of(Command.Delete.key(claim), Command.Delete.key(itemKey(name, id))),
                 List.of()))
-        .thenAccept(
+        .thenApply(
             r -> {
               if (!r.succeeded()) {
                 throw new CairnException(
                     ErrorCode.NOT_CLAIMED,
                     "token " + token + " does not claim item " + id + " of queue " + name);
               }
+              return r.revision();
             });
   }
 

@@ -1,0 +1,8 @@
+/**
+ * {@code /v1/queues}: the queue recipe of {@code dev.cairn.recipes.queue} served over HTTP, run
+ * through {@link dev.cairn.http.recipe.InProcessClient}.
+ *
+ * <p>Depends on the recipe plumbing of {@code dev.cairn.http.recipe}, recipes and the http
+ * package's request and response helpers; nothing depends on it but {@link dev.cairn.http.Api}.
+ */
+package dev.cairn.http.queue;

@@ -65,6 +65,9 @@ class CounterApiTest {
     s.post(P + "/counters/bad", "{\"delta\": 1}").problem(400, "invalid_argument");
     assertThat(s.get(P + "/counters/bad").ok().path("value").asLong()).isEqualTo(Long.MAX_VALUE);
     s.delete(P + "/counters/bad").problem(405, "method_not_allowed");
+    String tooLong = "n".repeat(5000);
+    s.post(P + "/counters/" + tooLong, "{\"delta\": 1}").problem(413, "key_too_large");
+    s.get(P + "/counters/" + tooLong).problem(413, "key_too_large");
   }
 
   @Test

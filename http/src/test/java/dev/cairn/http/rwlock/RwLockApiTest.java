@@ -120,6 +120,10 @@ class RwLockApiTest {
     s.delete(P + "/rwlocks/bad").problem(400, "malformed_request");
     s.delete(P + "/rwlocks/bad?token=x").problem(400, "malformed_request");
     s.get(P + "/rwlocks/").problem(404, "not_found");
+    String tooLong = "n".repeat(5000);
+    s.post(P + "/rwlocks/" + tooLong, "{\"mode\": \"read\", \"ttl\": 30}")
+        .problem(413, "key_too_large");
+    s.get(P + "/rwlocks/" + tooLong).problem(413, "key_too_large");
     long lease = grant(30);
     acquire("bad", "read", "\"lease\": " + lease);
     s.post(P + "/rwlocks/bad", "{\"mode\": \"write\", \"lease\": " + lease + "}")

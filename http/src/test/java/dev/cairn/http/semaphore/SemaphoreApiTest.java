@@ -87,6 +87,10 @@ class SemaphoreApiTest {
     s.delete(P + "/semaphores/bad").problem(400, "malformed_request");
     s.delete(P + "/semaphores/never?token=5").problem(404, "semaphore_not_found");
     s.get("/v1/semaphores/").problem(404, "not_found");
+    String tooLong = "n".repeat(5000);
+    s.post(P + "/semaphores/" + tooLong, "{\"permits\": 2, \"ttl\": 30}")
+        .problem(413, "key_too_large");
+    s.get(P + "/semaphores/" + tooLong).problem(413, "key_too_large");
   }
 
   @Test

@@ -41,7 +41,12 @@ public final class FailoverBenchmark implements Callable<Integer> {
      * the network does; the others notice only by their own timeouts. It is killed with {@code kill
      * -9} once writes are back, then restarted as after a kill.
      */
-    STOP
+    STOP,
+    /**
+     * {@code SIGTERM}: a graceful shutdown (a leader may hand over first); waited for, then
+     * restarted as after a kill.
+     */
+    TERM
   }
 
   /** The systems this benchmark knows. */
@@ -66,8 +71,8 @@ public final class FailoverBenchmark implements Callable<Integer> {
       names = "--fault",
       defaultValue = "kill",
       description =
-          "kill (kill -9: gone, sockets closed) or stop (kill -STOP: hung, sockets open, killed once"
-              + " writes are back) (default: ${DEFAULT-VALUE})")
+          "kill (kill -9: gone, sockets closed), stop (kill -STOP: hung, sockets open, killed once"
+              + " writes are back) or term (SIGTERM: graceful shutdown) (default: ${DEFAULT-VALUE})")
   Fault fault;
 
   @Option(

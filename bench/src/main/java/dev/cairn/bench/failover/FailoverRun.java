@@ -136,6 +136,10 @@ final class FailoverRun {
       Processes.stop(victim);
       killed = System.nanoTime();
       writers.mark(killed);
+    } else if (settings.fault() == FailoverBenchmark.Fault.TERM) {
+      killed = System.nanoTime();
+      writers.mark(killed);
+      Processes.term(victim);
     } else {
       // SIGKILL leaves this process microseconds after the mark.
       killed = System.nanoTime();
@@ -145,7 +149,11 @@ final class FailoverRun {
     log.printf(
         "[failover] kill %d: %s %s (pid %d)%n",
         kill,
-        settings.fault() == FailoverBenchmark.Fault.STOP ? "kill -STOP" : "kill -9",
+        switch (settings.fault()) {
+          case STOP -> "kill -STOP";
+          case TERM -> "kill -TERM";
+          case KILL -> "kill -9";
+        },
         victim.name(),
         victim.pid());
 
@@ -176,8 +184,12 @@ final class FailoverRun {
     }
     Outage outage = Outage.of(killed, writers.acks(), writers.failures());
     if (settings.fault() == FailoverBenchmark.Fault.STOP) {
-      Processes.kill9(
-          victim); // a stopped process dies of SIGKILL too; then restart as after a kill
+      // a stopped process dies of SIGKILL too; then it is restarted as after a kill
+      Processes.kill9(victim);
+    } else if (settings.fault() == FailoverBenchmark.Fault.TERM
+        && !Processes.awaitExit(victim, settings.rejoinTimeout().toSeconds())) {
+      log.printf("[failover] %s did not exit after SIGTERM; killing it%n", victim.name());
+      Processes.kill9(victim);
     }
 
     long restarted = System.nanoTime();

@@ -33,6 +33,30 @@ final class Processes {
   }
 
   /**
+   * Sends {@code SIGTERM} to member {@code m}'s process (checked as for {@link #kill9}), asking it
+   * to shut down gracefully; does not wait. {@link #awaitExit} waits.
+   */
+  static void term(Member m) throws IOException {
+    if (!running(m).destroy()) {
+      throw new IOException(m.name() + ": could not send SIGTERM to pid " + m.pid());
+    }
+  }
+
+  /** Waits until member {@code m}'s process has exited, at most {@code seconds}; whether it has. */
+  static boolean awaitExit(Member m, long seconds) throws InterruptedException {
+    ProcessHandle p = ProcessHandle.of(m.pid()).orElse(null);
+    if (p == null) {
+      return true;
+    }
+    try {
+      p.onExit().get(seconds, TimeUnit.SECONDS);
+      return true;
+    } catch (ExecutionException | TimeoutException e) {
+      return !p.isAlive();
+    }
+  }
+
+  /**
    * Sends {@code SIGSTOP} to member {@code m}'s process (checked as for {@link #kill9}): it stops
    * at once but keeps its sockets open, as a machine that hangs or drops off the network does.
    */

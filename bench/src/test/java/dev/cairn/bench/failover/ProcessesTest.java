@@ -95,6 +95,37 @@ class ProcessesTest {
     }
   }
 
+  @Test
+  @Timeout(60)
+  void termAsksTheProcessToExit() throws Exception {
+    Path log = dir.resolve("term.log");
+    Member m =
+        new Member(
+            0,
+            "s1",
+            0,
+            List.of(
+                "/bin/sh",
+                "-c",
+                "trap 'echo terminated; exit 0' TERM; echo ready; while :; do sleep 0.1; done"),
+            "x",
+            null,
+            log);
+    Member running = m.withPid(Processes.start(m, null));
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!(Files.exists(log) && Files.readString(log).contains("ready"))
+          && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      Processes.term(running);
+      assertThat(Processes.awaitExit(running, 30)).isTrue();
+      assertThat(Files.readString(log)).contains("terminated");
+    } finally {
+      ProcessHandle.of(running.pid()).ifPresent(ProcessHandle::destroyForcibly);
+    }
+  }
+
   /** The state letter of /proc/PID/stat (after the command name in parentheses). */
   private static String state(Path stat) throws IOException {
     String s = Files.readString(stat);

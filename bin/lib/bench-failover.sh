@@ -30,7 +30,7 @@ line per kill and a summary line on stdout) and stops the cluster.
   --install-peers      apt-get install etcd-server when /usr/bin/etcd is missing
 
 Everything after -- goes to FailoverBenchmark, e.g. -- --fault stop (kill -STOP: the leader hangs
-with its sockets open), --write-timeout 1s, --backoff 25ms, --steady 3s, --zk-session-timeout 30s.
+with its sockets open) or --fault term (SIGTERM: graceful shutdown), --write-timeout 1s, --backoff 25ms, --steady 3s, --zk-session-timeout 30s.
 
 peers3 start writes DIR/cluster.json and returns once the cluster is whole; peers3 stop stops
 the processes that DIR/cluster.json names (the benchmark rewrites it after each restart).

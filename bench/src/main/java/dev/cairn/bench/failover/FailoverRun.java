@@ -59,6 +59,7 @@ final class FailoverRun {
   boolean run() throws Exception {
     List<Double> unavailable = new ArrayList<>();
     List<Double> gaps = new ArrayList<>();
+    List<Double> silences = new ArrayList<>();
     List<Double> elections = new ArrayList<>();
     List<Double> rejoins = new ArrayList<>();
     int done = 0;
@@ -77,6 +78,7 @@ final class FailoverRun {
       }
       add(unavailable, line.get("unavailable_ms"));
       add(gaps, line.get("gap_ms"));
+      add(silences, line.get("silence_ms"));
       add(elections, line.get("new_leader_ms"));
       add(rejoins, line.get("rejoin_ms"));
     }
@@ -87,6 +89,7 @@ final class FailoverRun {
     summary.put("recovered", unavailable.size());
     summary.put("unavailable_ms", Distribution.of(unavailable).json());
     summary.put("gap_ms", Distribution.of(gaps).json());
+    summary.put("silence_ms", Distribution.of(silences).json());
     summary.put("new_leader_ms", Distribution.of(elections).json());
     summary.put("rejoin_ms", Distribution.of(rejoins).json());
     describe(summary);
@@ -157,6 +160,18 @@ final class FailoverRun {
         victim.name(),
         victim.pid());
 
+    // A leader shutting down gracefully may still answer until it exits: the outage ends with a
+    // write sent after that.
+    long servedUntil = killed;
+    if (settings.fault() == FailoverBenchmark.Fault.TERM) {
+      if (!Processes.awaitExit(victim, settings.recoverTimeout().toSeconds())) {
+        log.printf("[failover] %s did not exit after SIGTERM; killing it%n", victim.name());
+        Processes.kill9(victim);
+      }
+      servedUntil = System.nanoTime();
+      writers.mark(servedUntil);
+    }
+
     // Until the first write sent after the kill is acknowledged: who leads now, when first seen.
     long recoverBy = killed + settings.recoverTimeout().toNanos();
     long newLeaderAt = -1;
@@ -182,13 +197,9 @@ final class FailoverRun {
         Thread.sleep(POLL.toMillis());
       }
     }
-    Outage outage = Outage.of(killed, writers.acks(), writers.failures());
+    Outage outage = Outage.of(killed, servedUntil, writers.acks(), writers.failures());
     if (settings.fault() == FailoverBenchmark.Fault.STOP) {
       // a stopped process dies of SIGKILL too; then it is restarted as after a kill
-      Processes.kill9(victim);
-    } else if (settings.fault() == FailoverBenchmark.Fault.TERM
-        && !Processes.awaitExit(victim, settings.rejoinTimeout().toSeconds())) {
-      log.printf("[failover] %s did not exit after SIGTERM; killing it%n", victim.name());
       Processes.kill9(victim);
     }
 
@@ -207,6 +218,9 @@ final class FailoverRun {
     line.put("recovered", outage.recovered());
     line.put("unavailable_ms", Figures.round(outage.unavailableMs(), 1));
     line.put("gap_ms", Figures.round(outage.gapMs(), 1));
+    line.put("silence_ms", Figures.round(outage.silenceMs(), 1));
+    line.put(
+        "exited_ms", servedUntil == killed ? null : Figures.round((servedUntil - killed) / 1e6, 1));
     line.put(
         "new_leader_ms", newLeaderAt < 0 ? null : Figures.round((newLeaderAt - killed) / 1e6, 1));
     line.put("first_ack_member", outage.firstAckMember());
@@ -217,12 +231,14 @@ final class FailoverRun {
     line.put("rejoin_ms", whole ? Figures.round((rejoined - restarted) / 1e6, 1) : null);
     line.put("restarted_pid", pid);
     log.printf(
-        "[failover] kill %d: %s -> %s, unavailable %s ms, gap %s ms, rejoined in %s ms%n",
+        "[failover] kill %d: %s -> %s, unavailable %s ms, gap %s ms, silence %s ms, rejoined in %s"
+            + " ms%n",
         kill,
         victim.name(),
         line.get("new_leader"),
         line.get("unavailable_ms"),
         line.get("gap_ms"),
+        line.get("silence_ms"),
         line.get("rejoin_ms"));
     return line;
   }

@@ -42,6 +42,7 @@
  * bin/bench failover --targets etcd --kills 20 --out failover.jsonl
  * bin/bench failover --cluster DIR/cluster.json       # a Cairn cluster of bin/cairn cluster up
  * bin/bench failover -- --fault stop                  # kill -STOP: the leader hangs, sockets open
+ * bin/bench failover -- --fault term                  # SIGTERM: a graceful shutdown
  * bin/bench peers3 start etcd /tmp/peers              # by hand: prints the cluster file
  * java -cp "bench/target/cairn-bench-0.1.0-SNAPSHOT.jar:bench/target/lib/*" \
  *   dev.cairn.bench.failover.FailoverBenchmark --cluster /tmp/peers/etcd/cluster.json --kills 3

@@ -39,10 +39,32 @@ class OutageTest {
     assertThat(o.recovered()).isTrue();
     assertThat(o.unavailableMs()).isEqualTo(1_200.0);
     assertThat(o.gapMs()).isEqualTo(1_205.0);
+    // the late answer at +1 ms broke the gap: the longest silence ran from it to +1,200
+    assertThat(o.silenceMs()).isEqualTo(1_199.0);
     assertThat(o.firstAckMember()).isEqualTo("b");
     assertThat(o.failedWrites()).isEqualTo(2);
     assertThat(o.timedOut()).isEqualTo(1);
     assertThat(o.sampleFailure()).isEqualTo("why 500");
+  }
+
+  @Test
+  void afterAGracefulShutdownItEndsWithAWriteSentAfterTheExitAndItsSilenceIsTheLongestPause() {
+    long exit = KILL + 250 * MS;
+    Outage o =
+        Outage.of(
+            KILL,
+            exit,
+            List.of(
+                ack(-10, -5, "a"),
+                ack(1, 100, "a"), // the leader still answers while it shuts down
+                ack(101, 200, "b"), // a successor answers
+                ack(205, 300, "b"), // sent before the exit: does not end the outage
+                ack(270, 700, "b")), // the first one sent after the exit
+            List.of(failure(210, 260, false)));
+    assertThat(o.unavailableMs()).isEqualTo(700.0);
+    assertThat(o.gapMs()).isEqualTo(705.0);
+    assertThat(o.silenceMs()).isEqualTo(400.0);
+    assertThat(o.failedWrites()).isEqualTo(1);
   }
 
   @Test
@@ -51,6 +73,7 @@ class OutageTest {
     assertThat(o.recovered()).isFalse();
     assertThat(o.unavailableMs()).isEqualTo(-1);
     assertThat(o.gapMs()).isEqualTo(-1);
+    assertThat(o.silenceMs()).isEqualTo(-1);
     assertThat(o.firstAckMember()).isNull();
   }
 

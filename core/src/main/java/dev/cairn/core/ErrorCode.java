@@ -83,6 +83,15 @@ public enum ErrorCode {
   COUNT_MISMATCH("count_mismatch"),
   /** A barrier leave named a lease that is not a member of the barrier; nothing changed. */
   NOT_MEMBER("not_member"),
+  /** A lock held by a session ended with the session's lease (an event on the session). */
+  LOCK_LOST("lock_lost"),
+  /** A campaign was not elected within the caller's timeout; its candidacy was withdrawn. */
+  CAMPAIGN_TIMEOUT("campaign_timeout"),
+  /**
+   * A leader's candidacy is gone (its lease expired or was revoked, or it resigned): it no longer
+   * leads and may not proclaim; nothing changed.
+   */
+  LEADERSHIP_LOST("leadership_lost"),
   INTERNAL("internal");
 
   private final String wire;

@@ -4,6 +4,7 @@ import dev.cairn.actors.namespace.Namespaces;
 import dev.cairn.core.ErrorCode;
 import dev.cairn.http.barrier.BarrierApi;
 import dev.cairn.http.counter.CounterApi;
+import dev.cairn.http.election.ElectionApi;
 import dev.cairn.http.kv.KvApi;
 import dev.cairn.http.lease.LeaseApi;
 import dev.cairn.http.lock.LockApi;
@@ -51,6 +52,7 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
   private final CounterApi counters;
   private final QueueApi queues;
   private final BarrierApi barriers;
+  private final ElectionApi elections;
   private final NamespaceApi namespaceApi;
   private final OpsApi ops;
   private final WatchRoutes watches;
@@ -76,6 +78,7 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
     this.counters = new CounterApi(system, namespaces);
     this.queues = new QueueApi(system, namespaces);
     this.barriers = new BarrierApi(system, namespaces);
+    this.elections = new ElectionApi(system, namespaces);
     this.namespaceApi = new NamespaceApi(namespaces, system.dispatcher());
     this.ops = ops;
     this.watches = watches;
@@ -253,6 +256,11 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
         {
           List<String> sub = rest.subList(1, rest.size());
           return withBody(http, ns, "", r -> barriers.handle(r, sub));
+        }
+      case "elections":
+        {
+          String name = Request.decode(String.join("/", rest.subList(1, rest.size())));
+          return withBody(http, ns, "", r -> elections.handle(r, name));
         }
       case "leases":
         {

@@ -40,6 +40,10 @@ public final class Problems {
     STATUS.put(ErrorCode.SEMAPHORE_PERMITS_MISMATCH, 409);
     STATUS.put(ErrorCode.SEMAPHORE_NOT_FOUND, 404);
     STATUS.put(ErrorCode.COUNTER_NOT_FOUND, 404);
+    STATUS.put(ErrorCode.LOCK_LOST, 409);
+    // 408 as for a lock: the server waited as long as asked and withdrew the candidacy.
+    STATUS.put(ErrorCode.CAMPAIGN_TIMEOUT, 408);
+    STATUS.put(ErrorCode.LEADERSHIP_LOST, 409);
     STATUS.put(ErrorCode.LEASE_EXISTS, 409);
     STATUS.put(ErrorCode.TTL_OUT_OF_RANGE, 400);
     STATUS.put(ErrorCode.COMPACTED, 410);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.introspect.BeanPropertyDefinition;
 import dev.cairn.http.barrier.BarrierBodies;
 import dev.cairn.http.counter.CounterApi;
+import dev.cairn.http.election.ElectionBodies;
 import dev.cairn.http.kv.KvBodies;
 import dev.cairn.http.lease.LeaseBodies;
 import dev.cairn.http.lock.LockBodies;
@@ -56,6 +57,7 @@ class OpenApiBodiesTest {
             CounterApi.class,
             QueueBodies.class,
             BarrierBodies.class,
+            ElectionBodies.class,
             NamespaceBodies.class,
             Responses.class,
             OpsApi.class)) {

@@ -90,6 +90,10 @@ class OpenApiContractTest {
           "GET /v1/barriers/{barrier}",
           "POST /v1/barriers/{barrier}/enter",
           "POST /v1/barriers/{barrier}/leave",
+          "GET /v1/elections/{name}",
+          "POST /v1/elections/{name}",
+          "DELETE /v1/elections/{name}",
+          "PUT /v1/elections/{name}/proclaim",
           "GET /v1/watch",
           "GET /v1/watch/{key}",
           "GET /v1/namespaces",
@@ -133,6 +137,10 @@ class OpenApiContractTest {
           "GET /v1/ns/{ns}/barriers/{barrier}",
           "POST /v1/ns/{ns}/barriers/{barrier}/enter",
           "POST /v1/ns/{ns}/barriers/{barrier}/leave",
+          "GET /v1/ns/{ns}/elections/{name}",
+          "POST /v1/ns/{ns}/elections/{name}",
+          "DELETE /v1/ns/{ns}/elections/{name}",
+          "PUT /v1/ns/{ns}/elections/{name}/proclaim",
           "GET /v1/ns/{ns}/watch",
           "GET /v1/ns/{ns}/watch/{key}");
 
@@ -433,7 +441,9 @@ class OpenApiContractTest {
     if (template.endsWith("/kv/{key}") && method.equalsIgnoreCase("post")) {
       out += "?sequential=true";
     }
-    if ((template.endsWith("/locks/{name}") || template.endsWith("/semaphores/{name}"))
+    if ((template.endsWith("/locks/{name}")
+            || template.endsWith("/semaphores/{name}")
+            || template.endsWith("/elections/{name}"))
         && method.equalsIgnoreCase("delete")) {
       out += "?token=1";
     }
@@ -447,7 +457,8 @@ class OpenApiContractTest {
     if (template.endsWith("/compact")) {
       return "{\"revision\": 1}";
     }
-    if (template.endsWith("/locks/{name}") && method.equalsIgnoreCase("post")) {
+    if ((template.endsWith("/locks/{name}") || template.endsWith("/elections/{name}"))
+        && method.equalsIgnoreCase("post")) {
       return "{\"ttl\": 60, \"timeout_ms\": 0}";
     }
     if (template.endsWith("/instances/{id}") && method.equalsIgnoreCase("put")) {
@@ -465,6 +476,9 @@ class OpenApiContractTest {
     }
     if (template.endsWith("/counters/{name}") && method.equalsIgnoreCase("post")) {
       return "{\"delta\": 1}";
+    }
+    if (template.endsWith("/proclaim")) {
+      return "{\"token\": 1, \"value\": \"v\"}";
     }
     if (template.endsWith("/leases") && method.equalsIgnoreCase("post")) {
       return "{\"ttl\": 60}";

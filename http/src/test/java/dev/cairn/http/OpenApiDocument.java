@@ -142,6 +142,23 @@ final class OpenApiDocument {
     Map<String, String> params = new LinkedHashMap<>();
     for (int i = 0; i < t.length; i++) {
       boolean last = i == t.length - 1;
+      if ((t[i].equals("{key}") || t[i].equals("{name}")) && !last) {
+        // A name followed by literal segments (an election's /proclaim): the name is what lies
+        // between, which may contain '/'.
+        int tail = t.length - i - 1;
+        if (p.length < t.length) {
+          return null;
+        }
+        for (int j = 1; j <= tail; j++) {
+          if (t[t.length - j].startsWith("{") || !t[t.length - j].equals(p[p.length - j])) {
+            return null;
+          }
+        }
+        params.put(
+            t[i].substring(1, t[i].length() - 1),
+            String.join("/", Arrays.asList(p).subList(i, p.length - tail)));
+        return params;
+      }
       if ((t[i].equals("{key}") || t[i].equals("{name}")) && last) {
         if (p.length < t.length) {
           return null;

@@ -93,6 +93,8 @@ class OpenApiResponsesTest {
     queues("/v1/ns/oas");
     barriers("/v1");
     barriers("/v1/ns/oas");
+    elections("/v1");
+    elections("/v1/ns/oas");
     watches("/v1");
     watches("/v1/ns/oas");
     assertThat(violations).as("answers that break openapi.yaml").isEmpty();
@@ -154,7 +156,7 @@ class OpenApiResponsesTest {
         bodies.add(schema.get("example"));
       }
       for (JsonNode body : bodies) {
-        String path = op.template().replace("{ns}", "oas-examples");
+        String path = op.template().replace("{ns}", "oas-examples").replace("{name}", "example");
         TestServer.Resp r =
             exchange(
                 op.method().toUpperCase(), path, body.toString().getBytes(StandardCharsets.UTF_8));
@@ -326,6 +328,10 @@ class OpenApiResponsesTest {
     expect(404, "GET", p + "/locks/l");
     expect(404, "POST", p + "/locks/l", "{\"ttl\": 60}");
     expect(404, "DELETE", p + "/locks/l?token=1");
+    expect(404, "GET", p + "/elections/e");
+    expect(404, "POST", p + "/elections/e", "{\"ttl\": 60}");
+    expect(404, "DELETE", p + "/elections/e?token=1");
+    expect(404, "PUT", p + "/elections/e/proclaim", "{\"token\": 1, \"value\": \"v\"}");
     expect(404, "GET", p + "/services");
     expect(404, "GET", p + "/services/s");
     expect(404, "GET", p + "/services/s/events");
@@ -493,6 +499,34 @@ class OpenApiResponsesTest {
     expect(200, "GET", p + "/counters/oas/c");
     expect(400, "POST", p + "/counters/oas/c", "{}");
     expect(404, "POST", p + "/counters/", "{\"delta\": 1}");
+  }
+
+  private void elections(String p) {
+    expect(200, "GET", p + "/elections/oas/e");
+    JsonNode l = expect(200, "POST", p + "/elections/oas/e", "{\"value\": \"a\", \"ttl\": 60}");
+    long token = l.path("fencing_token").asLong();
+    expect(408, "POST", p + "/elections/oas/e", "{\"ttl\": 60, \"timeout_ms\": 0}");
+    expect(400, "POST", p + "/elections/oas/e", "{}");
+    expect(404, "POST", p + "/elections/oas/e", "{\"lease\": 987654321}");
+    expect(200, "GET", p + "/elections/oas/e");
+    expect(404, "GET", p + "/elections/");
+    expect(400, "GET", p + "/elections/oas/e?watch=perhaps");
+    expect(404, "DELETE", p + "/elections/");
+    expect(404, "PUT", p + "/elections//proclaim", "{\"token\": 1, \"value\": \"v\"}");
+    expect(
+        200,
+        "PUT",
+        p + "/elections/oas/e/proclaim",
+        "{\"token\": " + token + ", \"value\": \"b\"}");
+    expect(400, "PUT", p + "/elections/oas/e/proclaim", "{\"value\": \"b\"}");
+    expect(400, "DELETE", p + "/elections/oas/e");
+    expect(409, "DELETE", p + "/elections/oas/e?token=" + (token + 1000));
+    expect(200, "DELETE", p + "/elections/oas/e?token=" + token);
+    expect(
+        409,
+        "PUT",
+        p + "/elections/oas/e/proclaim",
+        "{\"token\": " + token + ", \"value\": \"c\"}");
   }
 
   private void watches(String p) throws IOException, InterruptedException {

@@ -94,6 +94,9 @@ class OpenApiContractTest {
           "POST /v1/elections/{name}",
           "DELETE /v1/elections/{name}",
           "PUT /v1/elections/{name}/proclaim",
+          "PUT /v1/barriers/{barrier}/hold",
+          "DELETE /v1/barriers/{barrier}/hold",
+          "POST /v1/barriers/{barrier}/wait",
           "GET /v1/watch",
           "GET /v1/watch/{key}",
           "GET /v1/namespaces",
@@ -141,6 +144,9 @@ class OpenApiContractTest {
           "POST /v1/ns/{ns}/elections/{name}",
           "DELETE /v1/ns/{ns}/elections/{name}",
           "PUT /v1/ns/{ns}/elections/{name}/proclaim",
+          "PUT /v1/ns/{ns}/barriers/{barrier}/hold",
+          "DELETE /v1/ns/{ns}/barriers/{barrier}/hold",
+          "POST /v1/ns/{ns}/barriers/{barrier}/wait",
           "GET /v1/ns/{ns}/watch",
           "GET /v1/ns/{ns}/watch/{key}");
 
@@ -479,6 +485,9 @@ class OpenApiContractTest {
     }
     if (template.endsWith("/proclaim")) {
       return "{\"token\": 1, \"value\": \"v\"}";
+    }
+    if (template.endsWith("/barriers/{barrier}/wait")) {
+      return "{\"timeout_ms\": 0}"; // the probe may have held it: do not wait
     }
     if (template.endsWith("/leases") && method.equalsIgnoreCase("post")) {
       return "{\"ttl\": 60}";

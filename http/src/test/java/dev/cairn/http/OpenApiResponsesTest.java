@@ -344,6 +344,9 @@ class OpenApiResponsesTest {
     expect(404, "POST", p + "/queues/q/take", "{\"ttl\": 60, \"timeout_ms\": 0}");
     expect(404, "GET", p + "/barriers/b");
     expect(404, "POST", p + "/barriers/b/enter", "{\"count\": 1, \"ttl\": 60}");
+    expect(404, "PUT", p + "/barriers/b/hold");
+    expect(404, "DELETE", p + "/barriers/b/hold");
+    expect(404, "POST", p + "/barriers/b/wait");
   }
 
   private void services(String p) throws IOException, InterruptedException {
@@ -425,6 +428,20 @@ class OpenApiResponsesTest {
     expect(200, "POST", p + "/barriers/oas3/enter", "{\"count\": 2, \"ttl\": 60}");
     assertThat(first.join().status()).isEqualTo(200);
     expect(408, "POST", p + "/barriers/oas3/leave", "{\"lease\": " + a + ", \"timeout_ms\": 100}");
+    // The simple barrier.
+    expect(200, "POST", p + "/barriers/oas4/wait", "{}");
+    expect(200, "PUT", p + "/barriers/oas4/hold");
+    expect(200, "PUT", p + "/barriers/oas4/hold", "{\"ttl\": 60}");
+    expect(400, "PUT", p + "/barriers/oas4/hold", "{\"ttl\": 60, \"lease\": 1}");
+    expect(404, "PUT", p + "/barriers/oas4/hold", "{\"lease\": 987654321}");
+    expect(408, "POST", p + "/barriers/oas4/wait", "{\"timeout_ms\": 0}");
+    expect(400, "POST", p + "/barriers/oas4/wait", "{\"timeout_ms\": -1}");
+    expect(404, "POST", p + "/barriers//wait", "{}");
+    expect(200, "GET", p + "/barriers/oas4");
+    expect(200, "DELETE", p + "/barriers/oas4/hold");
+    expect(200, "DELETE", p + "/barriers/oas4/hold");
+    expect(404, "DELETE", p + "/barriers//hold");
+    expect(200, "POST", p + "/barriers/oas4/wait");
   }
 
   private void locks(String p) {

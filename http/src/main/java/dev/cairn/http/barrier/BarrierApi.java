@@ -9,6 +9,7 @@ import dev.cairn.http.Responses;
 import dev.cairn.http.recipe.InProcessClient;
 import dev.cairn.http.recipe.Waits;
 import dev.cairn.recipes.CairnClient;
+import dev.cairn.recipes.barrier.Barrier;
 import dev.cairn.recipes.barrier.DoubleBarrier;
 import java.time.Duration;
 import java.util.List;
@@ -18,9 +19,10 @@ import org.apache.pekko.http.javadsl.model.HttpMethods;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 
 /**
- * Handlers for {@code /barriers/{barrier}}, {@code …/enter} and {@code …/leave} in one namespace:
- * the {@link DoubleBarrier} recipe run through an {@link InProcessClient}. A barrier name is one
- * path segment ({@code /} in it percent-encoded as {@code %2F}).
+ * Handlers for {@code /barriers/{barrier}}, {@code …/enter} and {@code …/leave} (the {@link
+ * DoubleBarrier}), and {@code …/hold} and {@code …/wait} (the simple {@link Barrier}), in one
+ * namespace, run through an {@link InProcessClient}. A barrier name is one path segment ({@code /}
+ * in it percent-encoded as {@code %2F}).
  */
 public final class BarrierApi {
   private final ActorSystem system;
@@ -57,7 +59,62 @@ public final class BarrierApi {
       }
       return rest.get(1).equals("enter") ? enter(r, name) : leave(r, name);
     }
+    if (rest.size() == 2 && rest.get(1).equals("hold")) {
+      if (m == HttpMethods.PUT) {
+        return hold(r, name);
+      } else if (m == HttpMethods.DELETE) {
+        return new Barrier(client(r))
+            .release(name)
+            .thenCompose(
+                released ->
+                    new DoubleBarrier(client(r))
+                        .status(name)
+                        .thenApply(
+                            s ->
+                                Responses.json(
+                                    200,
+                                    new BarrierBodies.BarrierReleased(name, released, s.revision()),
+                                    s.revision())));
+      }
+      throw new ApiException(ErrorCode.METHOD_NOT_ALLOWED, "allowed: PUT, DELETE");
+    }
+    if (rest.size() == 2 && rest.get(1).equals("wait")) {
+      if (m != HttpMethods.POST) {
+        throw new ApiException(ErrorCode.METHOD_NOT_ALLOWED, "allowed: POST");
+      }
+      BarrierBodies.BarrierWaitRequest body =
+          r.body().length == 0
+              ? new BarrierBodies.BarrierWaitRequest(null)
+              : Json.read(r.body(), BarrierBodies.BarrierWaitRequest.class);
+      Duration timeout = Waits.timeout(body.timeoutMs());
+      return new Barrier(client(r))
+          .await(name, timeout)
+          .thenApply(rev -> Responses.json(200, new BarrierBodies.BarrierOpen(name, rev), rev));
+    }
     throw new ApiException(ErrorCode.NOT_FOUND, "no resource at " + r.http().getUri().path());
+  }
+
+  private CompletionStage<HttpResponse> hold(Request r, String name) {
+    BarrierBodies.BarrierHoldRequest body =
+        r.body().length == 0
+            ? new BarrierBodies.BarrierHoldRequest(null, null)
+            : Json.read(r.body(), BarrierBodies.BarrierHoldRequest.class);
+    CairnClient client = client(r);
+    Barrier barrier = new Barrier(client);
+    if (body.ttl() == null && body.lease() == null) {
+      return barrier
+          .hold(name, 0)
+          .thenApply(rev -> Responses.json(200, new BarrierBodies.BarrierHeld(name, 0, rev), rev));
+    }
+    return Waits.withLease(
+        client,
+        body.ttl(),
+        body.lease(),
+        l ->
+            barrier
+                .hold(name, l)
+                .thenApply(
+                    rev -> Responses.json(200, new BarrierBodies.BarrierHeld(name, l, rev), rev)));
   }
 
   private CompletionStage<HttpResponse> enter(Request r, String name) {

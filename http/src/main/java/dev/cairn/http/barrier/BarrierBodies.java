@@ -29,9 +29,36 @@ public final class BarrierBodies {
 
   record BarrierMember(String key, long lease, long sinceRevision, int count) {}
 
-  /** {@code GET}'s answer; {@code round} and {@code cutoff} are 0 while the round fills. */
+  /**
+   * {@code PUT /v1/barriers/{barrier}/hold}: at most one of {@code ttl} (seconds; a lease is
+   * granted for the hold) and {@code lease}; neither holds it until released.
+   */
+  record BarrierHoldRequest(Long ttl, Long lease) {}
+
+  /** The barrier is held, bound to {@code lease} (0 for none). */
+  record BarrierHeld(String name, long lease, long revision) {}
+
+  /** {@code DELETE …/hold}'s answer: {@code released} is false when it was not held. */
+  record BarrierReleased(String name, boolean released, long revision) {}
+
+  /** {@code POST /v1/barriers/{barrier}/wait}: how long to wait for the release. */
+  record BarrierWaitRequest(Long timeoutMs) {}
+
+  /** The barrier was not held at {@code revision}. */
+  record BarrierOpen(String name, long revision) {}
+
+  /**
+   * {@code GET}'s answer; {@code round} and {@code cutoff} are 0 while the round fills; {@code
+   * held} tells whether the simple barrier is held.
+   */
   record BarrierStatus(
-      String name, int count, List<BarrierMember> members, long round, long cutoff, long revision) {
+      String name,
+      int count,
+      List<BarrierMember> members,
+      long round,
+      long cutoff,
+      boolean held,
+      long revision) {
     static BarrierStatus of(String name, DoubleBarrier.State s) {
       return new BarrierStatus(
           name,
@@ -41,6 +68,7 @@ public final class BarrierBodies {
               .toList(),
           s.round(),
           s.cutoff(),
+          s.held(),
           s.revision());
     }
   }

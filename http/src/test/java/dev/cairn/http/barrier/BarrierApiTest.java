@@ -97,6 +97,27 @@ class BarrierApiTest {
         .problem(404, "lease_not_found");
   }
 
+  @Test
+  void aSimpleBarrierHoldsWaitersUntilReleasedOrItsLeaseEnds() throws Exception {
+    s.post(P + "/barriers/s/wait", "{\"timeout_ms\": 0}").ok();
+    s.put(P + "/barriers/s/hold", "{}").ok();
+    CompletableFuture<JsonNode> waiter =
+        CompletableFuture.supplyAsync(() -> s.post(P + "/barriers/s/wait", "{}").ok());
+    s.post(P + "/barriers/s/wait", "{\"timeout_ms\": 200}").problem(408, "barrier_timeout");
+    assertThat(s.get(P + "/barriers/s").ok().path("held").asBoolean()).isTrue();
+    assertThat(waiter).isNotDone();
+    assertThat(s.delete(P + "/barriers/s/hold").ok().path("released").asBoolean()).isTrue();
+    waiter.get(30, TimeUnit.SECONDS);
+    assertThat(s.get(P + "/barriers/s").ok().path("held").asBoolean()).isFalse();
+    // Bound to a lease: the hold ends with it.
+    long lease = s.put(P + "/barriers/s/hold", "{\"ttl\": 30}").ok().path("lease").asLong();
+    CompletableFuture<JsonNode> second =
+        CompletableFuture.supplyAsync(() -> s.post(P + "/barriers/s/wait", "{}").ok());
+    s.post(P + "/barriers/s/wait", "{\"timeout_ms\": 200}").problem(408, "barrier_timeout");
+    s.delete(P + "/leases/" + lease).ok();
+    second.get(30, TimeUnit.SECONDS);
+  }
+
   /**
    * Members loop enter → leave over HTTP. Each counts its arrival before it enters and its
    * departure before it leaves: no enter may pass before all have arrived in that round, and no

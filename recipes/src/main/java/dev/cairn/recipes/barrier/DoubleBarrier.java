@@ -64,9 +64,11 @@ public final class DoubleBarrier {
   /**
    * A barrier at {@code revision}: {@code count} the current round's member count (0 when nobody is
    * in it); {@code round} the revision it opened at, 0 while it is still filling; {@code cutoff}
-   * the create revision of its last member let through, 0 while filling.
+   * the create revision of its last member let through, 0 while filling; {@code held} whether the
+   * simple {@link Barrier} of the same name is held.
    */
-  public record State(int count, List<Member> members, long round, long cutoff, long revision) {
+  public record State(
+      int count, List<Member> members, long round, long cutoff, boolean held, long revision) {
     public State {
       members = List.copyOf(members);
     }
@@ -155,6 +157,7 @@ public final class DoubleBarrier {
                   v.members(),
                   v.ready() == null ? 0 : v.ready().createRevision(),
                   v.ready() == null ? 0 : v.ready().cutoff(),
+                  r.kvs().stream().anyMatch(kv -> kv.key().equals(Barrier.holdKey(name))),
                   v.revision());
             });
   }

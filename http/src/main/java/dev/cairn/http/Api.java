@@ -72,7 +72,7 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
     this.kv = new KvApi(namespaces, system.dispatcher());
     this.leases = new LeaseApi(namespaces, system.dispatcher());
     this.locks = new LockApi(system, namespaces);
-    this.services = new ServiceApi(system, namespaces);
+    this.services = new ServiceApi(system, namespaces, metrics);
     this.rwlocks = new RwLockApi(system, namespaces);
     this.semaphores = new SemaphoreApi(system, namespaces);
     this.counters = new CounterApi(system, namespaces);

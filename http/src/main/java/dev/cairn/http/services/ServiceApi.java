@@ -14,6 +14,7 @@ import dev.cairn.recipes.services.Durations;
 import dev.cairn.recipes.services.HealthChecker;
 import dev.cairn.recipes.services.ServiceRegistry;
 import dev.cairn.recipes.services.ServiceRegistry.KeyPath;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -61,10 +62,11 @@ public final class ServiceApi {
   /** The open event streams, ended with a {@code shutdown} event when the node stops. */
   private final Set<BoundedSourceQueue<ByteString>> streams = ConcurrentHashMap.newKeySet();
 
-  public ServiceApi(ActorSystem system, Namespaces namespaces) {
+  /** Counts the node's health checking in {@code metrics} ({@code /metrics}). */
+  public ServiceApi(ActorSystem system, Namespaces namespaces, MeterRegistry metrics) {
     this.system = system;
     this.namespaces = namespaces;
-    this.checkers = new ServiceCheckers(system, namespaces);
+    this.checkers = new ServiceCheckers(system, namespaces, metrics);
     CoordinatedShutdown.get(system)
         .addTask(
             CoordinatedShutdown.PhaseServiceUnbind(),

@@ -6,6 +6,9 @@ import dev.cairn.core.KeyValue;
 import dev.cairn.http.recipe.InProcessClient;
 import dev.cairn.recipes.services.HealthChecker;
 import dev.cairn.recipes.services.ServiceRegistry;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,9 +48,31 @@ final class ServiceCheckers {
   private final HttpProber prober;
   private final long leaseTtlSeconds;
 
-  ServiceCheckers(ActorSystem system, Namespaces namespaces) {
+  ServiceCheckers(ActorSystem system, Namespaces namespaces, MeterRegistry metrics) {
     this.system = system;
     this.namespaces = namespaces;
+    // A node started again in the same JVM (tests) counts with its own checkers, not the last's.
+    for (String name :
+        List.of(
+            "cairn.services.checkers.active",
+            "cairn.services.probes",
+            "cairn.services.status.writes",
+            "cairn.services.removals")) {
+      metrics.find(name).meters().forEach(metrics::remove);
+    }
+    Gauge.builder("cairn.services.checkers.active", checkers, m -> count(HealthChecker::active))
+        .description("namespaces whose health checks this node runs now")
+        .register(metrics);
+    FunctionCounter.builder("cairn.services.probes", this, c -> sum(HealthChecker::probes))
+        .description("HTTP health probes started by this node")
+        .register(metrics);
+    FunctionCounter.builder(
+            "cairn.services.status.writes", this, c -> sum(HealthChecker::statusWrites))
+        .description("check status changes written by this node's checkers")
+        .register(metrics);
+    FunctionCounter.builder("cairn.services.removals", this, c -> sum(HealthChecker::removals))
+        .description("instances removed after deregister_after by this node's checkers")
+        .register(metrics);
     var c = system.settings().config().getConfig("cairn.services");
     this.leaseTtlSeconds = Math.max(1, c.getDuration("checker-lease-ttl").toSeconds());
     this.prober = new HttpProber(c.getInt("probe-threads"));
@@ -120,6 +145,14 @@ final class ServiceCheckers {
           }
           return c;
         });
+  }
+
+  private double count(java.util.function.Predicate<HealthChecker> p) {
+    return checkers.values().stream().filter(p).count();
+  }
+
+  private double sum(java.util.function.ToLongFunction<HealthChecker> f) {
+    return checkers.values().stream().mapToLong(f).sum();
   }
 
   /** The checker of {@code ns} on this node, or null. */

@@ -125,6 +125,15 @@ class ServiceApiTest {
       System.out.printf("critical -> removed after %d ms (deregister_after 3000)%n", criticalFor);
       assertThat(criticalFor).isGreaterThanOrEqualTo(3000);
       assertThat(node.get(P + "/services/web").ok().path("instances").size()).isZero();
+      String metrics = node.get("/metrics").text();
+      double probes = metric(metrics, "cairn_services_probes_total");
+      double writes = metric(metrics, "cairn_services_status_writes_total");
+      System.out.printf(
+          "probes %.0f, status writes %.0f, removals %.0f%n",
+          probes, writes, metric(metrics, "cairn_services_removals_total"));
+      assertThat(metric(metrics, "cairn_services_checkers_active")).isGreaterThanOrEqualTo(1);
+      assertThat(metric(metrics, "cairn_services_removals_total")).isGreaterThanOrEqualTo(1);
+      assertThat(writes).isGreaterThanOrEqualTo(2).isLessThan(probes);
       assertThat(
               node.get(P + "/kv/_cairn/services/web/?prefix=true&count_only=true")
                   .ok()
@@ -312,6 +321,16 @@ class ServiceApiTest {
         Duration.ofSeconds(40),
         "the check critical",
         () -> status(p, "db", "d-1").equals("critical"));
+  }
+
+  /** The value of an unlabelled metric in Prometheus text. */
+  private static double metric(String text, String name) {
+    for (String line : text.split("\n")) {
+      if (line.startsWith(name + " ")) {
+        return Double.parseDouble(line.substring(name.length() + 1).trim());
+      }
+    }
+    throw new AssertionError("no " + name + " in /metrics");
   }
 
   private static JsonNode json(String s) {

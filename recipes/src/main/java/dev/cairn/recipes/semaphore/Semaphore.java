@@ -13,6 +13,7 @@ import dev.cairn.recipes.fifo.FairQueue;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -122,35 +123,51 @@ public final class Semaphore {
                     .thenApply(kv -> Grant.of(name, n, kv)));
   }
 
-  /** The semaphore's permit count, creating it with {@code permits} when it does not exist. */
+  /**
+   * The semaphore's permit count, creating it with {@code permits} when it does not exist. The
+   * definition never changes once written, so a read finds it without a write; only a semaphore's
+   * first acquisitions go through the create-if-absent transaction.
+   */
   private CompletionStage<Integer> define(String name, Integer permits) {
     String key = definitionKey(name);
-    List<Command.TxnOp> create =
-        permits == null
-            ? List.of(Read.Range.key(key))
-            : List.of(new Command.Put(key, Bytes.utf8(permits.toString()), 0, false));
     return client
-        .txn(
-            new Command.Txn(
-                List.of(Compare.number(key, Compare.Target.CREATE_REVISION, Compare.Op.EQUAL, 0)),
-                create,
-                List.of(Read.Range.key(key))))
-        .thenApply(
-            r -> {
-              if (r.succeeded()) {
-                if (permits == null) {
-                  throw notFound(name);
-                }
-                return permits;
+        .get(key)
+        .thenCompose(
+            found -> {
+              if (found.isPresent()) {
+                return CompletableFuture.completedFuture(checked(name, permits, found.get()));
               }
-              int n = count(name, ((Reply.RangeReply) r.responses().get(0)).kvs().get(0));
-              if (permits != null && permits != n) {
-                throw new CairnException(
-                    ErrorCode.SEMAPHORE_PERMITS_MISMATCH,
-                    "semaphore " + name + " has " + n + " permits, not " + permits);
+              if (permits == null) {
+                throw notFound(name);
               }
-              return n;
+              return client
+                  .txn(
+                      new Command.Txn(
+                          List.of(
+                              Compare.number(
+                                  key, Compare.Target.CREATE_REVISION, Compare.Op.EQUAL, 0)),
+                          List.of(new Command.Put(key, Bytes.utf8(permits.toString()), 0, false)),
+                          List.of(Read.Range.key(key))))
+                  .thenApply(
+                      r ->
+                          r.succeeded()
+                              ? permits
+                              : checked(
+                                  name,
+                                  permits,
+                                  ((Reply.RangeReply) r.responses().get(0)).kvs().get(0)));
             });
+  }
+
+  /** The count of {@code definition}, refused when {@code permits} names another. */
+  private static int checked(String name, Integer permits, KeyValue definition) {
+    int n = count(name, definition);
+    if (permits != null && permits != n) {
+      throw new CairnException(
+          ErrorCode.SEMAPHORE_PERMITS_MISMATCH,
+          "semaphore " + name + " has " + n + " permits, not " + permits);
+    }
+    return n;
   }
 
   private static int count(String name, KeyValue definition) {

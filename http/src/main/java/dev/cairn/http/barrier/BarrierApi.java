@@ -6,8 +6,8 @@ import dev.cairn.http.ApiException;
 import dev.cairn.http.Json;
 import dev.cairn.http.Request;
 import dev.cairn.http.Responses;
+import dev.cairn.http.Waiting;
 import dev.cairn.http.recipe.InProcessClient;
-import dev.cairn.http.recipe.Waits;
 import dev.cairn.recipes.CairnClient;
 import dev.cairn.recipes.barrier.Barrier;
 import dev.cairn.recipes.barrier.DoubleBarrier;
@@ -86,7 +86,7 @@ public final class BarrierApi {
           r.body().length == 0
               ? new BarrierBodies.BarrierWaitRequest(null)
               : Json.read(r.body(), BarrierBodies.BarrierWaitRequest.class);
-      Duration timeout = Waits.timeout(body.timeoutMs());
+      Duration timeout = Waiting.timeout(body.timeoutMs());
       return new Barrier(client(r))
           .await(name, timeout)
           .thenApply(rev -> Responses.json(200, new BarrierBodies.BarrierOpen(name, rev), rev));
@@ -106,7 +106,8 @@ public final class BarrierApi {
           .hold(name, 0)
           .thenApply(rev -> Responses.json(200, new BarrierBodies.BarrierHeld(name, 0, rev), rev));
     }
-    return Waits.withLease(
+    Waiting.leaseOrTtl(body.ttl(), body.lease());
+    return Waiting.withLease(
         client,
         body.ttl(),
         body.lease(),
@@ -127,12 +128,19 @@ public final class BarrierApi {
       throw new ApiException(
           ErrorCode.INVALID_ARGUMENT, "count must be at least 1, not " + body.count());
     }
-    Duration timeout = Waits.timeout(body.timeoutMs());
+    Duration timeout = Waiting.timeout(body.timeoutMs());
+    Waiting.leaseOrTtl(body.ttl(), body.lease());
     CairnClient client = client(r);
     DoubleBarrier barrier = new DoubleBarrier(client);
-    return Waits.withLease(
-            client, body.ttl(), body.lease(), l -> barrier.enter(name, l, body.count(), timeout))
-        .thenApply(e -> Responses.json(200, BarrierBodies.BarrierEntered.of(e), e.round()));
+    return Waiting.withLease(
+        client,
+        body.ttl(),
+        body.lease(),
+        l ->
+            barrier
+                .enter(name, l, body.count(), timeout)
+                .thenApply(
+                    e -> Responses.json(200, BarrierBodies.BarrierEntered.of(e), e.round())));
   }
 
   private CompletionStage<HttpResponse> leave(Request r, String name) {
@@ -142,7 +150,7 @@ public final class BarrierApi {
       throw new ApiException(
           ErrorCode.MALFORMED_REQUEST, "a leave needs the member's \"lease\" (a positive id)");
     }
-    Duration timeout = Waits.timeout(body.timeoutMs());
+    Duration timeout = Waiting.timeout(body.timeoutMs());
     return new DoubleBarrier(client(r))
         .leave(name, body.lease(), timeout)
         .thenApply(

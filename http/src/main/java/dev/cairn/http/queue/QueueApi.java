@@ -7,8 +7,8 @@ import dev.cairn.http.ApiException;
 import dev.cairn.http.Json;
 import dev.cairn.http.Request;
 import dev.cairn.http.Responses;
+import dev.cairn.http.Waiting;
 import dev.cairn.http.recipe.InProcessClient;
-import dev.cairn.http.recipe.Waits;
 import dev.cairn.recipes.CairnClient;
 import dev.cairn.recipes.queue.Queue;
 import java.time.Duration;
@@ -87,11 +87,18 @@ public final class QueueApi {
 
   private CompletionStage<HttpResponse> take(Request r, String name) {
     QueueBodies.QueueTakeRequest body = Json.read(r.body(), QueueBodies.QueueTakeRequest.class);
-    Duration timeout = Waits.timeout(body.timeoutMs());
+    Duration timeout = Waiting.timeout(body.timeoutMs());
+    Waiting.leaseOrTtl(body.ttl(), body.lease());
     CairnClient client = client(r);
     Queue queue = new Queue(client);
-    return Waits.withLease(client, body.ttl(), body.lease(), l -> queue.take(name, l, timeout))
-        .thenApply(d -> Responses.json(200, QueueBodies.QueueDelivery.of(d), d.token()));
+    return Waiting.withLease(
+        client,
+        body.ttl(),
+        body.lease(),
+        l ->
+            queue
+                .take(name, l, timeout)
+                .thenApply(d -> Responses.json(200, QueueBodies.QueueDelivery.of(d), d.token())));
   }
 
   private CompletionStage<HttpResponse> ack(Request r, String name, String rawId) {

@@ -8,7 +8,9 @@ import dev.cairn.http.listener.FileDescriptors;
 import dev.cairn.http.listener.Listener;
 import dev.cairn.http.listener.ListenerSettings;
 import dev.cairn.http.ops.OpsApi;
+import dev.cairn.http.recipe.InProcessClient;
 import dev.cairn.http.watch.WatchApi;
+import dev.cairn.http.watch.WatchSettings;
 import dev.cairn.persistence.journal.ForcedLogJournal;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -78,7 +80,14 @@ public final class CairnServer implements AutoCloseable {
       Namespaces namespaces = Namespaces.start(system);
       namespaces.bindMetrics(prometheus);
       OpsApi opsApi = new OpsApi(system, namespaces, prometheus);
-      WatchApi watches = new WatchApi(system, namespaces, prometheus);
+      // A session's locks run the lock recipe through the in-process client, as /v1/locks does.
+      WatchSettings watchSettings = WatchSettings.fromConfig(system.settings().config());
+      WatchApi watches =
+          new WatchApi(
+              system,
+              namespaces,
+              prometheus,
+              ns -> new InProcessClient(system, namespaces, ns, watchSettings));
       Api api =
           new Api(
               system,

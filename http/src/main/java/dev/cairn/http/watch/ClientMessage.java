@@ -48,6 +48,22 @@ sealed interface ClientMessage {
 
   record LeaseRevoke(long id) implements ClientMessage {}
 
+  /**
+   * Acquires lock {@code name} for the session, waiting up to {@code timeoutMs} (0: try once).
+   *
+   * @param lease one of the session's leases, or 0 for the session's first
+   */
+  record LockAcquire(String name, long timeoutMs, long lease) implements ClientMessage {}
+
+  /** Releases lock {@code name} held with fencing token {@code token}. */
+  record LockRelease(String name, long token) implements ClientMessage {}
+
+  /** The wait for a lock when the message gives none (as over HTTP). */
+  long DEFAULT_LOCK_TIMEOUT_MS = 25_000;
+
+  /** The longest wait for a lock: a socket has no request timeout, so it may wait longer. */
+  long MAX_LOCK_TIMEOUT_MS = 3_600_000;
+
   /** A message that is not one of the above; the client gets an error with {@code code}. */
   final class Invalid extends RuntimeException {
     final ErrorCode code;
@@ -70,7 +86,7 @@ sealed interface ClientMessage {
       throw new Invalid(
           ErrorCode.MALFORMED_REQUEST,
           "a message is a JSON object with exactly one of create, cancel, progress,"
-              + " lease_grant, lease_attach, lease_revoke, heartbeat");
+              + " lease_grant, lease_attach, lease_revoke, lock, unlock, heartbeat");
     }
     String type = root.fieldNames().next();
     JsonNode body = root.get(type);
@@ -101,6 +117,24 @@ sealed interface ClientMessage {
       }
       case "lease_attach" -> new LeaseAttach(leaseId(body, "lease_attach"));
       case "lease_revoke" -> new LeaseRevoke(leaseId(body, "lease_revoke"));
+      case "lock" -> {
+        requireObject(body, "lock", "name", "timeout_ms", "lease");
+        long timeout = number(body, "timeout_ms", DEFAULT_LOCK_TIMEOUT_MS);
+        if (timeout > MAX_LOCK_TIMEOUT_MS) {
+          throw new Invalid(
+              ErrorCode.INVALID_ARGUMENT,
+              "timeout_ms must be between 0 and " + MAX_LOCK_TIMEOUT_MS + ", not " + timeout);
+        }
+        yield new LockAcquire(lockName(body, "lock"), timeout, number(body, "lease", 0));
+      }
+      case "unlock" -> {
+        requireObject(body, "unlock", "name", "token");
+        long token = number(body, "token", 0);
+        if (token <= 0) {
+          throw new Invalid(ErrorCode.MALFORMED_REQUEST, "unlock needs the lock's token");
+        }
+        yield new LockRelease(lockName(body, "unlock"), token);
+      }
       default ->
           throw new Invalid(ErrorCode.MALFORMED_REQUEST, "unknown message type '" + type + "'");
     };
@@ -159,6 +193,14 @@ sealed interface ClientMessage {
       }
     }
     return new Create(id, key, rangeEnd, start, bool(c, "prev_kv"), noPut, noDelete);
+  }
+
+  private static String lockName(JsonNode c, String type) {
+    JsonNode n = c.get("name");
+    if (n == null || !n.isTextual() || n.asText().isEmpty()) {
+      throw new Invalid(ErrorCode.MALFORMED_REQUEST, type + " needs a lock name (string)");
+    }
+    return n.asText();
   }
 
   private static long leaseId(JsonNode c, String type) {

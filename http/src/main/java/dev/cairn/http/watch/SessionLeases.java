@@ -7,7 +7,7 @@ import dev.cairn.core.keyspace.Command;
 import dev.cairn.core.keyspace.Reply;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
@@ -49,7 +49,7 @@ final class SessionLeases<T> {
   private final Namespaces namespaces;
   private final String namespace;
   private final Encoder<T> encoder;
-  private final Map<Long, SessionLease> leases = new HashMap<>();
+  private final Map<Long, SessionLease> leases = new LinkedHashMap<>();
   private final PriorityQueue<Renewal> renewals =
       new PriorityQueue<>((a, b) -> Long.compare(a.dueNanos(), b.dueNanos()));
 
@@ -57,6 +57,16 @@ final class SessionLeases<T> {
     this.namespaces = namespaces;
     this.namespace = namespace;
     this.encoder = encoder;
+  }
+
+  /** Whether {@code id} is one of the session's leases (granted or attached, not known gone). */
+  boolean holds(long id) {
+    return leases.containsKey(id);
+  }
+
+  /** The session's first lease still held, or 0 when it has none. */
+  long first() {
+    return leases.isEmpty() ? 0 : leases.keySet().iterator().next();
   }
 
   CompletionStage<LeaseResult> grant(long ttlSeconds, long id) {

@@ -9,6 +9,7 @@ import dev.cairn.http.Api;
 import dev.cairn.http.ApiException;
 import dev.cairn.http.Request;
 import dev.cairn.http.Responses;
+import dev.cairn.recipes.CairnClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.List;
@@ -17,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.ActorSystem;
@@ -45,6 +47,7 @@ public final class WatchApi implements Api.WatchRoutes {
   private final ActorSystem system;
   private final Namespaces namespaces;
   private final WatchSettings settings;
+  private final Function<String, CairnClient> recipes;
   private final AtomicInteger open = new AtomicInteger();
   private final Materializer materializer;
   private final WatchMetrics metrics;
@@ -59,16 +62,29 @@ public final class WatchApi implements Api.WatchRoutes {
 
   private final AtomicLong lastRefusalLog = new AtomicLong(System.nanoTime() - 2_000_000_000L);
 
-  /** Counts in {@code metrics} ({@code /metrics}). */
-  public WatchApi(ActorSystem system, Namespaces namespaces, MeterRegistry metrics) {
+  /**
+   * Counts in {@code metrics} ({@code /metrics}); a session's locks run through {@code recipes}
+   * (the recipes' client of a namespace; null: sessions take no locks).
+   */
+  public WatchApi(
+      ActorSystem system,
+      Namespaces namespaces,
+      MeterRegistry metrics,
+      Function<String, CairnClient> recipes) {
     this.system = system;
+    this.recipes = recipes;
     this.namespaces = namespaces;
     this.settings = WatchSettings.fromConfig(system.settings().config());
     this.materializer = Materializer.matFromSystem(system);
     this.metrics = new WatchMetrics(metrics, open, WatchHubs.get(system));
   }
 
-  /** Counts nowhere. */
+  /** Counts in {@code metrics}; sessions take no locks. */
+  public WatchApi(ActorSystem system, Namespaces namespaces, MeterRegistry metrics) {
+    this(system, namespaces, metrics, null);
+  }
+
+  /** Counts nowhere; sessions take no locks. */
   public WatchApi(ActorSystem system, Namespaces namespaces) {
     this(system, namespaces, new SimpleMeterRegistry());
   }
@@ -191,7 +207,8 @@ public final class WatchApi implements Api.WatchRoutes {
                 settings,
                 open,
                 false,
-                coalesce),
+                coalesce,
+                recipes == null ? null : recipes.apply(ns)),
             nextName());
     Sink<Message, NotUsed> in =
         Flow.<Message>create()
@@ -279,7 +296,8 @@ public final class WatchApi implements Api.WatchRoutes {
                 settings,
                 open,
                 true,
-                false),
+                false,
+                null),
             nextName());
     conn.tell(new WatchConnection.StartWatch(key, rangeEnd, start), ActorRef.noSender());
     Source<ByteString, NotUsed> body =

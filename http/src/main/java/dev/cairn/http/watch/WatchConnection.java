@@ -5,6 +5,7 @@ import dev.cairn.actors.namespace.Namespaces;
 import dev.cairn.actors.watch.WatchHub;
 import dev.cairn.core.ErrorCode;
 import dev.cairn.core.keyspace.WatchEvent;
+import dev.cairn.recipes.CairnClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -84,6 +85,7 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
   private final Outbound<T> outbound;
   private final Coalescer<T> coalescer = new Coalescer<>();
   private final SessionLeases<T> leases;
+  private final SessionLocks<T> locks;
   private final Encoder.Cache cache = new Encoder.Cache();
 
   /** Slow-consumer cancellations not logged yet, and when the last line was. */
@@ -101,7 +103,8 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
       WatchSettings settings,
       AtomicInteger openConnections,
       boolean closeWhenWatchEnds,
-      boolean coalesce) {
+      boolean coalesce,
+      CairnClient recipes) {
     return Props.create(
         WatchConnection.class,
         () ->
@@ -115,7 +118,8 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
                 settings,
                 openConnections,
                 closeWhenWatchEnds,
-                coalesce));
+                coalesce,
+                recipes));
   }
 
   private WatchConnection(
@@ -128,7 +132,8 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
       WatchSettings settings,
       AtomicInteger openConnections,
       boolean closeWhenWatchEnds,
-      boolean coalesce) {
+      boolean coalesce,
+      CairnClient recipes) {
     this.namespaces = namespaces;
     this.namespace = namespace;
     this.client = client;
@@ -139,6 +144,8 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
     this.closeWhenWatchEnds = closeWhenWatchEnds;
     this.coalesce = coalesce;
     this.leases = new SessionLeases<>(namespaces, namespace, encoder);
+    ActorRef self = getSelf();
+    this.locks = new SessionLocks<>(recipes, encoder, r -> self.tell(r, ActorRef.noSender()));
     this.subscriber =
         new Subscriber<>(
             namespaces, namespace, settings.resubscribeAfter(), getContext(), timers(), watches);
@@ -192,6 +199,7 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
     if (!watches.isEmpty()) {
       subscriber.unsubscribeAll();
     }
+    locks.stop();
     outbound.complete();
   }
 
@@ -254,6 +262,7 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
             })
         .match(
             SessionLeases.LeaseResult.class, r -> leases.onResult(r).forEach(outbound::sendControl))
+        .match(SessionLocks.LockResult.class, r -> locks.onResult(r).forEach(outbound::sendControl))
         .build();
   }
 
@@ -282,6 +291,18 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
         pipe(leases.attach(a.id()));
       } else if (m instanceof ClientMessage.LeaseRevoke r) {
         pipe(leases.revoke(r.id()));
+      } else if (m instanceof ClientMessage.LockAcquire l) {
+        long lease = l.lease() == 0 ? leases.first() : l.lease();
+        if (lease == 0 || !leases.holds(lease)) {
+          throw new ClientMessage.Invalid(
+              ErrorCode.LEASE_NOT_FOUND,
+              lease == 0
+                  ? "the session holds no lease: lease_grant or lease_attach first"
+                  : "lease " + lease + " is not one of this session's leases");
+        }
+        pipe(locks.acquire(l.name(), lease, Duration.ofMillis(l.timeoutMs())));
+      } else if (m instanceof ClientMessage.LockRelease u) {
+        pipe(locks.release(u.name(), u.token()));
       } else {
         throw new IllegalStateException("unhandled " + m);
       }
@@ -290,7 +311,7 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
     }
   }
 
-  private void pipe(CompletionStage<SessionLeases.LeaseResult> result) {
+  private void pipe(CompletionStage<?> result) {
     if (result != null) {
       Patterns.pipe(result, getContext().getDispatcher()).to(getSelf());
     }

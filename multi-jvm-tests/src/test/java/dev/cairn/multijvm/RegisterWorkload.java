@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 /**
@@ -119,7 +120,9 @@ final class RegisterWorkload implements AutoCloseable {
     while (running.get()) {
       List<URI> nodes = endpoints.get();
       if (nodes.isEmpty()) {
-        Thread.onSpinWait();
+        // No server to talk to (one is restarting): back off rather than spin, which on a small
+        // machine would starve the very server coming up.
+        LockSupport.parkNanos(10_000_000L);
         continue;
       }
       URI base = nodes.get(random.nextInt(nodes.size()));

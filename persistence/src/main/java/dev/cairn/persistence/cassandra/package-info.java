@@ -6,6 +6,7 @@
  * <p>{@link dev.cairn.persistence.cassandra.CassandraJournal} is the plugin actor, {@link
  * dev.cairn.persistence.cassandra.CassandraJournalSettings} its configuration under {@code
  * cairn.persistence.cassandra-journal}, {@link dev.cairn.persistence.cassandra.JournalSchema} the
- * idempotent schema it creates.
+ * idempotent schema it creates. {@link dev.cairn.persistence.cassandra.CassandraSnapshotStore} is
+ * the snapshot store beside it (same keyspace, no fencing: a snapshot only shortens recovery).
  */
 package dev.cairn.persistence.cassandra;

@@ -36,6 +36,11 @@ public enum ErrorCode {
   NOT_LEADER_RETRY("not_leader_retry"),
   UNAVAILABLE("unavailable"),
   /**
+   * The node's journal is Cassandra and it cannot reach it (at start: it keeps trying, with
+   * backoff, and serves once Cassandra answers).
+   */
+  CASSANDRA_UNREACHABLE("cassandra_unreachable"),
+  /**
    * The write could not be made durable: the journal's disk is full. Nothing of it is visible;
    * writes resume by themselves once space is freed.
    */

@@ -3,6 +3,7 @@ package dev.cairn.http;
 import dev.cairn.actors.namespace.Namespaces;
 import dev.cairn.core.ErrorCode;
 import dev.cairn.http.barrier.BarrierApi;
+import dev.cairn.http.cluster.ClusterApi;
 import dev.cairn.http.counter.CounterApi;
 import dev.cairn.http.election.ElectionApi;
 import dev.cairn.http.kv.KvApi;
@@ -55,6 +56,7 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
   private final ElectionApi elections;
   private final NamespaceApi namespaceApi;
   private final OpsApi ops;
+  private final ClusterApi cluster;
   private final WatchRoutes watches;
   private final long maxBodyBytes;
   private final MeterRegistry metrics;
@@ -68,7 +70,20 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
       WatchRoutes watches,
       long maxBodyBytes,
       MeterRegistry metrics) {
+    this(system, namespaces, ops, watches, null, maxBodyBytes, metrics);
+  }
+
+  /** With {@code GET /v1/cluster} served by {@code cluster} (none when null). */
+  public Api(
+      ActorSystem system,
+      Namespaces namespaces,
+      OpsApi ops,
+      WatchRoutes watches,
+      ClusterApi cluster,
+      long maxBodyBytes,
+      MeterRegistry metrics) {
     this.system = system;
+    this.cluster = cluster;
     this.kv = new KvApi(namespaces, system.dispatcher());
     this.leases = new LeaseApi(namespaces, system.dispatcher());
     this.locks = new LockApi(system, namespaces);
@@ -184,6 +199,9 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
     String second = segs.get(1);
     if (segs.size() == 2 && second.equals("openapi.yaml")) {
       return noBody(http, ops::openapi);
+    }
+    if (segs.size() == 2 && second.equals("cluster") && cluster != null) {
+      return noBody(http, cluster::get);
     }
     if (second.equals("namespaces")) {
       refuseTrailingSlash(segs, path);

@@ -4,6 +4,10 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.cairn.actors.namespace.Namespaces;
 import dev.cairn.core.ErrorCode;
+import dev.cairn.http.cluster.CassandraGate;
+import dev.cairn.http.cluster.ClusterApi;
+import dev.cairn.http.cluster.ClusterSettings;
+import dev.cairn.http.cluster.JoinWatch;
 import dev.cairn.http.listener.FileDescriptors;
 import dev.cairn.http.listener.Listener;
 import dev.cairn.http.listener.ListenerSettings;
@@ -26,6 +30,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -45,30 +50,52 @@ public final class CairnServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CairnServer.class);
 
   private final ActorSystem system;
-  private final Listener client;
-  private final Listener ops;
-  private final Namespaces namespaces;
+  private final ClusterSettings cluster;
+  private final PrometheusMeterRegistry prometheus;
+  private final Config http;
+  private Listener client;
+  private Listener ops;
+  private CassandraGate gate;
+  private volatile Services services;
+  private volatile boolean stopping;
 
-  private CairnServer(ActorSystem system, Listener client, Listener ops, Namespaces namespaces) {
+  private CairnServer(
+      ActorSystem system,
+      ClusterSettings cluster,
+      PrometheusMeterRegistry prometheus,
+      Config http) {
     this.system = system;
-    this.client = client;
-    this.ops = ops;
-    this.namespaces = namespaces;
+    this.cluster = cluster;
+    this.prometheus = prometheus;
+    this.http = http;
   }
 
-  /** Starts a node with {@code config} (falling back to the defaults) and waits until it serves. */
+  /**
+   * Starts a node with {@code config} (falling back to the defaults) and waits until it serves
+   * HTTP. With the embedded journal it serves requests at once. With Cassandra it serves {@code
+   * /health}, {@code /ready} and {@code /metrics} at once and every other request with 503 {@code
+   * cassandra_unreachable} until Cassandra has answered (see {@link CassandraGate}).
+   *
+   * @throws ClusterSettings.InvalidSettingException settings that cannot work (message for users)
+   */
   public static CairnServer start(Config config) throws Exception {
-    Config full = config.withFallback(ConfigFactory.load());
+    Config base = config.withFallback(ConfigFactory.load());
+    ClusterSettings cluster = ClusterSettings.fromConfig(base);
+    Config full = cluster.pekkoConfig().withFallback(base).resolve();
     if (full.getString("pekko.persistence.journal.plugin").equals("cairn.persistence.journal")) {
       // Pekko would only notice a locked journal when recovery times out; refuse to start instead.
       ForcedLogJournal.ensureNotLocked(Path.of(full.getString("cairn.persistence.journal.dir")));
     }
-    ActorSystem system = ActorSystem.create("cairn", full);
+    cluster.checkPortFree();
+    ActorSystem system = ActorSystem.create(ClusterSettings.SYSTEM_NAME, full);
+    CassandraGate gate = null;
     try {
       Config c = system.settings().config().getConfig("cairn.http");
-      Cluster cluster = Cluster.get(system);
-      if (system.settings().config().getStringList("pekko.cluster.seed-nodes").isEmpty()) {
-        cluster.join(cluster.selfAddress());
+      Cluster pekkoCluster = Cluster.get(system);
+      if (cluster.seeds().isEmpty()) {
+        pekkoCluster.join(pekkoCluster.selfAddress());
+      } else {
+        JoinWatch.start(system, cluster);
       }
       PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       Metrics.addRegistry(prometheus);
@@ -77,58 +104,160 @@ public final class CairnServer implements AutoCloseable {
       new JvmThreadMetrics().bindTo(prometheus);
       new ProcessorMetrics().bindTo(prometheus);
       new FileDescriptorMetrics().bindTo(prometheus);
-      Namespaces namespaces = Namespaces.start(system);
-      namespaces.bindMetrics(prometheus);
-      OpsApi opsApi = new OpsApi(system, namespaces, prometheus);
-      // A session's locks run the lock recipe through the in-process client, as /v1/locks does.
-      WatchSettings watchSettings = WatchSettings.fromConfig(system.settings().config());
-      WatchApi watches =
-          new WatchApi(
-              system,
-              namespaces,
-              prometheus,
-              ns -> new InProcessClient(system, namespaces, ns, watchSettings));
-      Api api =
-          new Api(
-              system,
-              namespaces,
-              opsApi,
-              watches,
-              c.getBytes("max-body-size"),
-              Metrics.globalRegistry);
+      CairnServer server = new CairnServer(system, cluster, prometheus, c);
+      Function<HttpRequest, CompletionStage<HttpResponse>> handler;
+      if (cluster.shared()) {
+        gate = CassandraGate.start(cluster, full);
+        server.gate = gate;
+        handler = server::handle; // the gated handler until Cassandra answers
+      } else {
+        server.open();
+        handler = server.services.api(); // no indirection on the single node's path
+      }
       ListenerSettings clientSettings = clientSettings(c);
       int opsPort = c.getInt("ops.port");
       ListenerSettings opsSettings =
           clientSettings.withName("ops").withMaxConnections(c.getInt("ops.max-connections"));
       clientSettings = withinDescriptorLimit(c, clientSettings, opsPort >= 0 ? opsSettings : null);
-      Listener client =
+      server.client =
           Listener.bind(
                   system,
                   c.getString("host"),
                   c.getInt("port"),
                   clientSettings,
-                  api,
-                  r -> refusal(api, r),
+                  handler,
+                  server::refusal,
                   prometheus)
               .toCompletableFuture()
               .get(30, TimeUnit.SECONDS);
-      Listener ops = null;
       if (opsPort >= 0) {
         String opsHost =
             c.getString("ops.host").isEmpty() ? c.getString("host") : c.getString("ops.host");
-        ops =
+        server.ops =
             Listener.bind(
-                    system, opsHost, opsPort, opsSettings, api::applyOps, api::applyOps, prometheus)
+                    system,
+                    opsHost,
+                    opsPort,
+                    opsSettings,
+                    server::handleOps,
+                    server::handleOps,
+                    prometheus)
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
       }
-      CairnServer server = new CairnServer(system, client, ops, namespaces);
-      server.onShutdown(watches, opsApi, c.getDuration("shutdown-timeout"), prometheus);
+      server.onShutdown(c.getDuration("shutdown-timeout"), prometheus);
+      if (gate != null) {
+        gate.opened()
+            .thenRun(
+                () -> {
+                  if (!server.stopping) {
+                    server.open();
+                  }
+                });
+      }
       return server;
     } catch (Exception e) {
+      if (gate != null) {
+        gate.close();
+      }
       system.terminate();
       throw e;
     }
+  }
+
+  /**
+   * Starts what serves requests: the namespaces (whose leaders and registry use the journal) and
+   * the API over them. With Cassandra it runs once the gate is open, so that no journal plugin
+   * starts before Cassandra answers.
+   */
+  private synchronized void open() {
+    if (services != null) {
+      return;
+    }
+    Namespaces namespaces = Namespaces.start(system);
+    namespaces.bindMetrics(prometheus);
+    OpsApi.Condition journalAnswers =
+        gate == null
+            ? () -> CompletableFuture.completedFuture(null)
+            : () ->
+                gate.probe()
+                    .thenApply(reason -> reason == null ? null : cassandraUnreachable(reason));
+    OpsApi opsApi = new OpsApi(system, namespaces, prometheus, journalAnswers);
+    // A session's locks run the lock recipe through the in-process client, as /v1/locks does.
+    WatchSettings watchSettings = WatchSettings.fromConfig(system.settings().config());
+    WatchApi watches =
+        new WatchApi(
+            system,
+            namespaces,
+            prometheus,
+            ns -> new InProcessClient(system, namespaces, ns, watchSettings));
+    ClusterApi clusterApi = new ClusterApi(system, cluster, namespaces);
+    Api api =
+        new Api(
+            system,
+            namespaces,
+            opsApi,
+            watches,
+            clusterApi,
+            http.getBytes("max-body-size"),
+            Metrics.globalRegistry);
+    services = new Services(namespaces, opsApi, watches, api);
+    if (gate != null) {
+      log.info("Cassandra at {} answers: serving requests", gate.contactPoints());
+    }
+  }
+
+  /** What serves requests once the journal can be used. */
+  private record Services(Namespaces namespaces, OpsApi opsApi, WatchApi watches, Api api) {}
+
+  /** The client listener's handler while Cassandra may not have answered yet. */
+  private CompletionStage<HttpResponse> handle(HttpRequest r) {
+    Services s = services;
+    if (s != null) {
+      return s.api().apply(r);
+    }
+    return notOpen(r);
+  }
+
+  private CompletionStage<HttpResponse> handleOps(HttpRequest r) {
+    Services s = services;
+    if (s != null) {
+      return s.api().applyOps(r);
+    }
+    if (Api.isOpsPath(r)) {
+      return notOpen(r);
+    }
+    r.discardEntityBytes(system);
+    return CompletableFuture.completedFuture(
+        Responses.problem(
+            ErrorCode.NOT_FOUND, "this listener serves only /health, /ready and /metrics"));
+  }
+
+  /**
+   * Before Cassandra has answered: {@code /health} and {@code /metrics} as usual, everything else
+   * 503 {@code cassandra_unreachable} with the reason.
+   */
+  private CompletionStage<HttpResponse> notOpen(HttpRequest r) {
+    r.discardEntityBytes(system);
+    String path = r.getUri().path();
+    if (path.equals("/health")) {
+      return CompletableFuture.completedFuture(Responses.json(200, new OpsApi.Health("ok"), -1));
+    }
+    if (path.equals("/metrics")) {
+      return CompletableFuture.completedFuture(
+          HttpResponse.create()
+              .withEntity(
+                  org.apache.pekko.http.javadsl.model.MediaTypes.TEXT_PLAIN.toContentType(
+                      org.apache.pekko.http.javadsl.model.HttpCharsets.UTF_8),
+                  prometheus.scrape()));
+    }
+    return CompletableFuture.completedFuture(cassandraUnreachable(gate.reason()));
+  }
+
+  private HttpResponse cassandraUnreachable(String reason) {
+    return Responses.problem(
+        ErrorCode.CASSANDRA_UNREACHABLE,
+        "the journal's Cassandra at " + gate.contactPoints() + " does not answer: " + reason);
   }
 
   private static ListenerSettings clientSettings(Config c) {
@@ -192,11 +321,11 @@ public final class CairnServer implements AutoCloseable {
    * The answer to a connection refused at the limit: a probe or a scrape is answered (monitoring
    * must see a node at its limit), anything else gets 503 too_many_connections.
    */
-  private static CompletionStage<HttpResponse> refusal(Api api, HttpRequest r) {
+  private CompletionStage<HttpResponse> refusal(HttpRequest r) {
     if (Api.isOpsPath(r)) {
-      return api.applyOps(r);
+      return handleOps(r);
     }
-    r.discardEntityBytes(api.system());
+    r.discardEntityBytes(system);
     return CompletableFuture.completedFuture(
         Responses.problem(
             ErrorCode.TOO_MANY_CONNECTIONS,
@@ -209,19 +338,25 @@ public final class CairnServer implements AutoCloseable {
    * 1001 "going away"); let requests in flight finish, closing each connection when idle, until
    * {@code timeout}; then close the rest. The ops listener answers until the end.
    */
-  private void onShutdown(
-      WatchApi watches, OpsApi opsApi, Duration timeout, PrometheusMeterRegistry prometheus) {
+  private void onShutdown(Duration timeout, PrometheusMeterRegistry prometheus) {
     CoordinatedShutdown cs = CoordinatedShutdown.get(system);
     cs.addTask(
         CoordinatedShutdown.PhaseServiceUnbind(),
         "cairn-unbind",
         () -> {
-          opsApi.stopping();
+          Services s;
+          synchronized (this) {
+            stopping = true;
+            s = services;
+          }
+          if (s != null) {
+            s.opsApi().stopping();
+          }
           client.goingAway();
           log.info(
               "stopping: {} client connections open, {} of them watch connections",
               client.open(),
-              watches.open());
+              s == null ? 0 : s.watches().open());
           return client.unbind();
         });
     cs.addTask(
@@ -229,8 +364,10 @@ public final class CairnServer implements AutoCloseable {
         "cairn-drain",
         () -> {
           long t0 = System.nanoTime();
-          return watches
-              .shutdown(timeout)
+          Services s = services;
+          CompletionStage<Integer> telling =
+              s == null ? CompletableFuture.completedFuture(0) : s.watches().shutdown(timeout);
+          return telling
               .thenCompose(
                   told -> {
                     if (told > 0) {
@@ -268,6 +405,9 @@ public final class CairnServer implements AutoCloseable {
         CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
         "remove-metrics",
         () -> {
+          if (gate != null) {
+            gate.close();
+          }
           Metrics.removeRegistry(prometheus);
           return CompletableFuture.completedFuture(Done.getInstance());
         });
@@ -295,8 +435,28 @@ public final class CairnServer implements AutoCloseable {
     return system;
   }
 
+  /** The namespaces, or null while the node waits for Cassandra. */
   public Namespaces namespaces() {
-    return namespaces;
+    Services s = services;
+    return s == null ? null : s.namespaces();
+  }
+
+  /** True when the node stopped because the cluster downed it. */
+  public boolean downed() {
+    return CoordinatedShutdown.get(system)
+        .getShutdownReason()
+        .filter(r -> r.equals(CoordinatedShutdown.clusterDowningReason()))
+        .isPresent();
+  }
+
+  /** This node's cluster address, {@code pekko://cairn@host:port}. */
+  public String clusterAddress() {
+    return Cluster.get(system).selfAddress().toString();
+  }
+
+  /** This node's cluster settings. */
+  public ClusterSettings cluster() {
+    return cluster;
   }
 
   /** Completes when the actor system has terminated. */

@@ -2,8 +2,10 @@ package dev.cairn.http;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.cairn.http.cluster.ClusterSettings;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.slf4j.LoggerFactory;
@@ -65,6 +67,39 @@ public final class Main implements Callable<Integer> {
             "Do not force writes to disk. Loses acknowledged writes on power loss: tests only.")
     boolean noFsync;
 
+    @Option(
+        names = "--cluster-port",
+        paramLabel = "P",
+        description =
+            "Port of cluster traffic between nodes, on 127.0.0.1 unless cairn.cluster.host says"
+                + " otherwise (cairn.cluster.port; default: any free port, enough for one node).")
+    Integer clusterPort;
+
+    @Option(
+        names = "--seed",
+        split = ",",
+        paramLabel = "HOST:PORT",
+        description =
+            "Cluster ports of nodes to join, comma-separated (cairn.cluster.seeds). Without it the"
+                + " node forms a cluster of its own. Needs --journal cassandra.")
+    List<String> seeds;
+
+    @Option(
+        names = "--journal",
+        paramLabel = "embedded|cassandra",
+        description =
+            "Where namespace leaders write: embedded (this node's forced log under --data-dir, the"
+                + " default) or cassandra (shared by a cluster; needs --cassandra)"
+                + " (cairn.cluster.journal).")
+    String journal;
+
+    @Option(
+        names = "--cassandra",
+        split = ",",
+        paramLabel = "HOST:PORT",
+        description = "Cassandra contact points for --journal cassandra (cairn.cluster.cassandra).")
+    List<String> cassandra;
+
     @Override
     public Integer call() throws Exception {
       Path dir = dataDir.toAbsolutePath();
@@ -80,22 +115,57 @@ public final class Main implements Callable<Integer> {
         o.put("cairn.persistence.journal.fsync", "off");
         o.put("cairn.persistence.snapshot-store.fsync", "off");
       }
+      if (clusterPort != null) {
+        o.put("cairn.cluster.port", clusterPort);
+      }
+      if (seeds != null) {
+        o.put("cairn.cluster.seeds", seeds);
+      }
+      if (journal != null) {
+        o.put("cairn.cluster.journal", journal);
+      }
+      if (cassandra != null) {
+        o.put("cairn.cluster.cassandra", cassandra);
+      }
       Config config = ConfigFactory.systemProperties().withFallback(ConfigFactory.parseMap(o));
       CairnServer server;
       try {
         server = CairnServer.start(config);
-      } catch (dev.cairn.persistence.journal.JournalLockedException e) {
+      } catch (dev.cairn.persistence.journal.JournalLockedException
+          | ClusterSettings.InvalidSettingException e) {
         System.err.println("cairn: cannot start: " + e.getMessage());
+        return 2;
+      } catch (Exception e) {
+        // Whatever else stops the start (e.g. the cluster port taken between the check and the
+        // bind): one line, with the innermost cause, not a stack trace.
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+          root = root.getCause();
+        }
+        System.err.println(
+            "cairn: cannot start: " + e.getMessage() + (root == e ? "" : " (" + root + ")"));
         return 2;
       }
       LoggerFactory.getLogger(Main.class)
           .info(
-              "Cairn is serving {}{} (data in {})",
+              "Cairn is serving {}{} (cluster address {}, journal {}{})",
               server.url(),
               server.opsPort() < 0 ? "" : ", probes and metrics also on port " + server.opsPort(),
-              dir);
+              server.clusterAddress(),
+              server.cluster().journal().wire(),
+              server.cluster().shared()
+                  ? " at " + server.cluster().cassandra()
+                  : ", data in " + dir);
       Runtime.getRuntime().addShutdownHook(new Thread(server::close, "cairn-shutdown"));
       server.whenTerminated().toCompletableFuture().join();
+      if (server.downed()) {
+        // Pekko stops a member the cluster downed (here, or on the other side of a partition);
+        // a distinct exit code lets a supervisor tell it from a requested stop and restart it.
+        System.err.println(
+            "cairn: this node was downed by the cluster (unreachable from the majority) and"
+                + " stopped; start it again to rejoin");
+        return 3;
+      }
       return 0;
     }
   }

@@ -62,6 +62,7 @@ public final class Problems {
     STATUS.put(ErrorCode.NOT_ACCEPTABLE, 406);
     STATUS.put(ErrorCode.NOT_LEADER_RETRY, 503);
     STATUS.put(ErrorCode.UNAVAILABLE, 503);
+    STATUS.put(ErrorCode.CASSANDRA_UNREACHABLE, 503);
     STATUS.put(ErrorCode.INSUFFICIENT_STORAGE, 507);
     STATUS.put(ErrorCode.TIMEOUT, 503);
     STATUS.put(ErrorCode.INSTANCE_NOT_FOUND, 404);

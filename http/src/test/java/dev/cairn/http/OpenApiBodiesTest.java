@@ -60,7 +60,8 @@ class OpenApiBodiesTest {
             ElectionBodies.class,
             NamespaceBodies.class,
             Responses.class,
-            OpsApi.class)) {
+            OpsApi.class,
+            dev.cairn.http.cluster.ClusterApi.class)) {
       for (Class<?> c : holder.getDeclaredClasses()) {
         if (c.isRecord()) {
           records.add(c);

@@ -175,6 +175,7 @@ class OpenApiResponsesTest {
     expect(200, "GET", "/ready");
     expect(200, "GET", "/metrics");
     expect(200, "GET", "/v1/openapi.yaml");
+    expect(200, "GET", "/v1/cluster");
   }
 
   private void namespaces() {

@@ -17,9 +17,15 @@ import java.util.concurrent.CompletionStage;
 import java.util.regex.Pattern;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.PoisonPill;
+import org.apache.pekko.actor.Props;
 import org.apache.pekko.cluster.sharding.ClusterSharding;
 import org.apache.pekko.cluster.sharding.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.ShardRegion;
+import org.apache.pekko.cluster.singleton.ClusterSingletonManager;
+import org.apache.pekko.cluster.singleton.ClusterSingletonManagerSettings;
+import org.apache.pekko.cluster.singleton.ClusterSingletonProxy;
+import org.apache.pekko.cluster.singleton.ClusterSingletonProxySettings;
 import org.apache.pekko.pattern.BackoffOpts;
 import org.apache.pekko.pattern.BackoffSupervisor;
 import org.apache.pekko.pattern.Patterns;
@@ -82,17 +88,36 @@ public final class Namespaces {
                   }
                 });
     KnownNamespaces known = new KnownNamespaces();
+    boolean clusterRegistry =
+        system.settings().config().getBoolean("cairn.namespace.cluster-registry");
     // A registry write that fails (e.g. a full disk) stops the registry; it comes back by itself.
-    ActorRef registry =
-        system.actorOf(
-            BackoffSupervisor.props(
-                BackoffOpts.onStop(
-                    NamespaceRegistry.props(known),
-                    "registry",
-                    Duration.ofMillis(200),
-                    Duration.ofSeconds(10),
-                    0.2)),
-            "namespace-registry");
+    // In a cluster the copy of names it keeps is of no use to other nodes, and would go stale on
+    // this one once the singleton moves away: it keeps one nobody reads, and every name goes to
+    // its leader (which answers for a namespace that does not exist).
+    Props registryProps =
+        BackoffSupervisor.props(
+            BackoffOpts.onStop(
+                NamespaceRegistry.props(clusterRegistry ? new KnownNamespaces() : known),
+                "registry",
+                Duration.ofMillis(200),
+                Duration.ofSeconds(10),
+                0.2));
+    ActorRef registry;
+    if (clusterRegistry) {
+      system.actorOf(
+          ClusterSingletonManager.props(
+              registryProps,
+              PoisonPill.getInstance(),
+              ClusterSingletonManagerSettings.create(system)),
+          "namespace-registry");
+      registry =
+          system.actorOf(
+              ClusterSingletonProxy.props(
+                  "/user/namespace-registry", ClusterSingletonProxySettings.create(system)),
+              "namespace-registry-proxy");
+    } else {
+      registry = system.actorOf(registryProps, "namespace-registry");
+    }
     return new Namespaces(
         region,
         registry,

@@ -27,7 +27,16 @@ public final class OpsApi {
   private final Namespaces namespaces;
   private final PrometheusMeterRegistry prometheus;
   private final byte[] openapi;
+  private final Condition condition;
   private volatile boolean stopping;
+
+  /**
+   * A condition of readiness besides the node's own (e.g. its Cassandra journal answers): completes
+   * with null when met, else with the answer {@code /ready} gives.
+   */
+  public interface Condition {
+    CompletionStage<HttpResponse> unmet();
+  }
 
   /** The answer of {@code /health}, as its schema in {@code openapi.yaml}. */
   public record Health(String status) {}
@@ -36,6 +45,15 @@ public final class OpsApi {
   public record Ready(String status, long revision) {}
 
   public OpsApi(ActorSystem system, Namespaces namespaces, PrometheusMeterRegistry prometheus) {
+    this(system, namespaces, prometheus, () -> CompletableFuture.completedFuture(null));
+  }
+
+  public OpsApi(
+      ActorSystem system,
+      Namespaces namespaces,
+      PrometheusMeterRegistry prometheus,
+      Condition condition) {
+    this.condition = condition;
     this.system = system;
     this.namespaces = namespaces;
     this.prometheus = prometheus;
@@ -53,18 +71,25 @@ public final class OpsApi {
   }
 
   /**
-   * This node is not shutting down, is a cluster member, its journal can make writes durable (a
-   * full disk makes it not ready: 507 {@code insufficient_storage}) and the default namespace's
-   * leader answers.
+   * This node is not shutting down, is an Up cluster member, its journal can make writes durable (a
+   * full disk makes it not ready: 507 {@code insufficient_storage}), the {@link Condition} holds
+   * (its Cassandra journal answers) and the default namespace's leader answers.
    */
   public CompletionStage<HttpResponse> ready() {
     if (stopping) {
       return CompletableFuture.completedFuture(
           Responses.problem(ErrorCode.UNAVAILABLE, "this node is shutting down"));
     }
-    if (Cluster.get(system).selfMember().status() != MemberStatus.up()) {
+    MemberStatus status = Cluster.get(system).selfMember().status();
+    if (status != MemberStatus.up()) {
       return CompletableFuture.completedFuture(
-          Responses.problem(ErrorCode.UNAVAILABLE, "this node is not yet an Up cluster member"));
+          Responses.problem(
+              ErrorCode.UNAVAILABLE,
+              "this node is not an Up cluster member (status "
+                  + status.toString().toLowerCase(java.util.Locale.ROOT)
+                  + "; seeds "
+                  + system.settings().config().getStringList("pekko.cluster.seed-nodes")
+                  + ")"));
     }
     for (Map.Entry<String, JournalCondition> j : JournalConditions.get(system).all().entrySet()) {
       JournalCondition c = j.getValue();
@@ -77,6 +102,13 @@ public final class OpsApi {
                 "this node cannot make writes durable: " + c.describe()));
       }
     }
+    return condition
+        .unmet()
+        .thenCompose(
+            unmet -> unmet != null ? CompletableFuture.completedFuture(unmet) : leaderAnswers());
+  }
+
+  private CompletionStage<HttpResponse> leaderAnswers() {
     return namespaces
         .ask(Namespaces.DEFAULT, new NamespaceLeader.Progress())
         .handle(

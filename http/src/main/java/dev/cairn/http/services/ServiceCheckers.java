@@ -110,10 +110,11 @@ final class ServiceCheckers {
             })
         .exceptionally(
             e -> {
+              // One line: a timeout while leaders recover at start is expected, not a bug.
               log.warn(
-                  "could not list the namespaces with services; their checks start at their"
+                  "could not list the namespaces with services ({}); their checks start at their"
                       + " next registration",
-                  e);
+                  e.getCause() != null ? e.getCause().toString() : e.toString());
               return null;
             });
   }

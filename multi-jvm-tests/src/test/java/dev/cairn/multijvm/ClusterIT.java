@@ -59,8 +59,8 @@ class ClusterIT {
       // The test machine is small and shared with builds: heartbeats arrive seconds late under
       // load, and the product's failover settings (1.5 s pause, 1.5 s stable-after) would down
       // live nodes. What this test checks does not depend on how fast failover is.
-      jvm.add("-Dpekko.cluster.failure-detector.acceptable-heartbeat-pause=6s");
-      jvm.add("-Dpekko.cluster.split-brain-resolver.stable-after=3s");
+      jvm.add("-Dpekko.cluster.failure-detector.acceptable-heartbeat-pause=15s");
+      jvm.add("-Dpekko.cluster.split-brain-resolver.stable-after=5s");
       if (i == 2) {
         jvm.add("-Dpekko.actor.serialize-messages=on");
       }

@@ -432,15 +432,7 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
 
   private void confirmed(Confirmed c) {
     if (c.failure() != null) {
-      c.replyTo()
-          .tell(
-              new Reply.Rejected(
-                  state.published(),
-                  Rejection.of(
-                      ErrorCode.UNAVAILABLE,
-                      "could not confirm leadership with the journal: "
-                          + rootMessage(c.failure()))),
-              getSelf());
+      c.replyTo().tell(ReadBarrier.unconfirmed(state.published(), c.failure()), getSelf());
     } else if (!c.current()) {
       c.replyTo().tell(notLeader(), getSelf());
     } else {
@@ -840,6 +832,27 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
     // Before anyone hears of it: requests sent after the answer must not reach this leader.
     leaders.unregister(namespace, getSelf());
     answerWaiting(code, "write not made durable: " + rootMessage(cause));
+  }
+
+  /**
+   * The journal could not be read (Cassandra unreachable or slow): one line, not Pekko's ERROR with
+   * a stack trace, since every request to the namespace starts another recovery while the outage
+   * lasts. The leader stops; the requests that waited for the recovery get no answer and time out
+   * ({@code timeout}, 503), and the next request recovers it again.
+   */
+  @Override
+  public void onRecoveryFailure(Throwable cause, scala.Option<Object> event) {
+    leaders.unregister(namespace, getSelf());
+    if (event.isDefined()) {
+      // An event that cannot be applied is a bug or a corrupt log, not an outage.
+      log.error(cause, "namespace {}: recovery failed at event {}", namespace, event.get());
+    } else {
+      log.warning(
+          "namespace {}: recovery failed, the journal did not answer ({}); the next request tries"
+              + " again",
+          namespace,
+          rootMessage(cause));
+    }
   }
 
   @Override

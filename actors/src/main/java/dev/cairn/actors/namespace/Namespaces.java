@@ -215,13 +215,19 @@ public final class Namespaces {
           return local
               .barrier()
               .confirm()
-              .thenCompose(
-                  current -> {
+              .handle(
+                  (current, failure) -> {
+                    if (failure != null) {
+                      // The journal did not answer (Cassandra down or slow): as the leader does.
+                      return CompletableFuture.<Reply>completedFuture(
+                          ReadBarrier.unconfirmed(local.state().published(), failure));
+                    }
                     Reply reply = current ? keyspace.readPublished(local.state(), range) : null;
                     return reply != null
                         ? CompletableFuture.completedFuture(reply)
                         : ask(namespace, new NamespaceLeader.Query(read));
-                  });
+                  })
+              .thenCompose(r -> r);
         }
       }
     }

@@ -1,5 +1,8 @@
 package dev.cairn.actors.namespace;
 
+import dev.cairn.core.ErrorCode;
+import dev.cairn.core.Rejection;
+import dev.cairn.core.keyspace.Reply;
 import dev.cairn.persistence.barrier.LastWrite;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,6 +67,25 @@ final class ReadBarrier {
     this.writerUuid = writerUuid;
     this.timeout = timeout;
     this.onSuperseded = onSuperseded;
+  }
+
+  /**
+   * The answer to a request whose barrier failed (the journal did not answer in time, or answered
+   * with an error): {@code unavailable}, retryable; nothing is answered from an unconfirmed state.
+   */
+  static Reply.Rejected unconfirmed(long published, Throwable failure) {
+    Throwable root = failure;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return new Reply.Rejected(
+        Math.max(0, published),
+        Rejection.of(
+            ErrorCode.UNAVAILABLE,
+            "could not confirm leadership with the journal: "
+                + root.getClass().getSimpleName()
+                + ": "
+                + root.getMessage()));
   }
 
   boolean isNone() {

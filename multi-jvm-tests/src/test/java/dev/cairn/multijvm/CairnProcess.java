@@ -87,7 +87,16 @@ public final class CairnProcess implements AutoCloseable {
   public static CairnProcess launch(
       Path dataDir, Path output, List<String> jvmOptions, String... extraServerArgs)
       throws IOException {
-    int port = freePort();
+    return launchOn(freePort(), dataDir, output, jvmOptions, extraServerArgs);
+  }
+
+  /**
+   * Launches a server on a given HTTP port, e.g. a node restarted where it ran before, so that its
+   * clients and the other nodes find it at the same address.
+   */
+  public static CairnProcess launchOn(
+      int port, Path dataDir, Path output, List<String> jvmOptions, String... extraServerArgs)
+      throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(javaBinary());
     cmd.addAll(DEFAULT_JVM_OPTIONS);
@@ -366,7 +375,8 @@ public final class CairnProcess implements AutoCloseable {
     throw new IOException("cannot take an intact copy of " + jar, last);
   }
 
-  private static int freePort() throws IOException {
+  /** A port free on the loopback interface when this returns. */
+  static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }

@@ -104,12 +104,19 @@ final class RegisterWorkload implements AutoCloseable {
 
   /**
    * Reads every key once from each endpoint, recorded in the history: the final state the check
-   * compares against every acknowledged write.
+   * compares against every acknowledged write. A read that gets no answer (a node still recovering
+   * a leader) is retried, for up to a minute per key and endpoint; then it fails.
    */
   void readAll(int client) {
     for (URI base : endpoints.get()) {
       for (String key : keys) {
-        read(client, base, key);
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        while (!readRecorded(client, base, key, new String[1])) {
+          if (System.nanoTime() - deadline > 0) {
+            throw new IllegalStateException("no answer to a read of " + key + " on " + base);
+          }
+          java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+        }
       }
     }
   }
@@ -143,6 +150,16 @@ final class RegisterWorkload implements AutoCloseable {
   }
 
   private String read(int client, URI base, String key) {
+    String[] value = new String[1];
+    readRecorded(client, base, key, value);
+    return value[0];
+  }
+
+  /**
+   * Reads {@code key} on {@code base}; returns whether the read got an answer (recorded, its value
+   * in {@code value[0]}, null for an absent key) or not (left out of the history).
+   */
+  private boolean readRecorded(int client, URI base, String key, String[] value) {
     History.Pending op = history.read(client, key);
     try {
       HttpResponse<String> r = send(HttpRequest.newBuilder(kv(base, key)).GET());
@@ -150,18 +167,19 @@ final class RegisterWorkload implements AutoCloseable {
         String v = JSON.readTree(r.body()).path("kv").path("value").asText();
         op.read(v);
         okReads.incrementAndGet();
-        return v;
+        value[0] = v;
+        return true;
       }
       if (r.statusCode() == 404 && r.body().contains("key_not_found")) {
         op.read(null);
         okReads.incrementAndGet();
-        return null;
+        return true;
       }
       op.discard();
     } catch (Exception e) {
       op.discard();
     }
-    return null;
+    return false;
   }
 
   private void write(int client, URI base, String key, String value) {

@@ -1,0 +1,59 @@
+package dev.cairn.multijvm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Three real Cairn JVMs, ten clients reading, writing, deleting and compare-and-setting five keys
+ * of the {@code default} namespace through every node; the node leading {@code default} is killed
+ * with SIGKILL mid-workload. Writes must resume on the survivors (the time from the kill to the
+ * first acknowledged write sent after it is printed), the killed node is restarted on its data
+ * directory and ports and rejoins, and the whole history, ending with a read of every key on every
+ * node, must be linearizable: no acknowledged write lost, no stale read.
+ *
+ * <p>Failure detection is relaxed for the loaded test machine ({@link
+ * CairnCluster.Options#relaxed}), so the resume time printed is not the product's failover time.
+ */
+class LeaderKillIT {
+
+  @Test
+  @Timeout(value = 10, unit = TimeUnit.MINUTES)
+  void writesResumeAfterAKillNineOfTheLeaderAndTheHistoryIsLinearizable() throws Exception {
+    long seed = ClusterScenario.seed();
+    try (CairnCluster cluster = CairnCluster.start("leader-kill", CairnCluster.Options.relaxed(3));
+        RegisterWorkload load = ClusterScenario.workload(cluster, seed)) {
+      load.start();
+      ClusterScenario.awaitAcknowledged(cluster, load, 300);
+
+      int leader = cluster.leaderOf("default");
+      long killedAt = System.nanoTime();
+      cluster.kill9(leader);
+      long resumedAt = ClusterScenario.awaitAcknowledgedSince(cluster, load, killedAt, 1);
+      long resumeMs = (resumedAt - killedAt) / 1_000_000;
+      ClusterScenario.awaitAcknowledgedSince(cluster, load, killedAt, 200);
+      long silenceMs =
+          ClusterScenario.longestSilenceMillis(load.history().ops(), killedAt, System.nanoTime());
+      System.out.printf(
+          "leader-kill: node %d (leader of default) killed; the first write sent after the kill"
+              + " was acknowledged %d ms later; longest stretch without an acknowledged write %d"
+              + " ms (seed %d)%n",
+          leader, resumeMs, silenceMs, seed);
+      int newLeader = cluster.leaderOf("default");
+      assertThat(newLeader).as("default's leader moved to a survivor").isNotEqualTo(leader);
+
+      long before = load.acknowledgedWrites();
+      cluster.restart(leader);
+      ClusterScenario.awaitAcknowledged(cluster, load, load.acknowledgedWrites() + 200);
+      assertThat(load.acknowledgedWrites()).isGreaterThan(before);
+
+      ClusterScenario.stopAndCheck("leader-kill", cluster, load, seed);
+      assertThat(resumeMs)
+          .as("writes resumed after the leader's kill -9 (relaxed failure detection)")
+          .isLessThan(Duration.ofSeconds(60).toMillis());
+    }
+  }
+}

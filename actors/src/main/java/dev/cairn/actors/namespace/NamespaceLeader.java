@@ -193,7 +193,8 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
   private record Tick() implements NotInfluenceReceiveTimeout {}
 
   /** A read barrier's answer for a request that waited for it (see {@link ReadBarrier}). */
-  private record Confirmed(Request request, ActorRef replyTo, boolean current, Throwable failure) {}
+  private record Confirmed(Request request, ActorRef replyTo, boolean current, Throwable failure)
+      implements org.apache.pekko.actor.NoSerializationVerificationNeeded {}
 
   /** A read barrier found that a successor has written: this incarnation must stop serving. */
   private record Superseded() {}

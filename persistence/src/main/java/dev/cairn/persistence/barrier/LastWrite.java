@@ -14,11 +14,13 @@ public final class LastWrite {
   private LastWrite() {}
 
   /** Asks for the newest event of {@code persistenceId} at or after {@code fromSequenceNr}. */
-  public record Probe(String persistenceId, long fromSequenceNr) {}
+  public record Probe(String persistenceId, long fromSequenceNr)
+      implements org.apache.pekko.actor.NoSerializationVerificationNeeded {}
 
   /**
    * The newest stored event: its sequence number (0 when there is none) and the writer uuid its
    * writer stamped on it ({@code ""} when there is none).
    */
-  public record Found(long sequenceNr, String writerUuid) {}
+  public record Found(long sequenceNr, String writerUuid)
+      implements org.apache.pekko.actor.NoSerializationVerificationNeeded {}
 }

@@ -18,8 +18,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * A {@link LockContender} running as a child JVM on the test JVM's classpath, with its history file
- * and its output file; it can be killed with SIGKILL, frozen and thawed.
+ * A client process of the proofs, by default a {@link LockContender} (or another main class such as
+ * {@link QueueWorker}, writing history lines in the same format), running as a child JVM on the
+ * test JVM's classpath, with its history file and its output file; it can be killed with SIGKILL,
+ * frozen and thawed.
  */
 final class ContenderProcess implements AutoCloseable {
   private final Process process;
@@ -44,6 +46,16 @@ final class ContenderProcess implements AutoCloseable {
   static ContenderProcess start(
       CairnProcess server, Path dir, String label, int contenders, String... args)
       throws IOException {
+    return start(LockContender.class, server, dir, label, contenders, args);
+  }
+
+  /**
+   * As {@link #start(CairnProcess, Path, String, int, String...)}, running {@code main}, which
+   * takes the same {@code url}, {@code label}, {@code contenders} and {@code history} arguments.
+   */
+  static ContenderProcess start(
+      Class<?> main, CairnProcess server, Path dir, String label, int contenders, String... args)
+      throws IOException {
     Path history = dir.resolve(label + ".history");
     Path output = dir.resolve(label + ".log");
     List<String> cmd = new ArrayList<>();
@@ -61,7 +73,7 @@ final class ContenderProcess implements AutoCloseable {
             "-XX:+ExitOnOutOfMemoryError"));
     cmd.add("-cp");
     cmd.add(CairnProcess.childClasspath());
-    cmd.add(LockContender.class.getName());
+    cmd.add(main.getName());
     cmd.add("url=http://127.0.0.1:" + server.port());
     cmd.add("label=" + label);
     cmd.add("contenders=" + contenders);

@@ -46,6 +46,12 @@ final class Http {
         HttpResponse.BodyHandlers.ofString());
   }
 
+  static HttpResponse<String> delete(URI uri) throws IOException, InterruptedException {
+    return CLIENT.send(
+        HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).DELETE().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
   /**
    * GETs {@code uri} every 100 ms until an answer matches {@code wanted}, and returns it; fails
    * with the last answer (or error) after {@code timeout}.

@@ -5,21 +5,18 @@ import dev.cairn.core.ErrorCode;
 import dev.cairn.core.KeyValue;
 import dev.cairn.core.keyspace.Command;
 import dev.cairn.core.keyspace.Compare;
-import dev.cairn.core.keyspace.Read;
-import dev.cairn.core.keyspace.Reply;
 import dev.cairn.core.keyspace.WatchEvent;
 import dev.cairn.recipes.CairnClient;
 import dev.cairn.recipes.CairnException;
+import dev.cairn.recipes.fifo.FairQueue;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -31,7 +28,7 @@ import java.util.function.Consumer;
  * {@code <prefix><lease id as 16 hex digits>} bound to its lease, holding the candidate's value.
  * The leader is the key with the lowest create revision; the others wait in create-revision order,
  * each watching only its immediate predecessor's key, so a leader's loss wakes exactly its
- * successor.
+ * successor. The queue and its waiting are a {@link FairQueue} with the lock's policy.
  *
  * <p>The leader's fencing token is its key's create revision: it strictly increases with every
  * change of leader (a later leader's key was created after every earlier leader's), and {@link
@@ -113,21 +110,27 @@ public final class Election {
    *     ends while waiting
    */
   public CompletionStage<Leader> campaign(String name, long lease, Bytes value, Duration timeout) {
-    Campaign c = new Campaign(name, lease, value);
-    if (timeout != null && !timeout.isZero()) {
-      CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS)
-          .execute(
-              () -> c.giveUp("not elected in " + name + " within " + timeout.toMillis() + " ms"));
-    }
-    c.start(timeout != null && timeout.isZero());
-    // A failure is reported once the candidacy is withdrawn, so a caller never sees its own key.
-    return c.result
-        .handle(
-            (l, err) ->
-                err == null
-                    ? CompletableFuture.completedFuture(l)
-                    : c.cleaned.<Leader>thenCompose(v -> CompletableFuture.failedFuture(err)))
-        .thenCompose(s -> s);
+    // Campaigning again with the same lease: the candidacy is shared, its value set.
+    return queue(name)
+        .acquireSettingValue(lease, value, timeout)
+        .thenApply(kv -> Leader.of(name, kv));
+  }
+
+  /** The first candidate leads; every other waits for the candidate just ahead of it. */
+  static FairQueue.Verdict judge(List<KeyValue> queue, int mine) {
+    return mine == 0
+        ? new FairQueue.Holds()
+        : new FairQueue.Waits(List.of(queue.get(mine - 1)), false);
+  }
+
+  private FairQueue queue(String name) {
+    return new FairQueue(
+        client,
+        prefix(name),
+        "election " + name,
+        Election::judge,
+        ErrorCode.CAMPAIGN_TIMEOUT,
+        false);
   }
 
   /**
@@ -139,11 +142,9 @@ public final class Election {
    *     is a candidate that does not lead yet
    */
   public CompletionStage<Leader> proclaim(String name, long token, Bytes value) {
-    return client
-        .prefix(prefix(name))
+    return status(name)
         .thenCompose(
-            r -> {
-              State s = state(name, r.kvs(), r.revision());
+            s -> {
               if (s.leader() == null || s.leader().fencingToken() != token) {
                 boolean waiting = s.candidates().stream().anyMatch(c -> c.sinceRevision() == token);
                 throw waiting ? notHolder(name, token) : lost(name, token);
@@ -163,7 +164,7 @@ public final class Election {
                           }
                           throw err instanceof RuntimeException e
                               ? e
-                              : new java.util.concurrent.CompletionException(err);
+                              : new CompletionException(err);
                         }
                         if (!t.succeeded()) {
                           throw lost(name, token);
@@ -179,25 +180,21 @@ public final class Election {
    * {@code not_holder} (nothing changed) when {@code token} does not lead.
    */
   public CompletionStage<Void> resign(String name, long token) {
-    return status(name)
-        .thenCompose(
-            s -> {
-              if (s.leader() == null || s.leader().fencingToken() != token) {
-                throw notHolder(name, token);
-              }
-              return client.txn(deleteIfCreatedAt(s.leader().key(), token));
-            })
-        .thenAccept(
-            r -> {
-              if (!r.succeeded()) {
-                throw notHolder(name, token);
-              }
-            });
+    return queue(name).release(token).thenApply(kv -> null);
   }
 
   /** The leader and the waiting candidates of election {@code name}, in order. */
   public CompletionStage<State> status(String name) {
-    return client.prefix(prefix(name)).thenApply(r -> state(name, r.kvs(), r.revision()));
+    return queue(name)
+        .status()
+        .thenApply(
+            s ->
+                new State(
+                    s.holders().isEmpty() ? null : Leader.of(name, s.holders().get(0)),
+                    s.waiters().stream()
+                        .map(kv -> new Candidate(kv.key(), kv.lease(), kv.createRevision()))
+                        .toList(),
+                    s.revision()));
   }
 
   /**
@@ -286,29 +283,8 @@ public final class Election {
     }
   }
 
-  private static State state(String name, List<KeyValue> kvs, long revision) {
-    List<KeyValue> queue = new ArrayList<>(kvs);
-    queue.sort(Comparator.comparingLong(KeyValue::createRevision));
-    Leader leader = null;
-    List<Candidate> waiting = new ArrayList<>();
-    for (KeyValue kv : queue) {
-      if (leader == null) {
-        leader = Leader.of(name, kv);
-      } else {
-        waiting.add(new Candidate(kv.key(), kv.lease(), kv.createRevision()));
-      }
-    }
-    return new State(leader, waiting, revision);
-  }
-
   private static Compare createdAt(String key, long createRevision) {
     return Compare.number(key, Compare.Target.CREATE_REVISION, Compare.Op.EQUAL, createRevision);
-  }
-
-  /** Deletes {@code key} only while it is the generation created at {@code createRevision}. */
-  private static Command.Txn deleteIfCreatedAt(String key, long createRevision) {
-    return new Command.Txn(
-        List.of(createdAt(key, createRevision)), List.of(Command.Delete.key(key)), List.of());
   }
 
   private static CairnException notHolder(String name, long token) {
@@ -324,174 +300,5 @@ public final class Election {
             + " in election "
             + name
             + " is gone (its lease ended, or it resigned)");
-  }
-
-  /** One campaign: its candidate key, the watch it waits on, and its outcome. */
-  private final class Campaign {
-    final String name;
-    final long lease;
-    final Bytes value;
-    final String key;
-    final CompletableFuture<Leader> result = new CompletableFuture<>();
-
-    /** Completed once a failed campaign's key is removed (or there was none to remove). */
-    final CompletableFuture<Void> cleaned = new CompletableFuture<>();
-
-    final AtomicReference<CairnClient.Watch> watch = new AtomicReference<>();
-
-    /** The create revision of our key once it exists; 0 before. */
-    volatile long myRevision;
-
-    volatile boolean created;
-
-    Campaign(String name, long lease, Bytes value) {
-      this.name = name;
-      this.lease = lease;
-      this.value = value;
-      this.key = key(name, lease);
-    }
-
-    void start(boolean tryOnce) {
-      String prefix = prefix(name);
-      Command.Put put = new Command.Put(key, value, lease, false);
-      client
-          .txn(
-              new Command.Txn(
-                  List.of(createdAt(key, 0)),
-                  List.of(put, Read.Range.prefix(prefix)),
-                  // Campaigning again with the same lease: the candidacy is shared, its value set.
-                  List.of(put, Read.Range.prefix(prefix))))
-          .whenComplete(
-              (r, err) -> {
-                if (err != null) {
-                  result.completeExceptionally(err);
-                  cleaned.complete(null);
-                  return;
-                }
-                created = r.succeeded();
-                Reply.RangeReply range = (Reply.RangeReply) r.responses().get(1);
-                KeyValue mine =
-                    range.kvs().stream()
-                        .filter(kv -> kv.key().equals(key))
-                        .findFirst()
-                        .orElse(null);
-                if (mine == null) {
-                  result.completeExceptionally(leaseEnded());
-                  cleaned.complete(null);
-                  return;
-                }
-                myRevision = mine.createRevision();
-                if (result.isDone()) { // timed out while the key was being created
-                  removeKey();
-                  return;
-                }
-                waitFor(range.kvs(), range.revision(), tryOnce);
-              });
-    }
-
-    /** Elected when nobody is ahead; else watches the immediate predecessor's key. */
-    void waitFor(List<KeyValue> queue, long revision, boolean tryOnce) {
-      KeyValue predecessor = null;
-      KeyValue mine = null;
-      for (KeyValue kv : queue) {
-        if (kv.createRevision() == myRevision && kv.key().equals(key)) {
-          mine = kv;
-        } else if (kv.createRevision() < myRevision
-            && (predecessor == null || kv.createRevision() > predecessor.createRevision())) {
-          predecessor = kv;
-        }
-      }
-      if (mine == null) {
-        result.completeExceptionally(leaseEnded());
-        cleaned.complete(null);
-        return;
-      }
-      if (predecessor == null) {
-        if (!result.complete(Leader.of(name, mine))) {
-          removeKey(); // the timeout won the race: let the next candidate lead
-        }
-        return;
-      }
-      if (tryOnce) {
-        giveUp("election " + name + " has a leader");
-        return;
-      }
-      String predecessorKey = predecessor.key();
-      AtomicBoolean fired = new AtomicBoolean(); // one wake-up per watch, however many events
-      CairnClient.Watch w =
-          client.watch(
-              predecessorKey,
-              revision + 1,
-              e -> {
-                if (e.type() == WatchEvent.Type.DELETE && fired.compareAndSet(false, true)) {
-                  stopWatching();
-                  recheck();
-                }
-              },
-              err -> {
-                if (!fired.compareAndSet(false, true)) {
-                  return;
-                }
-                stopWatching();
-                if (result.completeExceptionally(err)) {
-                  removeKey();
-                }
-              });
-      watch.set(w);
-      if (result.isDone()) { // gave up while the watch was being set up
-        stopWatching();
-      }
-    }
-
-    void recheck() {
-      if (result.isDone()) {
-        return;
-      }
-      client
-          .prefix(prefix(name))
-          .whenComplete(
-              (r, err) -> {
-                if (err != null) {
-                  if (result.completeExceptionally(err)) {
-                    removeKey();
-                  }
-                  return;
-                }
-                waitFor(r.kvs(), r.revision(), false);
-              });
-    }
-
-    void giveUp(String why) {
-      if (result.completeExceptionally(new CairnException(ErrorCode.CAMPAIGN_TIMEOUT, why))) {
-        stopWatching();
-        if (myRevision != 0) {
-          removeKey();
-        }
-      }
-    }
-
-    void stopWatching() {
-      CairnClient.Watch w = watch.getAndSet(null);
-      if (w != null) {
-        w.cancel();
-      }
-    }
-
-    /** Deletes our key if this campaign created it and it is still that generation. */
-    void removeKey() {
-      if (!created) {
-        cleaned.complete(null);
-        return;
-      }
-      client
-          .txn(deleteIfCreatedAt(key, myRevision))
-          .whenComplete((r, err) -> cleaned.complete(null));
-    }
-
-    CairnException leaseEnded() {
-      return new CairnException(
-          ErrorCode.LEASE_NOT_FOUND,
-          "the candidacy of lease " + lease + " in election " + name + " is gone: the lease ended");
-    }
   }
 }

@@ -139,7 +139,20 @@ public final class FairQueue {
    */
   public CompletionStage<KeyValue> acquire(
       long lease, Bytes value, Duration timeout, ErrorCode conflict) {
-    Attempt a = new Attempt(lease, value, conflict);
+    return acquire(
+        new Attempt(lease, value, Objects.requireNonNull(conflict, "conflict")), timeout);
+  }
+
+  /**
+   * As {@link #acquire(long, Bytes, Duration, ErrorCode)}, except that a {@code lease} already
+   * queued here keeps its place (its key and create revision) and has its value set to {@code
+   * value}, in the same transaction that would have created the key (an election's re-campaign).
+   */
+  public CompletionStage<KeyValue> acquireSettingValue(long lease, Bytes value, Duration timeout) {
+    return acquire(new Attempt(lease, value, null), timeout);
+  }
+
+  private CompletionStage<KeyValue> acquire(Attempt a, Duration timeout) {
     if (timeout != null && !timeout.isZero()) {
       CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS)
           .execute(() -> a.giveUp(what + " not acquired within " + timeout.toMillis() + " ms"));
@@ -198,7 +211,10 @@ public final class FairQueue {
   private final class Attempt {
     final long lease;
     final Bytes value;
+
+    /** The code of a lease queued with another value; null: its value is set instead. */
     final ErrorCode conflict;
+
     final String key;
     final CompletableFuture<KeyValue> result = new CompletableFuture<>();
 
@@ -223,12 +239,16 @@ public final class FairQueue {
     }
 
     void start(boolean tryOnce) {
+      Command.Put put = new Command.Put(key, value, lease, false);
+      boolean setValue = conflict == null;
       client
           .txn(
               new Command.Txn(
                   List.of(Compare.number(key, Compare.Target.CREATE_REVISION, Compare.Op.EQUAL, 0)),
-                  List.of(new Command.Put(key, value, lease, false), Read.Range.prefix(prefix)),
-                  List.of(Read.Range.prefix(prefix))))
+                  List.of(put, Read.Range.prefix(prefix)),
+                  setValue
+                      ? List.of(put, Read.Range.prefix(prefix))
+                      : List.of(Read.Range.prefix(prefix))))
           .whenComplete(
               (r, err) -> {
                 if (err != null) {
@@ -237,7 +257,7 @@ public final class FairQueue {
                 }
                 created = r.succeeded();
                 Reply.RangeReply range =
-                    (Reply.RangeReply) r.responses().get(r.succeeded() ? 1 : 0);
+                    (Reply.RangeReply) r.responses().get(r.succeeded() || setValue ? 1 : 0);
                 KeyValue mine =
                     range.kvs().stream()
                         .filter(kv -> kv.key().equals(key))
@@ -247,7 +267,7 @@ public final class FairQueue {
                   fail(lost());
                   return;
                 }
-                if (!mine.value().equals(value)) {
+                if (!setValue && !mine.value().equals(value)) {
                   // Another request of the same lease queued here differently: not ours to touch.
                   fail(
                       new CairnException(

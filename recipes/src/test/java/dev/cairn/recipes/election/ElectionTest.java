@@ -129,6 +129,47 @@ class ElectionTest {
   }
 
   @Test
+  void campaigningAgainWithTheSameLeaseKeepsThePlaceAndSetsTheValue() throws Exception {
+    long a = lease();
+    Election.Leader leader = get(election.campaign("again", a, v("a"), null));
+    long b = lease();
+    CompletableFuture<Election.Leader> waiting =
+        election.campaign("again", b, v("b"), null).toCompletableFuture();
+    await(() -> get(election.status("again")).candidates().size() == 1);
+    long bToken = get(election.status("again")).candidates().get(0).sinceRevision();
+
+    // The leader campaigns again with another value: still leads, same key and token, new value.
+    Election.Leader again = get(election.campaign("again", a, v("a2"), Duration.ZERO));
+    assertThat(again.key()).isEqualTo(leader.key());
+    assertThat(again.fencingToken()).isEqualTo(leader.fencingToken());
+    assertThat(again.value().utf8String()).isEqualTo("a2");
+    assertThat(again.revision()).isGreaterThan(leader.revision());
+    assertThat(get(election.status("again")).leader().value().utf8String()).isEqualTo("a2");
+
+    // The waiting candidate campaigns again: one place, the same, with its new value.
+    CompletableFuture<Election.Leader> waitingAgain =
+        election.campaign("again", b, v("b2"), null).toCompletableFuture();
+    await(() -> client.watchesOpened.get() == 2);
+    Election.State st = get(election.status("again"));
+    assertThat(st.candidates()).hasSize(1);
+    assertThat(st.candidates().get(0).sinceRevision()).isEqualTo(bToken);
+    // A try that fails does not withdraw a candidacy it did not create.
+    assertThat(failure(election.campaign("again", b, v("b3"), Duration.ZERO)))
+        .isEqualTo(ErrorCode.CAMPAIGN_TIMEOUT);
+    assertThat(get(election.status("again")).candidates()).hasSize(1);
+    assertThat(waiting).isNotDone();
+    assertThat(waitingAgain).isNotDone();
+
+    get(election.resign("again", leader.fencingToken()));
+    for (CompletableFuture<Election.Leader> c : List.of(waiting, waitingAgain)) {
+      Election.Leader next = c.get(30, TimeUnit.SECONDS);
+      assertThat(next.fencingToken()).isEqualTo(bToken);
+      assertThat(next.lease()).isEqualTo(b);
+    }
+    assertThat(get(election.status("again")).leader().value().utf8String()).isEqualTo("b3");
+  }
+
+  @Test
   void aTimedOutCampaignWithdrawsItsCandidacy() throws Exception {
     get(election.campaign("t", lease(), v("a"), null));
     assertThat(failure(election.campaign("t", lease(), v("b"), Duration.ZERO)))

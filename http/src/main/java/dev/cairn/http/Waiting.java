@@ -11,9 +11,9 @@ import java.util.function.LongFunction;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 
 /**
- * The request parts the waiting recipes (read-write locks, semaphores, queues, barriers) share with
- * the lock: {@code timeout_ms}, exactly one of {@code ttl} and {@code lease}, a lease granted for
- * one wait and revoked when it fails, and a release's {@code ?token=}.
+ * The request parts the waiting recipes (read-write locks, semaphores, queues, barriers, elections)
+ * share with the lock: {@code timeout_ms}, exactly one of {@code ttl} and {@code lease}, a lease
+ * granted for one wait and revoked when it fails, and a release's {@code ?token=}.
  */
 public final class Waiting {
   private Waiting() {}

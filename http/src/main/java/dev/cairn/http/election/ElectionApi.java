@@ -7,6 +7,7 @@ import dev.cairn.http.ApiException;
 import dev.cairn.http.Json;
 import dev.cairn.http.Request;
 import dev.cairn.http.Responses;
+import dev.cairn.http.Waiting;
 import dev.cairn.http.recipe.InProcessClient;
 import dev.cairn.http.watch.WatchSettings;
 import dev.cairn.recipes.CairnClient;
@@ -16,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.ActorSystem;
@@ -34,7 +34,7 @@ import org.apache.pekko.util.ByteString;
 
 /**
  * Handlers for {@code /elections/{name}} in one namespace: the {@link Election} recipe run through
- * an {@link InProcessClient}.
+ * an {@link InProcessClient}. Waits are bounded as a lock's (see {@link Waiting}).
  *
  * <ul>
  *   <li>{@code POST /elections/{name}} campaigns and answers once elected;
@@ -47,12 +47,6 @@ import org.apache.pekko.util.ByteString;
  * </ul>
  */
 public final class ElectionApi {
-  /**
-   * The longest wait to be elected, and the wait when none is given: below the server's request
-   * timeout (30 s), so a campaign always gets its {@code campaign_timeout} and withdraws.
-   */
-  public static final long MAX_TIMEOUT_MS = 25_000;
-
   /** Observations queued to a slow SSE client before its stream ends. */
   private static final int STREAM_QUEUE = 256;
 
@@ -110,43 +104,16 @@ public final class ElectionApi {
 
   private CompletionStage<HttpResponse> campaign(Request r, String name) {
     ElectionBodies.CampaignRequest body = Json.read(r.body(), ElectionBodies.CampaignRequest.class);
-    if ((body.ttl() == null) == (body.lease() == null)) {
-      throw new ApiException(
-          ErrorCode.MALFORMED_REQUEST, "give exactly one of ttl (seconds) and lease (a lease id)");
-    }
-    long timeoutMs = body.timeoutMs() == null ? MAX_TIMEOUT_MS : body.timeoutMs();
-    if (timeoutMs < 0 || timeoutMs > MAX_TIMEOUT_MS) {
-      throw new ApiException(
-          ErrorCode.INVALID_ARGUMENT,
-          "timeout_ms must be between 0 and " + MAX_TIMEOUT_MS + ", not " + timeoutMs);
-    }
-    if (body.lease() != null && body.lease() <= 0) {
-      throw new ApiException(ErrorCode.INVALID_ARGUMENT, "lease must be a positive lease id");
-    }
+    Waiting.leaseOrTtl(body.ttl(), body.lease());
+    Duration timeout = Waiting.timeout(body.timeoutMs());
     Bytes value = Bytes.utf8(body.value() == null ? "" : body.value());
     CairnClient client = client(r);
     Election election = new Election(client);
-    Duration timeout = Duration.ofMillis(timeoutMs);
-    if (body.lease() != null) {
-      return election.campaign(name, body.lease(), value, timeout).thenApply(ElectionApi::leader);
-    }
-    return client
-        .grantLease(body.ttl())
-        .thenCompose(
-            lease ->
-                election
-                    .campaign(name, lease, value, timeout)
-                    .handle(
-                        (l, err) -> {
-                          if (err == null) {
-                            return CompletableFuture.completedFuture(leader(l));
-                          }
-                          // The lease was made for this campaign only: it goes with the failure.
-                          return client
-                              .revokeLease(lease)
-                              .handle((keys, e) -> (HttpResponse) rethrow(err));
-                        })
-                    .thenCompose(s -> s));
+    return Waiting.withLease(
+        client,
+        body.ttl(),
+        body.lease(),
+        lease -> election.campaign(name, lease, value, timeout).thenApply(ElectionApi::leader));
   }
 
   private CompletionStage<HttpResponse> proclaim(Request r, String name) {
@@ -161,19 +128,7 @@ public final class ElectionApi {
   }
 
   private CompletionStage<HttpResponse> resign(Request r, String name) {
-    String raw =
-        r.param("token")
-            .orElseThrow(
-                () ->
-                    new ApiException(
-                        ErrorCode.MALFORMED_REQUEST, "a resignation needs ?token=<fencing_token>"));
-    long token;
-    try {
-      token = Long.parseLong(raw);
-    } catch (NumberFormatException e) {
-      throw new ApiException(
-          ErrorCode.MALFORMED_REQUEST, "token must be an integer, not '" + raw + "'");
-    }
+    long token = Waiting.token(r);
     return new Election(client(r))
         .resign(name, token)
         .thenApply(
@@ -182,13 +137,6 @@ public final class ElectionApi {
 
   private static HttpResponse leader(Election.Leader l) {
     return Responses.json(200, ElectionBodies.ElectionLeader.of(l), l.revision());
-  }
-
-  private static HttpResponse rethrow(Throwable t) {
-    if (t instanceof RuntimeException e) {
-      throw e;
-    }
-    throw new CompletionException(t);
   }
 
   /**

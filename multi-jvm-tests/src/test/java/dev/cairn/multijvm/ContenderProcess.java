@@ -19,7 +19,7 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * A client process of the proofs, by default a {@link LockContender} (or another main class such as
- * {@link QueueWorker}, writing history lines in the same format), running as a child JVM on the
+ * {@link RecipeWorker}, writing history lines in the same format), running as a child JVM on the
  * test JVM's classpath, with its history file and its output file; it can be killed with SIGKILL,
  * frozen and thawed.
  */

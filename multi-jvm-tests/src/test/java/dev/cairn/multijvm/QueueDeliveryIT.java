@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The queue's delivery promises, checked against a real server process with producers and consumers
- * in separate client processes ({@link QueueWorker}): two producer processes push 480 items while
+ * in separate client processes ({@link RecipeWorker}): two producer processes push 480 items while
  * consumer processes take, work and ack them; twice a consumer process is killed with SIGKILL while
  * it holds claimed, unacked items, and a fresh one takes its place. {@link QueueHistory} checks the
  * clients' records against the server's own history of the queue's items and claims: every pushed
@@ -222,7 +222,7 @@ class QueueDeliveryIT {
     args.addAll(List.of(more));
     ContenderProcess p =
         ContenderProcess.start(
-            QueueWorker.class, server, work, label, threads, args.toArray(new String[0]));
+            RecipeWorker.class, server, work, label, threads, args.toArray(new String[0]));
     processes.add(p);
     return p;
   }

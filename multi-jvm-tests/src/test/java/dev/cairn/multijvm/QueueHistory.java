@@ -7,10 +7,10 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The checker of the queue proof: the producers' and consumers' histories ({@link QueueWorker}) and
- * the server's own history of the queue's {@code items/} and {@code claims/} keys, from revision 1
- * to the end of the run. Feed it with {@link #events}, {@link #killed}, {@link #itemChange} and
- * {@link #claimChange}, then {@link #check}. It reports:
+ * The checker of the queue proof: the producers' and consumers' histories ({@link RecipeWorker})
+ * and the server's own history of the queue's {@code items/} and {@code claims/} keys, from
+ * revision 1 to the end of the run. Feed it with {@link #events}, {@link #killed}, {@link
+ * #itemChange} and {@link #claimChange}, then {@link #check}. It reports:
  *
  * <ul>
  *   <li>loss: an item pushed (answered 201) that the server does not have, or has not deleted by

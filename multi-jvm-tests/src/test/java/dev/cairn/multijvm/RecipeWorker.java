@@ -24,36 +24,49 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * One client process of the queue proof ({@link QueueDeliveryIT}): {@code contenders} threads,
- * either producers or consumers of one queue.
+ * One client process of the recipe proofs ({@link QueueDeliveryIT}, {@link BarrierCounterIT}):
+ * {@code contenders} threads in one {@code role}.
  *
  * <ul>
- *   <li>A <b>producer</b> thread pushes {@code items} values {@code <label>-<thread>-<n>} ({@code
- *       POST /v1/queues/{queue}}), pausing up to {@code pause-ms} between pushes, then ends.
- *   <li>A <b>consumer</b> thread has a lease of its own, renewed five times per TTL by one
- *       keepalive thread, and loops take ({@code POST …/take} with {@code {"lease": L}}) → work for
- *       {@code hold-min-ms}..{@code hold-max-ms} → ack ({@code DELETE …/claims/{id}?token=T}) until
- *       the stop file exists and a take found nothing.
+ *   <li>{@code producer}: each thread pushes {@code items} values {@code <label>-<thread>-<n>}
+ *       ({@code POST /v1/queues/{queue}}), pausing up to {@code pause-ms} between pushes, then
+ *       ends.
+ *   <li>{@code consumer}: each thread loops take ({@code POST …/take} with {@code {"lease": L}}) →
+ *       work for {@code hold-min-ms}..{@code hold-max-ms} → ack ({@code DELETE
+ *       …/claims/{id}?token=T}) until the stop file exists and a take found nothing.
+ *   <li>{@code member}: each thread enters double barrier {@code barrier} with {@code count} once
+ *       ({@code POST /v1/barriers/{barrier}/enter}), waits for the stop file, leaves and ends.
+ *   <li>{@code holder}: one thread holds simple barrier {@code barrier} ({@code PUT …/hold} with
+ *       its lease) until the stop file exists, then releases it.
+ *   <li>{@code waiter}: each thread waits once on simple barrier {@code barrier} ({@code POST
+ *       …/wait}) until it is released.
+ *   <li>{@code adder}: each thread adds 1 to counter {@code counter} {@code items} times.
  * </ul>
  *
- * <p>Every step is appended to the history file as one tab-separated line, handed to the kernel
- * before the next request (a {@code kill -9} loses nothing written): {@code <System.nanoTime()>
- * <label> <thread> <event> <fields...>}. Events: {@code push-sent v}, {@code pushed v id}, {@code
- * lease L}, {@code renewed L sentNanos} (a keepalive of L sent at sentNanos was answered 200),
- * {@code took id token L v}, {@code timeout L}, {@code lease-lost L}, {@code ack-sent id token},
- * {@code acked id token R} (acked at revision R), {@code not-claimed id token}, {@code error <what>
- * <detail>}, {@code exit}.
+ * <p>Consumers, members and holders have a lease each, renewed five times per TTL by one keepalive
+ * thread. Every step is appended to the history file as one tab-separated line, handed to the
+ * kernel before the next request (a {@code kill -9} loses nothing written): {@code
+ * <System.nanoTime()> <label> <thread> <event> <fields...>}. Events: {@code lease L}, {@code
+ * renewed L sentNanos} (a keepalive of L sent at sentNanos was answered 200: L lives at least TTL
+ * past it), {@code lease-lost L}; {@code push-sent v}, {@code pushed v id}, {@code took id token L
+ * v}, {@code timeout L}, {@code ack-sent id token}, {@code acked id token R} (acked at revision R),
+ * {@code not-claimed id token}; {@code enter-sent L}, {@code entered L round}, {@code leave-sent
+ * L}, {@code left L R}; {@code held L R}, {@code wait-sent}, {@code open R}; {@code added value R};
+ * {@code error <what> <detail>}, {@code exit}.
  *
- * <p>Arguments, {@code name=value}: {@code url}, {@code queue}, {@code role} ({@code producer} or
- * {@code consumer}), {@code contenders}, {@code items}, {@code pause-ms}, {@code ttl} (seconds),
- * {@code hold-min-ms}, {@code hold-max-ms}, {@code take-timeout-ms}, {@code history}, {@code stop},
- * {@code label}, {@code seed}.
+ * <p>Arguments, {@code name=value}: {@code url}, {@code role}, {@code contenders}, {@code history},
+ * {@code stop}, {@code label}, {@code seed}, {@code ttl} (seconds), {@code queue}, {@code items},
+ * {@code pause-ms}, {@code hold-min-ms}, {@code hold-max-ms}, {@code take-timeout-ms}, {@code
+ * barrier}, {@code count}, {@code counter}.
  */
-public final class QueueWorker {
+public final class RecipeWorker {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final URI base;
   private final String queue;
+  private final String barrier;
+  private final int count;
+  private final String counter;
   private final int ttl;
   private final long holdMinMs;
   private final long holdMaxMs;
@@ -70,12 +83,15 @@ public final class QueueWorker {
           .connectTimeout(Duration.ofSeconds(5))
           .build();
 
-  /** Each consumer's current lease, which the keepalive thread renews. */
+  /** Each thread's current lease, which the keepalive thread renews. */
   private final Map<Integer, Long> leases = new ConcurrentHashMap<>();
 
-  private QueueWorker(Map<String, String> args) throws IOException {
+  private RecipeWorker(Map<String, String> args) throws IOException {
     base = URI.create(args.get("url"));
     queue = args.get("queue");
+    barrier = args.get("barrier");
+    count = Integer.parseInt(args.getOrDefault("count", "0"));
+    counter = args.get("counter");
     ttl = Integer.parseInt(args.getOrDefault("ttl", "2"));
     holdMinMs = Long.parseLong(args.getOrDefault("hold-min-ms", "0"));
     holdMaxMs = Long.parseLong(args.getOrDefault("hold-max-ms", "5"));
@@ -99,10 +115,10 @@ public final class QueueWorker {
       int eq = a.indexOf('=');
       args.put(a.substring(0, eq), a.substring(eq + 1));
     }
-    QueueWorker w = new QueueWorker(args);
+    RecipeWorker w = new RecipeWorker(args);
     int n = Integer.parseInt(args.get("contenders"));
-    boolean producer = args.get("role").equals("producer");
-    if (!producer) {
+    String role = args.get("role");
+    if (List.of("consumer", "member", "holder").contains(role)) {
       Thread keepalive = new Thread(w::keepLeasesAlive, "keepalive");
       keepalive.setDaemon(true);
       keepalive.start();
@@ -110,7 +126,7 @@ public final class QueueWorker {
     List<Thread> threads = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       int id = i;
-      Thread t = new Thread(() -> w.run(id, producer), (producer ? "producer-" : "consumer-") + i);
+      Thread t = new Thread(() -> w.run(id, role), role + "-" + i);
       threads.add(t);
       t.start();
     }
@@ -121,12 +137,16 @@ public final class QueueWorker {
     System.exit(0);
   }
 
-  private void run(int id, boolean producer) {
+  private void run(int id, String role) {
     try {
-      if (producer) {
-        produce(id);
-      } else {
-        consume(id);
+      switch (role) {
+        case "producer" -> produce(id);
+        case "consumer" -> consume(id);
+        case "member" -> member(id);
+        case "holder" -> hold(id);
+        case "waiter" -> await(id);
+        case "adder" -> add(id);
+        default -> throw new IllegalStateException("unhandled role " + role);
       }
     } catch (IOException e) {
       record(id, "error", "io", oneLine(e.toString()));
@@ -205,6 +225,97 @@ public final class QueueWorker {
     }
   }
 
+  // ---------------------------------------------------------------- barriers and counter
+
+  private void member(int id) throws IOException, InterruptedException {
+    long lease = newLease(id);
+    while (true) {
+      record(id, "enter-sent", lease);
+      HttpResponse<String> e =
+          send(
+              post(
+                      "/v1/barriers/" + barrier + "/enter",
+                      "{\"count\":" + count + ",\"lease\":" + lease + ",\"timeout_ms\":20000}")
+                  .timeout(Duration.ofSeconds(50)));
+      if (e.statusCode() == 200) {
+        record(id, "entered", lease, JSON.readTree(e.body()).path("round").asLong());
+        break;
+      } else if (e.statusCode() == 408) {
+        record(id, "timeout", lease);
+      } else {
+        record(id, "error", "enter", e.statusCode() + " " + oneLine(e.body()));
+        return;
+      }
+    }
+    awaitStop();
+    record(id, "leave-sent", lease);
+    HttpResponse<String> l =
+        send(
+            post(
+                    "/v1/barriers/" + barrier + "/leave",
+                    "{\"lease\":" + lease + ",\"timeout_ms\":20000}")
+                .timeout(Duration.ofSeconds(50)));
+    if (l.statusCode() == 200) {
+      record(id, "left", lease, JSON.readTree(l.body()).path("revision").asLong());
+    } else {
+      record(id, "error", "leave", l.statusCode() + " " + oneLine(l.body()));
+    }
+  }
+
+  private void hold(int id) throws IOException, InterruptedException {
+    long lease = newLease(id);
+    HttpResponse<String> h =
+        send(
+            HttpRequest.newBuilder(base.resolve("/v1/barriers/" + barrier + "/hold"))
+                .timeout(Duration.ofSeconds(30))
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"lease\":" + lease + "}")));
+    if (h.statusCode() != 200) {
+      record(id, "error", "hold", h.statusCode() + " " + oneLine(h.body()));
+      return;
+    }
+    record(id, "held", lease, JSON.readTree(h.body()).path("revision").asLong());
+    awaitStop();
+    send(
+        HttpRequest.newBuilder(base.resolve("/v1/barriers/" + barrier + "/hold"))
+            .timeout(Duration.ofSeconds(30))
+            .DELETE());
+  }
+
+  private void await(int id) throws IOException, InterruptedException {
+    while (true) {
+      record(id, "wait-sent");
+      HttpResponse<String> w =
+          send(
+              post("/v1/barriers/" + barrier + "/wait", "{\"timeout_ms\":20000}")
+                  .timeout(Duration.ofSeconds(50)));
+      if (w.statusCode() == 200) {
+        record(id, "open", JSON.readTree(w.body()).path("revision").asLong());
+        return;
+      } else if (w.statusCode() != 408) {
+        record(id, "error", "wait", w.statusCode() + " " + oneLine(w.body()));
+        return;
+      }
+    }
+  }
+
+  private void add(int id) throws IOException, InterruptedException {
+    for (int n = 0; n < items; n++) {
+      HttpResponse<String> a = send(post("/v1/counters/" + counter, "{\"delta\":1}"));
+      if (a.statusCode() != 200) {
+        record(id, "error", "add", a.statusCode() + " " + oneLine(a.body()));
+        continue;
+      }
+      JsonNode v = JSON.readTree(a.body());
+      record(id, "added", v.path("value").asLong(), v.path("revision").asLong());
+    }
+  }
+
+  private void awaitStop() {
+    while (!Files.exists(stop)) {
+      LockSupport.parkNanos(10_000_000L);
+    }
+  }
+
   private long newLease(int id) throws IOException, InterruptedException {
     HttpResponse<String> g = send(post("/v1/leases", "{\"ttl\":" + ttl + "}"));
     if (g.statusCode() != 200) {
@@ -217,7 +328,7 @@ public final class QueueWorker {
   }
 
   /**
-   * Renews every consumer's lease five times per TTL, all at once, recording each renewal with the
+   * Renews every thread's lease five times per TTL, all at once, recording each renewal with the
    * time its request was sent: the lease lives at least TTL past that time.
    */
   private void keepLeasesAlive() {

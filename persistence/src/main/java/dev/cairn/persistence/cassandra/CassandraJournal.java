@@ -12,7 +12,6 @@ import com.datastax.oss.driver.api.core.cql.Row;
 import com.typesafe.config.Config;
 import dev.cairn.persistence.barrier.LastWrite;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -131,21 +130,11 @@ public final class CassandraJournal extends AsyncWriteJournal {
         settings.replicationFactor());
   }
 
-  /**
-   * How soon the driver tries again to connect to a Cassandra node it lost: from {@link
-   * #RECONNECT_BASE_DELAY}, doubling up to {@link #RECONNECT_MAX_DELAY}. The driver's default grows
-   * to 60 s, so after an outage of a minute or more a node that was back stayed unused for up to a
-   * minute (measured: a namespace not recovered 90 s after Cassandra returned).
-   */
-  static final Duration RECONNECT_BASE_DELAY = Duration.ofMillis(250);
-
-  static final Duration RECONNECT_MAX_DELAY = Duration.ofSeconds(2);
-
   /** The driver configuration shared by the journal's and the snapshot store's sessions. */
   static ProgrammaticDriverConfigLoaderBuilder driverConfig(CassandraJournalSettings settings) {
     return DriverConfigLoader.programmaticBuilder()
-        .withDuration(DefaultDriverOption.RECONNECTION_BASE_DELAY, RECONNECT_BASE_DELAY)
-        .withDuration(DefaultDriverOption.RECONNECTION_MAX_DELAY, RECONNECT_MAX_DELAY)
+        .withDuration(DefaultDriverOption.RECONNECTION_BASE_DELAY, settings.reconnectMinDelay())
+        .withDuration(DefaultDriverOption.RECONNECTION_MAX_DELAY, settings.reconnectMaxDelay())
         .withString(DefaultDriverOption.REQUEST_CONSISTENCY, "QUORUM")
         .withString(DefaultDriverOption.REQUEST_SERIAL_CONSISTENCY, "SERIAL")
         .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, settings.requestTimeout())

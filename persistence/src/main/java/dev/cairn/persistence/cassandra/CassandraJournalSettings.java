@@ -18,6 +18,8 @@ import java.util.regex.Pattern;
  * @param maxBatchBytes bytes of serialized events one conditional batch gathers at most
  * @param requestTimeout timeout of each driver request
  * @param ddlTimeout timeout of each schema statement
+ * @param reconnectMinDelay how soon the driver first tries again to reach a Cassandra node it lost
+ * @param reconnectMaxDelay the longest wait between two such tries (the delay doubles up to it)
  */
 public record CassandraJournalSettings(
     List<InetSocketAddress> contactPoints,
@@ -27,7 +29,9 @@ public record CassandraJournalSettings(
     long partitionSize,
     long maxBatchBytes,
     Duration requestTimeout,
-    Duration ddlTimeout) {
+    Duration ddlTimeout,
+    Duration reconnectMinDelay,
+    Duration reconnectMaxDelay) {
 
   private static final Pattern KEYSPACE = Pattern.compile("[a-zA-Z][a-zA-Z0-9_]{0,47}");
 
@@ -44,6 +48,15 @@ public record CassandraJournalSettings(
     }
     if (partitionSize < 1) {
       throw new IllegalArgumentException("partition-size must be >= 1: " + partitionSize);
+    }
+    if (reconnectMinDelay.isNegative()
+        || reconnectMinDelay.isZero()
+        || reconnectMaxDelay.compareTo(reconnectMinDelay) < 0) {
+      throw new IllegalArgumentException(
+          "reconnect-min-delay must be > 0 and <= reconnect-max-delay: "
+              + reconnectMinDelay
+              + ", "
+              + reconnectMaxDelay);
     }
     contactPoints = List.copyOf(contactPoints);
   }
@@ -62,7 +75,9 @@ public record CassandraJournalSettings(
         config.getLong("partition-size"),
         config.getBytes("max-batch-bytes"),
         config.getDuration("request-timeout"),
-        config.getDuration("ddl-timeout"));
+        config.getDuration("ddl-timeout"),
+        config.getDuration("reconnect-min-delay"),
+        config.getDuration("reconnect-max-delay"));
   }
 
   /** {@code host:port} to an unresolved address (resolved by the driver). */

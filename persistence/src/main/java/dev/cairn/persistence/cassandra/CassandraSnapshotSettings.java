@@ -16,6 +16,8 @@ import java.util.List;
  * @param maxLoadAttempts newest matching snapshots a load tries before it fails
  * @param requestTimeout timeout of each driver request
  * @param ddlTimeout timeout of each schema statement
+ * @param reconnectMinDelay how soon the driver first tries again to reach a Cassandra node it lost
+ * @param reconnectMaxDelay the longest wait between two such tries
  */
 public record CassandraSnapshotSettings(
     List<InetSocketAddress> contactPoints,
@@ -24,7 +26,9 @@ public record CassandraSnapshotSettings(
     int replicationFactor,
     int maxLoadAttempts,
     Duration requestTimeout,
-    Duration ddlTimeout) {
+    Duration ddlTimeout,
+    Duration reconnectMinDelay,
+    Duration reconnectMaxDelay) {
 
   public CassandraSnapshotSettings {
     contactPoints = List.copyOf(contactPoints);
@@ -47,7 +51,9 @@ public record CassandraSnapshotSettings(
         config.getInt("replication-factor"),
         config.getInt("max-load-attempts"),
         config.getDuration("request-timeout"),
-        config.getDuration("ddl-timeout"));
+        config.getDuration("ddl-timeout"),
+        config.getDuration("reconnect-min-delay"),
+        config.getDuration("reconnect-max-delay"));
   }
 
   /**
@@ -63,6 +69,8 @@ public record CassandraSnapshotSettings(
         1,
         1,
         requestTimeout,
-        ddlTimeout);
+        ddlTimeout,
+        reconnectMinDelay,
+        reconnectMaxDelay);
   }
 }

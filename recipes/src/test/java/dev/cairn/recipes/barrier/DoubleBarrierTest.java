@@ -3,52 +3,20 @@ package dev.cairn.recipes.barrier;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cairn.core.ErrorCode;
-import dev.cairn.recipes.CairnException;
-import dev.cairn.recipes.KeyspaceClient;
+import dev.cairn.recipes.RecipeTest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
-import java.util.concurrent.locks.LockSupport;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(120)
-class DoubleBarrierTest {
-  final KeyspaceClient client = new KeyspaceClient();
+class DoubleBarrierTest extends RecipeTest {
   final DoubleBarrier barrier = new DoubleBarrier(client);
-
-  @AfterEach
-  void close() {
-    client.close();
-  }
-
-  long lease() throws Exception {
-    return get(client.grantLease(60));
-  }
-
-  static <T> T get(CompletionStage<T> s) throws Exception {
-    return s.toCompletableFuture().get(30, TimeUnit.SECONDS);
-  }
-
-  static ErrorCode failure(CompletionStage<?> s) {
-    try {
-      s.toCompletableFuture().get(30, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      return CairnException.codeOf(e.getCause());
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-    throw new AssertionError("expected a failure");
-  }
 
   CompletableFuture<DoubleBarrier.Entered> enter(String name, long lease, int count) {
     return barrier.enter(name, lease, count, null).toCompletableFuture();
@@ -185,55 +153,28 @@ class DoubleBarrierTest {
     AtomicIntegerArray arrived = new AtomicIntegerArray(rounds);
     AtomicIntegerArray departing = new AtomicIntegerArray(rounds);
     AtomicInteger early = new AtomicInteger();
-    List<CompletableFuture<Void>> all = new ArrayList<>();
-    ExecutorService threads = Executors.newFixedThreadPool(members);
-    for (int m = 0; m < members; m++) {
-      all.add(
-          CompletableFuture.runAsync(
-              () -> {
-                try {
-                  long l = lease();
-                  for (int r = 0; r < rounds; r++) {
-                    arrived.incrementAndGet(r);
-                    get(barrier.enter("loop", l, members, null));
-                    if (arrived.get(r) != members) {
-                      early.incrementAndGet();
-                    }
-                    departing.incrementAndGet(r);
-                    get(barrier.leave("loop", l, null));
-                    if (departing.get(r) != members) {
-                      early.incrementAndGet();
-                    }
-                  }
-                } catch (Exception e) {
-                  throw new RuntimeException(e);
-                }
-              },
-              threads));
-    }
-    try {
-      CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(100, TimeUnit.SECONDS);
-    } finally {
-      threads.shutdownNow();
-    }
+    concurrently(
+        members,
+        100,
+        m -> {
+          long l = lease();
+          for (int r = 0; r < rounds; r++) {
+            arrived.incrementAndGet(r);
+            get(barrier.enter("loop", l, members, null));
+            if (arrived.get(r) != members) {
+              early.incrementAndGet();
+            }
+            departing.incrementAndGet(r);
+            get(barrier.leave("loop", l, null));
+            if (departing.get(r) != members) {
+              early.incrementAndGet();
+            }
+          }
+        });
     assertThat(early.get()).isZero();
     for (int r = 0; r < rounds; r++) {
       assertThat(arrived.get(r)).isEqualTo(members);
     }
     await(() -> status("loop").members().isEmpty() && status("loop").round() == 0);
-  }
-
-  interface Check {
-    boolean ok() throws Exception;
-  }
-
-  static void await(Check c) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!c.ok()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not reached in 30 s");
-      }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-    }
   }
 }

@@ -3,44 +3,17 @@ package dev.cairn.recipes.counter;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cairn.core.ErrorCode;
-import dev.cairn.recipes.CairnException;
-import dev.cairn.recipes.KeyspaceClient;
+import dev.cairn.recipes.RecipeTest;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(60)
-class CounterTest {
-  final KeyspaceClient client = new KeyspaceClient();
+class CounterTest extends RecipeTest {
   final Counter counter = new Counter(client);
-
-  @AfterEach
-  void close() {
-    client.close();
-  }
-
-  static <T> T get(CompletionStage<T> s) throws Exception {
-    return s.toCompletableFuture().get(30, TimeUnit.SECONDS);
-  }
-
-  static ErrorCode failure(CompletionStage<?> s) {
-    try {
-      s.toCompletableFuture().get(30, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      return CairnException.codeOf(e.getCause());
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-    throw new AssertionError("expected a failure");
-  }
 
   @Test
   void theFirstAdditionStartsAtTheInitialValueAndLaterOnesIgnoreIt() throws Exception {
@@ -61,21 +34,14 @@ class CounterTest {
     int adders = 16;
     int adds = 50;
     List<Long> seen = Collections.synchronizedList(new ArrayList<>());
-    List<CompletableFuture<Void>> all = new ArrayList<>();
-    for (int a = 0; a < adders; a++) {
-      all.add(
-          CompletableFuture.runAsync(
-              () -> {
-                try {
-                  for (int i = 0; i < adds; i++) {
-                    seen.add(get(counter.add("c", 1, 0)).value());
-                  }
-                } catch (Exception e) {
-                  throw new RuntimeException(e);
-                }
-              }));
-    }
-    CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+    concurrently(
+        adders,
+        60,
+        a -> {
+          for (int i = 0; i < adds; i++) {
+            seen.add(get(counter.add("c", 1, 0)).value());
+          }
+        });
     assertThat(get(counter.read("c")).value()).isEqualTo(adders * adds);
     // Every addition saw its own result: 1..n, each once.
     assertThat(seen)

@@ -5,50 +5,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.cairn.core.Bytes;
 import dev.cairn.core.ErrorCode;
 import dev.cairn.core.keyspace.Command;
-import dev.cairn.recipes.CairnException;
-import dev.cairn.recipes.KeyspaceClient;
+import dev.cairn.recipes.RecipeTest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(60)
-class LockTest {
-  final KeyspaceClient client = new KeyspaceClient();
+class LockTest extends RecipeTest {
   final Lock lock = new Lock(client);
-
-  @AfterEach
-  void close() {
-    client.close();
-  }
-
-  long lease() throws Exception {
-    return get(client.grantLease(30));
-  }
-
-  static <T> T get(CompletionStage<T> s) throws Exception {
-    return s.toCompletableFuture().get(30, TimeUnit.SECONDS);
-  }
-
-  static ErrorCode failure(CompletionStage<?> s) {
-    try {
-      s.toCompletableFuture().get(30, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      return CairnException.codeOf(e.getCause());
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-    throw new AssertionError("expected a failure");
-  }
 
   @Test
   void anUncontendedLockIsGrantedWithItsKeysCreateRevisionAsToken() throws Exception {
@@ -96,36 +66,26 @@ class LockTest {
     get(client.put("counter", Bytes.utf8("0"), 0));
     AtomicInteger inside = new AtomicInteger();
     List<Long> tokens = Collections.synchronizedList(new ArrayList<>());
-    List<CompletableFuture<Void>> all = new ArrayList<>();
-    for (int c = 0; c < contenders; c++) {
-      long l = lease();
-      all.add(
-          CompletableFuture.runAsync(
-              () -> {
-                try {
-                  for (int r = 0; r < rounds; r++) {
-                    Lock.Grant g = get(lock.acquire("counter", l, null));
-                    assertThat(inside.incrementAndGet()).isEqualTo(1);
-                    tokens.add(g.fencingToken());
-                    int n =
-                        Integer.parseInt(
-                            get(client.get("counter")).orElseThrow().value().utf8String());
-                    get(
-                        client.txn(
-                            new Command.Txn(
-                                List.of(Lock.fence("counter", g.fencingToken())),
-                                List.of(
-                                    new Command.Put("counter", Bytes.utf8("" + (n + 1)), 0, false)),
-                                List.of())));
-                    inside.decrementAndGet();
-                    get(lock.release("counter", g.fencingToken()));
-                  }
-                } catch (Exception e) {
-                  throw new RuntimeException(e);
-                }
-              }));
-    }
-    CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+    concurrently(
+        contenders,
+        60,
+        c -> {
+          long l = lease();
+          for (int r = 0; r < rounds; r++) {
+            Lock.Grant g = get(lock.acquire("counter", l, null));
+            assertThat(inside.incrementAndGet()).isEqualTo(1);
+            tokens.add(g.fencingToken());
+            int n = Integer.parseInt(get(client.get("counter")).orElseThrow().value().utf8String());
+            get(
+                client.txn(
+                    new Command.Txn(
+                        List.of(Lock.fence("counter", g.fencingToken())),
+                        List.of(new Command.Put("counter", Bytes.utf8("" + (n + 1)), 0, false)),
+                        List.of())));
+            inside.decrementAndGet();
+            get(lock.release("counter", g.fencingToken()));
+          }
+        });
     assertThat(get(client.get("counter")).orElseThrow().value().utf8String())
         .isEqualTo("" + contenders * rounds);
     assertThat(tokens).hasSize(contenders * rounds).isSorted().doesNotHaveDuplicates();
@@ -229,19 +189,5 @@ class LockTest {
 
   Lock.State status(String name) throws Exception {
     return get(lock.status(name));
-  }
-
-  interface Check {
-    boolean ok() throws Exception;
-  }
-
-  static void await(Check c) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!c.ok()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not reached in 30 s");
-      }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-    }
   }
 }

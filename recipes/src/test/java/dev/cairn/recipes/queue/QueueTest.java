@@ -5,53 +5,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.cairn.core.Bytes;
 import dev.cairn.core.ErrorCode;
 import dev.cairn.recipes.CairnException;
-import dev.cairn.recipes.KeyspaceClient;
+import dev.cairn.recipes.RecipeTest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(120)
-class QueueTest {
-  final KeyspaceClient client = new KeyspaceClient();
+class QueueTest extends RecipeTest {
   final Queue queue = new Queue(client);
-
-  @AfterEach
-  void close() {
-    client.close();
-  }
-
-  long lease() throws Exception {
-    return get(client.grantLease(60));
-  }
-
-  static <T> T get(CompletionStage<T> s) throws Exception {
-    return s.toCompletableFuture().get(30, TimeUnit.SECONDS);
-  }
-
-  static ErrorCode failure(CompletionStage<?> s) {
-    try {
-      s.toCompletableFuture().get(30, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      return CairnException.codeOf(e.getCause());
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-    throw new AssertionError("expected a failure");
-  }
 
   Queue.Pushed push(String name, String value) throws Exception {
     return get(queue.push(name, Bytes.utf8(value)));
@@ -220,68 +190,47 @@ class QueueTest {
     Map<String, AtomicInteger> delivered = new ConcurrentHashMap<>();
     AtomicInteger ackedCount = new AtomicInteger();
     AtomicInteger abandoned = new AtomicInteger();
-    List<CompletableFuture<Void>> all = new ArrayList<>();
-    ExecutorService threads = Executors.newFixedThreadPool(producers + consumers);
-    for (int p = 0; p < producers; p++) {
-      int pid = p;
-      all.add(
-          CompletableFuture.runAsync(
-              () -> {
-                for (int i = 0; i < perProducer; i++) {
-                  try {
-                    push("load", pid + ":" + i);
-                  } catch (Exception e) {
-                    throw new RuntimeException(e);
-                  }
-                }
-              },
-              threads));
-    }
-    for (int c = 0; c < consumers; c++) {
-      boolean flaky = c % 2 == 0;
-      long consumerSeed = random.nextLong();
-      all.add(
-          CompletableFuture.runAsync(
-              () -> {
-                Random r = new Random(consumerSeed);
-                int taken = 0;
-                try {
-                  long l = lease();
-                  while (ackedCount.get() < total) {
-                    Queue.Delivery d;
-                    try {
-                      d = get(queue.take("load", l, Duration.ofMillis(500)));
-                    } catch (ExecutionException e) {
-                      if (CairnException.codeOf(e.getCause()) == ErrorCode.QUEUE_TIMEOUT) {
-                        continue;
-                      }
-                      throw e;
-                    }
-                    String v = d.value().utf8String();
-                    delivered.computeIfAbsent(v, k -> new AtomicInteger()).incrementAndGet();
-                    taken++;
-                    if (flaky && (taken % 7 == 1 || r.nextInt(10) == 0)) {
-                      // Killed while holding it: the lease goes, the claim with it.
-                      abandoned.incrementAndGet();
-                      get(client.revokeLease(l));
-                      l = lease();
-                      continue;
-                    }
-                    get(queue.ack("load", d.id(), d.token()));
-                    acked.computeIfAbsent(v, k -> new AtomicInteger()).incrementAndGet();
-                    ackedCount.incrementAndGet();
-                  }
-                } catch (Exception e) {
-                  throw new RuntimeException(e);
-                }
-              },
-              threads));
-    }
-    try {
-      CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(100, TimeUnit.SECONDS);
-    } finally {
-      threads.shutdownNow();
-    }
+    long[] seeds = random.longs(consumers).toArray();
+    concurrently(
+        producers + consumers,
+        100,
+        t -> {
+          if (t < producers) {
+            for (int i = 0; i < perProducer; i++) {
+              push("load", t + ":" + i);
+            }
+            return;
+          }
+          int c = t - producers;
+          boolean flaky = c % 2 == 0;
+          Random r = new Random(seeds[c]);
+          int taken = 0;
+          long l = lease();
+          while (ackedCount.get() < total) {
+            Queue.Delivery d;
+            try {
+              d = get(queue.take("load", l, Duration.ofMillis(500)));
+            } catch (ExecutionException e) {
+              if (CairnException.codeOf(e.getCause()) == ErrorCode.QUEUE_TIMEOUT) {
+                continue;
+              }
+              throw e;
+            }
+            String v = d.value().utf8String();
+            delivered.computeIfAbsent(v, k -> new AtomicInteger()).incrementAndGet();
+            taken++;
+            if (flaky && (taken % 7 == 1 || r.nextInt(10) == 0)) {
+              // Killed while holding it: the lease goes, the claim with it.
+              abandoned.incrementAndGet();
+              get(client.revokeLease(l));
+              l = lease();
+              continue;
+            }
+            get(queue.ack("load", d.id(), d.token()));
+            acked.computeIfAbsent(v, k -> new AtomicInteger()).incrementAndGet();
+            ackedCount.incrementAndGet();
+          }
+        });
     String why = "seed " + seed;
     assertThat(acked).as(why).hasSize(total);
     assertThat(acked.values()).as(why).allMatch(n -> n.get() == 1);
@@ -292,19 +241,5 @@ class QueueTest {
     Queue.State s = get(queue.status("load", 0));
     assertThat(s.length()).as(why).isZero();
     assertThat(s.claimed()).as(why).isZero();
-  }
-
-  interface Check {
-    boolean ok() throws Exception;
-  }
-
-  static void await(Check c) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!c.ok()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not reached in 30 s");
-      }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-    }
   }
 }

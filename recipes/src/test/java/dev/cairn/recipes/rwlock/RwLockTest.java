@@ -3,8 +3,7 @@ package dev.cairn.recipes.rwlock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cairn.core.ErrorCode;
-import dev.cairn.recipes.CairnException;
-import dev.cairn.recipes.KeyspaceClient;
+import dev.cairn.recipes.RecipeTest;
 import dev.cairn.recipes.rwlock.RwLock.Mode;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,43 +11,14 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(60)
-class RwLockTest {
-  final KeyspaceClient client = new KeyspaceClient();
+class RwLockTest extends RecipeTest {
   final RwLock lock = new RwLock(client);
-
-  @AfterEach
-  void close() {
-    client.close();
-  }
-
-  long lease() throws Exception {
-    return get(client.grantLease(30));
-  }
-
-  static <T> T get(CompletionStage<T> s) throws Exception {
-    return s.toCompletableFuture().get(30, TimeUnit.SECONDS);
-  }
-
-  static ErrorCode failure(CompletionStage<?> s) {
-    try {
-      s.toCompletableFuture().get(30, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      return CairnException.codeOf(e.getCause());
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-    throw new AssertionError("expected a failure");
-  }
 
   CompletableFuture<RwLock.Grant> acquire(String name, Mode mode) throws Exception {
     return lock.acquire(name, mode, lease(), null).toCompletableFuture();
@@ -184,59 +154,38 @@ class RwLockTest {
     AtomicInteger violations = new AtomicInteger();
     AtomicInteger grants = new AtomicInteger();
     List<Long> writerTokens = Collections.synchronizedList(new ArrayList<>());
-    List<CompletableFuture<Void>> all = new ArrayList<>();
-    for (int c = 0; c < contenders; c++) {
-      long l = lease();
-      long s = random.nextLong();
-      all.add(
-          CompletableFuture.runAsync(
-              () -> {
-                Random r = new Random(s);
-                try {
-                  for (int i = 0; i < rounds; i++) {
-                    Mode mode = r.nextInt(3) == 0 ? Mode.WRITE : Mode.READ;
-                    RwLock.Grant g = get(lock.acquire("c", mode, l, null));
-                    grants.incrementAndGet();
-                    if (mode == Mode.WRITE) {
-                      writerTokens.add(g.token());
-                      if (writers.incrementAndGet() != 1 || readers.get() != 0) {
-                        violations.incrementAndGet();
-                      }
-                      Thread.yield();
-                      writers.decrementAndGet();
-                    } else {
-                      readers.incrementAndGet();
-                      if (writers.get() != 0) {
-                        violations.incrementAndGet();
-                      }
-                      Thread.yield();
-                      readers.decrementAndGet();
-                    }
-                    get(lock.release("c", g.token()));
-                  }
-                } catch (Exception e) {
-                  throw new RuntimeException(e);
-                }
-              }));
-    }
-    CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+    long[] seeds = random.longs(contenders).toArray();
+    concurrently(
+        contenders,
+        60,
+        c -> {
+          long l = lease();
+          Random r = new Random(seeds[c]);
+          for (int i = 0; i < rounds; i++) {
+            Mode mode = r.nextInt(3) == 0 ? Mode.WRITE : Mode.READ;
+            RwLock.Grant g = get(lock.acquire("c", mode, l, null));
+            grants.incrementAndGet();
+            if (mode == Mode.WRITE) {
+              writerTokens.add(g.token());
+              if (writers.incrementAndGet() != 1 || readers.get() != 0) {
+                violations.incrementAndGet();
+              }
+              Thread.yield();
+              writers.decrementAndGet();
+            } else {
+              readers.incrementAndGet();
+              if (writers.get() != 0) {
+                violations.incrementAndGet();
+              }
+              Thread.yield();
+              readers.decrementAndGet();
+            }
+            get(lock.release("c", g.token()));
+          }
+        });
     assertThat(violations.get()).as("seed %d", seed).isZero();
     assertThat(grants.get()).isEqualTo(contenders * rounds);
     assertThat(writerTokens).as("seed %d", seed).isSorted().doesNotHaveDuplicates();
     assertThat(status("c").holders()).isEmpty();
-  }
-
-  interface Check {
-    boolean ok() throws Exception;
-  }
-
-  static void await(Check c) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!c.ok()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not reached in 30 s");
-      }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-    }
   }
 }

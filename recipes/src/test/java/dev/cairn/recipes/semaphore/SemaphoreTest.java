@@ -3,49 +3,19 @@ package dev.cairn.recipes.semaphore;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cairn.core.ErrorCode;
-import dev.cairn.recipes.CairnException;
-import dev.cairn.recipes.KeyspaceClient;
+import dev.cairn.recipes.RecipeTest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(60)
-class SemaphoreTest {
-  final KeyspaceClient client = new KeyspaceClient();
+class SemaphoreTest extends RecipeTest {
   final Semaphore sem = new Semaphore(client);
-
-  @AfterEach
-  void close() {
-    client.close();
-  }
-
-  long lease() throws Exception {
-    return get(client.grantLease(30));
-  }
-
-  static <T> T get(CompletionStage<T> s) throws Exception {
-    return s.toCompletableFuture().get(30, TimeUnit.SECONDS);
-  }
-
-  static ErrorCode failure(CompletionStage<?> s) {
-    try {
-      s.toCompletableFuture().get(30, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      return CairnException.codeOf(e.getCause());
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-    throw new AssertionError("expected a failure");
-  }
 
   CompletableFuture<Semaphore.Grant> acquire(String name, Integer permits) throws Exception {
     return sem.acquire(name, permits, lease(), null).toCompletableFuture();
@@ -108,28 +78,21 @@ class SemaphoreTest {
     AtomicInteger most = new AtomicInteger();
     AtomicInteger grants = new AtomicInteger();
     get(acquire("c", permits).thenCompose(g -> sem.release("c", g.token())));
-    List<CompletableFuture<Void>> all = new ArrayList<>();
-    for (int c = 0; c < contenders; c++) {
-      long l = lease();
-      all.add(
-          CompletableFuture.runAsync(
-              () -> {
-                try {
-                  for (int r = 0; r < rounds; r++) {
-                    Semaphore.Grant g = get(sem.acquire("c", permits, l, null));
-                    grants.incrementAndGet();
-                    int n = inside.incrementAndGet();
-                    most.accumulateAndGet(n, Math::max);
-                    Thread.yield();
-                    inside.decrementAndGet();
-                    get(sem.release("c", g.token()));
-                  }
-                } catch (Exception e) {
-                  throw new RuntimeException(e);
-                }
-              }));
-    }
-    CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+    concurrently(
+        contenders,
+        60,
+        c -> {
+          long l = lease();
+          for (int r = 0; r < rounds; r++) {
+            Semaphore.Grant g = get(sem.acquire("c", permits, l, null));
+            grants.incrementAndGet();
+            int n = inside.incrementAndGet();
+            most.accumulateAndGet(n, Math::max);
+            Thread.yield();
+            inside.decrementAndGet();
+            get(sem.release("c", g.token()));
+          }
+        });
     assertThat(most.get()).isBetween(1, permits);
     assertThat(grants.get()).isEqualTo(contenders * rounds);
     assertThat(status("c").holders()).isEmpty();
@@ -163,19 +126,5 @@ class SemaphoreTest {
     client.expire(a);
     assertThat(next.get(30, TimeUnit.SECONDS).token()).isEqualTo(waiterToken);
     assertThat(failure(sem.release("e", held.token()))).isEqualTo(ErrorCode.NOT_HOLDER);
-  }
-
-  interface Check {
-    boolean ok() throws Exception;
-  }
-
-  static void await(Check c) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!c.ok()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not reached in 30 s");
-      }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-    }
   }
 }

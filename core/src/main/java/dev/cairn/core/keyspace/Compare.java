@@ -7,7 +7,9 @@ import java.util.Objects;
  * A transaction condition: {@code target(key) op operand}. A missing key has version, create
  * revision, mod revision and lease 0; a value compare on a missing key is false.
  *
- * @param value the operand for {@link Target#VALUE}; ignored otherwise
+ * @param value the operand for {@link Target#VALUE}; for {@link Target#FENCE}, the value the
+ *     holder's key must hold when not empty (see {@link #fence(String, long, Bytes)}); ignored
+ *     otherwise
  * @param number the operand for every other target
  */
 public record Compare(String key, Target target, Op op, Bytes value, long number) {
@@ -33,6 +35,18 @@ public record Compare(String key, Target target, Op op, Bytes value, long number
    */
   public static Compare fence(String lockPrefix, long token) {
     return new Compare(lockPrefix, Target.FENCE, Op.EQUAL, Bytes.EMPTY, token);
+  }
+
+  /**
+   * A fence that also requires the holder's key to hold {@code holderValue} (not empty): e.g. a
+   * read-write lock's holder in mode {@code write}, so that a reader's token, even the oldest
+   * reader's, fences nothing.
+   */
+  public static Compare fence(String lockPrefix, long token, Bytes holderValue) {
+    if (holderValue.size() == 0) {
+      throw new IllegalArgumentException("a fence's holder value must not be empty");
+    }
+    return new Compare(lockPrefix, Target.FENCE, Op.EQUAL, holderValue, token);
   }
 
   public enum Target {

@@ -354,13 +354,14 @@ public final class Keyspace {
   }
 
   private static boolean fenceHolds(KeyspaceState s, Compare c) {
-    long first =
+    KeyValue first =
         liveIn(s, c.key(), KeyRange.prefixEnd(c.key())).stream()
-            .mapToLong(KeyValue::createRevision)
-            .min()
-            .orElse(0);
+            .min(Comparator.comparingLong(KeyValue::createRevision))
+            .orElse(null);
     // Nobody holds an empty lock: no token fences it, not even 0.
-    return first != 0 && c.op().holds(Long.compare(first, c.number()));
+    return first != null
+        && c.op().holds(Long.compare(first.createRevision(), c.number()))
+        && (c.value().size() == 0 || first.value().equals(c.value()));
   }
 
   private static boolean holds(Compare c, KeyValue kv) {

@@ -71,6 +71,28 @@ class KeyspaceFenceTest {
   }
 
   @Test
+  void aFenceWithAHolderValueHoldsOnlyWhileTheHoldersKeyHoldsIt() {
+    String rw = "_cairn/rwlocks/r/";
+    long reader = h.put(rw + "a", "read").kv().createRevision();
+    Command.Txn asWriter =
+        txn(
+            List.of(Compare.fence(rw, reader, b("write"))),
+            List.of(new Command.Put("data", b("w"), 0, false)),
+            List.of());
+    assertThat(h.code(asWriter)).isEqualTo(ErrorCode.FENCED); // the oldest key, but a reader's
+    h.delete(Command.Delete.key(rw + "a"));
+    long writer = h.put(rw + "b", "write").kv().createRevision();
+    assertThat(
+            h.txn(
+                    txn(
+                        List.of(Compare.fence(rw, writer, b("write"))),
+                        List.of(new Command.Put("data", b("w"), 0, false)),
+                        List.of()))
+                .succeeded())
+        .isTrue();
+  }
+
+  @Test
   void aFenceIsDecidedWithTheOtherComparesInOneRevision() {
     KeyValue data = h.state.get("data");
     Command.Txn t =

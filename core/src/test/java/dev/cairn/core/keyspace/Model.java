@@ -215,13 +215,14 @@ final class Model {
     }
     for (Compare c : t.compare()) {
       if (c.target() == Compare.Target.FENCE) {
-        long first =
+        KeyValue first =
             kvs.values().stream()
                 .filter(kv -> kv.key().startsWith(c.key()))
-                .mapToLong(KeyValue::createRevision)
-                .min()
-                .orElse(0);
-        if (first == 0 || !opHolds(c.op(), Long.compare(first, c.number()))) {
+                .min(java.util.Comparator.comparingLong(KeyValue::createRevision))
+                .orElse(null);
+        if (first == null
+            || !opHolds(c.op(), Long.compare(first.createRevision(), c.number()))
+            || (c.value().size() != 0 && !first.value().equals(c.value()))) {
           return ErrorCode.FENCED;
         }
       }

@@ -13,7 +13,6 @@ import dev.cairn.http.ApiException;
 import dev.cairn.http.Json;
 import dev.cairn.http.Request;
 import dev.cairn.http.Responses;
-import dev.cairn.recipes.lock.Lock;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -265,12 +264,10 @@ public final class KvApi {
     if (c != null && c.fence() != null) {
       if (c.key() != null || c.target() != null || c.op() != null || c.value() != null) {
         throw new ApiException(
-            ErrorCode.MALFORMED_REQUEST, "a fence compare has only fence: {lock, token}");
+            ErrorCode.MALFORMED_REQUEST,
+            "a fence compare has only fence: {lock|election|rwlock, token}");
       }
-      if (c.fence().lock() == null || c.fence().token() == null) {
-        throw new ApiException(ErrorCode.MALFORMED_REQUEST, "a fence needs lock and token");
-      }
-      return fence(c.fence().lock(), c.fence().token());
+      return Fences.fromBody(c.fence());
     }
     if (c == null || c.key() == null || c.target() == null || c.op() == null) {
       throw new ApiException(
@@ -402,40 +399,15 @@ public final class KvApi {
 
   // --------------------------------------------------------------- helpers
 
-  /** A fence on lock {@code name} with {@code token}, checked inside the write's transaction. */
-  private static Compare fence(String name, long token) {
-    if (name.isEmpty() || token <= 0) {
-      throw new ApiException(
-          ErrorCode.MALFORMED_REQUEST, "a fence needs a lock name and a positive fencing token");
-    }
-    return Lock.fence(name, token);
-  }
-
   /**
-   * {@code X-Cairn-Fence: <lock name>:<fencing token>} as a fence compare (the name may hold ':',
-   * the token is after the last one); a fence that does not hold refuses the write with 412 {@code
-   * fenced}.
+   * If-Match / If-None-Match, then the fences of {@code X-Cairn-Fence} (a lock), {@code
+   * X-Cairn-Fence-Election} and {@code X-Cairn-Fence-Rwlock} (see {@link Fences}); a fence that
+   * does not hold refuses the write with 412 {@code fenced}.
    */
   private static List<Compare> conditions(Request r, String key) {
     List<Compare> out = new ArrayList<>(2);
     guard(r, key).ifPresent(out::add);
-    Optional<String> header = r.header("X-Cairn-Fence");
-    if (header.isPresent()) {
-      String v = header.get().trim();
-      int colon = v.lastIndexOf(':');
-      long token;
-      try {
-        token = colon < 0 ? -1 : Long.parseLong(v.substring(colon + 1));
-      } catch (NumberFormatException e) {
-        token = -1;
-      }
-      if (colon <= 0 || token <= 0) {
-        throw new ApiException(
-            ErrorCode.MALFORMED_REQUEST,
-            "X-Cairn-Fence must be <lock name>:<fencing token>, not '" + v + "'");
-      }
-      out.add(fence(v.substring(0, colon), token));
-    }
+    out.addAll(Fences.fromHeaders(r));
     return out;
   }
 

@@ -15,12 +15,14 @@ final class TxnJson {
    */
   /**
    * Either {@code key}, {@code target}, {@code op} and {@code value}, or only {@code fence}: the
-   * transaction is refused with {@code fenced} unless that lock is held with that token.
+   * transaction is refused with {@code fenced} unless that lock, election or read-write lock is
+   * held (led, held for writing) with that token.
    */
   record CompareBody(
       String key, String target, String op, JsonNode value, String encoding, FenceBody fence) {}
 
-  record FenceBody(String lock, Long token) {}
+  /** Exactly one of {@code lock}, {@code election} and {@code rwlock}, with {@code token}. */
+  record FenceBody(String lock, String election, String rwlock, Long token) {}
 
   /** Exactly one of the three is set. */
   record OpBody(PutBody put, DeleteBody delete, RangeBody range) {}

@@ -117,6 +117,67 @@ class ElectionApiTest {
         .problem(409, "leadership_lost");
   }
 
+  private static String fencedTxn(String kind, String name, long token, String value) {
+    return "{\"compare\": [{\"fence\": {\""
+        + kind
+        + "\": \""
+        + name
+        + "\", \"token\": "
+        + token
+        + "}}], \"success\": [{\"put\": {\"key\": \"fenced/by-leader\", \"value\": \""
+        + value
+        + "\"}}]}";
+  }
+
+  private static String guarded() {
+    return s.get(P + "/kv/fenced/by-leader").ok().path("kv").path("value").asText();
+  }
+
+  @Test
+  void theLeadersTokenFencesWritesUntilANewerLeaderLeads() throws Exception {
+    String h = "X-Cairn-Fence-Election";
+    long lease = grant(30);
+    long old =
+        campaign("fenced:e", "{\"value\": \"a\", \"lease\": " + lease + "}")
+            .path("fencing_token")
+            .asLong();
+    s.put(P + "/kv/fenced/by-leader", "v1", h, "fenced:e:" + old).ok();
+    s.post(P + "/txn", fencedTxn("election", "fenced:e", old, "v2")).ok();
+    assertThat(guarded()).isEqualTo("v2");
+    CompletableFuture<JsonNode> next = campaignAsync("fenced:e", "{\"value\": \"b\", \"ttl\": 30}");
+    TestServer.await(
+        Duration.ofSeconds(20),
+        "b queued",
+        () -> status("fenced:e").path("candidates").size() == 1);
+    long waiting = status("fenced:e").path("candidates").get(0).path("since_revision").asLong();
+    // A candidate that does not lead yet fences nothing; nor does a lock of the same name.
+    s.put(P + "/kv/fenced/by-leader", "x", h, "fenced:e:" + waiting).problem(412, "fenced");
+    s.put(P + "/kv/fenced/by-leader", "x", "X-Cairn-Fence", "fenced:e:" + old)
+        .problem(412, "fenced");
+
+    s.delete(P + "/leases/" + lease).ok();
+    long now = next.get(30, TimeUnit.SECONDS).path("fencing_token").asLong();
+    assertThat(now).isEqualTo(waiting);
+    // The former leader, late: every fenced write is refused and changes nothing.
+    s.put(P + "/kv/fenced/by-leader", "late", h, "fenced:e:" + old).problem(412, "fenced");
+    s.delete(P + "/kv/fenced/by-leader", h, "fenced:e:" + old).problem(412, "fenced");
+    s.post(P + "/txn", fencedTxn("election", "fenced:e", old, "late")).problem(412, "fenced");
+    assertThat(guarded()).isEqualTo("v2");
+    s.put(P + "/kv/fenced/by-leader", "v3", h, "fenced:e:" + now).ok();
+    assertThat(guarded()).isEqualTo("v3");
+
+    s.delete(P + "/elections/fenced:e?token=" + now).ok();
+    s.put(P + "/kv/fenced/by-leader", "none", h, "fenced:e:" + now).problem(412, "fenced");
+    s.put(P + "/kv/fenced/by-leader", "x", h, "fenced:e").problem(400, "malformed_request");
+    s.put(P + "/kv/fenced/by-leader", "x", h, "fenced:e:0").problem(400, "malformed_request");
+    s.post(
+            P + "/txn",
+            "{\"compare\": [{\"fence\": {\"lock\": \"l\", \"election\": \"fenced:e\", \"token\": 1}}],"
+                + " \"success\": []}")
+        .problem(400, "malformed_request");
+    assertThat(guarded()).isEqualTo("v3");
+  }
+
   @Test
   void severalCampaignersLeadOneAtATimeInCampaignOrder() throws Exception {
     List<CompletableFuture<JsonNode>> campaigns = new ArrayList<>();

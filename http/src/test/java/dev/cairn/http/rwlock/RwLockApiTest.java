@@ -65,6 +65,42 @@ class RwLockApiTest {
   }
 
   @Test
+  void onlyAHoldingWritersTokenFencesWrites() throws Exception {
+    String h = "X-Cairn-Fence-Rwlock";
+    String key = P + "/kv/fenced/by-writer";
+    s.putKv(NS, "fenced/by-writer", "0").ok();
+    // The oldest reader's key is first in the queue, yet a reader's token fences nothing.
+    long reader = acquire("fence", "read", "\"ttl\": 30").path("fencing_token").asLong();
+    s.put(key, "r", h, "fence:" + reader).problem(412, "fenced");
+    CompletableFuture<JsonNode> w = acquireLater("fence", "write");
+    awaitWaiters("fence", 1);
+    long waiting = status("fence").path("waiters").get(0).path("since_revision").asLong();
+    s.put(key, "w", h, "fence:" + waiting).problem(412, "fenced"); // a waiting writer
+    s.delete(P + "/rwlocks/fence?token=" + reader).ok();
+    long writer = w.get(30, TimeUnit.SECONDS).path("fencing_token").asLong();
+    assertThat(writer).isEqualTo(waiting);
+    s.put(key, "w1", h, "fence:" + writer).ok();
+    s.post(
+            P + "/txn",
+            "{\"compare\": [{\"fence\": {\"rwlock\": \"fence\", \"token\": "
+                + writer
+                + "}}], \"success\": [{\"put\": {\"key\": \"fenced/by-writer\", \"value\": \"w2\"}}]}")
+        .ok();
+    s.delete(P + "/rwlocks/fence?token=" + writer).ok();
+    acquire("fence", "read", "\"ttl\": 30");
+    // Released, with a reader holding after it: the writer's late writes are refused.
+    s.put(key, "late", h, "fence:" + writer).problem(412, "fenced");
+    s.delete(key, h, "fence:" + writer).problem(412, "fenced");
+    s.post(
+            P + "/txn",
+            "{\"compare\": [{\"fence\": {\"rwlock\": \"fence\", \"token\": "
+                + writer
+                + "}}], \"success\": [{\"put\": {\"key\": \"fenced/by-writer\", \"value\": \"late\"}}]}")
+        .problem(412, "fenced");
+    assertThat(s.get(key).ok().path("kv").path("value").asText()).isEqualTo("w2");
+  }
+
+  @Test
   void readersShareTheLockAndAWriterWaitsForThemAll() throws Exception {
     JsonNode r1 = acquire("share", "read", "\"ttl\": 30");
     JsonNode r2 = acquire("share", "read", "\"ttl\": 30");

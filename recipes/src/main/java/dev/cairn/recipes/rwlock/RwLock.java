@@ -3,6 +3,7 @@ package dev.cairn.recipes.rwlock;
 import dev.cairn.core.Bytes;
 import dev.cairn.core.ErrorCode;
 import dev.cairn.core.KeyValue;
+import dev.cairn.core.keyspace.Compare;
 import dev.cairn.recipes.CairnClient;
 import dev.cairn.recipes.fifo.FairQueue;
 import java.time.Duration;
@@ -74,6 +75,14 @@ public final class RwLock {
   /** The key prefix of lock {@code name}; {@code /} and {@code %} escaped as for locks. */
   public static String prefix(String name) {
     return ROOT + name.replace("%", "%25").replace("/", "%2F") + "/";
+  }
+
+  /**
+   * The compare that holds while {@code token} holds lock {@code name} for writing: its key is the
+   * first in the queue and is a writer's. A reader's token never passes it.
+   */
+  public static Compare fence(String name, long token) {
+    return Compare.fence(prefix(name), token, Mode.WRITE.value());
   }
 
   /** Who holds and who waits, from the queue alone (see the class doc). */

@@ -103,7 +103,11 @@ final class CairnCluster implements AutoCloseable {
    * post-mortems.
    */
   static CairnCluster start(String name, Options options) throws IOException {
-    String cassandra = TestCassandra.contactPoint();
+    return start(name, options, TestCassandra.contactPoint());
+  }
+
+  /** As {@link #start(String, Options)}, on the Cassandra at {@code cassandra} (host:port,…). */
+  static CairnCluster start(String name, Options options, String cassandra) throws IOException {
     Path work =
         Files.createDirectories(Path.of(System.getProperty("cairn.it.work-dir", "target/it-work")));
     Path dir = Files.createTempDirectory(work, name + "-");

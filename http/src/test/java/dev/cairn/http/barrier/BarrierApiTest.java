@@ -3,7 +3,7 @@ package dev.cairn.http.barrier;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.cairn.http.SharedServer;
+import dev.cairn.http.TestNamespace;
 import dev.cairn.http.TestServer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,40 +14,26 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code /v1/barriers}, over real HTTP against a real server. */
-@ExtendWith(SharedServer.class)
 @Timeout(180)
 class BarrierApiTest {
-  private static final String NS = "barrier-test";
-  private static final String P = "/v1/ns/" + NS;
-  private static TestServer s;
-
-  @BeforeAll
-  static void setUp(TestServer server) {
-    s = server;
-    s.createNamespace(NS);
-  }
-
-  private static long grant(long ttl) {
-    return s.post(P + "/leases", "{\"ttl\": " + ttl + "}").ok().path("id").asLong();
-  }
+  @RegisterExtension static final TestNamespace ns = TestNamespace.of("barrier-test");
 
   private static CompletableFuture<JsonNode> enter(String b, long lease, int count) {
     return CompletableFuture.supplyAsync(
         () ->
-            s.post(
-                    P + "/barriers/" + b + "/enter",
+            ns.post(
+                    "/barriers/" + b + "/enter",
                     "{\"count\": " + count + ", \"lease\": " + lease + "}")
                 .ok());
   }
 
   private static int members(String b) {
-    return s.get(P + "/barriers/" + b).ok().path("members").size();
+    return ns.get("/barriers/" + b).ok().path("members").size();
   }
 
   @Test
@@ -55,14 +41,14 @@ class BarrierApiTest {
     List<Long> leases = new ArrayList<>();
     List<CompletableFuture<JsonNode>> in = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      long l = grant(60);
+      long l = ns.grant(60);
       leases.add(l);
       in.add(enter("b", l, 3));
       if (i < 2) {
         int n = i + 1;
         TestServer.await(Duration.ofSeconds(20), n + " entered", () -> members("b") == n);
         assertThat(in).noneMatch(CompletableFuture::isDone);
-        assertThat(s.get(P + "/barriers/b").ok().path("round").asLong()).isZero();
+        assertThat(ns.get("/barriers/b").ok().path("round").asLong()).isZero();
       }
     }
     long round = in.get(0).get(30, TimeUnit.SECONDS).path("round").asLong();
@@ -71,50 +57,49 @@ class BarrierApiTest {
     }
     CompletableFuture<JsonNode> first =
         CompletableFuture.supplyAsync(
-            () -> s.post(P + "/barriers/b/leave", "{\"lease\": " + leases.get(0) + "}").ok());
+            () -> ns.post("/barriers/b/leave", "{\"lease\": " + leases.get(0) + "}").ok());
     TestServer.await(Duration.ofSeconds(20), "one left", () -> members("b") == 2);
     assertThat(first).isNotDone();
     // The last member's lease ends: it has left too, and the leave returns.
-    s.post(P + "/barriers/b/leave", "{\"lease\": " + leases.get(1) + ", \"timeout_ms\": 100}")
+    ns.post("/barriers/b/leave", "{\"lease\": " + leases.get(1) + ", \"timeout_ms\": 100}")
         .problem(408, "barrier_timeout");
     assertThat(first).isNotDone();
-    s.delete(P + "/leases/" + leases.get(2)).ok();
+    ns.delete("/leases/" + leases.get(2)).ok();
     first.get(30, TimeUnit.SECONDS);
-    s.post(P + "/barriers/b/leave", "{\"lease\": " + leases.get(0) + "}")
-        .problem(409, "not_member");
+    ns.post("/barriers/b/leave", "{\"lease\": " + leases.get(0) + "}").problem(409, "not_member");
   }
 
   @Test
   void anEnterThatTimesOutIsWithdrawnAndItsLeaseRevoked() {
     JsonNode p =
-        s.post(P + "/barriers/t/enter", "{\"count\": 2, \"ttl\": 30, \"timeout_ms\": 200}")
+        ns.post("/barriers/t/enter", "{\"count\": 2, \"ttl\": 30, \"timeout_ms\": 200}")
             .problem(408, "barrier_timeout");
     assertThat(p.path("code").asText()).isEqualTo("barrier_timeout");
     assertThat(members("t")).isZero();
-    s.post(P + "/barriers/t/enter", "{\"count\": 0, \"ttl\": 30}").problem(400, "invalid_argument");
-    s.post(P + "/barriers/t/enter", "{\"ttl\": 30}").problem(400, "malformed_request");
-    s.post(P + "/barriers/t/enter", "{\"count\": 1, \"lease\": 987654321}")
+    ns.post("/barriers/t/enter", "{\"count\": 0, \"ttl\": 30}").problem(400, "invalid_argument");
+    ns.post("/barriers/t/enter", "{\"ttl\": 30}").problem(400, "malformed_request");
+    ns.post("/barriers/t/enter", "{\"count\": 1, \"lease\": 987654321}")
         .problem(404, "lease_not_found");
   }
 
   @Test
   void aSimpleBarrierHoldsWaitersUntilReleasedOrItsLeaseEnds() throws Exception {
-    s.post(P + "/barriers/s/wait", "{\"timeout_ms\": 0}").ok();
-    s.put(P + "/barriers/s/hold", "{}").ok();
+    ns.post("/barriers/s/wait", "{\"timeout_ms\": 0}").ok();
+    ns.put("/barriers/s/hold", "{}").ok();
     CompletableFuture<JsonNode> waiter =
-        CompletableFuture.supplyAsync(() -> s.post(P + "/barriers/s/wait", "{}").ok());
-    s.post(P + "/barriers/s/wait", "{\"timeout_ms\": 200}").problem(408, "barrier_timeout");
-    assertThat(s.get(P + "/barriers/s").ok().path("held").asBoolean()).isTrue();
+        CompletableFuture.supplyAsync(() -> ns.post("/barriers/s/wait", "{}").ok());
+    ns.post("/barriers/s/wait", "{\"timeout_ms\": 200}").problem(408, "barrier_timeout");
+    assertThat(ns.get("/barriers/s").ok().path("held").asBoolean()).isTrue();
     assertThat(waiter).isNotDone();
-    assertThat(s.delete(P + "/barriers/s/hold").ok().path("released").asBoolean()).isTrue();
+    assertThat(ns.delete("/barriers/s/hold").ok().path("released").asBoolean()).isTrue();
     waiter.get(30, TimeUnit.SECONDS);
-    assertThat(s.get(P + "/barriers/s").ok().path("held").asBoolean()).isFalse();
+    assertThat(ns.get("/barriers/s").ok().path("held").asBoolean()).isFalse();
     // Bound to a lease: the hold ends with it.
-    long lease = s.put(P + "/barriers/s/hold", "{\"ttl\": 30}").ok().path("lease").asLong();
+    long lease = ns.put("/barriers/s/hold", "{\"ttl\": 30}").ok().path("lease").asLong();
     CompletableFuture<JsonNode> second =
-        CompletableFuture.supplyAsync(() -> s.post(P + "/barriers/s/wait", "{}").ok());
-    s.post(P + "/barriers/s/wait", "{\"timeout_ms\": 200}").problem(408, "barrier_timeout");
-    s.delete(P + "/leases/" + lease).ok();
+        CompletableFuture.supplyAsync(() -> ns.post("/barriers/s/wait", "{}").ok());
+    ns.post("/barriers/s/wait", "{\"timeout_ms\": 200}").problem(408, "barrier_timeout");
+    ns.delete("/leases/" + lease).ok();
     second.get(30, TimeUnit.SECONDS);
   }
 
@@ -136,18 +121,18 @@ class BarrierApiTest {
       all.add(
           CompletableFuture.runAsync(
               () -> {
-                long l = grant(60);
+                long l = ns.grant(60);
                 for (int r = 0; r < rounds; r++) {
                   arrived.incrementAndGet(r);
-                  s.post(
-                          P + "/barriers/loop/enter",
+                  ns.post(
+                          "/barriers/loop/enter",
                           "{\"count\": " + members + ", \"lease\": " + l + "}")
                       .ok();
                   if (arrived.get(r) != members) {
                     early.incrementAndGet();
                   }
                   departing.incrementAndGet(r);
-                  s.post(P + "/barriers/loop/leave", "{\"lease\": " + l + "}").ok();
+                  ns.post("/barriers/loop/leave", "{\"lease\": " + l + "}").ok();
                   if (departing.get(r) != members) {
                     early.incrementAndGet();
                   }

@@ -3,7 +3,7 @@ package dev.cairn.http.queue;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.cairn.http.SharedServer;
+import dev.cairn.http.TestNamespace;
 import dev.cairn.http.TestServer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,31 +15,17 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code /v1/queues}, over real HTTP against a real server. */
-@ExtendWith(SharedServer.class)
 @Timeout(180)
 class QueueApiTest {
-  private static final String NS = "queue-test";
-  private static final String P = "/v1/ns/" + NS;
-  private static TestServer s;
-
-  @BeforeAll
-  static void setUp(TestServer server) {
-    s = server;
-    s.createNamespace(NS);
-  }
-
-  private static long grant(long ttl) {
-    return s.post(P + "/leases", "{\"ttl\": " + ttl + "}").ok().path("id").asLong();
-  }
+  @RegisterExtension static final TestNamespace ns = TestNamespace.of("queue-test");
 
   private static JsonNode push(String q, String value) {
-    TestServer.Resp r = s.post(P + "/queues/" + q, "{\"value\": \"" + value + "\"}");
+    TestServer.Resp r = ns.post("/queues/" + q, "{\"value\": \"" + value + "\"}");
     assertThat(r.status()).as("%s", r).isEqualTo(201);
     return r.json();
   }
@@ -48,43 +34,42 @@ class QueueApiTest {
   void pushTakeAckInOrder() {
     JsonNode a = push("plain", "a");
     JsonNode b = push("plain", "b");
-    JsonNode ta = s.post(P + "/queues/plain/take", "{\"ttl\": 30}").ok();
+    JsonNode ta = ns.post("/queues/plain/take", "{\"ttl\": 30}").ok();
     assertThat(ta.path("id").asLong()).isEqualTo(a.path("id").asLong());
     assertThat(ta.path("value").asText()).isEqualTo("a");
-    JsonNode tb = s.post(P + "/queues/plain/take", "{\"ttl\": 30}").ok();
+    JsonNode tb = ns.post("/queues/plain/take", "{\"ttl\": 30}").ok();
     assertThat(tb.path("id").asLong()).isEqualTo(b.path("id").asLong());
-    s.post(P + "/queues/plain/take", "{\"ttl\": 30, \"timeout_ms\": 0}")
-        .problem(408, "queue_timeout");
-    JsonNode st = s.get(P + "/queues/plain").ok();
+    ns.post("/queues/plain/take", "{\"ttl\": 30, \"timeout_ms\": 0}").problem(408, "queue_timeout");
+    JsonNode st = ns.get("/queues/plain").ok();
     assertThat(st.path("length").asLong()).isEqualTo(2);
     assertThat(st.path("claimed").asLong()).isEqualTo(2);
     assertThat(st.path("visible").asLong()).isZero();
-    String ack = P + "/queues/plain/claims/" + ta.path("id").asLong() + "?token=";
-    s.delete(ack + (ta.path("token").asLong() + 1)).problem(409, "not_claimed");
-    s.delete(ack + ta.path("token").asLong()).ok();
-    s.delete(ack + ta.path("token").asLong()).problem(409, "not_claimed");
-    assertThat(s.get(P + "/queues/plain").ok().path("length").asLong()).isEqualTo(1);
+    String ack = "/queues/plain/claims/" + ta.path("id").asLong() + "?token=";
+    ns.delete(ack + (ta.path("token").asLong() + 1)).problem(409, "not_claimed");
+    ns.delete(ack + ta.path("token").asLong()).ok();
+    ns.delete(ack + ta.path("token").asLong()).problem(409, "not_claimed");
+    assertThat(ns.get("/queues/plain").ok().path("length").asLong()).isEqualTo(1);
   }
 
   @Test
   void aRevokedTakersItemIsDeliveredAgainBeforeLaterOnes() {
     JsonNode a = push("re", "a");
     push("re", "b");
-    JsonNode first = s.post(P + "/queues/re/take", "{\"ttl\": 30}").ok();
-    s.delete(P + "/leases/" + first.path("lease").asLong()).ok();
-    JsonNode again = s.post(P + "/queues/re/take", "{\"ttl\": 30}").ok();
+    JsonNode first = ns.post("/queues/re/take", "{\"ttl\": 30}").ok();
+    ns.delete("/leases/" + first.path("lease").asLong()).ok();
+    JsonNode again = ns.post("/queues/re/take", "{\"ttl\": 30}").ok();
     assertThat(again.path("id").asLong()).isEqualTo(a.path("id").asLong());
     assertThat(again.path("token").asLong()).isGreaterThan(first.path("token").asLong());
-    s.delete(P + "/queues/re/claims/" + a.path("id").asLong() + "?token=" + first.path("token"))
+    ns.delete("/queues/re/claims/" + a.path("id").asLong() + "?token=" + first.path("token"))
         .problem(409, "not_claimed");
   }
 
   @Test
   void anExpiredTakersItemComesBackWithinItsTtlPlusASecond() throws Exception {
     push("exp", "a");
-    JsonNode first = s.post(P + "/queues/exp/take", "{\"ttl\": 2}").ok();
+    JsonNode first = ns.post("/queues/exp/take", "{\"ttl\": 2}").ok();
     long start = System.nanoTime();
-    JsonNode again = s.post(P + "/queues/exp/take", "{\"ttl\": 30, \"timeout_ms\": 20000}").ok();
+    JsonNode again = ns.post("/queues/exp/take", "{\"ttl\": 30, \"timeout_ms\": 20000}").ok();
     assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(3_000);
     assertThat(again.path("id").asLong()).isEqualTo(first.path("id").asLong());
   }
@@ -92,12 +77,12 @@ class QueueApiTest {
   @Test
   void aWaitingTakeIsAnsweredByAPush() throws Exception {
     CompletableFuture<JsonNode> waiting =
-        CompletableFuture.supplyAsync(() -> s.post(P + "/queues/wait/take", "{\"ttl\": 30}").ok());
+        CompletableFuture.supplyAsync(() -> ns.post("/queues/wait/take", "{\"ttl\": 30}").ok());
     TestServer.await(
         Duration.ofSeconds(20),
         "the taker is waiting",
         () ->
-            s.get(P + "/kv/_cairn/queues/wait/takers/?prefix=true&count_only=true")
+            ns.get("/kv/_cairn/queues/wait/takers/?prefix=true&count_only=true")
                     .ok()
                     .path("count")
                     .asLong()
@@ -109,15 +94,15 @@ class QueueApiTest {
 
   @Test
   void badRequestsAreRefused() {
-    s.post(P + "/queues/x", "{}").problem(400, "malformed_request");
-    s.post(P + "/queues/x/take", "{}").problem(400, "malformed_request");
-    s.post(P + "/queues/x/take", "{\"ttl\": 5, \"timeout_ms\": 999999}")
+    ns.post("/queues/x", "{}").problem(400, "malformed_request");
+    ns.post("/queues/x/take", "{}").problem(400, "malformed_request");
+    ns.post("/queues/x/take", "{\"ttl\": 5, \"timeout_ms\": 999999}")
         .problem(400, "invalid_argument");
-    s.post(P + "/queues/x/take", "{\"lease\": 987654321}").problem(404, "lease_not_found");
-    s.delete(P + "/queues/x/claims/1").problem(400, "malformed_request");
-    s.delete(P + "/queues/x/claims/abc?token=1").problem(400, "malformed_request");
-    s.get(P + "/queues/x/nothing").problem(404, "not_found");
-    s.put(P + "/queues/x", "{}").problem(405, "method_not_allowed");
+    ns.post("/queues/x/take", "{\"lease\": 987654321}").problem(404, "lease_not_found");
+    ns.delete("/queues/x/claims/1").problem(400, "malformed_request");
+    ns.delete("/queues/x/claims/abc?token=1").problem(400, "malformed_request");
+    ns.get("/queues/x/nothing").problem(404, "not_found");
+    ns.put("/queues/x", "{}").problem(405, "method_not_allowed");
   }
 
   /**
@@ -153,13 +138,12 @@ class QueueApiTest {
       all.add(
           CompletableFuture.runAsync(
               () -> {
-                long lease = grant(60);
+                long lease = ns.grant(60);
                 int taken = 0;
                 while (ackedCount.get() < total) {
                   TestServer.Resp r =
-                      s.post(
-                          P + "/queues/load/take",
-                          "{\"lease\": " + lease + ", \"timeout_ms\": 500}");
+                      ns.post(
+                          "/queues/load/take", "{\"lease\": " + lease + ", \"timeout_ms\": 500}");
                   if (r.status() == 408) {
                     continue;
                   }
@@ -167,13 +151,12 @@ class QueueApiTest {
                   deliveries.incrementAndGet();
                   if (flaky && taken++ % 5 == 0) {
                     abandoned.incrementAndGet();
-                    s.delete(P + "/leases/" + lease).ok();
-                    lease = grant(60);
+                    ns.delete("/leases/" + lease).ok();
+                    lease = ns.grant(60);
                     continue;
                   }
-                  s.delete(
-                          P
-                              + "/queues/load/claims/"
+                  ns.delete(
+                          "/queues/load/claims/"
                               + d.path("id").asLong()
                               + "?token="
                               + d.path("token").asLong())
@@ -196,7 +179,7 @@ class QueueApiTest {
     assertThat(ackedCount.get()).isEqualTo(total);
     assertThat(abandoned.get()).isPositive();
     assertThat(deliveries.get()).isEqualTo(total + abandoned.get());
-    JsonNode st = s.get(P + "/queues/load").ok();
+    JsonNode st = ns.get("/queues/load").ok();
     assertThat(st.path("length").asLong()).isZero();
     assertThat(st.path("claimed").asLong()).isZero();
   }

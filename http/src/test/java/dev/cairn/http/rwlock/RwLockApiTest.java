@@ -3,7 +3,7 @@ package dev.cairn.http.rwlock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.cairn.http.SharedServer;
+import dev.cairn.http.TestNamespace;
 import dev.cairn.http.TestServer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,50 +11,27 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code /v1/rwlocks} over real HTTP against a real server. */
-@ExtendWith(SharedServer.class)
 @Timeout(120)
 class RwLockApiTest {
-  private static final String NS = "rwlock-test";
-  private static final String P = "/v1/ns/" + NS;
-  private static final ExecutorService pool = Executors.newCachedThreadPool();
-  private static TestServer s;
-
-  @BeforeAll
-  static void setUp(TestServer server) {
-    s = server;
-    s.createNamespace(NS);
-  }
-
-  @AfterAll
-  static void stop() {
-    pool.shutdownNow();
-  }
-
-  private static long grant(long ttl) {
-    return s.post(P + "/leases", "{\"ttl\": " + ttl + "}").ok().path("id").asLong();
-  }
+  @RegisterExtension static final TestNamespace ns = TestNamespace.of("rwlock-test");
 
   private static JsonNode acquire(String name, String mode, String rest) {
-    return s.post(P + "/rwlocks/" + name, "{\"mode\": \"" + mode + "\", " + rest + "}").ok();
+    return ns.post("/rwlocks/" + name, "{\"mode\": \"" + mode + "\", " + rest + "}").ok();
   }
 
   private static CompletableFuture<JsonNode> acquireLater(String name, String mode) {
-    return CompletableFuture.supplyAsync(() -> acquire(name, mode, "\"ttl\": 30"), pool);
+    return CompletableFuture.supplyAsync(() -> acquire(name, mode, "\"ttl\": 30"), ns.pool());
   }
 
   private static JsonNode status(String name) {
-    return s.get(P + "/rwlocks/" + name).ok();
+    return ns.get("/rwlocks/" + name).ok();
   }
 
   private static void awaitWaiters(String name, int n) {
@@ -67,37 +44,37 @@ class RwLockApiTest {
   @Test
   void onlyAHoldingWritersTokenFencesWrites() throws Exception {
     String h = "X-Cairn-Fence-Rwlock";
-    String key = P + "/kv/fenced/by-writer";
-    s.putKv(NS, "fenced/by-writer", "0").ok();
+    String key = "/kv/fenced/by-writer";
+    ns.put(key, "0").ok();
     // The oldest reader's key is first in the queue, yet a reader's token fences nothing.
     long reader = acquire("fence", "read", "\"ttl\": 30").path("fencing_token").asLong();
-    s.put(key, "r", h, "fence:" + reader).problem(412, "fenced");
+    ns.put(key, "r", h, "fence:" + reader).problem(412, "fenced");
     CompletableFuture<JsonNode> w = acquireLater("fence", "write");
     awaitWaiters("fence", 1);
     long waiting = status("fence").path("waiters").get(0).path("since_revision").asLong();
-    s.put(key, "w", h, "fence:" + waiting).problem(412, "fenced"); // a waiting writer
-    s.delete(P + "/rwlocks/fence?token=" + reader).ok();
+    ns.put(key, "w", h, "fence:" + waiting).problem(412, "fenced"); // a waiting writer
+    ns.delete("/rwlocks/fence?token=" + reader).ok();
     long writer = w.get(30, TimeUnit.SECONDS).path("fencing_token").asLong();
     assertThat(writer).isEqualTo(waiting);
-    s.put(key, "w1", h, "fence:" + writer).ok();
-    s.post(
-            P + "/txn",
+    ns.put(key, "w1", h, "fence:" + writer).ok();
+    ns.post(
+            "/txn",
             "{\"compare\": [{\"fence\": {\"rwlock\": \"fence\", \"token\": "
                 + writer
                 + "}}], \"success\": [{\"put\": {\"key\": \"fenced/by-writer\", \"value\": \"w2\"}}]}")
         .ok();
-    s.delete(P + "/rwlocks/fence?token=" + writer).ok();
+    ns.delete("/rwlocks/fence?token=" + writer).ok();
     acquire("fence", "read", "\"ttl\": 30");
     // Released, with a reader holding after it: the writer's late writes are refused.
-    s.put(key, "late", h, "fence:" + writer).problem(412, "fenced");
-    s.delete(key, h, "fence:" + writer).problem(412, "fenced");
-    s.post(
-            P + "/txn",
+    ns.put(key, "late", h, "fence:" + writer).problem(412, "fenced");
+    ns.delete(key, h, "fence:" + writer).problem(412, "fenced");
+    ns.post(
+            "/txn",
             "{\"compare\": [{\"fence\": {\"rwlock\": \"fence\", \"token\": "
                 + writer
                 + "}}], \"success\": [{\"put\": {\"key\": \"fenced/by-writer\", \"value\": \"late\"}}]}")
         .problem(412, "fenced");
-    assertThat(s.get(key).ok().path("kv").path("value").asText()).isEqualTo("w2");
+    assertThat(ns.get(key).ok().path("kv").path("value").asText()).isEqualTo("w2");
   }
 
   @Test
@@ -112,17 +89,16 @@ class RwLockApiTest {
     assertThat(st.path("holders").size()).isEqualTo(2);
     assertThat(st.path("waiters").get(0).path("mode").asText()).isEqualTo("write");
     long waiterToken = st.path("waiters").get(0).path("since_revision").asLong();
-    s.delete(P + "/rwlocks/share?token=" + waiterToken).problem(409, "not_holder");
-    s.delete(P + "/rwlocks/share?token=" + r1.path("fencing_token").asLong()).ok();
+    ns.delete("/rwlocks/share?token=" + waiterToken).problem(409, "not_holder");
+    ns.delete("/rwlocks/share?token=" + r1.path("fencing_token").asLong()).ok();
     assertThat(status("share").path("holders").size()).isEqualTo(1);
     assertThat(w).isNotDone();
-    JsonNode released =
-        s.delete(P + "/rwlocks/share?token=" + r2.path("fencing_token").asLong()).ok();
+    JsonNode released = ns.delete("/rwlocks/share?token=" + r2.path("fencing_token").asLong()).ok();
     assertThat(released.path("mode").asText()).isEqualTo("read");
     JsonNode wg = w.get(30, TimeUnit.SECONDS);
     assertThat(wg.path("mode").asText()).isEqualTo("write");
     assertThat(wg.path("fencing_token").asLong()).isEqualTo(waiterToken);
-    s.delete(P + "/rwlocks/share?token=" + r2.path("fencing_token").asLong())
+    ns.delete("/rwlocks/share?token=" + r2.path("fencing_token").asLong())
         .problem(409, "not_holder");
   }
 
@@ -131,42 +107,42 @@ class RwLockApiTest {
     JsonNode r1 = acquire("fair", "read", "\"ttl\": 30");
     CompletableFuture<JsonNode> w = acquireLater("fair", "write");
     awaitWaiters("fair", 1);
-    s.post(P + "/rwlocks/fair", "{\"mode\": \"read\", \"ttl\": 30, \"timeout_ms\": 0}")
+    ns.post("/rwlocks/fair", "{\"mode\": \"read\", \"ttl\": 30, \"timeout_ms\": 0}")
         .problem(408, "lock_timeout");
     CompletableFuture<JsonNode> r2 = acquireLater("fair", "read");
     awaitWaiters("fair", 2);
-    s.delete(P + "/rwlocks/fair?token=" + r1.path("fencing_token").asLong()).ok();
+    ns.delete("/rwlocks/fair?token=" + r1.path("fencing_token").asLong()).ok();
     JsonNode wg = w.get(30, TimeUnit.SECONDS);
     assertThat(r2).isNotDone();
-    s.delete(P + "/rwlocks/fair?token=" + wg.path("fencing_token").asLong()).ok();
+    ns.delete("/rwlocks/fair?token=" + wg.path("fencing_token").asLong()).ok();
     assertThat(r2.get(30, TimeUnit.SECONDS).path("fencing_token").asLong())
         .isGreaterThan(wg.path("fencing_token").asLong());
   }
 
   @Test
   void badRequestsAreRefusedWithTheirCodes() {
-    s.post(P + "/rwlocks/bad", "{\"ttl\": 30}").problem(400, "malformed_request");
-    s.post(P + "/rwlocks/bad", "{\"mode\": \"upgrade\", \"ttl\": 30}")
+    ns.post("/rwlocks/bad", "{\"ttl\": 30}").problem(400, "malformed_request");
+    ns.post("/rwlocks/bad", "{\"mode\": \"upgrade\", \"ttl\": 30}")
         .problem(400, "malformed_request");
-    s.post(P + "/rwlocks/bad", "{\"mode\": \"read\"}").problem(400, "malformed_request");
-    s.post(P + "/rwlocks/bad", "{\"mode\": \"read\", \"ttl\": 30, \"timeout_ms\": -1}")
+    ns.post("/rwlocks/bad", "{\"mode\": \"read\"}").problem(400, "malformed_request");
+    ns.post("/rwlocks/bad", "{\"mode\": \"read\", \"ttl\": 30, \"timeout_ms\": -1}")
         .problem(400, "invalid_argument");
-    s.post(P + "/rwlocks/bad", "{\"mode\": \"read\", \"lease\": 987654321}")
+    ns.post("/rwlocks/bad", "{\"mode\": \"read\", \"lease\": 987654321}")
         .problem(404, "lease_not_found");
-    s.delete(P + "/rwlocks/bad").problem(400, "malformed_request");
-    s.delete(P + "/rwlocks/bad?token=x").problem(400, "malformed_request");
-    s.get(P + "/rwlocks/").problem(404, "not_found");
+    ns.delete("/rwlocks/bad").problem(400, "malformed_request");
+    ns.delete("/rwlocks/bad?token=x").problem(400, "malformed_request");
+    ns.get("/rwlocks/").problem(404, "not_found");
     String tooLong = "n".repeat(5000);
-    s.post(P + "/rwlocks/" + tooLong, "{\"mode\": \"read\", \"ttl\": 30}")
+    ns.post("/rwlocks/" + tooLong, "{\"mode\": \"read\", \"ttl\": 30}")
         .problem(413, "key_too_large");
-    s.get(P + "/rwlocks/" + tooLong).problem(413, "key_too_large");
-    long lease = grant(30);
+    ns.get("/rwlocks/" + tooLong).problem(413, "key_too_large");
+    long lease = ns.grant(30);
     acquire("bad", "read", "\"lease\": " + lease);
-    s.post(P + "/rwlocks/bad", "{\"mode\": \"write\", \"lease\": " + lease + "}")
+    ns.post("/rwlocks/bad", "{\"mode\": \"write\", \"lease\": " + lease + "}")
         .problem(409, "mode_conflict");
     assertThat(status("bad").path("holders").size()).isEqualTo(1);
     // The default namespace has its own read-write locks.
-    assertThat(s.get("/v1/rwlocks/bad").ok().path("holders").size()).isZero();
+    assertThat(ns.server().get("/v1/rwlocks/bad").ok().path("holders").size()).isZero();
   }
 
   @Test
@@ -191,7 +167,7 @@ class RwLockApiTest {
     List<Long> writerTokens = Collections.synchronizedList(new ArrayList<>());
     List<CompletableFuture<Void>> all = new ArrayList<>();
     for (int c = 0; c < contenders; c++) {
-      long lease = grant(60);
+      long lease = ns.grant(60);
       Random random = new Random(seed + c);
       all.add(
           CompletableFuture.runAsync(
@@ -207,20 +183,20 @@ class RwLockApiTest {
                       violations.incrementAndGet();
                     }
                     // Hold it across a request, so an overlapping grant would be seen.
-                    s.get(P + "/rwlocks/mixed").ok();
+                    ns.get("/rwlocks/mixed").ok();
                     writers.decrementAndGet();
                   } else {
                     mostReaders.accumulateAndGet(readers.incrementAndGet(), Math::max);
                     if (writers.get() != 0) {
                       violations.incrementAndGet();
                     }
-                    s.get(P + "/rwlocks/mixed").ok();
+                    ns.get("/rwlocks/mixed").ok();
                     readers.decrementAndGet();
                   }
-                  s.delete(P + "/rwlocks/mixed?token=" + token).ok();
+                  ns.delete("/rwlocks/mixed?token=" + token).ok();
                 }
               },
-              pool));
+              ns.pool()));
     }
     CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(100, TimeUnit.SECONDS);
     assertThat(violations.get()).as("seed %d", seed).isZero();

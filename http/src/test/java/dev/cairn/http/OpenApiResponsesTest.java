@@ -448,15 +448,9 @@ class OpenApiResponsesTest {
   private void locks(String p) {
     JsonNode g = expect(200, "POST", p + "/locks/oas/l", "{\"ttl\": 60}");
     long token = g.path("fencing_token").asLong();
-    expect(408, "POST", p + "/locks/oas/l", "{\"ttl\": 60, \"timeout_ms\": 0}");
+    held(p + "/locks", "oas/l", "", token);
     expect(400, "POST", p + "/locks/oas/l", "{}");
-    expect(404, "POST", p + "/locks/oas/l", "{\"lease\": 987654321}");
-    expect(200, "GET", p + "/locks/oas/l");
     expect(200, "GET", p + "/locks/oas/free");
-    expect(404, "GET", p + "/locks/");
-    expect(400, "DELETE", p + "/locks/oas/l");
-    expect(404, "DELETE", p + "/locks/");
-    expect(409, "DELETE", p + "/locks/oas/l?token=" + (token + 1000));
     // Fenced writes: the holder's token passes, a stale one is refused.
     expect(200, "PUT", p + "/kv/oas/fenced", "v", "X-Cairn-Fence", "oas/l:" + token);
     expect(
@@ -481,34 +475,23 @@ class OpenApiResponsesTest {
   private void rwlocks(String p) {
     JsonNode r = expect(200, "POST", p + "/rwlocks/oas/rw", "{\"mode\": \"read\", \"ttl\": 60}");
     long lease = r.path("lease").asLong();
+    long token = r.path("fencing_token").asLong();
     expect(409, "POST", p + "/rwlocks/oas/rw", "{\"mode\": \"write\", \"lease\": " + lease + "}");
-    expect(
-        408,
-        "POST",
-        p + "/rwlocks/oas/rw",
-        "{\"mode\": \"write\", \"ttl\": 60, \"timeout_ms\": 0}");
+    held(p + "/rwlocks", "oas/rw", "\"mode\": \"write\", ", token);
     expect(400, "POST", p + "/rwlocks/oas/rw", "{\"mode\": \"upgrade\", \"ttl\": 60}");
-    expect(404, "POST", p + "/rwlocks/oas/rw", "{\"mode\": \"read\", \"lease\": 987654321}");
-    expect(200, "GET", p + "/rwlocks/oas/rw");
-    expect(404, "GET", p + "/rwlocks/");
-    expect(400, "DELETE", p + "/rwlocks/oas/rw");
-    expect(404, "DELETE", p + "/rwlocks/");
-    expect(409, "DELETE", p + "/rwlocks/oas/rw?token=" + (r.path("fencing_token").asLong() + 1000));
-    expect(200, "DELETE", p + "/rwlocks/oas/rw?token=" + r.path("fencing_token").asLong());
+    expect(200, "DELETE", p + "/rwlocks/oas/rw?token=" + token);
   }
 
   private void semaphores(String p) {
     expect(404, "GET", p + "/semaphores/oas/never");
     JsonNode g = expect(200, "POST", p + "/semaphores/oas/s", "{\"permits\": 1, \"ttl\": 60}");
-    expect(408, "POST", p + "/semaphores/oas/s", "{\"ttl\": 60, \"timeout_ms\": 0}");
+    long token = g.path("token").asLong();
+    held(p + "/semaphores", "oas/s", "", token);
     expect(409, "POST", p + "/semaphores/oas/s", "{\"permits\": 2, \"ttl\": 60}");
     expect(400, "POST", p + "/semaphores/oas/s", "{\"permits\": 0, \"ttl\": 60}");
     expect(404, "POST", p + "/semaphores/oas/never", "{\"ttl\": 60}");
-    expect(200, "GET", p + "/semaphores/oas/s");
-    expect(400, "DELETE", p + "/semaphores/oas/s");
     expect(404, "DELETE", p + "/semaphores/oas/never?token=1");
-    expect(409, "DELETE", p + "/semaphores/oas/s?token=" + (g.path("token").asLong() + 1000));
-    expect(200, "DELETE", p + "/semaphores/oas/s?token=" + g.path("token").asLong());
+    expect(200, "DELETE", p + "/semaphores/oas/s?token=" + token);
   }
 
   private void counters(String p) {
@@ -523,13 +506,9 @@ class OpenApiResponsesTest {
     expect(200, "GET", p + "/elections/oas/e");
     JsonNode l = expect(200, "POST", p + "/elections/oas/e", "{\"value\": \"a\", \"ttl\": 60}");
     long token = l.path("fencing_token").asLong();
-    expect(408, "POST", p + "/elections/oas/e", "{\"ttl\": 60, \"timeout_ms\": 0}");
+    held(p + "/elections", "oas/e", "", token);
     expect(400, "POST", p + "/elections/oas/e", "{}");
-    expect(404, "POST", p + "/elections/oas/e", "{\"lease\": 987654321}");
-    expect(200, "GET", p + "/elections/oas/e");
-    expect(404, "GET", p + "/elections/");
     expect(400, "GET", p + "/elections/oas/e?watch=perhaps");
-    expect(404, "DELETE", p + "/elections/");
     expect(404, "PUT", p + "/elections//proclaim", "{\"token\": 1, \"value\": \"v\"}");
     expect(
         200,
@@ -537,8 +516,6 @@ class OpenApiResponsesTest {
         p + "/elections/oas/e/proclaim",
         "{\"token\": " + token + ", \"value\": \"b\"}");
     expect(400, "PUT", p + "/elections/oas/e/proclaim", "{\"value\": \"b\"}");
-    expect(400, "DELETE", p + "/elections/oas/e");
-    expect(409, "DELETE", p + "/elections/oas/e?token=" + (token + 1000));
     expect(200, "DELETE", p + "/elections/oas/e?token=" + token);
     expect(
         409,
@@ -588,6 +565,24 @@ class OpenApiResponsesTest {
   }
 
   // ------------------------------------------------------------------ helpers
+
+  /**
+   * The answers every recipe with holders and a queue of waiters (lock, read-write lock, semaphore,
+   * election) gives alike, at {@code base + "/" + name} while {@code token} holds it: a try with
+   * another lease is not granted (408), an unknown lease is 404, a release without a token is 400
+   * and with another token 409; no name is 404 on {@code GET} and {@code DELETE}. {@code fields} go
+   * first in the request bodies (e.g. a read-write lock's mode).
+   */
+  private void held(String base, String name, String fields, long token) {
+    String at = base + "/" + name;
+    expect(408, "POST", at, "{" + fields + "\"ttl\": 60, \"timeout_ms\": 0}");
+    expect(404, "POST", at, "{" + fields + "\"lease\": 987654321}");
+    expect(200, "GET", at);
+    expect(400, "DELETE", at);
+    expect(409, "DELETE", at + "?token=" + (token + 1000));
+    expect(404, "GET", base + "/");
+    expect(404, "DELETE", base + "/");
+  }
 
   private JsonNode expect(int status, String method, String path) {
     return expect(status, method, path, null);

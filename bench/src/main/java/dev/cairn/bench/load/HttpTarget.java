@@ -9,18 +9,27 @@ import dev.cairn.bench.load.target.ErrorSamples;
 import dev.cairn.bench.load.target.Outcome;
 import dev.cairn.bench.load.target.Target;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * A target spoken to over HTTP/1.1: one {@link HttpConnection} per logical client. Subclasses say
- * which request each operation is and which responses count as success.
+ * which request each operation is and which responses count as success. With several servers (the
+ * nodes of a cluster), client {@code i} talks to server {@code i mod n}.
  */
 public abstract class HttpTarget implements Target {
 
-  private final HttpTransport transport;
+  private final List<HttpTransport> transports;
   private final ErrorSamples errors;
 
   protected HttpTarget(HttpTransport transport, ErrorSamples errors) {
-    this.transport = transport;
+    this(List.of(transport), errors);
+  }
+
+  protected HttpTarget(List<HttpTransport> transports, ErrorSamples errors) {
+    if (transports.isEmpty()) {
+      throw new IllegalArgumentException("no server");
+    }
+    this.transports = List.copyOf(transports);
     this.errors = errors;
   }
 
@@ -52,17 +61,18 @@ public abstract class HttpTarget implements Target {
 
   @Override
   public String clientDescription() {
-    return transport.name();
+    String name = transports.get(0).name();
+    return transports.size() == 1 ? name : name + ", spread over " + transports.size() + " servers";
   }
 
   @Override
   public ClientChannel open(int index) {
-    return new Channel(transport.open());
+    return new Channel(transports.get(Math.floorMod(index, transports.size())).open());
   }
 
   @Override
   public void close() {
-    transport.close();
+    transports.forEach(HttpTransport::close);
   }
 
   private Outcome judge(HttpCall call, int status, byte[] body, Throwable failure, boolean read) {

@@ -5,6 +5,8 @@ import dev.cairn.bench.cli.EtcdApi;
 import dev.cairn.bench.cli.RunWindow;
 import dev.cairn.bench.cli.TargetUrl;
 import dev.cairn.bench.cli.ZooKeeperOptions;
+import dev.cairn.bench.http.HttpAnswer;
+import dev.cairn.bench.http.HttpCall;
 import dev.cairn.bench.http.HttpTransport;
 import dev.cairn.bench.load.target.ClientChannel;
 import dev.cairn.bench.load.target.ErrorSamples;
@@ -14,6 +16,7 @@ import dev.cairn.bench.peers.EtcdTarget;
 import dev.cairn.bench.peers.ZooKeeperTarget;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -87,6 +90,26 @@ public final class LoadGenerator implements Callable<Integer> {
   Duration timeout;
 
   @Mixin TargetUrl url;
+
+  @Option(
+      names = "--urls",
+      split = ",",
+      description =
+          "cairn: several servers (the nodes of a cluster), comma-separated; client i talks to"
+              + " server i mod n (overrides --url)")
+  List<URI> urls = List.of();
+
+  @Option(
+      names = "--namespaces",
+      description =
+          "cairn: spread the keys over this many namespaces bench-0 … bench-(n-1), created if"
+              + " missing; 0 = the default namespace's /v1/kv (default: ${DEFAULT-VALUE})")
+  int namespaces = 0;
+
+  @Option(
+      names = "--consistency",
+      description = "cairn reads: linearizable or serializable (default: ${DEFAULT-VALUE})")
+  String consistency = "linearizable";
 
   @Option(
       names = "--io-threads",
@@ -201,7 +224,7 @@ public final class LoadGenerator implements Callable<Integer> {
 
   private Target openTarget(Workload workload) throws Exception {
     return switch (target) {
-      case CAIRN -> new CairnTarget(transport(false), workload, errorSamples());
+      case CAIRN -> cairnTarget(workload);
       case ETCD -> {
         HttpTransport transport = transport(true);
         try {
@@ -219,6 +242,38 @@ public final class LoadGenerator implements Callable<Integer> {
               workload,
               errorSamples());
     };
+  }
+
+  private Target cairnTarget(Workload workload) throws Exception {
+    if (!consistency.equals("linearizable") && !consistency.equals("serializable")) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "--consistency must be linearizable or serializable");
+    }
+    if (namespaces < 0) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "--namespaces must be >= 0");
+    }
+    List<HttpTransport> transports = new ArrayList<>();
+    for (URI u : urls.isEmpty() ? List.of(url.resolve(false)) : urls) {
+      transports.add(new HttpTransport(u, ioThreads));
+    }
+    List<String> names = new ArrayList<>();
+    try {
+      for (int i = 0; i < namespaces; i++) {
+        names.add("bench-" + i);
+        HttpAnswer a =
+            transports
+                .get(0)
+                .exchange(HttpCall.put("/v1/namespaces/bench-" + i, new byte[0], null), timeout);
+        if (!a.ok()) {
+          throw new IllegalStateException("creating namespace bench-" + i + ": " + a.describe());
+        }
+      }
+      return new CairnTarget(
+          transports, workload, names, consistency.equals("serializable"), errorSamples());
+    } catch (Exception | Error e) {
+      transports.forEach(HttpTransport::close);
+      throw e;
+    }
   }
 
   private ErrorSamples errorSamples() {

@@ -99,6 +99,56 @@ class LoadGeneratorHttpTest {
   }
 
   @Test
+  void clientsAreSpreadOverSeveralServers() throws Exception {
+    try (StubServer a = new StubServer(0, 1);
+        StubServer b = new StubServer(0, 1)) {
+      Run r =
+          run(
+              "--target",
+              "cairn",
+              "--op",
+              "put",
+              "--clients",
+              "4",
+              "--preload",
+              "never",
+              "--urls",
+              a.url() + "," + b.url());
+      assertThat(r.exit()).as(r.log()).isZero();
+      assertThat(r.json().get("driver").asText()).contains("spread over 2 servers");
+      assertThat(a.requests()).isPositive();
+      assertThat(b.requests()).isPositive();
+    }
+  }
+
+  @Test
+  void keysAreSpreadOverNamespacesAndReadsCanBeSerializable() throws Exception {
+    try (StubServer s = new StubServer(0, 1)) {
+      Run r =
+          run(
+              "--target",
+              "cairn",
+              "--op",
+              "get",
+              "--clients",
+              "2",
+              "--namespaces",
+              "3",
+              "--consistency",
+              "serializable",
+              "--url",
+              s.url());
+      assertThat(r.exit()).as(r.log()).isZero();
+      assertThat(r.json().get("errors").asLong()).as(r.log()).isZero();
+      assertThat(s.namespaces()).containsExactlyInAnyOrder("bench-0", "bench-1", "bench-2");
+      assertThat(s.keys()).hasSize(200).allMatch(k -> k.startsWith("bench-"));
+      assertThat(s.keys().stream().filter(k -> k.startsWith("bench-1/")).count()).isEqualTo(67);
+      // warmup reads (and the preloader's check) ask the same way as the measured ones
+      assertThat(s.serializableReads()).isGreaterThanOrEqualTo(r.json().get("ops").asLong());
+    }
+  }
+
+  @Test
   void theSharedWindowDefaultsToFifteenSeconds() {
     LoadGenerator generator = new LoadGenerator();
     LoadGenerator.commandLine(generator).parseArgs();

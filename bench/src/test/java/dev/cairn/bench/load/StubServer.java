@@ -47,6 +47,9 @@ public final class StubServer implements AutoCloseable {
   private final Map<String, byte[]> store = new ConcurrentHashMap<>();
   private final AtomicLong revision = new AtomicLong();
   private final AtomicLong requests = new AtomicLong();
+  private final AtomicLong serializableReads = new AtomicLong();
+  private final java.util.Set<String> namespaces =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final EventLoopGroup group;
   private final Channel server;
   private volatile int failEvery;
@@ -110,6 +113,21 @@ public final class StubServer implements AutoCloseable {
     return this;
   }
 
+  /** Reads that asked for {@code consistency=serializable}. */
+  public long serializableReads() {
+    return serializableReads.get();
+  }
+
+  /** Namespaces created with {@code PUT /v1/namespaces/{ns}}. */
+  public java.util.Set<String> namespaces() {
+    return java.util.Set.copyOf(namespaces);
+  }
+
+  /** Keys stored, each as {@code namespace/key} (the default namespace's with an empty one). */
+  public java.util.Set<String> keys() {
+    return java.util.Set.copyOf(store.keySet());
+  }
+
   public long requests() {
     return requests.get();
   }
@@ -135,8 +153,23 @@ public final class StubServer implements AutoCloseable {
     }
     String uri = request.uri();
     HttpMethod method = request.method();
-    if (uri.startsWith("/v1/kv/")) {
-      String key = uri.substring("/v1/kv/".length());
+    int query = uri.indexOf('?');
+    String path = query < 0 ? uri : uri.substring(0, query);
+    if (query >= 0 && uri.substring(query).contains("consistency=serializable")) {
+      serializableReads.incrementAndGet();
+    }
+    if (path.startsWith("/v1/namespaces/") && method.equals(HttpMethod.PUT)) {
+      namespaces.add(path.substring("/v1/namespaces/".length()));
+      return json(HttpResponseStatus.OK, "{}", "application/json");
+    }
+    String kvPath = path;
+    String namespace = "";
+    if (path.startsWith("/v1/ns/") && path.indexOf("/kv/") > 0) {
+      namespace = path.substring("/v1/ns/".length(), path.indexOf("/kv/"));
+      kvPath = "/v1/kv/" + path.substring(path.indexOf("/kv/") + "/kv/".length());
+    }
+    if (kvPath.startsWith("/v1/kv/")) {
+      String key = namespace + "/" + kvPath.substring("/v1/kv/".length());
       if (method.equals(HttpMethod.PUT)) {
         store.put(key, ByteBufUtil.getBytes(request.content()));
         return json(

@@ -183,6 +183,26 @@ final class CairnCluster implements AutoCloseable {
     awaitAllUp(options.readyTimeout());
   }
 
+  /**
+   * Starts every node again, all at once, on their data directories and ports (every one must have
+   * exited), with the seed lists of the first start, so that node 0 forms the cluster again and the
+   * others join it; waits until the cluster is ready as {@link #start} does.
+   */
+  void restartAll() throws IOException {
+    for (int i = 0; i < nodes.length; i++) {
+      if (nodes[i].isAlive()) {
+        throw new IllegalStateException("node " + i + " still runs: stop it before a restart");
+      }
+    }
+    for (int i = 0; i < nodes.length; i++) {
+      launch(i, true);
+    }
+    for (int i = 0; i < nodes.length; i++) {
+      nodes[i].awaitReady(options.readyTimeout());
+    }
+    awaitAllUp(options.readyTimeout());
+  }
+
   // ---------------------------------------------------------------- views
 
   int size() {
@@ -392,6 +412,14 @@ final class CairnCluster implements AutoCloseable {
   // ---------------------------------------------------------------- helpers
 
   private void launch(int i) throws IOException {
+    launch(i, false);
+  }
+
+  /**
+   * @param asFirstStart whether node {@code i} takes the seed list of the first start (node 0
+   *     first) rather than a restarted node's
+   */
+  private void launch(int i, boolean asFirstStart) throws IOException {
     int incarnation = ++incarnations[i];
     // The first seed of a node's list forms a cluster of its own when no other seed answers within
     // pekko.cluster.seed-node-timeout. At the first start that is node 0's job; a restarted node
@@ -400,7 +428,7 @@ final class CairnCluster implements AutoCloseable {
     // machine, with two leaders of one namespace fencing each other in the journal).
     List<String> seeds = new ArrayList<>();
     for (int k = 0; k < nodes.length; k++) {
-      int s = incarnation == 1 ? k : (i + 1 + k) % nodes.length;
+      int s = incarnation == 1 || asFirstStart ? k : (i + 1 + k) % nodes.length;
       seeds.add("127.0.0.1:" + clusterPorts[s]);
     }
     List<String> jvm = new ArrayList<>();

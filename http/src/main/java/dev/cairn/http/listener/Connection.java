@@ -21,6 +21,13 @@ final class Connection {
   /** A response whose body is a stream (server-sent events) is being sent. */
   volatile boolean streaming;
 
+  /** The connection speaks HTTP/2 (h2c, by prior knowledge or upgrade). */
+  volatile boolean http2;
+
+  /** HTTP/2 requests being served and HTTP/2 response streams being sent. */
+  final java.util.concurrent.atomic.AtomicInteger http2Busy =
+      new java.util.concurrent.atomic.AtomicInteger();
+
   /** The connection was switched to WebSocket. */
   volatile boolean upgraded;
 
@@ -37,7 +44,7 @@ final class Connection {
 
   /** No request is being served and no stream is being sent: the connection is idle. */
   boolean idle() {
-    return requests == responses && !streaming && !upgraded;
+    return requests == responses && http2Busy.get() == 0 && !streaming && !upgraded;
   }
 
   void closer(Consumer<String> c) {

@@ -103,6 +103,9 @@ final class ConnectionStage
       /** Requests seen when the header timer started: one more means the headers came. */
       private long requestsAtHeaderStart = -1;
 
+      /** No byte has come from the client yet. */
+      private boolean first = true;
+
       {
         setHandler(
             fromHttp,
@@ -147,7 +150,14 @@ final class ConnectionStage
               public void onPush() {
                 ByteString b = grab(fromNet);
                 lastActivity = System.nanoTime();
-                if (requestsAtHeaderStart < 0 && conn.idle()) {
+                if (first) {
+                  first = false;
+                  if (H2c.startsWithPreface(b)) {
+                    conn.http2 = true;
+                  }
+                }
+                // HTTP/2 frames headers whole, and sends pings and window updates between requests.
+                if (requestsAtHeaderStart < 0 && conn.idle() && !conn.http2) {
                   // The first bytes of a request: its headers must be whole within the timeout.
                   requestsAtHeaderStart = conn.requests;
                   scheduleOnce(HEADER, headerTimeout);
@@ -204,7 +214,7 @@ final class ConnectionStage
             scheduleOnce(IDLE, idleTimeout);
           }
         } else if (HEADER.equals(key)) {
-          if (conn.requests == requestsAtHeaderStart && !conn.upgraded) {
+          if (conn.requests == requestsAtHeaderStart && !conn.upgraded && !conn.http2) {
             closeBecause("header_timeout");
           }
           requestsAtHeaderStart = -1;

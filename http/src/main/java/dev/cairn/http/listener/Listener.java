@@ -180,7 +180,7 @@ public final class Listener {
       Connection c = new Connection(in.remoteAddress(), true);
       live.add(c);
       accepted.increment();
-      run(in, c, admitted(c), null);
+      run(in, c, null, null);
       return;
     }
     open.decrementAndGet();
@@ -213,13 +213,21 @@ public final class Listener {
                   lifetime,
                   () -> goingAway,
                   this::closed));
-      Http.get(system)
-          .serverLayer(http, Optional.of(in.remoteAddress()), pekkoLog)
-          .atop(PLAINTEXT)
-          .atop(guard)
-          .join(in.flow())
-          .join(requests)
-          .run(materializer);
+      Flow<ByteString, ByteString, NotUsed> protocol;
+      if (c.admitted
+          && ((org.apache.pekko.http.scaladsl.settings.ServerSettings) http).enableHttp2()) {
+        // HTTP/1.1 and h2c (prior knowledge or Upgrade) on the same port.
+        H2c h2c = new H2c(system, http, pekkoLog, r -> http2Request(c, r));
+        protocol = h2c.layer(in.remoteAddress(), admitted(c, h2c), () -> c.http2 = true);
+      } else {
+        protocol =
+            (c.admitted ? admitted(c, null) : requests)
+                .join(
+                    Http.get(system)
+                        .serverLayer(http, Optional.of(in.remoteAddress()), pekkoLog)
+                        .atop(PLAINTEXT));
+      }
+      protocol.join(guard.join(in.flow())).run(materializer);
     } catch (RuntimeException e) {
       log.error("cannot serve the connection from {}", in.remoteAddress(), e);
       closed(c);
@@ -227,40 +235,85 @@ public final class Listener {
     }
   }
 
-  /** The requests of an admitted connection: counted, so its stage can tell when it is idle. */
-  private Flow<HttpRequest, HttpResponse, NotUsed> admitted(Connection c) {
+  /**
+   * The HTTP/1.1 requests of an admitted connection: counted, so its stage can tell when it is
+   * idle; a request asking for h2c is answered with the switch to HTTP/2.
+   */
+  private Flow<HttpRequest, HttpResponse, NotUsed> admitted(Connection c, H2c h2c) {
     return Flow.<HttpRequest>create()
         .map(
             r -> {
               c.requests = c.requests + 1; // this stage is the only writer
               return r;
             })
-        .mapAsync(settings.pipelining(), handler::apply)
+        .mapAsync(
+            settings.pipelining(),
+            r -> {
+              Optional<HttpResponse> up = h2c == null ? Optional.empty() : h2c.upgrade(r);
+              if (up.isPresent()) {
+                c.http2 = true;
+                return CompletableFuture.completedFuture(up.get());
+              }
+              return handler.apply(r);
+            })
         .map(r -> responded(c, r));
   }
 
+  /** One request of an HTTP/2 connection; its requests run concurrently. */
+  private CompletionStage<HttpResponse> http2Request(Connection c, HttpRequest r) {
+    c.http2 = true;
+    c.http2Busy.incrementAndGet();
+    CompletionStage<HttpResponse> answer;
+    try {
+      answer = handler.apply(r);
+    } catch (RuntimeException e) {
+      c.http2Busy.decrementAndGet();
+      throw e;
+    }
+    return answer.handle(
+        (resp, e) -> {
+          if (e != null) {
+            c.http2Busy.decrementAndGet();
+            throw e instanceof java.util.concurrent.CompletionException ce
+                ? ce
+                : new java.util.concurrent.CompletionException(e);
+          }
+          if (resp.entity().isStrict()) {
+            c.http2Busy.decrementAndGet();
+            return resp;
+          }
+          // A stream (server-sent events): the connection is busy until its body ends.
+          return whenBodyEnds(resp, () -> c.http2Busy.decrementAndGet());
+        });
+  }
+
   @SuppressWarnings({"unchecked", "rawtypes"})
+  private static HttpResponse whenBodyEnds(HttpResponse r, Runnable ended) {
+    return r.withEntity(
+        (ResponseEntity)
+            ((org.apache.pekko.http.scaladsl.model.ResponseEntity) r.entity())
+                .transformDataBytes(
+                    (org.apache.pekko.stream.scaladsl.Flow)
+                        Flow.<ByteString>create()
+                            .watchTermination(
+                                (m, done) -> {
+                                  done.whenComplete((d, e) -> ended.run());
+                                  return m;
+                                })
+                            .asScala()));
+  }
+
   private HttpResponse responded(Connection c, HttpResponse r) {
     if (r.status().intValue() == 101) {
-      c.upgraded = true;
+      if (!c.http2) {
+        c.upgraded = true; // a WebSocket; an h2c upgrade goes on counting its HTTP/2 requests
+      }
     } else if (!r.entity().isStrict()) {
       // A stream (server-sent events): the connection is busy until its body ends.
       c.streaming = true;
-      r =
-          r.withEntity(
-              (ResponseEntity)
-                  ((org.apache.pekko.http.scaladsl.model.ResponseEntity) r.entity())
-                      .transformDataBytes(
-                          (org.apache.pekko.stream.scaladsl.Flow)
-                              Flow.<ByteString>create()
-                                  .watchTermination(
-                                      (m, done) -> {
-                                        done.whenComplete((d, e) -> c.streaming = false);
-                                        return m;
-                                      })
-                                  .asScala()));
+      r = whenBodyEnds(r, () -> c.streaming = false);
     }
-    if (draining && !c.upgraded) {
+    if (draining && !c.upgraded && !c.http2) {
       r = r.addHeader(org.apache.pekko.http.javadsl.model.headers.Connection.create("close"));
     }
     c.responses = c.responses + 1;

@@ -1,0 +1,562 @@
+package dev.cairn.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cairn.core.keyspace.WatchEvent;
+import java.net.URI;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * The client's one WebSocket session ({@code /v1/watch}) with the current endpoint: it carries
+ * every watch and keeps every lease alive. The server renews a session's leases that are due (a
+ * third of their TTL since the last renewal) whenever a message of the client arrives, so keeping
+ * ten thousand leases alive costs a heartbeat message a second, not a request per lease.
+ *
+ * <p>When the socket closes or fails, the session reconnects (to the next endpoint, backing off up
+ * to 2 s), attaches every lease again ({@code lease_attach}, which also renews it) and creates
+ * every watch again from the revision after the last one it delivered, so a watch sees no gap and
+ * no duplicate. A lease the server no longer has (it expired while the client was away, or was
+ * revoked) is reported lost, never replaced.
+ *
+ * <p>Thread-safety: state is guarded by this object's lock; messages are handled one at a time on
+ * the client's executor (the JDK WebSocket delivers them in order), and listeners are called there,
+ * outside the lock.
+ */
+final class Session {
+  private final Transport transport;
+  private final String basePath;
+  private final ScheduledExecutorService timer;
+  private final Consumer<LeaseLostException> onLeaseLost;
+
+  private final Map<Long, SessionLease> leases = new LinkedHashMap<>();
+  private final Map<Long, WatchState> watches = new LinkedHashMap<>();
+  private final AtomicLong watchIds = new AtomicLong();
+  private final ArrayDeque<String> outbox = new ArrayDeque<>();
+
+  private WebSocket socket;
+  private long generation;
+  private boolean sending;
+  private boolean connecting;
+  private boolean closed;
+  private int failures;
+  private long lastSentNanos;
+  private ScheduledFuture<?> ticker;
+
+  private static final class SessionLease {
+    final long id;
+    final long ttlSeconds;
+
+    /** The current connection confirmed it ({@code lease_attached}, or granted on it). */
+    boolean attached;
+
+    /** When it was (re)sent for attaching, to check on it when no answer comes. */
+    long sentNanos;
+
+    SessionLease(long id, long ttlSeconds) {
+      this.id = id;
+      this.ttlSeconds = ttlSeconds;
+    }
+  }
+
+  /** One watch: what it watches and the revision it resumes from. */
+  final class WatchState implements Watch {
+    final long id;
+    final String key;
+    final boolean prefix;
+    final boolean prevKv;
+    final WatchListener listener;
+
+    /** The first revision not yet delivered: a resumed watch starts here. */
+    volatile long next;
+
+    volatile boolean canceled;
+
+    WatchState(long id, String key, boolean prefix, boolean prevKv, long from, WatchListener l) {
+      this.id = id;
+      this.key = key;
+      this.prefix = prefix;
+      this.prevKv = prevKv;
+      this.next = from;
+      this.listener = l;
+    }
+
+    @Override
+    public void cancel() {
+      Session.this.cancel(this);
+    }
+
+    @Override
+    public long nextRevision() {
+      return next;
+    }
+  }
+
+  Session(
+      Transport transport,
+      String basePath,
+      ScheduledExecutorService timer,
+      Consumer<LeaseLostException> onLeaseLost) {
+    this.transport = transport;
+    this.basePath = basePath;
+    this.timer = timer;
+    this.onLeaseLost = onLeaseLost;
+  }
+
+  // ------------------------------------------------------------------ leases
+
+  /** Keeps {@code id} alive from now on; the server attaches it to the session. */
+  void keepAlive(long id, long ttlSeconds) {
+    synchronized (this) {
+      if (closed || leases.containsKey(id)) {
+        return;
+      }
+      SessionLease l = new SessionLease(id, ttlSeconds);
+      l.sentNanos = System.nanoTime();
+      leases.put(id, l);
+      ensureStarted();
+      if (socket != null) {
+        enqueue(attachMessage(id));
+      }
+    }
+  }
+
+  /** Stops keeping {@code id} alive (it was revoked, or the application let go of it). */
+  synchronized void forget(long id) {
+    leases.remove(id);
+  }
+
+  synchronized boolean keepsAlive(long id) {
+    return leases.containsKey(id);
+  }
+
+  synchronized int leaseCount() {
+    return leases.size();
+  }
+
+  private static String attachMessage(long id) {
+    return "{\"lease_attach\":{\"id\":" + id + "}}";
+  }
+
+  // ------------------------------------------------------------------ watches
+
+  Watch watch(String key, boolean prefix, boolean prevKv, long from, WatchListener listener) {
+    synchronized (this) {
+      if (closed) {
+        throw new IllegalStateException("the client is closed");
+      }
+      WatchState w =
+          new WatchState(watchIds.incrementAndGet(), key, prefix, prevKv, from, listener);
+      watches.put(w.id, w);
+      ensureStarted();
+      if (socket != null) {
+        enqueue(createMessage(w));
+      }
+      return w;
+    }
+  }
+
+  private void cancel(WatchState w) {
+    synchronized (this) {
+      if (w.canceled) {
+        return;
+      }
+      w.canceled = true;
+      watches.remove(w.id);
+      if (socket != null) {
+        enqueue("{\"cancel\":{\"watch_id\":" + w.id + "}}");
+      }
+    }
+  }
+
+  private static String createMessage(WatchState w) {
+    ObjectNode c = Json.MAPPER.createObjectNode();
+    c.put("key", w.key);
+    if (w.prefix) {
+      c.put("prefix", true);
+    }
+    c.put("start_revision", w.next);
+    c.put("watch_id", w.id);
+    if (w.prevKv) {
+      c.put("prev_kv", true);
+    }
+    ObjectNode m = Json.MAPPER.createObjectNode();
+    m.set("create", c);
+    return m.toString();
+  }
+
+  // ------------------------------------------------------------------ connection
+
+  /** Connects (once) and starts the heartbeat ticker. Called under the lock. */
+  private void ensureStarted() {
+    if (ticker == null) {
+      ticker = timer.scheduleWithFixedDelay(this::tick, 100, 100, TimeUnit.MILLISECONDS);
+    }
+    if (socket == null && !connecting) {
+      connect();
+    }
+  }
+
+  /** Opens a socket to the current endpoint. Called under the lock. */
+  private void connect() {
+    connecting = true;
+    long gen = ++generation;
+    int endpoint = transport.current();
+    URI http = transport.endpoints().get(endpoint);
+    URI ws =
+        URI.create("ws" + http.toString().substring("http".length())).resolve(basePath + "/watch");
+    transport
+        .http()
+        .newWebSocketBuilder()
+        .connectTimeout(Duration.ofSeconds(5))
+        .buildAsync(ws, new Listener(gen))
+        .whenComplete(
+            (s, e) -> {
+              if (e != null) {
+                transport.failedOver(endpoint);
+                disconnected(gen);
+              } else {
+                opened(gen, s);
+              }
+            });
+  }
+
+  private void opened(long gen, WebSocket s) {
+    List<String> hello = new ArrayList<>();
+    synchronized (this) {
+      if (gen != generation || closed) {
+        s.abort();
+        return;
+      }
+      socket = s;
+      connecting = false;
+      failures = 0;
+      outbox.clear(); // anything queued for the old socket is rebuilt below
+      sending = false;
+      long now = System.nanoTime();
+      for (SessionLease l : leases.values()) {
+        l.attached = false;
+        l.sentNanos = now;
+        hello.add(attachMessage(l.id));
+      }
+      for (WatchState w : watches.values()) {
+        hello.add(createMessage(w));
+      }
+      for (String m : hello) {
+        enqueue(m);
+      }
+    }
+  }
+
+  /** The socket of generation {@code gen} is gone: reconnect after a pause. */
+  private void disconnected(long gen) {
+    synchronized (this) {
+      if (gen != generation || closed) {
+        return;
+      }
+      if (socket != null) {
+        socket.abort();
+      }
+      socket = null;
+      connecting = true; // until the scheduled connect runs
+      failures++;
+      long delay = failures <= 1 ? 0 : Math.min(2_000, 50L << Math.min(6, failures));
+      try {
+        timer.schedule(
+            () -> {
+              synchronized (this) {
+                if (!closed && gen == generation) {
+                  connect();
+                }
+              }
+            },
+            delay,
+            TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+        // close() is under way
+      }
+    }
+  }
+
+  /** Queues a message for the socket; one send is in flight at a time. Called under the lock. */
+  private void enqueue(String m) {
+    if (socket == null) {
+      return; // connecting: the socket's opening sends what is needed then
+    }
+    outbox.add(m);
+    if (!sending) {
+      pump(generation);
+    }
+  }
+
+  /** Sends the next queued message on the socket of {@code gen}, if it is still the current one. */
+  private void pump(long gen) {
+    WebSocket s;
+    String m;
+    synchronized (this) {
+      if (gen != generation) {
+        return; // the socket was replaced; its opening started a chain of its own
+      }
+      s = socket;
+      m = outbox.poll();
+      if (s == null || m == null) {
+        sending = false;
+        return;
+      }
+      sending = true;
+      lastSentNanos = System.nanoTime();
+    }
+    s.sendText(m, true)
+        .whenComplete(
+            (ok, e) -> {
+              if (e != null) {
+                disconnected(gen);
+              } else {
+                pump(gen);
+              }
+            });
+  }
+
+  /**
+   * Every 100 ms: a heartbeat when leases need renewing (the server renews on any message), and a
+   * check on leases whose attach got no answer.
+   */
+  private void tick() {
+    List<Long> unanswered = new ArrayList<>();
+    synchronized (this) {
+      if (closed || socket == null || leases.isEmpty()) {
+        return;
+      }
+      long minTtl = Long.MAX_VALUE;
+      long now = System.nanoTime();
+      for (SessionLease l : leases.values()) {
+        minTtl = Math.min(minTtl, l.ttlSeconds);
+        if (!l.attached && now - l.sentNanos > TimeUnit.SECONDS.toNanos(5)) {
+          l.sentNanos = now;
+          unanswered.add(l.id);
+        }
+      }
+      // Leases are due every third of their TTL; a message every sixth (at most a second) renews
+      // each within half its TTL.
+      long every = Math.max(100, Math.min(1_000, TimeUnit.SECONDS.toMillis(minTtl) / 6));
+      if (now - lastSentNanos >= TimeUnit.MILLISECONDS.toNanos(every)) {
+        enqueue("{\"heartbeat\":{}}");
+      }
+    }
+    for (long id : unanswered) {
+      verify(id);
+    }
+  }
+
+  /** Asks the server whether lease {@code id} still exists: lost if not, attach again if so. */
+  private void verify(long id) {
+    transport
+        .send(Transport.Call.get(basePath + "/leases/" + id))
+        .whenComplete(
+            (a, e) -> {
+              if (e == null) {
+                synchronized (this) {
+                  SessionLease l = leases.get(id);
+                  if (l != null && !l.attached && socket != null) {
+                    enqueue(attachMessage(id));
+                  }
+                }
+              } else if (Transport.unwrap(e) instanceof ProblemException p
+                  && p.code().equals("lease_not_found")) {
+                lost(id, "the server no longer has it (expired or revoked)");
+              }
+              // Anything else: no answer now; the next check asks again.
+            });
+  }
+
+  private void lost(long id, String reason) {
+    SessionLease l;
+    synchronized (this) {
+      l = leases.remove(id);
+    }
+    if (l != null) {
+      onLeaseLost.accept(new LeaseLostException(id, reason));
+    }
+  }
+
+  // ------------------------------------------------------------------ messages
+
+  private void onMessage(long gen, JsonNode m) {
+    synchronized (this) {
+      if (gen != generation) {
+        return; // a message of a socket already replaced
+      }
+    }
+    if (m.has("events")) {
+      WatchState w = watchOf(m.path("watch_id").asLong(-1));
+      if (w == null) {
+        return;
+      }
+      long rev = m.path("revision").asLong();
+      if (rev < w.next) {
+        return; // already delivered (cannot happen on one socket; guards a resume)
+      }
+      for (JsonNode e : m.get("events")) {
+        if (w.canceled) {
+          return;
+        }
+        WatchEvent ev = Json.event(e);
+        try {
+          w.listener.onEvent(ev);
+        } catch (RuntimeException bug) {
+          // The application's listener failed: the watch goes on, as a socket would.
+          Thread t = Thread.currentThread();
+          t.getUncaughtExceptionHandler().uncaughtException(t, bug);
+        }
+      }
+      w.next = rev + 1;
+    } else if (m.has("progress")) {
+      WatchState w = watchOf(m.path("watch_id").asLong(-1));
+      long rev = m.path("revision").asLong();
+      if (w != null && rev + 1 > w.next) {
+        w.next = rev + 1;
+      }
+    } else if (m.has("canceled")) {
+      onCanceled(m);
+    } else if (m.has("lease_attached")) {
+      synchronized (this) {
+        SessionLease l = leases.get(m.get("lease_attached").path("id").asLong());
+        if (l != null) {
+          l.attached = true;
+        }
+      }
+    } else if (m.has("lease_expired")) {
+      lost(m.get("lease_expired").path("id").asLong(), "it expired");
+    } else if (m.has("error")) {
+      if ("lease_not_found".equals(m.get("error").path("code").asText())) {
+        // An attach refused: the refusal names no lease, so ask about each unconfirmed one.
+        List<Long> unconfirmed = new ArrayList<>();
+        synchronized (this) {
+          for (SessionLease l : leases.values()) {
+            if (!l.attached) {
+              unconfirmed.add(l.id);
+            }
+          }
+        }
+        unconfirmed.forEach(this::verify);
+      }
+    }
+    // created, heartbeat and lock messages need nothing here.
+  }
+
+  private void onCanceled(JsonNode m) {
+    WatchState w = watchOf(m.path("watch_id").asLong(-1));
+    if (w == null || w.canceled) {
+      return;
+    }
+    String reason = m.path("reason").asText();
+    if (reason.equals("slow_consumer")) {
+      // The server gave up on a slow reader: resume from what was delivered.
+      long last = m.path("last_revision").asLong(0);
+      synchronized (this) {
+        if (last + 1 > w.next) {
+          w.next = last + 1;
+        }
+        if (socket != null && !w.canceled) {
+          enqueue(createMessage(w));
+        }
+      }
+      return;
+    }
+    synchronized (this) {
+      w.canceled = true;
+      watches.remove(w.id);
+    }
+    CairnClientException error =
+        reason.equals("compacted")
+            ? new CompactedException(
+                "the watch of '" + w.key + "' cannot resume at " + w.next + ": compacted",
+                m.path("compact_revision").asLong(),
+                0)
+            : new ProblemException(
+                0, reason, "the server ended the watch of '" + w.key + "'", 0, null);
+    w.listener.onError(error);
+  }
+
+  private synchronized WatchState watchOf(long id) {
+    return watches.get(id);
+  }
+
+  /** Receives one socket's messages (text frames joined) in order. */
+  private final class Listener implements WebSocket.Listener {
+    private final long gen;
+    private final StringBuilder partial = new StringBuilder();
+
+    Listener(long gen) {
+      this.gen = gen;
+    }
+
+    @Override
+    public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+      partial.append(data);
+      if (last) {
+        String text = partial.toString();
+        partial.setLength(0);
+        onMessage(gen, Json.read(text));
+      }
+      ws.request(1);
+      return null;
+    }
+
+    @Override
+    public CompletionStage<?> onClose(WebSocket ws, int status, String reason) {
+      disconnected(gen);
+      return null;
+    }
+
+    @Override
+    public void onError(WebSocket ws, Throwable error) {
+      disconnected(gen);
+    }
+  }
+
+  /** Drops the socket as if the network failed; the session reconnects by itself. For tests. */
+  void dropConnection() {
+    WebSocket s;
+    synchronized (this) {
+      s = socket;
+    }
+    if (s != null) {
+      s.abort();
+      long gen;
+      synchronized (this) {
+        gen = generation;
+      }
+      disconnected(gen);
+    }
+  }
+
+  /** Closes the socket; nothing reconnects. */
+  void close() {
+    WebSocket s;
+    synchronized (this) {
+      closed = true;
+      s = socket;
+      socket = null;
+      if (ticker != null) {
+        ticker.cancel(false);
+      }
+      watches.clear();
+      leases.clear();
+    }
+    if (s != null) {
+      s.abort();
+    }
+  }
+}

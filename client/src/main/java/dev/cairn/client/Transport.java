@@ -1,0 +1,269 @@
+package dev.cairn.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * HTTP requests to the endpoints, multiplexed: one {@link HttpClient} speaking HTTP/2 (h2c) on its
+ * own executor, so all requests to a node share one connection. Requests go to the current
+ * endpoint; on a connection failure or a 503 the client moves to the next endpoint and retries,
+ * waiting as the server's {@code Retry-After} asks (capped), at most {@link
+ * CairnClient.Builder#maxAttempts} times in all. Only requests that cannot have taken effect twice
+ * are retried after they may have reached a server: reads and other idempotent requests; a write
+ * that may have been applied fails with {@link OutcomeUnknownException}.
+ *
+ * <p>Thread-safe. Stages complete on the client's executor.
+ */
+final class Transport {
+  /** An answer with a status below 400. */
+  record Answer(int status, java.net.http.HttpHeaders headers, byte[] body) {
+    JsonNode json() {
+      return Json.read(body);
+    }
+
+    /** {@code X-Cairn-Revision}, or 0. */
+    long revision() {
+      return headers.firstValueAsLong("x-cairn-revision").orElse(0);
+    }
+  }
+
+  /**
+   * One request.
+   *
+   * @param idempotent whether sending it twice has the same effect as once (then it is retried
+   *     after an unknown outcome)
+   */
+  record Call(String method, String path, byte[] body, List<String> headers, boolean idempotent) {
+    static Call get(String path) {
+      return new Call("GET", path, null, List.of(), true);
+    }
+  }
+
+  private final List<URI> endpoints;
+  private volatile HttpClient http;
+  private final ScheduledExecutorService timer;
+  private final ExecutorService executor;
+  private final Duration requestTimeout;
+  private final int maxAttempts;
+  private final Duration maxRetryDelay;
+  private volatile int current;
+
+  Transport(
+      List<URI> endpoints,
+      HttpClient http,
+      ExecutorService executor,
+      ScheduledExecutorService timer,
+      Duration requestTimeout,
+      int maxAttempts,
+      Duration maxRetryDelay) {
+    this.endpoints = List.copyOf(endpoints);
+    this.http = http;
+    this.executor = executor;
+    this.timer = timer;
+    this.requestTimeout = requestTimeout;
+    this.maxAttempts = maxAttempts;
+    this.maxRetryDelay = maxRetryDelay;
+  }
+
+  List<URI> endpoints() {
+    return endpoints;
+  }
+
+  /** The endpoint requests go to now. */
+  int current() {
+    return current;
+  }
+
+  /** Moves on from endpoint {@code failed} to the next (unless another caller already did). */
+  void failedOver(int failed) {
+    if (current == failed) {
+      current = (failed + 1) % endpoints.size();
+    }
+  }
+
+  HttpClient http() {
+    HttpClient h = http;
+    if (h == null) {
+      throw new IllegalStateException("the client is closed");
+    }
+    return h;
+  }
+
+  /** Lets go of the HTTP client, so that the JDK can end its selector thread. */
+  void close() {
+    http = null;
+  }
+
+  /** Sends {@code call}; completes with the answer, or a {@link CairnClientException}. */
+  CompletableFuture<Answer> send(Call call) {
+    CompletableFuture<Answer> result = new CompletableFuture<>();
+    attempt(call, 1, null, result);
+    return result;
+  }
+
+  private void attempt(Call call, int n, Throwable last, CompletableFuture<Answer> result) {
+    int endpoint = current;
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(endpoints.get(endpoint).resolve(call.path()))
+            .timeout(requestTimeout);
+    for (int i = 0; i + 1 < call.headers().size(); i += 2) {
+      b.header(call.headers().get(i), call.headers().get(i + 1));
+    }
+    b.method(
+        call.method(),
+        call.body() == null
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofByteArray(call.body()));
+    HttpClient h = http;
+    if (h == null) {
+      result.completeExceptionally(new UnavailableException("the client is closed", last));
+      return;
+    }
+    h.sendAsync(b.build(), HttpResponse.BodyHandlers.ofByteArray())
+        .whenComplete(
+            (r, e) -> {
+              if (e == null) {
+                answered(call, n, endpoint, r, result);
+              } else {
+                failed(call, n, endpoint, unwrap(e), result);
+              }
+            });
+  }
+
+  private void answered(
+      Call call, int n, int endpoint, HttpResponse<byte[]> r, CompletableFuture<Answer> result) {
+    int status = r.statusCode();
+    if (status < 400) {
+      result.complete(new Answer(status, r.headers(), r.body()));
+      return;
+    }
+    ProblemException p = problem(status, r.headers(), r.body());
+    if (status != 503) {
+      result.completeExceptionally(p);
+      return;
+    }
+    // 503: this node cannot serve now. Refusals before the request was handled are safe to retry
+    // anywhere; anything else is safe only for an idempotent request.
+    boolean notHandled =
+        p.code().equals("too_many_connections") || p.code().equals("cassandra_unreachable");
+    if (!call.idempotent() && !notHandled) {
+      result.completeExceptionally(
+          new OutcomeUnknownException(
+              call.method() + " " + call.path() + " answered 503 " + p.code() + ": not retried",
+              p));
+      return;
+    }
+    failedOver(endpoint);
+    retry(call, n, p, p.retryAfter().orElse(null), result);
+  }
+
+  private void failed(
+      Call call, int n, int endpoint, Throwable e, CompletableFuture<Answer> result) {
+    boolean notSent =
+        e instanceof ConnectException
+            || e instanceof HttpConnectTimeoutException
+            || e instanceof UnresolvedAddressException;
+    if (!notSent && !call.idempotent()) {
+      result.completeExceptionally(
+          new OutcomeUnknownException(
+              call.method() + " " + call.path() + " may or may not have been applied: " + e, e));
+      return;
+    }
+    if (!(e instanceof IOException) && !(e instanceof UnresolvedAddressException)) {
+      result.completeExceptionally(e); // a bug, not the network
+      return;
+    }
+    failedOver(endpoint);
+    retry(call, n, e, null, result);
+  }
+
+  private void retry(
+      Call call, int n, Throwable cause, Duration retryAfter, CompletableFuture<Answer> result) {
+    if (n >= maxAttempts) {
+      result.completeExceptionally(
+          new UnavailableException(
+              call.method() + " " + call.path() + ": no endpoint answered in " + n + " attempts",
+              cause));
+      return;
+    }
+    // After a full round of the endpoints, back off (or wait as long as the server asked).
+    Duration delay =
+        retryAfter != null
+            ? retryAfter
+            : n % endpoints.size() == 0
+                ? Duration.ofMillis(Math.min(2_000, 100L << Math.min(5, n / endpoints.size())))
+                : Duration.ZERO;
+    if (delay.compareTo(maxRetryDelay) > 0) {
+      delay = maxRetryDelay;
+    }
+    try {
+      if (delay.isZero()) {
+        executor.execute(() -> attempt(call, n + 1, cause, result));
+      } else {
+        timer.schedule(
+            () -> attempt(call, n + 1, cause, result), delay.toMillis(), TimeUnit.MILLISECONDS);
+      }
+    } catch (java.util.concurrent.RejectedExecutionException closed) {
+      result.completeExceptionally(new UnavailableException("the client is closed", cause));
+    }
+  }
+
+  static ProblemException problem(int status, java.net.http.HttpHeaders h, byte[] body) {
+    String code = "http_" + status;
+    String detail = null;
+    long revision = h.firstValueAsLong("x-cairn-revision").orElse(0);
+    long compact = 0;
+    try {
+      JsonNode j = Json.read(body);
+      if (j.hasNonNull("code")) {
+        code = j.get("code").asText();
+      }
+      detail = j.path("detail").asText(null);
+      revision = j.path("revision").asLong(revision);
+      compact = j.path("compact_revision").asLong(0);
+    } catch (RuntimeException notJson) {
+      detail = new String(body, java.nio.charset.StandardCharsets.UTF_8);
+    }
+    if (code.equals("compacted")) {
+      return new CompactedException(detail, compact, revision);
+    }
+    Duration retryAfter = null;
+    Optional<String> ra = h.firstValue("retry-after");
+    if (ra.isPresent()) {
+      try {
+        retryAfter = Duration.ofSeconds(Long.parseLong(ra.get().trim()));
+      } catch (NumberFormatException httpDate) {
+        retryAfter = Duration.ofSeconds(1);
+      }
+    }
+    return new ProblemException(status, code, detail, revision, retryAfter);
+  }
+
+  static Throwable unwrap(Throwable e) {
+    while (e instanceof CompletionException && e.getCause() != null) {
+      e = e.getCause();
+    }
+    return e;
+  }
+
+  /** True for the timeouts of a request that was sent. */
+  static boolean isTimeout(Throwable e) {
+    return e instanceof HttpTimeoutException && !(e instanceof HttpConnectTimeoutException);
+  }
+}

@@ -1,0 +1,69 @@
+package dev.cairn.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cairn.core.Bytes;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The client runs on threads of its own, none of the JDK's common pool, and leaves none behind
+ * after close(): its executor and timer stop at once; the JDK HTTP client's selector thread ends
+ * once the client is unreachable.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class ThreadsTest {
+  private static Set<String> clientThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(Thread::isAlive)
+        .map(Thread::getName)
+        .filter(n -> n.startsWith("cairn-client-") || n.startsWith("HttpClient-"))
+        .collect(Collectors.toSet());
+  }
+
+  private static Set<String> commonPool() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(Thread::isAlive)
+        .map(Thread::getName)
+        .filter(n -> n.startsWith("ForkJoinPool.commonPool"))
+        .collect(Collectors.toSet());
+  }
+
+  @Test
+  void noThreadIsLeftAfterClose() throws Exception {
+    try (Node node = Node.start()) {
+      Set<String> before = clientThreads();
+      Set<String> poolBefore = commonPool();
+      use(node);
+      Node.await(
+          Duration.ofSeconds(60),
+          "the client's threads to end",
+          () -> {
+            System.gc();
+            return clientThreads().equals(before);
+          });
+      assertThat(commonPool()).isEqualTo(poolBefore);
+    }
+  }
+
+  /** Opens a client, uses every part of it, and closes it; nothing of it stays referenced. */
+  private static void use(Node node) throws Exception {
+    CairnClient c = CairnClient.connect(node.url());
+    try {
+      c.kv().blocking().put("t/a", "1");
+      Leases.Lease l = CairnClient.await(c.leases().grant(Duration.ofSeconds(10)));
+      WatchClientTest.Seen seen = new WatchClientTest.Seen();
+      c.watch("t/a", 1, seen);
+      Node.await(Duration.ofSeconds(30), "an event", () -> seen.size() > 0);
+      c.kv().blocking().put("t/b", Bytes.utf8("2"), Kv.PutOptions.lease(l.id()));
+      assertThat(clientThreads().stream().filter(n -> n.startsWith("cairn-client-")).count())
+          .isGreaterThanOrEqualTo(2);
+    } finally {
+      c.close();
+    }
+  }
+}

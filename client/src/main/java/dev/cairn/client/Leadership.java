@@ -57,6 +57,22 @@ public final class Leadership implements AutoCloseable {
             });
   }
 
+  /**
+   * Sets {@code key} to {@code value} only while this client still leads with this token,
+   * atomically with that check; fails with a {@link ProblemException} of code {@code fenced} once
+   * it does not.
+   */
+  public CompletionStage<dev.cairn.core.keyspace.Reply.PutReply> fencedPut(
+      String key, Bytes value) {
+    return client
+        .kv()
+        .txn()
+        .fenceElection(name(), fencingToken())
+        .thenPut(key, value)
+        .commit()
+        .thenApply(r -> (dev.cairn.core.keyspace.Reply.PutReply) r.responses().get(0));
+  }
+
   /** Completes exceptionally with {@link LeaseLostException} when the lease is lost. */
   public CompletionStage<Void> lost() {
     return lost;

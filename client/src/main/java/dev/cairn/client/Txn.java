@@ -7,7 +7,9 @@ import dev.cairn.core.keyspace.Command;
 import dev.cairn.core.keyspace.Compare;
 import dev.cairn.core.keyspace.KeyRange;
 import dev.cairn.core.keyspace.Reply;
+import dev.cairn.recipes.election.Election;
 import dev.cairn.recipes.lock.Lock;
+import dev.cairn.recipes.rwlock.RwLock;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -67,15 +69,36 @@ public final class Txn {
    * with fencing token {@code token}.
    */
   public Txn fence(String lock, long token) {
+    return fence("lock", lock, token);
+  }
+
+  /**
+   * Refuses the whole transaction with {@code fenced} (412) unless {@code token} is still the
+   * fencing token of election {@code election}'s leader.
+   */
+  public Txn fenceElection(String election, long token) {
+    return fence("election", election, token);
+  }
+
+  /**
+   * Refuses the whole transaction with {@code fenced} (412) unless read-write lock {@code rwlock}
+   * is still held for writing with {@code token} (a reader's token fences nothing).
+   */
+  public Txn fenceRwLock(String rwlock, long token) {
+    return fence("rwlock", rwlock, token);
+  }
+
+  private Txn fence(String kind, String name, long token) {
     ObjectNode f = compare.addObject().putObject("fence");
-    f.put("lock", lock).put("token", token);
+    f.put(kind, name).put("token", token);
     return this;
   }
 
   /** Adds core's {@link Compare} (the recipes' form). */
   public Txn compare(Compare c) {
     if (c.target() == Compare.Target.FENCE) {
-      return fence(lockName(c.key()), c.number());
+      String[] kindAndName = fenceOf(c.key());
+      return fence(kindAndName[0], kindAndName[1], c.number());
     }
     if (c.target() == Compare.Target.VALUE) {
       return ifValue(c.key(), c.op(), c.value());
@@ -212,17 +235,26 @@ public final class Txn {
   }
 
   /**
-   * The lock whose queue is {@code prefix} ({@link Lock#prefix}): the HTTP API names a fence by its
-   * lock.
+   * The recipe kind ({@code lock}, {@code election}, {@code rwlock}) and name whose queue is {@code
+   * prefix}: the HTTP API names a fence by its recipe, and decides its holder value itself.
    */
-  static String lockName(String prefix) {
-    if (!prefix.startsWith(Lock.ROOT) || !prefix.endsWith("/")) {
-      throw new IllegalArgumentException(
-          "a fence over the network names a lock; '" + prefix + "' is not a lock's prefix");
+  static String[] fenceOf(String prefix) {
+    for (String[] root :
+        new String[][] {
+          {Lock.ROOT, "lock"}, {Election.ROOT, "election"}, {RwLock.ROOT, "rwlock"}
+        }) {
+      if (prefix.startsWith(root[0]) && prefix.endsWith("/")) {
+        String name =
+            prefix
+                .substring(root[0].length(), prefix.length() - 1)
+                .replace("%2F", "/")
+                .replace("%25", "%");
+        return new String[] {root[1], name};
+      }
     }
-    return prefix
-        .substring(Lock.ROOT.length(), prefix.length() - 1)
-        .replace("%2F", "/")
-        .replace("%25", "%");
+    throw new IllegalArgumentException(
+        "a fence over the network names a lock, an election or a read-write lock; '"
+            + prefix
+            + "' is none of their prefixes");
   }
 }

@@ -113,6 +113,7 @@ class RecipesClientTest {
                 .campaign(
                     "sched", Bytes.utf8("a:1"), Duration.ofSeconds(10), Duration.ofSeconds(30)));
     CairnClient.await(first.proclaim(Bytes.utf8("a:2")));
+    CairnClient.await(first.fencedPut("sched/owner", Bytes.utf8("a")));
     Node.await(
         Duration.ofSeconds(30),
         "the proclaimed value observed",
@@ -127,6 +128,11 @@ class RecipesClientTest {
                 .campaign(
                     "sched", Bytes.utf8("b"), Duration.ofSeconds(10), Duration.ofSeconds(30)));
     assertThat(second.fencingToken()).isGreaterThan(first.fencingToken());
+    // The old leader's fenced writes are refused.
+    assertThatThrownBy(() -> CairnClient.await(first.fencedPut("sched/owner", Bytes.utf8("old"))))
+        .isInstanceOfSatisfying(
+            ProblemException.class, e -> assertThat(e.code()).isEqualTo("fenced"));
+    CairnClient.await(second.fencedPut("sched/owner", Bytes.utf8("b")));
     second.close();
     observing.cancel();
   }

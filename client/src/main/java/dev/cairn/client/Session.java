@@ -45,6 +45,15 @@ final class Session {
   private final AtomicLong watchIds = new AtomicLong();
   private final ArrayDeque<String> outbox = new ArrayDeque<>();
 
+  /** Leases to attach on the current socket, sent a window at a time (each is a leader ask). */
+  private final ArrayDeque<Long> toAttach = new ArrayDeque<>();
+
+  /** Attaches sent on the current socket and not answered yet. */
+  private int attaching;
+
+  /** Attaches in flight at most: the server answers each with an ask of the namespace leader. */
+  private static final int ATTACH_WINDOW = 256;
+
   private WebSocket socket;
   private long generation;
   private boolean sending;
@@ -61,7 +70,7 @@ final class Session {
     /** The current connection confirmed it ({@code lease_attached}, or granted on it). */
     boolean attached;
 
-    /** When it was (re)sent for attaching, to check on it when no answer comes. */
+    /** When its attach was sent (0: not yet), to check on it when no answer comes. */
     long sentNanos;
 
     SessionLease(long id, long ttlSeconds) {
@@ -122,12 +131,11 @@ final class Session {
       if (closed || leases.containsKey(id)) {
         return;
       }
-      SessionLease l = new SessionLease(id, ttlSeconds);
-      l.sentNanos = System.nanoTime();
-      leases.put(id, l);
+      leases.put(id, new SessionLease(id, ttlSeconds));
       ensureStarted();
       if (socket != null) {
-        enqueue(attachMessage(id));
+        toAttach.add(id);
+        drainAttaches();
       }
     }
   }
@@ -143,6 +151,25 @@ final class Session {
 
   synchronized int leaseCount() {
     return leases.size();
+  }
+
+  /** Sends queued attaches while fewer than the window are unanswered. Called under the lock. */
+  private void drainAttaches() {
+    long now = System.nanoTime();
+    while (attaching < ATTACH_WINDOW && !toAttach.isEmpty()) {
+      SessionLease l = leases.get(toAttach.poll());
+      if (l != null && !l.attached) {
+        l.sentNanos = now;
+        attaching++;
+        enqueue(attachMessage(l.id));
+      }
+    }
+  }
+
+  /** An attach was answered (attached or refused). Called under the lock. */
+  private void attachAnswered() {
+    attaching = Math.max(0, attaching - 1);
+    drainAttaches();
   }
 
   private static String attachMessage(long id) {
@@ -244,18 +271,20 @@ final class Session {
       failures = 0;
       outbox.clear(); // anything queued for the old socket is rebuilt below
       sending = false;
-      long now = System.nanoTime();
-      for (SessionLease l : leases.values()) {
-        l.attached = false;
-        l.sentNanos = now;
-        hello.add(attachMessage(l.id));
-      }
       for (WatchState w : watches.values()) {
         hello.add(createMessage(w));
       }
       for (String m : hello) {
         enqueue(m);
       }
+      toAttach.clear();
+      attaching = 0;
+      for (SessionLease l : leases.values()) {
+        l.attached = false;
+        l.sentNanos = 0;
+        toAttach.add(l.id);
+      }
+      drainAttaches();
     }
   }
 
@@ -342,7 +371,7 @@ final class Session {
       long now = System.nanoTime();
       for (SessionLease l : leases.values()) {
         minTtl = Math.min(minTtl, l.ttlSeconds);
-        if (!l.attached && now - l.sentNanos > TimeUnit.SECONDS.toNanos(5)) {
+        if (!l.attached && l.sentNanos != 0 && now - l.sentNanos > TimeUnit.SECONDS.toNanos(5)) {
           l.sentNanos = now;
           unanswered.add(l.id);
         }
@@ -369,7 +398,8 @@ final class Session {
                 synchronized (this) {
                   SessionLease l = leases.get(id);
                   if (l != null && !l.attached && socket != null) {
-                    enqueue(attachMessage(id));
+                    toAttach.add(id);
+                    drainAttaches();
                   }
                 }
               } else if (Transport.unwrap(e) instanceof ProblemException p
@@ -435,11 +465,18 @@ final class Session {
         if (l != null) {
           l.attached = true;
         }
+        attachAnswered();
       }
     } else if (m.has("lease_expired")) {
       lost(m.get("lease_expired").path("id").asLong(), "it expired");
     } else if (m.has("error")) {
-      if ("lease_not_found".equals(m.get("error").path("code").asText())) {
+      String code = m.get("error").path("code").asText();
+      if (code.equals("lease_not_found") || code.equals("unavailable")) {
+        synchronized (this) {
+          attachAnswered(); // the session's errors without a watch are its lease requests'
+        }
+      }
+      if (code.equals("lease_not_found")) {
         // An attach refused: the refusal names no lease, so ask about each unconfirmed one.
         List<Long> unconfirmed = new ArrayList<>();
         synchronized (this) {

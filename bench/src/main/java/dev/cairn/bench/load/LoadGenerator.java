@@ -46,6 +46,8 @@ public final class LoadGenerator implements Callable<Integer> {
   /** Systems the generator can drive. */
   public enum TargetKind {
     CAIRN,
+    /** Cairn through its own Java client ({@code client/}), as applications drive it. */
+    CAIRN_CLIENT,
     ZOOKEEPER,
     ETCD
   }
@@ -58,7 +60,10 @@ public final class LoadGenerator implements Callable<Integer> {
     NEVER
   }
 
-  @Option(names = "--target", description = "cairn, zookeeper or etcd (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--target",
+      description =
+          "cairn, cairn_client (Cairn's Java client), zookeeper or etcd (default: ${DEFAULT-VALUE})")
   TargetKind target = TargetKind.CAIRN;
 
   @Option(
@@ -225,6 +230,9 @@ public final class LoadGenerator implements Callable<Integer> {
   private Target openTarget(Workload workload) throws Exception {
     return switch (target) {
       case CAIRN -> cairnTarget(workload);
+      case CAIRN_CLIENT ->
+          new dev.cairn.bench.client.CairnClientTarget(
+              url.resolve(false), Math.max(2, ioThreads), workload, errorSamples());
       case ETCD -> {
         HttpTransport transport = transport(true);
         try {

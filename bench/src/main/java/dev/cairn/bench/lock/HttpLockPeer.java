@@ -30,6 +30,11 @@ import java.util.concurrent.TimeUnit;
  *   <li>etcd: {@code POST /v3/lease/grant {"TTL"}}; acquire {@code POST /v3/lock/lock {"name",
  *       "lease"}} → {@code key}; release {@code POST /v3/lock/unlock {"key"}}.
  * </ul>
+ *
+ * <p>Cairn's other recipes, with {@link Recipe}: a semaphore ({@code POST /v1/semaphores/{name}
+ * {"permits", "lease"}} → {@code token}, {@code DELETE …?token=T}); a queue (push {@code POST
+ * /v1/queues/{name} {"value"}}, then take {@code POST …/take {"lease"}} → {@code id}, {@code
+ * token}: the turn's acquire; ack {@code DELETE …/claims/{id}?token=T}: its release).
  */
 final class HttpLockPeer implements LockPeer {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -40,6 +45,8 @@ final class HttpLockPeer implements LockPeer {
   private final String api;
   private final String name;
   private final int ttl;
+  private final Recipe recipe;
+  private final int permits;
   private final HttpTransport transport;
   private final ScheduledExecutorService keepalive = Cli.daemonScheduler("lease-keepalive");
   private final Map<Integer, String> leases = new ConcurrentHashMap<>();
@@ -48,6 +55,17 @@ final class HttpLockPeer implements LockPeer {
    * @param api etcd's gateway prefix ({@code /v3}); ignored for Cairn
    */
   HttpLockPeer(boolean etcd, URI url, String api, String name, int ttl) {
+    this(etcd, url, api, name, ttl, Recipe.LOCK, 1);
+  }
+
+  /** Cairn's {@code recipe} ({@code permits}: a semaphore's); etcd has only {@link Recipe#LOCK}. */
+  HttpLockPeer(
+      boolean etcd, URI url, String api, String name, int ttl, Recipe recipe, int permits) {
+    if (etcd && recipe != Recipe.LOCK) {
+      throw new IllegalArgumentException("etcd has no " + recipe.name().toLowerCase() + " here");
+    }
+    this.recipe = recipe;
+    this.permits = permits;
     this.etcd = etcd;
     this.api = api;
     this.name = name;
@@ -58,7 +76,14 @@ final class HttpLockPeer implements LockPeer {
 
   @Override
   public String driver() {
-    return transport.name() + (etcd ? ", etcd " + api + "/lock" : ", /v1/locks");
+    return transport.name()
+        + (etcd
+            ? ", etcd " + api + "/lock"
+            : switch (recipe) {
+              case LOCK -> ", /v1/locks";
+              case SEMAPHORE -> ", /v1/semaphores, " + permits + " permits";
+              case QUEUE -> ", /v1/queues push, take, ack";
+            });
   }
 
   @Override
@@ -72,7 +97,14 @@ final class HttpLockPeer implements LockPeer {
     String lease = field(g, etcd ? "ID" : "id");
     leases.put(index, lease);
     HttpConnection conn = transport.open();
-    return etcd ? new EtcdContender(conn, lease) : new CairnContender(conn, lease);
+    if (etcd) {
+      return new EtcdContender(conn, lease);
+    }
+    return switch (recipe) {
+      case LOCK -> new CairnContender(conn, lease);
+      case SEMAPHORE -> new SemaphoreContender(conn, lease);
+      case QUEUE -> new QueueContender(conn, lease, index);
+    };
   }
 
   private void renew() {
@@ -110,7 +142,7 @@ final class HttpLockPeer implements LockPeer {
       conn.abort();
       throw e;
     }
-    if (!a.ok()) {
+    if (a.status() / 100 != 2) { // a queue's push is 201
       throw new IOException(call.method() + " " + call.path() + ": " + a.describe());
     }
     return a;
@@ -145,6 +177,68 @@ final class HttpLockPeer implements LockPeer {
     @Override
     public void release() throws Exception {
       call(conn, new HttpCall("DELETE", "/v1/locks/" + name + "?token=" + token, null, null));
+    }
+
+    @Override
+    public void close() {
+      conn.close();
+    }
+  }
+
+  private final class SemaphoreContender implements Contender {
+    private final HttpConnection conn;
+    private final HttpCall acquire;
+    private String token;
+
+    SemaphoreContender(HttpConnection conn, String lease) {
+      this.conn = conn;
+      this.acquire =
+          HttpCall.post(
+              "/v1/semaphores/" + name,
+              "{\"permits\":" + permits + ",\"lease\":" + lease + "}",
+              JSON_TYPE);
+    }
+
+    @Override
+    public void acquire() throws Exception {
+      token = field(call(conn, acquire), "token");
+    }
+
+    @Override
+    public void release() throws Exception {
+      call(conn, new HttpCall("DELETE", "/v1/semaphores/" + name + "?token=" + token, null, null));
+    }
+
+    @Override
+    public void close() {
+      conn.close();
+    }
+  }
+
+  /** A turn pushes an item and takes one (the acquire), then acks it (the release). */
+  private final class QueueContender implements Contender {
+    private final HttpConnection conn;
+    private final HttpCall push;
+    private final HttpCall take;
+    private String ack;
+
+    QueueContender(HttpConnection conn, String lease, int index) {
+      this.conn = conn;
+      this.push = HttpCall.post("/v1/queues/" + name, "{\"value\":\"" + index + "\"}", JSON_TYPE);
+      this.take =
+          HttpCall.post("/v1/queues/" + name + "/take", "{\"lease\":" + lease + "}", JSON_TYPE);
+    }
+
+    @Override
+    public void acquire() throws Exception {
+      call(conn, push);
+      HttpAnswer t = call(conn, take);
+      ack = "/v1/queues/" + name + "/claims/" + field(t, "id") + "?token=" + field(t, "token");
+    }
+
+    @Override
+    public void release() throws Exception {
+      call(conn, new HttpCall("DELETE", ack, null, null));
     }
 
     @Override

@@ -44,6 +44,16 @@ public final class LockBenchmark implements Callable<Integer> {
     ZOOKEEPER
   }
 
+  @Option(
+      names = "--recipe",
+      description =
+          "lock, semaphore (--permits) or queue (a turn: push, take, ack) (default:"
+              + " ${DEFAULT-VALUE})")
+  LockPeer.Recipe recipe = LockPeer.Recipe.LOCK;
+
+  @Option(names = "--permits", description = "a semaphore's permits (default: ${DEFAULT-VALUE})")
+  int permits = 2;
+
   @Option(names = "--target", description = "cairn, etcd or zookeeper (default: ${DEFAULT-VALUE})")
   Target target = Target.CAIRN;
 
@@ -97,7 +107,7 @@ public final class LockBenchmark implements Callable<Integer> {
           cs.add(peer.open(i));
         }
         log.printf(
-            "[%s] lock: %d contenders via %s, hold %s, warmup %.1fs, measuring %.1fs%n",
+            "[%s] " + op() + ": %d contenders via %s, hold %s, warmup %.1fs, measuring %.1fs%n",
             target.name().toLowerCase(),
             contenders,
             peer.driver(),
@@ -113,9 +123,14 @@ public final class LockBenchmark implements Callable<Integer> {
     }
   }
 
+  /** The result line's {@code op}: {@code lock}, {@code semaphore} or {@code queue}. */
+  private String op() {
+    return recipe.name().toLowerCase();
+  }
+
   private LockPeer peer() throws Exception {
     return switch (target) {
-      case CAIRN -> new HttpLockPeer(false, url.resolve(false), "", lock, ttl);
+      case CAIRN -> new HttpLockPeer(false, url.resolve(false), "", lock, ttl, recipe, permits);
       case ETCD -> {
         String api;
         try (HttpTransport probe = new HttpTransport(url.resolve(true), 1)) {
@@ -125,7 +140,11 @@ public final class LockBenchmark implements Callable<Integer> {
       }
       case ZOOKEEPER ->
           new CuratorLockPeer(
-              zooKeeper.connect(), zooKeeper.sessionTimeout(), "/bench-locks/" + lock);
+              zooKeeper.connect(),
+              zooKeeper.sessionTimeout(),
+              "/bench-" + recipe.name().toLowerCase() + "s/" + lock,
+              recipe,
+              permits);
     };
   }
 
@@ -227,7 +246,7 @@ public final class LockBenchmark implements Callable<Integer> {
       }
     }
     double seconds = window.durationSeconds();
-    Map<String, Object> line = Figures.header("lock");
+    Map<String, Object> line = Figures.header(op());
     line.put("target", target.name().toLowerCase());
     line.put("contenders", contenders);
     line.put("hold_ms", hold.toMillis());

@@ -6,6 +6,16 @@ package dev.cairn.bench.lock;
  */
 interface LockPeer extends AutoCloseable {
 
+  /**
+   * What a turn is: a lock's acquire → release; a semaphore's (N permits) acquire → release; a
+   * queue's push → take (its acquire) → ack (its release).
+   */
+  enum Recipe {
+    LOCK,
+    SEMAPHORE,
+    QUEUE
+  }
+
   /** A contender of its own: its lease (or session) is made here and kept alive until close. */
   Contender open(int index) throws Exception;
 

@@ -1,23 +1,17 @@
 package dev.cairn.multijvm;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,32 +41,16 @@ class BarrierCounterIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int TTL = 2;
   private static final long TTL_NANOS = TTL * 1_000_000_000L;
-  private static final Duration AWAIT = Duration.ofSeconds(60);
-
-  private static final List<AutoCloseable> processes = new ArrayList<>();
-  private static long seed;
-  private static Path work;
-  private static CairnProcess server;
+  private static ProofRun run;
 
   @BeforeAll
   static void start() throws IOException {
-    seed = Long.getLong("cairn.it.seed", new SecureRandom().nextLong());
-    Path root = Path.of(System.getProperty("cairn.it.work-dir", "target/it-work"));
-    work =
-        Files.createDirectories(root.resolve("barrier-counter-" + Long.toHexString(seed)))
-            .toAbsolutePath();
-    System.out.println("=== BarrierCounterIT: " + ctx());
-    server =
-        CairnProcess.start(
-            work.resolve("data"), work.resolve("server.log"), Duration.ofSeconds(120), List.of());
-    processes.add(server);
+    run = ProofRun.start("barrier-counter");
   }
 
   @AfterAll
   static void stop() throws Exception {
-    for (int i = processes.size() - 1; i >= 0; i--) {
-      processes.get(i).close();
-    }
+    run.close();
   }
 
   @Test
@@ -81,14 +59,14 @@ class BarrierCounterIT {
     String b = "enter-kill";
     ContenderProcess early = worker("enter-a", 2, "role=member", "barrier=" + b, "count=4");
     ContenderProcess victim = worker("enter-k", 1, "role=member", "barrier=" + b, "count=4");
-    await(() -> members(b).size() == 3, "three members in " + b);
+    run.await(() -> members(b).size() == 3, "three members in " + b);
     long at = victim.kill9();
-    await(() -> members(b).size() == 2, "the killed member's key gone with its lease");
+    run.await(() -> members(b).size() == 2, "the killed member's key gone with its lease");
     long goneMs = (System.nanoTime() - at) / 1_000_000;
-    assertThat(events(early, "entered")).as("passed with 2 live of 4; %s", ctx()).isEmpty();
+    assertThat(events(early, "entered")).as("passed with 2 live of 4; %s", run.ctx()).isEmpty();
     // the round fills with two more live members, and exactly the four live ones pass together
     ContenderProcess late = worker("enter-b", 2, "role=member", "barrier=" + b, "count=4");
-    await(
+    run.await(
         () -> events(early, "entered").size() + events(late, "entered").size() == 4,
         "the four live members through");
     List<LockHistory.Event> entered = new ArrayList<>(events(early, "entered"));
@@ -96,20 +74,20 @@ class BarrierCounterIT {
     long lastEnterSent =
         events(late, "enter-sent").stream().mapToLong(LockHistory.Event::nanos).max().orElseThrow();
     assertThat(entered)
-        .as("nobody passes before the fourth live member asked to enter; %s", ctx())
+        .as("nobody passes before the fourth live member asked to enter; %s", run.ctx())
         .allSatisfy(e -> assertThat(e.nanos()).isGreaterThan(lastEnterSent));
     Set<Long> rounds = new HashSet<>();
     entered.forEach(e -> rounds.add(e.num(1)));
-    assertThat(rounds).as("one round; %s", ctx()).hasSize(1);
+    assertThat(rounds).as("one round; %s", run.ctx()).hasSize(1);
     long round = rounds.iterator().next();
     // The server's own account: at the revision the round filled, its four members were the
     // four live ones, and the killed member's key had gone before.
-    JsonNode status = json(Http.get(server.uri("/v1/barriers/" + b)));
+    JsonNode status = json(Http.get(run.server.uri("/v1/barriers/" + b)));
     long cutoff = status.path("cutoff").asLong();
     Set<String> alive = new HashSet<>();
     String killedKey = null;
     for (WatchHistory.Change c :
-        WatchHistory.read(server, "_cairn/barriers/" + b + "/", true, round)) {
+        WatchHistory.read(run.server, "_cairn/barriers/" + b + "/", true, round)) {
       if (c.key().endsWith("/ready")) {
         continue;
       }
@@ -121,10 +99,10 @@ class BarrierCounterIT {
       }
     }
     assertThat(killedKey)
-        .as("the killed member's key deleted before the round; %s", ctx())
+        .as("the killed member's key deleted before the round; %s", run.ctx())
         .isNotNull();
-    assertThat(alive).as("members when the round filled; %s", ctx()).hasSize(4);
-    assertThat(status.path("members")).as(ctx()).hasSize(4);
+    assertThat(alive).as("members when the round filled; %s", run.ctx()).hasSize(4);
+    assertThat(status.path("members")).as(run.ctx()).hasSize(4);
     assertThat(status.path("members").findValuesAsText("key")).doesNotContain(killedKey);
     assertThat(status.path("members").findValues("since_revision"))
         .allSatisfy(r -> assertThat(r.asLong()).isLessThanOrEqualTo(cutoff));
@@ -132,9 +110,10 @@ class BarrierCounterIT {
         "double barrier, member killed before the round filled: its key gone %d ms after the"
             + " kill (TTL %d s); the four live members passed in round %d%n",
         goneMs, TTL, round);
-    Files.createFile(stopFile("enter-a"));
-    Files.createFile(stopFile("enter-b"));
-    await(() -> events(early, "left").size() + events(late, "left").size() == 4, "all four left");
+    Files.createFile(run.stopFile("enter-a"));
+    Files.createFile(run.stopFile("enter-b"));
+    run.await(
+        () -> events(early, "left").size() + events(late, "left").size() == 4, "all four left");
   }
 
   /**
@@ -150,32 +129,32 @@ class BarrierCounterIT {
     // a lease long enough for the fourth member to arrive before it ends, on a loaded machine
     ContenderProcess victim =
         worker("counted-k", 1, "role=member", "barrier=" + b, "count=4", "ttl=4");
-    await(() -> members(b).size() == 3, "three members in " + b);
+    run.await(() -> members(b).size() == 3, "three members in " + b);
     long lease = events(victim, "enter-sent").get(0).num(0);
-    await(() -> lastRenewSent(victim, lease) > 0, "a renewal of the victim's lease");
+    run.await(() -> lastRenewSent(victim, lease) > 0, "a renewal of the victim's lease");
     long at = victim.kill9();
     HttpResponse<String> fourth =
         Http.post(
-            server.uri("/v1/barriers/" + b + "/enter"),
+            run.server.uri("/v1/barriers/" + b + "/enter"),
             "{\"count\": 4, \"ttl\": 30, \"timeout_ms\": 5000}");
     long passed = System.nanoTime();
     assertThat(passed)
-        .as("the fourth passed before the killed member's lease could end; %s", ctx())
+        .as("the fourth passed before the killed member's lease could end; %s", run.ctx())
         .isLessThan(lastRenewSent(victim, lease) + 4_000_000_000L);
-    assertThat(fourth.statusCode()).as("%s; %s", fourth.body(), ctx()).isEqualTo(200);
-    await(() -> events(early, "entered").size() == 2, "the two live early members through");
-    Files.createFile(stopFile("counted-a"));
+    assertThat(fourth.statusCode()).as("%s; %s", fourth.body(), run.ctx()).isEqualTo(200);
+    run.await(() -> events(early, "entered").size() == 2, "the two live early members through");
+    Files.createFile(run.stopFile("counted-a"));
     JsonNode me = JSON.readTree(fourth.body());
     HttpResponse<String> left =
         Http.post(
-            server.uri("/v1/barriers/" + b + "/leave"),
+            run.server.uri("/v1/barriers/" + b + "/leave"),
             "{\"lease\": " + me.path("lease").asLong() + ", \"timeout_ms\": 20000}");
     long leftAt = System.nanoTime();
-    assertThat(left.statusCode()).as("%s; %s", left.body(), ctx()).isEqualTo(200);
+    assertThat(left.statusCode()).as("%s; %s", left.body(), run.ctx()).isEqualTo(200);
     assertThat(leftAt)
-        .as("the leave waited for the dead member's lease; %s", ctx())
+        .as("the leave waited for the dead member's lease; %s", run.ctx())
         .isGreaterThanOrEqualTo(lastRenewSent(victim, lease) + 4_000_000_000L);
-    await(() -> events(early, "left").size() == 2, "the early members left");
+    run.await(() -> events(early, "left").size() == 2, "the early members left");
     System.out.printf(
         "double barrier, member killed before the round filled, fourth member %d ms after the"
             + " kill: passed with it counted; the leave returned %d ms after the kill (TTL 4 s)%n",
@@ -188,26 +167,27 @@ class BarrierCounterIT {
     String b = "inside-kill";
     ContenderProcess others = worker("inside-a", 2, "role=member", "barrier=" + b, "count=3");
     ContenderProcess victim = worker("inside-k", 1, "role=member", "barrier=" + b, "count=3");
-    await(
+    run.await(
         () -> events(others, "entered").size() == 2 && events(victim, "entered").size() == 1,
         "all three inside");
-    Files.createFile(stopFile("inside-a"));
-    await(() -> members(b).size() == 1, "the two others gone from the barrier, waiting to leave");
+    Files.createFile(run.stopFile("inside-a"));
+    run.await(
+        () -> members(b).size() == 1, "the two others gone from the barrier, waiting to leave");
     long at = victim.kill9();
-    await(() -> events(others, "left").size() == 2, "the others' leave returned");
+    run.await(() -> events(others, "left").size() == 2, "the others' leave returned");
     long lease = events(victim, "entered").get(0).num(0);
     long earliest = lastRenewSent(victim, lease) + TTL_NANOS;
     List<Long> afterKillMs = new ArrayList<>();
     for (LockHistory.Event e : events(others, "left")) {
       afterKillMs.add((e.nanos() - at) / 1_000_000);
       assertThat(e.nanos())
-          .as("%s not before the killed member's lease could end; %s", e, ctx())
+          .as("%s not before the killed member's lease could end; %s", e, run.ctx())
           .isGreaterThanOrEqualTo(earliest);
       assertThat(e.nanos() - at)
-          .as("%s within TTL + 1 s of the kill; %s", e, ctx())
+          .as("%s within TTL + 1 s of the kill; %s", e, run.ctx())
           .isLessThanOrEqualTo(TTL_NANOS + 1_000_000_000L);
     }
-    assertThat(members(b)).as(ctx()).isEmpty();
+    assertThat(members(b)).as(run.ctx()).isEmpty();
     System.out.printf(
         "double barrier, member killed inside: the others' leave returned %s ms after the kill"
             + " (TTL %d s)%n",
@@ -219,29 +199,29 @@ class BarrierCounterIT {
   void aSimpleBarriersWaitersGoOnWhenItsKilledHoldersLeaseEnds() throws Exception {
     String b = "gate";
     ContenderProcess holder = worker("gate-h", 1, "role=holder", "barrier=" + b);
-    await(() -> events(holder, "held").size() == 1, "the barrier held");
+    run.await(() -> events(holder, "held").size() == 1, "the barrier held");
     ContenderProcess waiters = worker("gate-w", 3, "role=waiter", "barrier=" + b);
-    await(() -> events(waiters, "wait-sent").size() == 3, "three waiting");
+    run.await(() -> events(waiters, "wait-sent").size() == 3, "three waiting");
     // held past twice its TTL by its keepalives: nobody goes on meanwhile
     long held = events(holder, "held").get(0).nanos();
-    await(() -> System.nanoTime() - held > 2 * TTL_NANOS, "2 TTL");
-    assertThat(events(waiters, "open")).as("released while held; %s", ctx()).isEmpty();
+    run.await(() -> System.nanoTime() - held > 2 * TTL_NANOS, "2 TTL");
+    assertThat(events(waiters, "open")).as("released while held; %s", run.ctx()).isEmpty();
     long lease = events(holder, "held").get(0).num(0);
-    assertThat(lastRenewSent(holder, lease)).as("renewed; %s", ctx()).isGreaterThan(held);
+    assertThat(lastRenewSent(holder, lease)).as("renewed; %s", run.ctx()).isGreaterThan(held);
     long at = holder.kill9();
-    await(() -> events(waiters, "open").size() == 3, "the waiters going on");
+    run.await(() -> events(waiters, "open").size() == 3, "the waiters going on");
     long earliest = lastRenewSent(holder, lease) + TTL_NANOS;
     List<Long> afterKillMs = new ArrayList<>();
     for (LockHistory.Event e : events(waiters, "open")) {
       afterKillMs.add((e.nanos() - at) / 1_000_000);
       assertThat(e.nanos())
-          .as("%s not before the holder's lease could end; %s", e, ctx())
+          .as("%s not before the holder's lease could end; %s", e, run.ctx())
           .isGreaterThanOrEqualTo(earliest);
       assertThat(e.nanos() - at)
-          .as("%s within TTL + 1 s of the kill; %s", e, ctx())
+          .as("%s within TTL + 1 s of the kill; %s", e, run.ctx())
           .isLessThanOrEqualTo(TTL_NANOS + 1_000_000_000L);
     }
-    assertThat(waiters.awaitExit(AWAIT)).as(waiters.output()).isEqualTo(0);
+    assertThat(waiters.awaitExit(ProofRun.AWAIT)).as(waiters.output()).isEqualTo(0);
     System.out.printf(
         "simple barrier, holder killed: waiters went on %s ms after the kill (TTL %d s)%n",
         afterKillMs, TTL);
@@ -259,13 +239,15 @@ class BarrierCounterIT {
     }
     List<LockHistory.Event> added = new ArrayList<>();
     for (ContenderProcess p : adders) {
-      assertThat(p.awaitExit(AWAIT)).as("%s: %s; %s", p, p.output(), ctx()).isEqualTo(0);
-      assertThat(events(p, "error")).as(ctx()).isEmpty();
+      assertThat(p.awaitExit(ProofRun.AWAIT))
+          .as("%s: %s; %s", p, p.output(), run.ctx())
+          .isEqualTo(0);
+      assertThat(events(p, "error")).as(run.ctx()).isEmpty();
       added.addAll(events(p, "added"));
     }
     int total = processesN * threads * adds;
-    JsonNode counter = json(Http.get(server.uri("/v1/counters/hits")));
-    assertThat(counter.path("value").asLong()).as(ctx()).isEqualTo(total);
+    JsonNode counter = json(Http.get(run.server.uri("/v1/counters/hits")));
+    assertThat(counter.path("value").asLong()).as(run.ctx()).isEqualTo(total);
     // every addition saw a value of its own: 1..total, each once, in revision order
     added.sort((x, y) -> Long.compare(x.num(1), y.num(1)));
     List<Long> values = added.stream().map(e -> e.num(0)).toList();
@@ -273,7 +255,7 @@ class BarrierCounterIT {
     for (long v = 1; v <= total; v++) {
       expected.add(v);
     }
-    assertThat(values).as("answered values in revision order; %s", ctx()).isEqualTo(expected);
+    assertThat(values).as("answered values in revision order; %s", run.ctx()).isEqualTo(expected);
     System.out.printf(
         "counter: %d additions from %d processes, final %d%n", total, processesN, total);
   }
@@ -282,19 +264,9 @@ class BarrierCounterIT {
 
   private static ContenderProcess worker(String label, int threads, String... more)
       throws IOException {
-    List<String> args =
-        new ArrayList<>(
-            List.of("ttl=" + TTL, "stop=" + stopFile(label), "seed=" + (seed ^ label.hashCode())));
+    List<String> args = new ArrayList<>(List.of("ttl=" + TTL));
     args.addAll(List.of(more));
-    ContenderProcess p =
-        ContenderProcess.start(
-            RecipeWorker.class, server, work, label, threads, args.toArray(new String[0]));
-    processes.add(p);
-    return p;
-  }
-
-  private static Path stopFile(String label) {
-    return work.resolve(label + ".stop");
+    return run.worker(label, threads, args.toArray(new String[0]));
   }
 
   private static List<LockHistory.Event> events(ContenderProcess p, String type) {
@@ -313,7 +285,7 @@ class BarrierCounterIT {
   private static List<JsonNode> members(String barrier) {
     try {
       List<JsonNode> out = new ArrayList<>();
-      json(Http.get(server.uri("/v1/barriers/" + barrier))).path("members").forEach(out::add);
+      json(Http.get(run.server.uri("/v1/barriers/" + barrier))).path("members").forEach(out::add);
       return out;
     } catch (IOException | InterruptedException e) {
       throw new IllegalStateException(e);
@@ -321,21 +293,7 @@ class BarrierCounterIT {
   }
 
   private static JsonNode json(HttpResponse<String> r) throws IOException {
-    assertThat(r.statusCode()).as("%s; %s", r.body(), ctx()).isEqualTo(200);
+    assertThat(r.statusCode()).as("%s; %s", r.body(), run.ctx()).isEqualTo(200);
     return JSON.readTree(r.body());
-  }
-
-  private static void await(BooleanSupplier condition, String what) {
-    long deadline = System.nanoTime() + AWAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() - deadline > 0) {
-        fail("timed out after %s waiting for %s; %s", AWAIT, what, ctx());
-      }
-      LockSupport.parkNanos(10_000_000L);
-    }
-  }
-
-  private static String ctx() {
-    return "seed=" + seed + ", work dir=" + work;
   }
 }

@@ -1,24 +1,17 @@
 package dev.cairn.multijvm;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,32 +42,16 @@ class QueueDeliveryIT {
   private static final int ITEMS_PER_THREAD = 120;
   private static final int CONSUMER_THREADS = 4;
 
-  private static final Duration AWAIT = Duration.ofSeconds(90);
-
-  private final List<AutoCloseable> processes = new ArrayList<>();
-  private long seed;
-  private Path work;
-  private CairnProcess server;
+  private ProofRun run;
 
   @BeforeEach
   void setUp(TestInfo info) throws IOException {
-    seed = Long.getLong("cairn.it.seed", new SecureRandom().nextLong());
-    Path root = Path.of(System.getProperty("cairn.it.work-dir", "target/it-work"));
-    String name = info.getTestMethod().orElseThrow().getName();
-    work =
-        Files.createDirectories(root.resolve(name + "-" + Long.toHexString(seed))).toAbsolutePath();
-    System.out.println("=== " + name + ": " + ctx());
-    server =
-        CairnProcess.start(
-            work.resolve("data"), work.resolve("server.log"), Duration.ofSeconds(120), List.of());
-    processes.add(server);
+    run = ProofRun.start(info.getTestMethod().orElseThrow().getName());
   }
 
   @AfterEach
   void tearDown() throws Exception {
-    for (int i = processes.size() - 1; i >= 0; i--) {
-      processes.get(i).close();
-    }
+    run.close();
   }
 
   @Test
@@ -104,7 +81,7 @@ class QueueDeliveryIT {
     for (int k = 1; k <= 2; k++) {
       ContenderProcess victim = victims.remove(0);
       int before = count(consumers, "acked");
-      await(
+      run.await(
           () -> count(consumers, "acked") >= before + 30 && holding(victim) >= 2,
           "30 more acks and " + victim + " holding claimed items",
           () -> count(consumers, "acked") + " acks");
@@ -119,30 +96,35 @@ class QueueDeliveryIT {
       threads += CONSUMER_THREADS;
     }
     for (ContenderProcess p : producers) {
-      Integer code = p.awaitExit(AWAIT);
-      assertThat(code).as("exit of %s; output: %s; %s", p, p.output(), ctx()).isEqualTo(0);
+      Integer code = p.awaitExit(ProofRun.AWAIT);
+      assertThat(code).as("exit of %s; output: %s; %s", p, p.output(), run.ctx()).isEqualTo(0);
     }
     // Drained: the killed consumers' items came back and were acked too.
     Http.await(
-        server.uri("/v1/queues/" + QUEUE), r -> r.statusCode() == 200 && length(r) == 0, AWAIT);
+        run.server.uri("/v1/queues/" + QUEUE),
+        r -> r.statusCode() == 200 && length(r) == 0,
+        ProofRun.AWAIT);
     long runMs = (System.nanoTime() - t0) / 1_000_000;
-    Files.createFile(work.resolve("stop"));
+    for (ContenderProcess p : consumers) {
+      Files.createFile(run.stopFile(p.label()));
+    }
     for (ContenderProcess p : consumers) {
       if (p.isAlive()) {
-        Integer code = p.awaitExit(AWAIT);
-        assertThat(code).as("exit of %s; output: %s; %s", p, p.output(), ctx()).isEqualTo(0);
+        Integer code = p.awaitExit(ProofRun.AWAIT);
+        assertThat(code).as("exit of %s; output: %s; %s", p, p.output(), run.ctx()).isEqualTo(0);
       }
     }
 
     // The end marker: pushed, taken and acked, its ack the last change of items and claims.
-    JsonNode pushed = json(Http.post(server.uri("/v1/queues/" + QUEUE), "{\"value\":\"end\"}"));
+    JsonNode pushed = json(Http.post(run.server.uri("/v1/queues/" + QUEUE), "{\"value\":\"end\"}"));
     JsonNode took =
         json(
             Http.post(
-                server.uri("/v1/queues/" + QUEUE + "/take"), "{\"ttl\":5,\"timeout_ms\":5000}"));
+                run.server.uri("/v1/queues/" + QUEUE + "/take"),
+                "{\"ttl\":5,\"timeout_ms\":5000}"));
     HttpResponse<String> acked =
         Http.delete(
-            server.uri(
+            run.server.uri(
                 "/v1/queues/"
                     + QUEUE
                     + "/claims/"
@@ -150,9 +132,9 @@ class QueueDeliveryIT {
                     + "?token="
                     + took.path("token").asLong()));
     assertThat(acked.statusCode())
-        .as("the end marker's ack: %s; %s", acked.body(), ctx())
+        .as("the end marker's ack: %s; %s", acked.body(), run.ctx())
         .isEqualTo(200);
-    assertThat(took.path("id").asLong()).as(ctx()).isEqualTo(pushed.path("id").asLong());
+    assertThat(took.path("id").asLong()).as(run.ctx()).isEqualTo(pushed.path("id").asLong());
     long end = json(acked).path("revision").asLong();
     check.exclude(pushed.path("id").asLong()).consumerThreads(threads);
     for (ContenderProcess p : consumers) {
@@ -162,10 +144,10 @@ class QueueDeliveryIT {
       check.events(p.events());
     }
     String prefix = "_cairn/queues/" + QUEUE + "/";
-    for (WatchHistory.Change c : WatchHistory.read(server, prefix + "items/", true, end)) {
+    for (WatchHistory.Change c : WatchHistory.read(run.server, prefix + "items/", true, end)) {
       check.itemChange(id(c.key()), c.put(), c.value(), c.revision(), c.createRevision());
     }
-    for (WatchHistory.Change c : WatchHistory.read(server, prefix + "claims/", true, end)) {
+    for (WatchHistory.Change c : WatchHistory.read(run.server, prefix + "claims/", true, end)) {
       check.claimChange(id(c.key()), c.put(), c.revision(), c.createRevision());
     }
     QueueHistory.Result r = check.check();
@@ -187,13 +169,13 @@ class QueueDeliveryIT {
         TTL,
         r.maxOvertaken(),
         threads);
-    assertThat(r.problems()).as("the queue's history; %s", ctx()).isEmpty();
-    assertThat(r.items()).as(ctx()).isEqualTo(PRODUCERS * PRODUCER_THREADS * ITEMS_PER_THREAD);
-    assertThat(r.acked() + r.ackedInDoubt()).as(ctx()).isEqualTo(r.items());
+    assertThat(r.problems()).as("the queue's history; %s", run.ctx()).isEmpty();
+    assertThat(r.items()).as(run.ctx()).isEqualTo(PRODUCERS * PRODUCER_THREADS * ITEMS_PER_THREAD);
+    assertThat(r.acked() + r.ackedInDoubt()).as(run.ctx()).isEqualTo(r.items());
     int held = heldAtKill.values().stream().mapToInt(Integer::intValue).sum();
-    assertThat(held).as("items the killed consumers held; %s", ctx()).isPositive();
+    assertThat(held).as("items the killed consumers held; %s", run.ctx()).isPositive();
     assertThat(r.redeliveryAfterKillMs())
-        .as("a redelivery of every item the killed consumers held; %s", ctx())
+        .as("a redelivery of every item the killed consumers held; %s", run.ctx())
         .hasSizeGreaterThanOrEqualTo(held)
         .allSatisfy(ms -> assertThat(ms).isLessThanOrEqualTo(TTL * 1000L + 1000));
   }
@@ -213,18 +195,9 @@ class QueueDeliveryIT {
   }
 
   private ContenderProcess worker(String label, int threads, String... more) throws IOException {
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "queue=" + QUEUE,
-                "stop=" + work.resolve("stop"),
-                "seed=" + (seed ^ label.hashCode())));
+    List<String> args = new ArrayList<>(List.of("queue=" + QUEUE));
     args.addAll(List.of(more));
-    ContenderProcess p =
-        ContenderProcess.start(
-            RecipeWorker.class, server, work, label, threads, args.toArray(new String[0]));
-    processes.add(p);
-    return p;
+    return run.worker(label, threads, args.toArray(new String[0]));
   }
 
   private static long id(String key) {
@@ -261,21 +234,7 @@ class QueueDeliveryIT {
   }
 
   private JsonNode json(HttpResponse<String> r) throws IOException {
-    assertThat(r.statusCode() / 100).as("%s; %s", r.body(), ctx()).isEqualTo(2);
+    assertThat(r.statusCode() / 100).as("%s; %s", r.body(), run.ctx()).isEqualTo(2);
     return JSON.readTree(r.body());
-  }
-
-  private void await(BooleanSupplier condition, String what, Supplier<String> state) {
-    long deadline = System.nanoTime() + AWAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() - deadline > 0) {
-        fail("timed out after %s waiting for %s (%s); %s", AWAIT, what, state.get(), ctx());
-      }
-      LockSupport.parkNanos(10_000_000L);
-    }
-  }
-
-  private String ctx() {
-    return "seed=" + seed + " (rerun with -Dcairn.it.seed=" + seed + "), work dir=" + work;
   }
 }

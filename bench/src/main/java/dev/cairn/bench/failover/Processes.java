@@ -1,6 +1,8 @@
 package dev.cairn.bench.failover;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -79,7 +81,7 @@ final class Processes {
             .filter(ProcessHandle::isAlive)
             .orElseThrow(() -> new IOException(m.name() + ": no process " + m.pid()));
     Optional<String> exe = p.info().command();
-    if (exe.isPresent() && !isMember(exe.get(), p.info().arguments().orElse(null), m.command())) {
+    if (exe.isPresent() && !isMember(exe.get(), arguments(p), m.command())) {
       throw new IOException(
           m.name()
               + ": pid "
@@ -91,6 +93,25 @@ final class Processes {
               + "; not killing it");
     }
     return p;
+  }
+
+  /**
+   * The arguments of {@code p}, or null when the system does not say. The JDK reports none for a
+   * command line longer than it reads (a {@code java} with a long class path, as {@code bin/cairn}
+   * execs), so on Linux they come from {@code /proc/<pid>/cmdline} then.
+   */
+  static String[] arguments(ProcessHandle p) {
+    Optional<String[]> reported = p.info().arguments();
+    if (reported.isPresent() && reported.get().length > 0) {
+      return reported.get();
+    }
+    Path cmdline = Path.of("/proc", Long.toString(p.pid()), "cmdline");
+    try {
+      String[] all = new String(Files.readAllBytes(cmdline), StandardCharsets.UTF_8).split("\0");
+      return all.length > 1 ? Arrays.copyOfRange(all, 1, all.length) : null;
+    } catch (IOException | SecurityException e) {
+      return null;
+    }
   }
 
   /**

@@ -38,6 +38,32 @@ class ProcessesTest {
 
   @Test
   @Timeout(60)
+  void aLauncherThatExecsACommandLongerThanTheJdkReadsIsStillRecognised() throws Exception {
+    // bin/cairn execs java with a class path of many jars: a command line of several KiB, whose
+    // arguments the JDK's ProcessHandle.Info does not report.
+    String longArgument = "x".repeat(20_000);
+    Process p =
+        new ProcessBuilder(
+                "/bin/sh", "-c", "while :; do sleep 1; done", "sh", longArgument, "--port", "7071")
+            .start();
+    try {
+      Member m =
+          new Member(
+              0,
+              "node3",
+              p.pid(),
+              List.of("bin/cairn", "server", "--port", "7071"),
+              "x",
+              null,
+              null);
+      assertThat(Processes.running(m).pid()).isEqualTo(p.pid());
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+
+  @Test
+  @Timeout(60)
   void killsByPidAndRestartsFromTheCommandLineAppendingToTheLog() throws Exception {
     Path log = dir.resolve("out.log");
     Files.writeString(log, "before\n");

@@ -9,9 +9,9 @@ import java.util.Map;
  * The spread of one figure over the kills: median (the middle value, or the mean of the two middle
  * ones), p90 by nearest rank (the ⌈0.9·n⌉-th smallest: with 10 kills, the 9th), min, max and mean.
  */
-record Distribution(int n, double min, double median, double p90, double max, double mean) {
+public record Distribution(int n, double min, double median, double p90, double max, double mean) {
 
-  static Distribution of(List<Double> values) {
+  public static Distribution of(List<Double> values) {
     double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
     int n = v.length;
     if (n == 0) {
@@ -23,7 +23,7 @@ record Distribution(int n, double min, double median, double p90, double max, do
   }
 
   /** For the JSON line, in milliseconds with one decimal; unknowns become null. */
-  Map<String, Object> json() {
+  public Map<String, Object> json() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("n", n);
     m.put("median", dev.cairn.bench.report.Figures.round(median, 1));

@@ -81,8 +81,9 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
     @JsonSubTypes.Type(value = Subscribe.class, name = "subscribe"),
     @JsonSubTypes.Type(value = Unsubscribe.class, name = "unsubscribe"),
     @JsonSubTypes.Type(value = WatchProgress.class, name = "watch-progress"),
+    @JsonSubTypes.Type(value = Replicate.class, name = "replicate"),
   })
-  public sealed interface Request extends CairnSerializable permits Ask, WatchRequest {}
+  public sealed interface Request extends CairnSerializable permits Ask, WatchRequest, Replicate {}
 
   /**
    * A request answered with exactly one reply of family {@code R} (which always includes {@link
@@ -170,6 +171,34 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
    */
   public record WatchProgress(ActorRef subscriber) implements WatchRequest {}
 
+  /**
+   * A node's replica of this namespace asks for the committed events from {@code fromRevision} on.
+   * It is answered, once everything up to the leader's current revision R is durable, with one
+   * {@link ReplicaSync} at R (the events from {@code fromRevision} to R, or the whole state at R
+   * when this leader no longer holds those events), then every later committed event, in order, as
+   * {@link Replicated}, until this leader stops or {@code replica} terminates. Asking again while
+   * registered is harmless: the replica is registered once.
+   */
+  public record Replicate(long fromRevision, ActorRef replica) implements Request {}
+
+  /** What a leader sends a replica that asked to {@link Replicate}. */
+  public sealed interface ReplicaUpdate extends CairnSerializable permits ReplicaSync, Replicated {}
+
+  /**
+   * Everything up to {@code revision} is durable and is either {@code events} (from the replica's
+   * {@code fromRevision}; empty when the replica was current) or, when {@code snapshot} is not
+   * null, the whole state at {@code revision}.
+   */
+  public record ReplicaSync(long revision, KeyspaceSnapshot snapshot, List<Event> events)
+      implements ReplicaUpdate {
+    public ReplicaSync {
+      events = List.copyOf(events);
+    }
+  }
+
+  /** One committed (durable) event, sent in revision order after the {@link ReplicaSync}. */
+  public record Replicated(Event event) implements ReplicaUpdate {}
+
   /** To a {@link Subscribe}'s subscriber: the watch did not start. */
   public sealed interface WatchRefusal extends CairnSerializable
       permits WatchCompacted, WatchRefused {
@@ -229,6 +258,26 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
   private final LocalLeaders leaders = LocalLeaders.get(getContext().getSystem());
   private final String journalId = resolvedJournalPluginId();
   private ReadBarrier barrier = ReadBarrier.NONE;
+
+  /** The replicas that get every committed event (see {@link Replicate}), in registration order. */
+  private final java.util.LinkedHashSet<ActorRef> replicas = new java.util.LinkedHashSet<>();
+
+  /**
+   * The newest events applied (durable or not), contiguous, ending at the state's revision, at most
+   * {@code cairn.replica.leader-recent-events}: a replica that missed a few (its leader moved, a
+   * message was lost) catches up from them instead of copying the whole state. None are kept when
+   * the node runs no replicas.
+   */
+  private final ArrayDeque<Event> recent = new ArrayDeque<>();
+
+  private final int recentLimit =
+      NamespaceSettings.replicas(getContext().getSystem().settings().config())
+          ? getContext()
+              .getSystem()
+              .settings()
+              .config()
+              .getInt("cairn.replica.leader-recent-events")
+          : 0;
 
   /** Props for a sharded leader: the namespace is the entity id, i.e. the actor's name. */
   public static Props props(NamespaceSettings settings) {
@@ -310,8 +359,14 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
               state = KeyspaceState.fromSnapshot((KeyspaceSnapshot) offer.snapshot());
               lastSnapshotRevision = state.revision();
               lastSnapshotVersions = state.retainedVersions();
+              recent.clear();
             })
-        .match(Event.class, e -> Keyspace.apply(state, e))
+        .match(
+            Event.class,
+            e -> {
+              Keyspace.apply(state, e);
+              remember(e);
+            })
         .match(RecoveryCompleted.class, done -> onRecovered())
         .build();
   }
@@ -376,6 +431,7 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
     return receiveBuilder()
         .match(Request.class, r -> handle(r, getSender()))
         .match(Confirmed.class, this::confirmed)
+        .match(org.apache.pekko.actor.Terminated.class, t -> replicas.remove(t.getActor()))
         .match(Superseded.class, s -> superseded())
         .match(Tick.class, t -> tick())
         .match(
@@ -480,6 +536,8 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
       replyWhenDurable(replyTo, new Reply.ProgressReply(state.revision()));
     } else if (request instanceof WatchProgress p) {
       watchProgress(p);
+    } else if (request instanceof Replicate r) {
+      replicate(r);
     } else {
       throw new IllegalStateException("unhandled " + request);
     }
@@ -515,6 +573,7 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
       Keyspace.apply(state, e, ch::add);
       changes.add(ch);
       trackLeases(e);
+      remember(e);
     }
     int[] confirmed = {0};
     persistAllAsync(
@@ -777,11 +836,62 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
   }
 
   private void publish(Event e, List<WatchEvent> changes) {
+    for (ActorRef r : replicas) {
+      r.tell(new Replicated(e), getSelf());
+    }
     if (e instanceof Event.NamespaceDeleted) {
       hub.tell(new WatchHub.EndAll("namespace deleted"), getSelf());
     } else if (!changes.isEmpty()) {
       hub.tell(new WatchHub.Committed(e.revision(), changes), getSelf());
     }
+  }
+
+  // ------------------------------------------------------------------ replicas
+
+  private void remember(Event e) {
+    if (recentLimit > 0) {
+      if (recent.size() == recentLimit) {
+        recent.removeFirst();
+      }
+      recent.addLast(e);
+    }
+  }
+
+  /**
+   * Registers a replica once everything decided so far is durable, sending it first what it lacks
+   * up to the current revision R: the events it asked for when they are among the recent ones, else
+   * a copy of the state at R taken now (the state runs ahead of the journal, so it cannot be copied
+   * later). Later events reach it from the persist handlers, which run after this deferAsync.
+   */
+  private void replicate(Replicate r) {
+    long revision = state.revision();
+    long from = r.fromRevision();
+    KeyspaceSnapshot snapshot = null;
+    List<Event> events = List.of();
+    if (from == revision + 1) {
+      // current: nothing to send
+    } else if (from > 0
+        && from <= revision
+        && !recent.isEmpty()
+        && recent.peekFirst().revision() <= from) {
+      events = new ArrayList<>((int) (revision - from + 1));
+      for (Event e : recent) {
+        if (e.revision() >= from) {
+          events.add(e);
+        }
+      }
+    } else {
+      snapshot = state.toSnapshot();
+    }
+    ReplicaSync sync = new ReplicaSync(revision, snapshot, events);
+    deferAsync(
+        sync,
+        s -> {
+          r.replica().tell(s, getSelf());
+          if (replicas.add(r.replica())) {
+            getContext().watch(r.replica());
+          }
+        });
   }
 
   // ------------------------------------------------------------------ plumbing

@@ -60,6 +60,27 @@ public record NamespaceSettings(
     }
   }
 
+  /**
+   * Whether this node keeps a replica of every namespace it serves, to answer serializable reads
+   * and watches locally: {@code cairn.replica.enabled}, or with {@code auto} whether nodes share a
+   * journal ({@code cairn.namespace.cluster-registry}, on in a cluster). Off, a single node's
+   * serializable reads and watches are served from its leaders' state, as always.
+   */
+  public static boolean replicas(Config root) {
+    String mode = root.getString("cairn.replica.enabled");
+    switch (mode) {
+      case "on":
+        return true;
+      case "off":
+        return false;
+      case "auto":
+        return root.getBoolean("cairn.namespace.cluster-registry");
+      default:
+        throw new IllegalArgumentException(
+            "cairn.replica.enabled must be on, off or auto, not '" + mode + "'");
+    }
+  }
+
   public static NamespaceSettings fromConfig(Config root) {
     Config c = root.getConfig("cairn.namespace");
     Config l = root.getConfig("cairn.limits");

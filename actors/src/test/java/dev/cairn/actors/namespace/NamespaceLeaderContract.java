@@ -48,7 +48,8 @@ abstract class NamespaceLeaderContract {
   void start() {
     Config config =
         ConfigFactory.parseString(
-                "cairn.namespace.snapshot-every = 25\n"
+                "cairn.replica.enabled = on\n"
+                    + "cairn.namespace.snapshot-every = 25\n"
                     + "cairn.namespace.tick-interval = 50ms\n"
                     + "pekko.loglevel = WARNING\n")
             .withFallback(journalConfig())
@@ -271,6 +272,37 @@ abstract class NamespaceLeaderContract {
   }
 
   @Test
+  void aReplicaGetsTheEventsItLacksThenEveryCommittedEventOnceInOrder() {
+    ActorRef l = leader("default");
+    for (int i = 0; i < 3; i++) {
+      write(l, Command.Put.of("r", "v" + i));
+    }
+    TestKit replica = new TestKit(system);
+    l.tell(new NamespaceLeader.Replicate(2, replica.getRef()), replica.getRef());
+    NamespaceLeader.ReplicaSync sync = replica.expectMsgClass(T, NamespaceLeader.ReplicaSync.class);
+    assertThat(sync.revision()).isEqualTo(3);
+    assertThat(sync.snapshot()).as("the leader still holds the events").isNull();
+    assertThat(sync.events()).extracting(e -> e.revision()).containsExactly(2L, 3L);
+    // Asked again (e.g. an answer was slow): registered once all the same.
+    l.tell(new NamespaceLeader.Replicate(4, replica.getRef()), replica.getRef());
+    assertThat(replica.expectMsgClass(T, NamespaceLeader.ReplicaSync.class).events()).isEmpty();
+    write(l, Command.Put.of("r", "v3"));
+    write(l, Command.Put.of("r", "v4"));
+    assertThat(replica.expectMsgClass(T, NamespaceLeader.Replicated.class).event().revision())
+        .isEqualTo(4);
+    assertThat(replica.expectMsgClass(T, NamespaceLeader.Replicated.class).event().revision())
+        .isEqualTo(5);
+    replica.expectNoMessage(Duration.ofMillis(200));
+    // From scratch: a copy of the whole state, with the leader's digest.
+    TestKit fresh = new TestKit(system);
+    l.tell(new NamespaceLeader.Replicate(0, fresh.getRef()), fresh.getRef());
+    NamespaceLeader.ReplicaSync copy = fresh.expectMsgClass(T, NamespaceLeader.ReplicaSync.class);
+    assertThat(copy.snapshot()).isNotNull();
+    assertThat(dev.cairn.core.keyspace.KeyspaceState.fromSnapshot(copy.snapshot()).digest())
+        .isEqualTo(status(l).digest());
+  }
+
+  @Test
   void everyRequestTypeIsHandled() {
     ActorRef l = leader("default");
     write(l, new Command.GrantLease(7, 60));
@@ -294,6 +326,9 @@ abstract class NamespaceLeaderContract {
       } else if (r instanceof NamespaceLeader.WatchProgress p) {
         l.tell(p, ActorRef.noSender());
         sub.expectMsgClass(T, WatchHub.Progress.class);
+      } else if (r instanceof NamespaceLeader.Replicate rep) {
+        l.tell(rep, ActorRef.noSender());
+        sub.expectMsgClass(T, NamespaceLeader.ReplicaSync.class);
       } else {
         throw new IllegalStateException("unhandled " + r);
       }

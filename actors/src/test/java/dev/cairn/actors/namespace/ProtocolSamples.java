@@ -6,6 +6,9 @@ import dev.cairn.core.KeyValue;
 import dev.cairn.core.Rejection;
 import dev.cairn.core.keyspace.Command;
 import dev.cairn.core.keyspace.Compare;
+import dev.cairn.core.keyspace.Event;
+import dev.cairn.core.keyspace.Keyspace;
+import dev.cairn.core.keyspace.KeyspaceState;
 import dev.cairn.core.keyspace.Read;
 import dev.cairn.core.keyspace.Reply;
 import dev.cairn.core.keyspace.WatchEvent;
@@ -27,6 +30,7 @@ final class ProtocolSamples {
       List.of(
           NamespaceLeader.Request.class,
           NamespaceLeader.WatchRefusal.class,
+          NamespaceLeader.ReplicaUpdate.class,
           NamespaceRegistry.Request.class,
           NamespaceRegistry.RegistryReply.class,
           NamespaceRegistry.Change.class,
@@ -73,7 +77,8 @@ final class ProtocolSamples {
         new NamespaceLeader.Progress(),
         new NamespaceLeader.Subscribe(1, "a/", "a0", 0, subscriber),
         new NamespaceLeader.Unsubscribe(subscriber, 1),
-        new NamespaceLeader.WatchProgress(subscriber));
+        new NamespaceLeader.WatchProgress(subscriber),
+        new NamespaceLeader.Replicate(4, subscriber));
   }
 
   static List<Command> commands() {
@@ -140,6 +145,11 @@ final class ProtocolSamples {
     out.add(
         new NamespaceLeader.WatchRefused(
             1, Rejection.of(ErrorCode.NAMESPACE_NOT_FOUND, "namespace does not exist")));
+    KeyspaceState state = KeyspaceState.empty(true);
+    Event put = new Event.KeysChanged(1, List.of(new Event.Mutation.Put("k", BINARY, 0)));
+    Keyspace.apply(state, put);
+    out.add(new NamespaceLeader.ReplicaSync(1, state.toSnapshot(), List.of()));
+    out.add(new NamespaceLeader.Replicated(put));
     out.add(new NamespaceRegistry.Add("a"));
     out.add(new NamespaceRegistry.Remove("a"));
     out.add(new NamespaceRegistry.ListNames());

@@ -3,6 +3,7 @@ package dev.cairn.http;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.cairn.actors.namespace.Namespaces;
+import dev.cairn.actors.replica.Replicas;
 import dev.cairn.core.ErrorCode;
 import dev.cairn.http.cluster.CassandraGate;
 import dev.cairn.http.cluster.ClusterApi;
@@ -176,6 +177,11 @@ public final class CairnServer implements AutoCloseable {
     }
     Namespaces namespaces = Namespaces.start(system);
     namespaces.bindMetrics(prometheus);
+    // In a cluster, serializable reads and watches are served by this node's replicas.
+    Replicas replicas = Replicas.startIfEnabled(system, namespaces);
+    if (replicas != null) {
+      replicas.bindMetrics(prometheus);
+    }
     OpsApi.Condition journalAnswers =
         gate == null
             ? () -> CompletableFuture.completedFuture(null)

@@ -51,6 +51,24 @@ public final class Namespaces {
   private final Keyspace keyspace;
   private final KnownNamespaces known;
 
+  /**
+   * This node's replicas of the namespaces, when it keeps them: they serve serializable reads and
+   * watches. Null: both are served by the leaders, as on a single node.
+   */
+  private volatile LocalCopies copies;
+
+  /**
+   * A node-local copy of every namespace the node serves (its replicas, see {@code
+   * dev.cairn.actors.replica}), behind an interface so this package does not depend on it.
+   */
+  public interface LocalCopies {
+    /** A read answered from this node's copy of {@code namespace}: possibly stale, never newer. */
+    CompletionStage<Reply> read(String namespace, Read read);
+
+    /** Delivers a watch request to this node's copy of {@code namespace}, which answers it. */
+    void tell(String namespace, NamespaceLeader.WatchRequest request, ActorRef sender);
+  }
+
   private Namespaces(
       ActorRef region,
       ActorRef registry,
@@ -234,7 +252,48 @@ public final class Namespaces {
     return ask(namespace, new NamespaceLeader.Query(read));
   }
 
-  /** Sends {@code request} without waiting for an answer (subscriptions answer by messages). */
+  /**
+   * From now on, serializable reads and watches are served by {@code copies}, this node's replicas.
+   */
+  public void serveLocallyFrom(LocalCopies copies) {
+    this.copies = copies;
+  }
+
+  /** Whether this node serves serializable reads and watches from replicas of its own. */
+  public boolean hasLocalCopies() {
+    return copies != null;
+  }
+
+  /**
+   * Answers a read that may be stale but never goes back in time (etcd's serializable read): from
+   * this node's replica of the namespace when it keeps one, never through the leader; otherwise as
+   * {@link #read}.
+   */
+  public CompletionStage<Reply> readSerializable(String namespace, Read read) {
+    LocalCopies c = copies;
+    if (c == null || !mayExist(namespace)) {
+      return read(namespace, read);
+    }
+    return c.read(namespace, read);
+  }
+
+  /**
+   * Asks the leader of {@code namespace} for its committed events (always the leader, even when
+   * this node serves watches from replicas: the replica is what asks).
+   */
+  public void replicate(String namespace, NamespaceLeader.Replicate request, ActorRef sender) {
+    ActorRef local = localLeaders.get(namespace);
+    if (local != null) {
+      local.tell(request, sender);
+    } else {
+      region.tell(new Envelope(namespace, request), sender);
+    }
+  }
+
+  /**
+   * Sends {@code request} without waiting for an answer (subscriptions answer by messages): to this
+   * node's replica of the namespace when it keeps replicas, else to the namespace's leader.
+   */
   public void tell(String namespace, NamespaceLeader.WatchRequest request, ActorRef sender) {
     if (!mayExist(namespace)) {
       if (request instanceof NamespaceLeader.Subscribe s) {
@@ -243,6 +302,11 @@ public final class Namespaces {
                 new NamespaceLeader.WatchRefused(s.watchId(), absent().rejection()),
                 ActorRef.noSender());
       }
+      return;
+    }
+    LocalCopies c = copies;
+    if (c != null) {
+      c.tell(namespace, request, sender);
       return;
     }
     ActorRef local = localLeaders.get(namespace);

@@ -119,16 +119,26 @@ public final class KvApi {
 
   // ------------------------------------------------------------------- get
 
-  private CompletionStage<HttpResponse> get(Request r, String key) {
-    r.param("consistency")
-        .ifPresent(
+  /**
+   * Whether the request asks for a serializable read ({@code consistency=serializable}): answered
+   * by this node's replica, possibly stale; linearizable (the default) otherwise.
+   */
+  public static boolean serializable(Request r) {
+    return r.param("consistency")
+        .map(
             c -> {
               if (!c.equals("linearizable") && !c.equals("serializable")) {
                 throw new ApiException(
                     ErrorCode.MALFORMED_REQUEST,
                     "consistency must be linearizable or serializable, not '" + c + "'");
               }
-            });
+              return c.equals("serializable");
+            })
+        .orElse(false);
+  }
+
+  private CompletionStage<HttpResponse> get(Request r, String key) {
+    boolean serializable = serializable(r);
     String rangeEnd = rangeEnd(r, key);
     Read.Range range =
         new Read.Range(
@@ -143,7 +153,10 @@ public final class KvApi {
       throw new ApiException(
           ErrorCode.NOT_ACCEPTABLE, "raw bytes are served for a single key only, not a range");
     }
-    return offLeader(namespaces.read(r.namespace(), range))
+    return offLeader(
+            serializable
+                ? namespaces.readSerializable(r.namespace(), range)
+                : namespaces.read(r.namespace(), range))
         .thenApply(
             reply -> {
               if (!(reply instanceof Reply.RangeReply rr)) {

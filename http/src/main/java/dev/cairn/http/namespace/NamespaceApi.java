@@ -76,14 +76,23 @@ public final class NamespaceApi {
                 return KvApi.other(reply);
               });
     } else if (m == HttpMethods.GET) {
-      return offLeader(namespaces.read(name, new dev.cairn.core.keyspace.Read.Status()))
+      dev.cairn.core.keyspace.Read status = new dev.cairn.core.keyspace.Read.Status();
+      return offLeader(
+              KvApi.serializable(r)
+                  ? namespaces.readSerializable(name, status)
+                  : namespaces.read(name, status))
           .thenApply(
               reply -> {
                 if (reply instanceof Reply.StatusReply s) {
                   return Responses.json(
                       200,
                       new NamespaceBodies.NamespaceStatus(
-                          name, s.revision(), s.compactRevision(), s.keys(), s.leases()),
+                          name,
+                          s.revision(),
+                          s.compactRevision(),
+                          s.keys(),
+                          s.leases(),
+                          String.format("%016x", s.digest())),
                       s.revision());
                 }
                 return KvApi.other(reply);

@@ -18,5 +18,5 @@ public final class NamespaceBodies {
    * @param keys live keys; {@code leases} live leases
    */
   public record NamespaceStatus(
-      String name, long revision, long compactRevision, long keys, long leases) {}
+      String name, long revision, long compactRevision, long keys, long leases, String digest) {}
 }

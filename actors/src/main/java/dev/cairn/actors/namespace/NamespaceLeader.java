@@ -173,30 +173,35 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
 
   /**
    * A node's replica of this namespace asks for the committed events from {@code fromRevision} on.
-   * It is answered, once everything up to the leader's current revision R is durable, with one
-   * {@link ReplicaSync} at R (the events from {@code fromRevision} to R, or the whole state at R
-   * when this leader no longer holds those events), then every later committed event, in order, as
-   * {@link Replicated}, until this leader stops or {@code replica} terminates. Asking again while
-   * registered is harmless: the replica is registered once.
+   * It is answered, once everything up to the leader's current revision R is durable, with a {@link
+   * ReplicaSync} at R followed by what the replica lacks up to R: the events from {@code
+   * fromRevision} as {@link Replicated} when this leader still holds them, else a copy of the whole
+   * state at R in {@link ReplicaSync#copyParts()} {@link ReplicaCopy} pieces; then every later
+   * committed event, in order, as {@link Replicated}, until this leader stops or {@code replica}
+   * terminates. Asking again while registered is harmless: the replica is registered once.
    */
   public record Replicate(long fromRevision, ActorRef replica) implements Request {}
 
-  /** What a leader sends a replica that asked to {@link Replicate}. */
-  public sealed interface ReplicaUpdate extends CairnSerializable permits ReplicaSync, Replicated {}
+  /** What a leader sends a replica that asked to {@link Replicate}, in this order. */
+  public sealed interface ReplicaUpdate extends CairnSerializable
+      permits ReplicaSync, ReplicaCopy, Replicated {}
 
   /**
-   * Everything up to {@code revision} is durable and is either {@code events} (from the replica's
-   * {@code fromRevision}; empty when the replica was current) or, when {@code snapshot} is not
-   * null, the whole state at {@code revision}.
+   * The start of an answer to {@link Replicate}: everything up to {@code revision} is durable, and
+   * follows as {@code copyParts} pieces of a copy of the state at {@code revision}, or (when 0) as
+   * the events the replica lacks.
    */
-  public record ReplicaSync(long revision, KeyspaceSnapshot snapshot, List<Event> events)
-      implements ReplicaUpdate {
-    public ReplicaSync {
-      events = List.copyOf(events);
-    }
-  }
+  public record ReplicaSync(long revision, int copyParts) implements ReplicaUpdate {}
 
-  /** One committed (durable) event, sent in revision order after the {@link ReplicaSync}. */
+  /**
+   * Piece {@code part} of a copy of the state: a snapshot holding some keys' versions (a key's
+   * versions may continue in the next piece; the leases and the other fields are in piece 0). Cut
+   * to a few dozen kilobytes, so that no message outgrows the remoting frame, however large the
+   * state.
+   */
+  public record ReplicaCopy(int part, KeyspaceSnapshot piece) implements ReplicaUpdate {}
+
+  /** One committed (durable) event, in revision order. */
   public record Replicated(Event event) implements ReplicaUpdate {}
 
   /** To a {@link Subscribe}'s subscriber: the watch did not start. */
@@ -866,33 +871,38 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
   private void replicate(Replicate r) {
     long revision = state.revision();
     long from = r.fromRevision();
-    KeyspaceSnapshot snapshot = null;
-    List<Event> events = List.of();
+    List<ReplicaUpdate> answer = new ArrayList<>();
     if (from == revision + 1) {
-      // current: nothing to send
+      answer.add(new ReplicaSync(revision, 0)); // current: nothing to send
     } else if (from > 0
         && from <= revision
         && !recent.isEmpty()
         && recent.peekFirst().revision() <= from) {
-      events = new ArrayList<>((int) (revision - from + 1));
+      answer.add(new ReplicaSync(revision, 0));
       for (Event e : recent) {
         if (e.revision() >= from) {
-          events.add(e);
+          answer.add(new Replicated(e));
         }
       }
     } else {
-      snapshot = state.toSnapshot();
+      List<KeyspaceSnapshot> pieces = ReplicaCopies.split(state.toSnapshot(), COPY_PIECE_BYTES);
+      answer.add(new ReplicaSync(revision, pieces.size()));
+      for (int i = 0; i < pieces.size(); i++) {
+        answer.add(new ReplicaCopy(i, pieces.get(i)));
+      }
     }
-    ReplicaSync sync = new ReplicaSync(revision, snapshot, events);
     deferAsync(
-        sync,
-        s -> {
-          r.replica().tell(s, getSelf());
+        answer,
+        a -> {
+          a.forEach(m -> r.replica().tell(m, getSelf()));
           if (replicas.add(r.replica())) {
             getContext().watch(r.replica());
           }
         });
   }
+
+  /** The size a piece of a state copy is cut at (keys and values; the framing adds little). */
+  private static final int COPY_PIECE_BYTES = 64 * 1024;
 
   // ------------------------------------------------------------------ plumbing
 

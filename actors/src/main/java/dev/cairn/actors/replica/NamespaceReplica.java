@@ -2,10 +2,12 @@ package dev.cairn.actors.replica;
 
 import dev.cairn.actors.namespace.NamespaceLeader;
 import dev.cairn.actors.namespace.Namespaces;
+import dev.cairn.actors.namespace.ReplicaCopies;
 import dev.cairn.actors.watch.WatchHub;
 import dev.cairn.core.ErrorCode;
 import dev.cairn.core.keyspace.Event;
 import dev.cairn.core.keyspace.Keyspace;
+import dev.cairn.core.keyspace.KeyspaceSnapshot;
 import dev.cairn.core.keyspace.KeyspaceState;
 import dev.cairn.core.keyspace.Read;
 import dev.cairn.core.keyspace.Reply;
@@ -56,6 +58,21 @@ public final class NamespaceReplica extends AbstractActorWithTimers {
   private record Check() {}
 
   private record Waiting(Object message, ActorRef sender) {}
+
+  /** A copy of the leader's state being received: {@code parts} pieces at {@code revision}. */
+  private static final class Copy {
+    final long revision;
+    final int parts;
+    final List<KeyspaceSnapshot> pieces = new ArrayList<>();
+
+    Copy(long revision, int parts) {
+      this.revision = revision;
+      this.parts = parts;
+    }
+  }
+
+  /** The copy being received, or null. */
+  private Copy copy;
 
   private static final String RESYNC = "resync";
   private static final String CHECK = "check";
@@ -124,6 +141,7 @@ public final class NamespaceReplica extends AbstractActorWithTimers {
   public Receive createReceive() {
     return receiveBuilder()
         .match(NamespaceLeader.ReplicaSync.class, this::sync)
+        .match(NamespaceLeader.ReplicaCopy.class, this::copied)
         .match(NamespaceLeader.Replicated.class, this::replicated)
         .match(Query.class, q -> whenCurrent(q, getSender()))
         .match(NamespaceLeader.WatchRequest.class, r -> whenCurrent(r, getSender()))
@@ -149,46 +167,12 @@ public final class NamespaceReplica extends AbstractActorWithTimers {
     timers().startSingleTimer(CHECK, new Check(), settings.resyncAfter());
   }
 
+  /**
+   * The start of the leader's answer: from now on this replica follows its sender; what follows is
+   * a copy of the state in pieces, or the events the replica lacks, then live events.
+   */
   private void sync(NamespaceLeader.ReplicaSync s) {
     ActorRef from = getSender();
-    if (s.snapshot() != null) {
-      if (state != null && s.revision() < state.revision()) {
-        // Never back in time; a leader cannot be behind what it published, so this is a stale
-        // answer (e.g. from a superseded leader): wait for the next.
-        log.warning(
-            "namespace {}: replica at revision {} ignores a copy at revision {} from {}",
-            namespace,
-            state.revision(),
-            s.revision(),
-            from);
-        return;
-      }
-      if (state == null || s.revision() > state.revision()) {
-        replaceState(KeyspaceState.fromSnapshot(s.snapshot()));
-      }
-    } else {
-      if (state == null) {
-        return; // an answer to a request made before the state was replaced: ask is still out
-      }
-      for (Event e : s.events()) {
-        if (e.revision() > state.revision() + 1) {
-          log.warning(
-              "namespace {}: replica at revision {} got events from {}; asking again",
-              namespace,
-              state.revision(),
-              e.revision());
-          ask();
-          return;
-        }
-        if (e.revision() == state.revision() + 1) {
-          apply(e);
-        }
-      }
-      if (state.revision() < s.revision()) {
-        ask();
-        return;
-      }
-    }
     if (!from.equals(leader)) {
       if (leader != null) {
         getContext().unwatch(leader);
@@ -198,15 +182,62 @@ public final class NamespaceReplica extends AbstractActorWithTimers {
     }
     asking = false;
     timers().cancel(CHECK);
-    // In arrival order, before anything that arrives later (a cancel after its subscription).
+    copy = s.copyParts() > 0 ? new Copy(s.revision(), s.copyParts()) : null;
+    if (state == null && copy == null) {
+      ask(); // an answer to a question asked before this replica had a state: ask from scratch
+      return;
+    }
+    caughtUp();
+  }
+
+  /** A piece of a copy of the leader's state; the last one completes it. */
+  private void copied(NamespaceLeader.ReplicaCopy c) {
+    if (!getSender().equals(leader) || copy == null || c.part() != copy.pieces.size()) {
+      if (copy != null) {
+        log.warning(
+            "namespace {}: replica got piece {} of a state copy out of order; asking again",
+            namespace,
+            c.part());
+        copy = null;
+        ask();
+      }
+      return;
+    }
+    copy.pieces.add(c.piece());
+    if (copy.pieces.size() < copy.parts) {
+      return;
+    }
+    long revision = copy.revision;
+    KeyspaceSnapshot whole = ReplicaCopies.join(copy.pieces);
+    copy = null;
+    if (state != null && revision < state.revision()) {
+      // Never back in time; a leader is never behind what it published, so this is a stale
+      // answer (e.g. from a superseded leader): the replica keeps its state.
+      log.warning(
+          "namespace {}: replica at revision {} ignores a copy at revision {} from {}",
+          namespace,
+          state.revision(),
+          revision,
+          getSender());
+    } else if (state == null || revision > state.revision()) {
+      replaceState(KeyspaceState.fromSnapshot(whole));
+    }
+    caughtUp();
+  }
+
+  /** Serves the requests that waited for a state, in arrival order, before any later one. */
+  private void caughtUp() {
+    if (state == null || copy != null) {
+      return;
+    }
     List<Waiting> ready = new ArrayList<>(waiting);
     waiting.clear();
     ready.forEach(w -> whenCurrent(w.message(), w.sender()));
   }
 
   private void replicated(NamespaceLeader.Replicated r) {
-    if (state == null || !getSender().equals(leader)) {
-      return; // from a leader this replica no longer follows
+    if (state == null || copy != null || !getSender().equals(leader)) {
+      return; // from a leader this replica no longer follows (or a copy is incomplete)
     }
     Event e = r.event();
     if (e.revision() <= state.revision()) {
@@ -288,9 +319,9 @@ public final class NamespaceReplica extends AbstractActorWithTimers {
    * until it has.
    */
   private void whenCurrent(Object message, ActorRef sender) {
-    if (state == null || (leader == null && !state.active())) {
+    if (state == null || copy != null || (leader == null && !state.active())) {
       waiting.add(new Waiting(message, sender));
-      if (!asking) {
+      if (!asking && copy == null) {
         ask();
       }
     } else if (message instanceof Query q) {

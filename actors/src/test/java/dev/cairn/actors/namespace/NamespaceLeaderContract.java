@@ -281,11 +281,14 @@ abstract class NamespaceLeaderContract {
     l.tell(new NamespaceLeader.Replicate(2, replica.getRef()), replica.getRef());
     NamespaceLeader.ReplicaSync sync = replica.expectMsgClass(T, NamespaceLeader.ReplicaSync.class);
     assertThat(sync.revision()).isEqualTo(3);
-    assertThat(sync.snapshot()).as("the leader still holds the events").isNull();
-    assertThat(sync.events()).extracting(e -> e.revision()).containsExactly(2L, 3L);
+    assertThat(sync.copyParts()).as("the leader still holds the events").isZero();
+    for (long revision = 2; revision <= 3; revision++) {
+      assertThat(replica.expectMsgClass(T, NamespaceLeader.Replicated.class).event().revision())
+          .isEqualTo(revision);
+    }
     // Asked again (e.g. an answer was slow): registered once all the same.
     l.tell(new NamespaceLeader.Replicate(4, replica.getRef()), replica.getRef());
-    assertThat(replica.expectMsgClass(T, NamespaceLeader.ReplicaSync.class).events()).isEmpty();
+    assertThat(replica.expectMsgClass(T, NamespaceLeader.ReplicaSync.class).copyParts()).isZero();
     write(l, Command.Put.of("r", "v3"));
     write(l, Command.Put.of("r", "v4"));
     assertThat(replica.expectMsgClass(T, NamespaceLeader.Replicated.class).event().revision())
@@ -293,12 +296,27 @@ abstract class NamespaceLeaderContract {
     assertThat(replica.expectMsgClass(T, NamespaceLeader.Replicated.class).event().revision())
         .isEqualTo(5);
     replica.expectNoMessage(Duration.ofMillis(200));
-    // From scratch: a copy of the whole state, with the leader's digest.
+  }
+
+  @Test
+  void aReplicaFromScratchGetsACopyOfTheStateInPiecesSmallEnoughForOneMessageEach() {
+    ActorRef l = leader("default");
+    String big = "x".repeat(20_000);
+    for (int i = 0; i < 12; i++) {
+      write(l, Command.Put.of("big" + (i % 2), big + i));
+    }
     TestKit fresh = new TestKit(system);
     l.tell(new NamespaceLeader.Replicate(0, fresh.getRef()), fresh.getRef());
-    NamespaceLeader.ReplicaSync copy = fresh.expectMsgClass(T, NamespaceLeader.ReplicaSync.class);
-    assertThat(copy.snapshot()).isNotNull();
-    assertThat(dev.cairn.core.keyspace.KeyspaceState.fromSnapshot(copy.snapshot()).digest())
+    NamespaceLeader.ReplicaSync sync = fresh.expectMsgClass(T, NamespaceLeader.ReplicaSync.class);
+    assertThat(sync.copyParts()).as("about 240 KB in pieces of 64 KB").isGreaterThan(3);
+    List<dev.cairn.core.keyspace.KeyspaceSnapshot> pieces = new ArrayList<>();
+    for (int i = 0; i < sync.copyParts(); i++) {
+      NamespaceLeader.ReplicaCopy c = fresh.expectMsgClass(T, NamespaceLeader.ReplicaCopy.class);
+      assertThat(c.part()).isEqualTo(i);
+      pieces.add(c.piece());
+    }
+    assertThat(
+            dev.cairn.core.keyspace.KeyspaceState.fromSnapshot(ReplicaCopies.join(pieces)).digest())
         .isEqualTo(status(l).digest());
   }
 

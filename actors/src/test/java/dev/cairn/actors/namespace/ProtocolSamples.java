@@ -148,7 +148,8 @@ final class ProtocolSamples {
     KeyspaceState state = KeyspaceState.empty(true);
     Event put = new Event.KeysChanged(1, List.of(new Event.Mutation.Put("k", BINARY, 0)));
     Keyspace.apply(state, put);
-    out.add(new NamespaceLeader.ReplicaSync(1, state.toSnapshot(), List.of()));
+    out.add(new NamespaceLeader.ReplicaSync(1, 1));
+    out.add(new NamespaceLeader.ReplicaCopy(0, state.toSnapshot()));
     out.add(new NamespaceLeader.Replicated(put));
     out.add(new NamespaceRegistry.Add("a"));
     out.add(new NamespaceRegistry.Remove("a"));

@@ -188,6 +188,16 @@ class NamespaceReplicaTest {
   }
 
   @Test
+  void replicasAreLargeMessageDestinationsSoThatLargeValuesReachThem() {
+    // An event with a value above Artery's ordinary 256 KiB frame would be dropped on its way.
+    assertThat(ConfigFactory.load().getStringList("pekko.remote.artery.large-message-destinations"))
+        .contains("/user/replica-*");
+    assertThat(
+            ConfigFactory.load().getBytes("pekko.remote.artery.advanced.maximum-large-frame-size"))
+        .isGreaterThan(ConfigFactory.load().getBytes("cairn.limits.max-value-size") + 64 * 1024);
+  }
+
+  @Test
   void serializableReadsAndStatusComeFromTheReplicaWithTheLeadersDigest() throws Exception {
     start(4096);
     for (int i = 0; i < 20; i++) {

@@ -2,14 +2,21 @@ package dev.cairn.multijvm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cairn.multijvm.history.Linearizability;
 import dev.cairn.multijvm.history.Op;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
@@ -19,6 +26,8 @@ import java.util.stream.Collectors;
  * whole history to the register model.
  */
 final class ClusterScenario {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   /** Clients of every scenario, spread over the live nodes by picking one at random per request. */
   static final int CLIENTS = 10;
 
@@ -145,6 +154,135 @@ final class ClusterScenario {
     assertThat(finalReads)
         .as("final reads of %d keys on %d live nodes", KEYS, cluster.endpoints().size())
         .isEqualTo((long) KEYS * cluster.endpoints().size());
+    replicasAgree(scenario, cluster);
+  }
+
+  /** The prefix of the workload's keys, which the watches of {@link #watchEveryNode} watch. */
+  static final String PREFIX = "reg/";
+
+  /** A watch of the workload's keys from revision 1 on every node, each resuming elsewhere. */
+  static List<ResumingWatch> watchEveryNode(CairnCluster cluster) {
+    List<ResumingWatch> watches = new ArrayList<>();
+    for (int i = 0; i < cluster.size(); i++) {
+      watches.add(
+          new ResumingWatch("node" + i, cluster.node(i).uri("/"), PREFIX, cluster.liveEndpoints()));
+    }
+    return watches;
+  }
+
+  /** The namespace's revision by a linearizable read on a live node. */
+  static long revision(CairnCluster cluster) throws Exception {
+    for (int attempt = 0; ; attempt++) {
+      List<URI> live = cluster.endpoints();
+      HttpResponse<String> r =
+          Http.get(live.get(attempt % live.size()).resolve("/v1/namespaces/default"));
+      if (r.statusCode() == 200) {
+        return JSON.readTree(r.body()).path("revision").asLong();
+      }
+      if (attempt > 100) {
+        throw new IllegalStateException("no linearizable status: " + r.statusCode() + r.body());
+      }
+    }
+  }
+
+  /**
+   * Once the workload has stopped: every watch reaches the namespace's last revision, and what each
+   * received equals the server's history of the prefix from revision 1 (read by a fresh watch):
+   * every change exactly once, in revision order, with no gap, across the faults and the resumes.
+   */
+  static void watchesSawEverything(
+      String scenario, CairnCluster cluster, List<ResumingWatch> watches) throws Exception {
+    long last = revision(cluster);
+    for (ResumingWatch w : watches) {
+      cluster.await(
+          "watch " + w + " reaches revision " + last + " (has " + w.lastRevision() + ")",
+          PROGRESS_TIMEOUT,
+          () -> w.lastRevision() >= last || w.failure() != null);
+      assertThat(w.failure()).as("%s: a watch failed", scenario).isNull();
+    }
+    List<URI> live = cluster.endpoints();
+    int reader = -1;
+    for (int i = 0; i < cluster.size(); i++) {
+      if (cluster.isLive(i)) {
+        reader = i;
+        break;
+      }
+    }
+    List<WatchHistory.Change> history = WatchHistory.read(cluster.node(reader), PREFIX, true, last);
+    for (int i = 0; i < watches.size(); i++) {
+      ResumingWatch w = watches.get(i);
+      List<WatchHistory.Change> seen = w.changes();
+      System.out.printf(
+          "%s: the watch started on node %d received %d changes up to revision %d, resumed %d"
+              + " time(s); the server's history of %s has %d (%d live nodes)%n",
+          scenario,
+          i,
+          seen.size(),
+          w.lastRevision(),
+          w.resumes(),
+          PREFIX,
+          history.size(),
+          live.size());
+      assertThat(seen)
+          .as("%s: the changes the watch started on node %d received", scenario, i)
+          .isEqualTo(history);
+    }
+  }
+
+  /**
+   * Every live node's replica of {@code default} reaches the revision a linearizable read reports,
+   * and all report the same state digest there.
+   */
+  static void replicasAgree(String scenario, CairnCluster cluster) throws Exception {
+    long last = revision(cluster);
+    Map<Integer, JsonNode> status = new TreeMap<>();
+    cluster.await(
+        "every live node's replica of default reaches revision " + last,
+        PROGRESS_TIMEOUT,
+        () -> {
+          status.clear();
+          for (int i = 0; i < cluster.size(); i++) {
+            if (!cluster.isLive(i)) {
+              continue;
+            }
+            try {
+              HttpResponse<String> r =
+                  Http.get(cluster.node(i).uri("/v1/namespaces/default?consistency=serializable"));
+              if (r.statusCode() != 200) {
+                return false;
+              }
+              JsonNode n = JSON.readTree(r.body());
+              if (n.path("revision").asLong() < last) {
+                return false;
+              }
+              status.put(i, n);
+            } catch (IOException e) {
+              return false;
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              return false;
+            }
+          }
+          return true;
+        });
+    System.out.printf(
+        "%s: replicas of default (node: revision digest): %s%n",
+        scenario,
+        status.entrySet().stream()
+            .map(
+                e ->
+                    e.getKey()
+                        + ": "
+                        + e.getValue().path("revision").asLong()
+                        + " "
+                        + e.getValue().path("digest").asText())
+            .collect(Collectors.joining(", ")));
+    assertThat(status.values().stream().map(n -> n.path("revision").asLong()).distinct())
+        .as("%s: every replica at revision %d", scenario, last)
+        .containsExactly(last);
+    assertThat(status.values().stream().map(n -> n.path("digest").asText()).distinct())
+        .as("%s: every replica's digest at revision %d: %s", scenario, last, status)
+        .hasSize(1);
   }
 
   private static void writeHistory(List<Op> ops, Path file) {

@@ -3,6 +3,7 @@ package dev.cairn.multijvm;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -13,7 +14,10 @@ import org.junit.jupiter.api.Timeout;
  * with SIGKILL mid-workload. Writes must resume on the survivors (the time from the kill to the
  * first acknowledged write sent after it is printed), the killed node is restarted on its data
  * directory and ports and rejoins, and the whole history, ending with a read of every key on every
- * node, must be linearizable: no acknowledged write lost, no stale read.
+ * node, must be linearizable: no acknowledged write lost, no stale read. A watcher of the keys on
+ * every node (the killed node's resuming on another with {@code start_revision} = its last + 1)
+ * must have received the server's history exactly, and every node's replica must end at the same
+ * revision with the same state digest.
  *
  * <p>Failure detection is relaxed for the loaded test machine ({@link
  * CairnCluster.Options#relaxed}), so the resume time printed is not the product's failover time.
@@ -26,6 +30,7 @@ class LeaderKillIT {
     long seed = ClusterScenario.seed();
     try (CairnCluster cluster = CairnCluster.start("leader-kill", CairnCluster.Options.relaxed(3));
         RegisterWorkload load = ClusterScenario.workload(cluster, seed)) {
+      List<ResumingWatch> watches = ClusterScenario.watchEveryNode(cluster);
       load.start();
       ClusterScenario.awaitAcknowledged(cluster, load, 300);
 
@@ -51,6 +56,8 @@ class LeaderKillIT {
       assertThat(load.acknowledgedWrites()).isGreaterThan(before);
 
       ClusterScenario.stopAndCheck("leader-kill", cluster, load, seed);
+      ClusterScenario.watchesSawEverything("leader-kill", cluster, watches);
+      watches.forEach(ResumingWatch::close);
       assertThat(resumeMs)
           .as("writes resumed after the leader's kill -9 (relaxed failure detection)")
           .isLessThan(Duration.ofSeconds(60).toMillis());

@@ -35,9 +35,9 @@ import org.junit.jupiter.api.Timeout;
  * state, and its watches go on across leader stops with no gap and no duplicate, whether it catches
  * up from the events the new leader recovered or from a copy of its whole state.
  */
-@Timeout(60)
+@Timeout(120)
 class NamespaceReplicaTest {
-  private static final Duration T = Duration.ofSeconds(10);
+  private static final Duration T = Duration.ofSeconds(30);
 
   ActorSystem system;
   Namespaces namespaces;
@@ -143,6 +143,22 @@ class NamespaceReplicaTest {
     probe.watch(leader);
     leader.tell(PoisonPill.getInstance(), ActorRef.noSender());
     probe.expectTerminated(T, leader);
+    // A request the shard hands the stopped leader before it has seen it stop is lost (the caller
+    // times out, as after any leader stop): reads, which may be repeated, until the next answers.
+    long deadline = System.nanoTime() + T.toNanos();
+    while (true) {
+      try {
+        namespaces
+            .read(Namespaces.DEFAULT, new Read.Status())
+            .toCompletableFuture()
+            .get(T.toMillis(), TimeUnit.MILLISECONDS);
+        return;
+      } catch (java.util.concurrent.ExecutionException timedOut) {
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("no leader answers after the stop", timedOut);
+        }
+      }
+    }
   }
 
   /** A watch of everything, registered through Namespaces (i.e. with the replica). */

@@ -5,6 +5,7 @@ import dev.cairn.core.KeyValue;
 import dev.cairn.core.keyspace.Command;
 import dev.cairn.core.keyspace.Reply;
 import dev.cairn.core.keyspace.WatchEvent;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -72,6 +73,23 @@ public interface CairnClient {
    */
   Watch watchPrefix(
       String prefix, long fromRevision, Consumer<WatchEvent> listener, Consumer<Throwable> onError);
+
+  /**
+   * Runs {@code task} once after {@code delay} on a timer of this client's, never on the JDK's
+   * common pool (on a 2-core machine that pool has one thread, or none, and then every task gets a
+   * new thread), unless the returned handle is cancelled first. Recipes time their waits with it
+   * and cancel the timer when the wait ends. The default is one daemon timer thread shared by every
+   * client that does not supply its own; a client that must leave no thread behind overrides it.
+   */
+  default Scheduled schedule(Duration delay, Runnable task) {
+    return SharedTimer.schedule(delay, task);
+  }
+
+  /** A task {@link #schedule scheduled} to run once. */
+  interface Scheduled {
+    /** Keeps the task from running if it has not started; idempotent. */
+    void cancel();
+  }
 
   /** A running watch. */
   interface Watch {

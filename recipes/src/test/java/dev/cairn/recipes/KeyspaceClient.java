@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -33,6 +34,13 @@ public final class KeyspaceClient implements CairnClient, AutoCloseable {
   private final ExecutorService delivery = Executors.newSingleThreadExecutor();
   private final List<Sub> subs = new ArrayList<>();
   public final AtomicLong watchesOpened = new AtomicLong();
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+
+  /** Timers recipes set with {@link #schedule}, cancelled, and run. */
+  public final AtomicLong timersScheduled = new AtomicLong();
+
+  public final AtomicLong timersCancelled = new AtomicLong();
+  public final AtomicLong timersRun = new AtomicLong();
 
   /** A watch of {@code key}, or of every key from it up to {@code rangeEnd} when not null. */
   private record Sub(
@@ -191,8 +199,28 @@ public final class KeyspaceClient implements CairnClient, AutoCloseable {
     };
   }
 
+  /** On a timer thread of this client's, counted. */
+  @Override
+  public Scheduled schedule(java.time.Duration delay, Runnable task) {
+    timersScheduled.incrementAndGet();
+    java.util.concurrent.ScheduledFuture<?> f =
+        timer.schedule(
+            () -> {
+              timersRun.incrementAndGet();
+              task.run();
+            },
+            delay.toNanos(),
+            java.util.concurrent.TimeUnit.NANOSECONDS);
+    return () -> {
+      if (f.cancel(false)) {
+        timersCancelled.incrementAndGet();
+      }
+    };
+  }
+
   @Override
   public void close() {
+    timer.shutdownNow();
     delivery.shutdownNow();
   }
 }

@@ -12,12 +12,14 @@ import dev.cairn.core.keyspace.WatchEvent;
 import dev.cairn.http.watch.WatchSettings;
 import dev.cairn.recipes.CairnClient;
 import dev.cairn.recipes.CairnException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.PoisonPill;
 
 /**
@@ -116,6 +118,13 @@ public final class InProcessClient implements CairnClient {
   public CompletionStage<List<String>> revokeLease(long lease) {
     return write(new Command.RevokeLease(lease), Reply.LeaseRevokeReply.class)
         .thenApply(Reply.LeaseRevokeReply::deletedKeys);
+  }
+
+  /** On the actor system's scheduler, run on its default dispatcher. */
+  @Override
+  public Scheduled schedule(Duration delay, Runnable task) {
+    Cancellable c = system.scheduler().scheduleOnce(delay, task, system.dispatcher());
+    return c::cancel;
   }
 
   @Override

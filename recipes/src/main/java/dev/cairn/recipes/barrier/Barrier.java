@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A simple barrier, after etcd's {@code recipe.Barrier} and Curator's {@code DistributedBarrier}:
@@ -65,8 +64,9 @@ public final class Barrier {
     Wakeup wakeup = new Wakeup();
     boolean lookOnly = timeout != null && timeout.isZero();
     if (timeout != null && !lookOnly) {
-      CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS)
-          .execute(
+      CairnClient.Scheduled timer =
+          client.schedule(
+              timeout,
               () -> {
                 if (result.completeExceptionally(
                     new CairnException(
@@ -75,6 +75,7 @@ public final class Barrier {
                   wakeup.close();
                 }
               });
+      result.whenComplete((v, err) -> timer.cancel());
     }
     String key = holdKey(name);
     client

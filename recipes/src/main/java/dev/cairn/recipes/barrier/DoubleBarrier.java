@@ -19,7 +19,6 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.ToIntFunction;
@@ -179,11 +178,13 @@ public final class DoubleBarrier {
     }
     Entry e = new Entry(name, lease, count, timeout != null && timeout.isZero());
     if (timeout != null && !timeout.isZero()) {
-      CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS)
-          .execute(
+      CairnClient.Scheduled timer =
+          client.schedule(
+              timeout,
               () ->
                   e.giveUp(
                       "barrier " + name + " did not fill within " + timeout.toMillis() + " ms"));
+      e.result.whenComplete((v, err) -> timer.cancel());
     }
     e.start();
     return e.result;
@@ -202,8 +203,9 @@ public final class DoubleBarrier {
   public CompletionStage<Long> leave(String name, long lease, Duration timeout) {
     Exit x = new Exit(name, lease);
     if (timeout != null) {
-      CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS)
-          .execute(
+      CairnClient.Scheduled timer =
+          client.schedule(
+              timeout,
               () ->
                   x.fail(
                       new CairnException(
@@ -213,6 +215,7 @@ public final class DoubleBarrier {
                               + " still inside after "
                               + timeout.toMillis()
                               + " ms; this one has left")));
+      x.result.whenComplete((v, err) -> timer.cancel());
     }
     x.start();
     return x.result;

@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -154,8 +153,10 @@ public final class FairQueue {
 
   private CompletionStage<KeyValue> acquire(Attempt a, Duration timeout) {
     if (timeout != null && !timeout.isZero()) {
-      CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS)
-          .execute(() -> a.giveUp(what + " not acquired within " + timeout.toMillis() + " ms"));
+      CairnClient.Scheduled timer =
+          client.schedule(
+              timeout, () -> a.giveUp(what + " not acquired within " + timeout.toMillis() + " ms"));
+      a.result.whenComplete((g, err) -> timer.cancel());
     }
     a.start(timeout != null && timeout.isZero());
     // A failure is reported once the queue entry is gone, so a caller never sees its own waiter.

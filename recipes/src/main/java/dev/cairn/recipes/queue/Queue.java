@@ -23,7 +23,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
@@ -136,9 +135,11 @@ public final class Queue {
   public CompletionStage<Delivery> take(String name, long lease, Duration timeout) {
     Take t = new Take(name, lease, timeout != null && timeout.isZero());
     if (timeout != null && !timeout.isZero()) {
-      CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS)
-          .execute(
+      CairnClient.Scheduled timer =
+          client.schedule(
+              timeout,
               () -> t.giveUp("no item in queue " + name + " within " + timeout.toMillis() + " ms"));
+      t.result.whenComplete((d, err) -> timer.cancel());
     }
     t.attempt();
     // A failure is reported once the taker's line entry is gone.

@@ -283,7 +283,11 @@ final class QueueHistory {
           }
           continue;
         }
-        LockHistory.Event next = tookByToken.get(cs.get(k + 1).token);
+        // The next delivery a client received (a take that gave up as it claimed received none).
+        LockHistory.Event next = null;
+        for (int j = k + 1; j < cs.size() && next == null; j++) {
+          next = tookByToken.get(cs.get(j).token);
+        }
         if (next == null) {
           continue;
         }

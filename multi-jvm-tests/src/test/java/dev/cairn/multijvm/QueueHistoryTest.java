@@ -121,6 +121,18 @@ class QueueHistoryTest {
   }
 
   @Test
+  void aRedeliveryIsMeasuredToTheNextDeliveryAClientReceived() {
+    pushed(1).add(5, "v", "renewed", 1, 100_000_000L).took(50, "v", 1, 3);
+    h.killed("v", 200_000_000).claimChange(1, false, 4, 3);
+    h.claimChange(1, true, 5, 5).claimChange(1, false, 6, 5); // a take that gave up as it claimed
+    took(2_300, "a", 1, 7).acked(2_301, "a", 1, 7, 8);
+    QueueHistory.Result r = h.events(events).check();
+    assertThat(r.problems()).isEmpty();
+    assertThat(r.redeliveryAfterKillMs()).containsExactly(2_100L);
+    assertThat(r.unrecordedClaims()).isEqualTo(1);
+  }
+
+  @Test
   void anItemPassedOverByMoreClaimsThanTakersIsReported() {
     // item 1 stays visible while 2, 3 and 4 are claimed: three claims past it, two takers
     pushed(1).pushed(2).pushed(3).pushed(4);

@@ -193,6 +193,20 @@ public final class CairnClient implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs {@code task} once after {@code delay} on the client's timer thread (the recipes time their
+   * waits with it); a client already closed runs nothing.
+   */
+  dev.cairn.recipes.CairnClient.Scheduled schedule(Duration delay, Runnable task) {
+    try {
+      java.util.concurrent.ScheduledFuture<?> f =
+          timer.schedule(task, Math.max(0, delay.toNanos()), TimeUnit.NANOSECONDS);
+      return () -> f.cancel(false);
+    } catch (java.util.concurrent.RejectedExecutionException closed) {
+      return () -> {};
+    }
+  }
+
   /** The endpoints, in the order the client tries them. */
   public List<URI> endpoints() {
     return transport.endpoints();

@@ -82,6 +82,12 @@ final class NetworkKeyspace implements dev.cairn.recipes.CairnClient {
     return recipes(client.leases().revoke(lease).thenApply(n -> List.<String>of()));
   }
 
+  /** On the client's own timer thread, which {@link CairnClient#close()} stops. */
+  @Override
+  public Scheduled schedule(java.time.Duration delay, Runnable task) {
+    return client.schedule(delay, task);
+  }
+
   @Override
   public Watch watch(
       String key, long fromRevision, Consumer<WatchEvent> listener, Consumer<Throwable> onError) {

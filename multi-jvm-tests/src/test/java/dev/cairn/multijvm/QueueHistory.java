@@ -283,11 +283,10 @@ final class QueueHistory {
           }
           continue;
         }
-        // The next delivery a client received (a take that gave up as it claimed received none).
-        LockHistory.Event next = null;
-        for (int j = k + 1; j < cs.size() && next == null; j++) {
-          next = tookByToken.get(cs.get(j).token);
-        }
+        // Measured only when a client received the very next claim: a claim nobody reported may
+        // be a take that gave up as it claimed, or one still waiting at the server for another
+        // killed consumer, whose claim then lasts until that consumer's lease ends too.
+        LockHistory.Event next = tookByToken.get(cs.get(k + 1).token);
         if (next == null) {
           continue;
         }

@@ -75,6 +75,10 @@ final class CairnCluster implements AutoCloseable {
   private final int[] clusterPorts;
   private final CairnProcess[] nodes;
   private final boolean[] suspended;
+
+  /** Launched and not yet seen ready: the workload leaves such a node alone. */
+  private final boolean[] starting;
+
   private final int[] incarnations;
 
   private CairnCluster(Options options, Path dir, String keyspace, String cassandra)
@@ -88,6 +92,7 @@ final class CairnCluster implements AutoCloseable {
     this.clusterPorts = new int[n];
     this.nodes = new CairnProcess[n];
     this.suspended = new boolean[n];
+    this.starting = new boolean[n];
     this.incarnations = new int[n];
     Set<Integer> taken = new HashSet<>();
     for (int i = 0; i < n; i++) {
@@ -126,7 +131,7 @@ final class CairnCluster implements AutoCloseable {
         cluster.launch(i);
       }
       for (int i = 0; i < options.nodes(); i++) {
-        cluster.nodes[i].awaitReady(options.readyTimeout());
+        cluster.awaitReady(i);
       }
       cluster.awaitAllUp(options.readyTimeout());
       return cluster;
@@ -179,7 +184,7 @@ final class CairnCluster implements AutoCloseable {
       throw new IllegalStateException("node " + i + " still runs: stop it before a restart");
     }
     launch(i);
-    nodes[i].awaitReady(options.readyTimeout());
+    awaitReady(i);
     awaitAllUp(options.readyTimeout());
   }
 
@@ -198,9 +203,15 @@ final class CairnCluster implements AutoCloseable {
       launch(i, true);
     }
     for (int i = 0; i < nodes.length; i++) {
-      nodes[i].awaitReady(options.readyTimeout());
+      awaitReady(i);
     }
     awaitAllUp(options.readyTimeout());
+  }
+
+  /** Waits until node {@code i} is ready; from then on the workload may use it. */
+  private void awaitReady(int i) {
+    nodes[i].awaitReady(options.readyTimeout());
+    starting[i] = false;
   }
 
   // ---------------------------------------------------------------- views
@@ -234,9 +245,9 @@ final class CairnCluster implements AutoCloseable {
     return -1;
   }
 
-  /** Whether node {@code i} runs and is not suspended. */
+  /** Whether node {@code i} runs, has been seen ready since its start, and is not suspended. */
   boolean isLive(int i) {
-    return nodes[i].isAlive() && !suspended[i];
+    return nodes[i].isAlive() && !suspended[i] && !starting[i];
   }
 
   /** The base URIs of the live nodes (running and not suspended), in index order. */
@@ -421,6 +432,7 @@ final class CairnCluster implements AutoCloseable {
    */
   private void launch(int i, boolean asFirstStart) throws IOException {
     int incarnation = ++incarnations[i];
+    starting[i] = true;
     // The first seed of a node's list forms a cluster of its own when no other seed answers within
     // pekko.cluster.seed-node-timeout. At the first start that is node 0's job; a restarted node
     // lists the others first, so that it only ever joins the running cluster: a restarted node 0

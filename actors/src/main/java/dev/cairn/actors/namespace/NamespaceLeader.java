@@ -959,7 +959,8 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
    * The journal could not be read (Cassandra unreachable or slow): one line, not Pekko's ERROR with
    * a stack trace, since every request to the namespace starts another recovery while the outage
    * lasts. The leader stops; the requests that waited for the recovery get no answer and time out
-   * ({@code timeout}, 503), and the next request recovers it again.
+   * ({@code timeout}, 503); its shard starts it again after {@code
+   * pekko.cluster.sharding.entity-restart-backoff} (a remembered leader) or at the next request.
    */
   @Override
   public void onRecoveryFailure(Throwable cause, scala.Option<Object> event) {
@@ -969,8 +970,8 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
       log.error(cause, "namespace {}: recovery failed at event {}", namespace, event.get());
     } else {
       log.warning(
-          "namespace {}: recovery failed, the journal did not answer ({}); the next request tries"
-              + " again",
+          "namespace {}: recovery failed, the journal did not answer ({}); it starts again after"
+              + " the entity restart backoff or at the next request",
           namespace,
           rootMessage(cause));
     }

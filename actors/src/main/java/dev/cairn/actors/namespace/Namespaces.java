@@ -1,5 +1,6 @@
 package dev.cairn.actors.namespace;
 
+import com.typesafe.config.Config;
 import dev.cairn.core.ErrorCode;
 import dev.cairn.core.Rejection;
 import dev.cairn.core.keyspace.Command;
@@ -84,16 +85,26 @@ public final class Namespaces {
     this.timeout = timeout;
   }
 
-  /** Starts the shard region for namespace leaders on this node and the namespace registry. */
+  /**
+   * Starts the shard region for namespace leaders on this node and the namespace registry. With
+   * {@code cairn.namespace.remember-leaders} the shards remember their running leaders in the
+   * journal and start them again wherever the shard goes next (a failover, a rebalance, a restart),
+   * so a namespace holding leases is led without waiting for a request.
+   */
   public static Namespaces start(ActorSystem system) {
-    NamespaceSettings settings = NamespaceSettings.fromConfig(system.settings().config());
-    int shards = system.settings().config().getInt("cairn.namespace.shards");
+    Config config = system.settings().config();
+    NamespaceSettings settings = NamespaceSettings.fromConfig(config);
+    int shards = config.getInt("cairn.namespace.shards");
+    boolean remember = config.getBoolean("cairn.namespace.remember-leaders");
+    if (remember) {
+      checkRememberedInJournal(config);
+    }
     ActorRef region =
         ClusterSharding.get(system)
             .start(
                 SHARD_TYPE,
                 NamespaceLeader.props(settings),
-                ClusterShardingSettings.create(system),
+                ClusterShardingSettings.create(system).withRememberEntities(remember),
                 new ShardRegion.HashCodeMessageExtractor(shards) {
                   @Override
                   public String entityId(Object message) {
@@ -143,6 +154,28 @@ public final class Namespaces {
         LocalLeaders.get(system),
         new Keyspace(settings.limits()),
         known);
+  }
+
+  /**
+   * Remembered leaders are kept in the journal the leaders use (Pekko's event-sourced store), not
+   * in distributed data: its durable copy needs LMDB, a second storage engine on every node, and
+   * without it a restart of the whole cluster (or of a single node) would forget which namespaces
+   * to start. Fails the start when the configuration would still select either.
+   */
+  private static void checkRememberedInJournal(Config config) {
+    String store = config.getString("pekko.cluster.sharding.remember-entities-store");
+    List<String> durable =
+        config.getStringList("pekko.cluster.sharding.distributed-data.durable.keys");
+    if (!store.equals("eventsourced") || !durable.isEmpty()) {
+      throw new IllegalStateException(
+          "cairn.namespace.remember-leaders = on needs"
+              + " pekko.cluster.sharding.remember-entities-store = eventsourced and"
+              + " pekko.cluster.sharding.distributed-data.durable.keys = [] (found "
+              + store
+              + " and "
+              + durable
+              + ")");
+    }
   }
 
   /** Namespace leaders alive on this node, recovering ones included (for tests and metrics). */

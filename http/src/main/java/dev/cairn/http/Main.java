@@ -58,7 +58,9 @@ public final class Main implements Callable<Integer> {
 
     @Option(
         names = "--data-dir",
-        description = "Directory of the journal and snapshots (default ${DEFAULT-VALUE}).")
+        description =
+            "Directory of the journal, the snapshots and, in a cluster, the file recording that"
+                + " this node has been a member (default ${DEFAULT-VALUE}).")
     Path dataDir = Path.of("data");
 
     @Option(
@@ -115,6 +117,7 @@ public final class Main implements Callable<Integer> {
         o.put("cairn.persistence.journal.fsync", "off");
         o.put("cairn.persistence.snapshot-store.fsync", "off");
       }
+      o.put("cairn.cluster.member-file", dir.resolve("cluster-member").toString());
       if (clusterPort != null) {
         o.put("cairn.cluster.port", clusterPort);
       }

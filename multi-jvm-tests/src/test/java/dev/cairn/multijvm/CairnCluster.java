@@ -26,9 +26,9 @@ import java.util.function.Supplier;
  *
  * <p>Each node has a fixed HTTP port, cluster port and data directory for the life of the harness,
  * so {@link #restart(int)} brings a node back at the same addresses, as an operator would. Every
- * node lists every node as a seed: at the first start node 0 comes first and forms the cluster; a
- * restarted node lists the others first and itself last, so it joins the running cluster through
- * any live seed and never forms a second cluster of its own.
+ * node gets the same seed list, every node in index order, as docs/operations.md asks: node 0 forms
+ * the cluster at the first start, and a restarted node 0 rejoins it (the server's own rule for a
+ * first seed that has been a member, {@code cairn.cluster.member-file}).
  *
  * <p>{@link #start} returns once every node's {@code /ready} is 200 and every node's {@code
  * /v1/cluster} shows the N members Up and reachable. Nodes are indexed from 0; a node's index
@@ -180,18 +180,28 @@ final class CairnCluster implements AutoCloseable {
    * port taken meanwhile by another process fails the restart.
    */
   void restart(int i) throws IOException {
-    if (nodes[i].isAlive()) {
-      throw new IllegalStateException("node " + i + " still runs: stop it before a restart");
-    }
-    launch(i);
+    launchAgain(i);
     awaitReady(i);
     awaitAllUp(options.readyTimeout());
   }
 
   /**
+   * Starts node {@code i} again, on its data directory and ports (it must have exited), and returns
+   * at once: the caller waits for what it expects ({@link #awaitReady(int)}, after which the node
+   * counts as live again, and {@link #awaitAllUp}).
+   */
+  void launchAgain(int i) throws IOException {
+    if (nodes[i].isAlive()) {
+      throw new IllegalStateException("node " + i + " still runs: stop it before a restart");
+    }
+    launch(i);
+  }
+
+  /**
    * Starts every node again, all at once, on their data directories and ports (every one must have
-   * exited), with the seed lists of the first start, so that node 0 forms the cluster again and the
-   * others join it; waits until the cluster is ready as {@link #start} does.
+   * exited): node 0, the first seed, has been a member, so it forms the cluster again once the
+   * others answer that they are not members, and they join it; waits until the cluster is ready as
+   * {@link #start} does.
    */
   void restartAll() throws IOException {
     for (int i = 0; i < nodes.length; i++) {
@@ -200,7 +210,7 @@ final class CairnCluster implements AutoCloseable {
       }
     }
     for (int i = 0; i < nodes.length; i++) {
-      launch(i, true);
+      launch(i);
     }
     for (int i = 0; i < nodes.length; i++) {
       awaitReady(i);
@@ -209,7 +219,7 @@ final class CairnCluster implements AutoCloseable {
   }
 
   /** Waits until node {@code i} is ready; from then on the workload may use it. */
-  private void awaitReady(int i) {
+  void awaitReady(int i) {
     nodes[i].awaitReady(options.readyTimeout());
     starting[i] = false;
   }
@@ -423,25 +433,11 @@ final class CairnCluster implements AutoCloseable {
   // ---------------------------------------------------------------- helpers
 
   private void launch(int i) throws IOException {
-    launch(i, false);
-  }
-
-  /**
-   * @param asFirstStart whether node {@code i} takes the seed list of the first start (node 0
-   *     first) rather than a restarted node's
-   */
-  private void launch(int i, boolean asFirstStart) throws IOException {
     int incarnation = ++incarnations[i];
     starting[i] = true;
-    // The first seed of a node's list forms a cluster of its own when no other seed answers within
-    // pekko.cluster.seed-node-timeout. At the first start that is node 0's job; a restarted node
-    // lists the others first, so that it only ever joins the running cluster: a restarted node 0
-    // listing itself first forms a second cluster when the others answer late (seen on a loaded
-    // machine, with two leaders of one namespace fencing each other in the journal).
     List<String> seeds = new ArrayList<>();
     for (int k = 0; k < nodes.length; k++) {
-      int s = incarnation == 1 || asFirstStart ? k : (i + 1 + k) % nodes.length;
-      seeds.add("127.0.0.1:" + clusterPorts[s]);
+      seeds.add("127.0.0.1:" + clusterPorts[k]);
     }
     List<String> jvm = new ArrayList<>();
     jvm.add("-Dcairn.persistence.cassandra-journal.keyspace=" + keyspace);

@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -22,6 +24,8 @@ import java.util.List;
  *     Journal#CASSANDRA}
  * @param retryMin first wait between attempts to reach Cassandra at start
  * @param retryMax longest wait between attempts to reach Cassandra at start
+ * @param memberFile a file this node writes once it is an Up member of a cluster; empty for none.
+ *     Found at start, it makes the node a rejoining one (see {@link #rejoining()})
  */
 public record ClusterSettings(
     String host,
@@ -30,7 +34,8 @@ public record ClusterSettings(
     Journal journal,
     List<String> cassandra,
     Duration retryMin,
-    Duration retryMax) {
+    Duration retryMax,
+    String memberFile) {
 
   /** The system name is part of every cluster address: every node uses this one. */
   public static final String SYSTEM_NAME = "cairn";
@@ -98,7 +103,8 @@ public record ClusterSettings(
         j,
         c.getStringList("cassandra"),
         c.getDuration("cassandra-retry-min"),
-        c.getDuration("cassandra-retry-max"));
+        c.getDuration("cassandra-retry-max"),
+        c.getString("member-file"));
   }
 
   private static void checkHostPort(String hostPort, String what) {
@@ -122,6 +128,47 @@ public record ClusterSettings(
     return journal == Journal.CASSANDRA;
   }
 
+  /** This node's own entry in a seed list: {@code host:port}. */
+  public String self() {
+    return host + ":" + port;
+  }
+
+  /** The seeds other than this node. */
+  public List<String> otherSeeds() {
+    return seeds.stream().filter(s -> !s.equals(self())).toList();
+  }
+
+  /**
+   * True when this node heads the seed list, so that Pekko would have it form a new cluster by
+   * itself whenever no other seed answers within {@code pekko.cluster.seed-node-timeout}.
+   */
+  public boolean firstSeed() {
+    return !seeds.isEmpty() && seeds.get(0).equals(self()) && !otherSeeds().isEmpty();
+  }
+
+  /**
+   * True when this node is the first seed and has been a cluster member before (its {@link
+   * #memberFile} exists): it is coming back to a cluster that may well be running, so it only joins
+   * (the other seeds first, itself last), and forms a cluster of its own only once a majority of
+   * the seeds, itself included, answer and none of them is a member (the whole cluster is
+   * restarting; see {@link JoinWatch}).
+   */
+  public boolean rejoining() {
+    return firstSeed() && !memberFile.isEmpty() && Files.exists(Path.of(memberFile));
+  }
+
+  /** Records that this node has been an Up member (see {@link #rejoining()}). */
+  public void recordMembership() throws IOException {
+    if (memberFile.isEmpty()) {
+      return;
+    }
+    Path f = Path.of(memberFile);
+    if (f.getParent() != null) {
+      Files.createDirectories(f.getParent());
+    }
+    Files.writeString(f, "an Up member of the cluster of seeds " + seeds + "\n");
+  }
+
   /** The cluster address of a node at {@code hostPort}: {@code pekko://cairn@host:port}. */
   public static String address(String hostPort) {
     return "pekko://" + SYSTEM_NAME + "@" + hostPort;
@@ -141,7 +188,7 @@ public record ClusterSettings(
             .withValue(
                 "pekko.cluster.seed-nodes",
                 ConfigValueFactory.fromIterable(
-                    seeds.stream().map(ClusterSettings::address).toList()));
+                    pekkoSeeds().stream().map(ClusterSettings::address).toList()));
     if (journal == Journal.CASSANDRA) {
       out =
           out.withValue(
@@ -158,6 +205,21 @@ public record ClusterSettings(
                   ConfigValueFactory.fromIterable(cassandra))
               .withValue("cairn.namespace.cluster-registry", ConfigValueFactory.fromAnyRef(true));
     }
+    return out;
+  }
+
+  /**
+   * The seed list Pekko gets: as given, except for a {@link #rejoining()} node, which lists itself
+   * last so that Pekko only ever joins another seed through it (a node that heads its seed list
+   * joins itself when no other seed answers within the seed-node timeout, which a loaded or slow
+   * cluster exceeds: it would form a second cluster beside the running one).
+   */
+  List<String> pekkoSeeds() {
+    if (!rejoining()) {
+      return seeds;
+    }
+    List<String> out = new java.util.ArrayList<>(otherSeeds());
+    out.add(self());
     return out;
   }
 

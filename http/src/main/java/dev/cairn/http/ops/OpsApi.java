@@ -71,9 +71,11 @@ public final class OpsApi {
   }
 
   /**
-   * This node is not shutting down, is an Up cluster member, its journal can make writes durable (a
-   * full disk makes it not ready: 507 {@code insufficient_storage}), the {@link Condition} holds
-   * (its Cassandra journal answers) and the default namespace's leader answers.
+   * This node is not shutting down, is an Up cluster member with company when other seeds are
+   * configured (see {@link #aloneWithOtherSeeds}), reaches more than half of the members it knows
+   * (see {@link #outOfReach}), its journal can make writes durable (a full disk makes it not ready:
+   * 507 {@code insufficient_storage}), the {@link Condition} holds (its Cassandra journal answers)
+   * and the default namespace's leader answers.
    */
   public CompletionStage<HttpResponse> ready() {
     if (stopping) {
@@ -91,6 +93,15 @@ public final class OpsApi {
                   + system.settings().config().getStringList("pekko.cluster.seed-nodes")
                   + ")"));
     }
+    HttpResponse alone = aloneWithOtherSeeds();
+    if (alone != null) {
+      return CompletableFuture.completedFuture(alone);
+    }
+    var members = Cluster.get(system).state();
+    String cut = outOfReach(members.members().size(), members.getUnreachable().size());
+    if (cut != null) {
+      return CompletableFuture.completedFuture(Responses.problem(ErrorCode.UNAVAILABLE, cut));
+    }
     for (Map.Entry<String, JournalCondition> j : JournalConditions.get(system).all().entrySet()) {
       JournalCondition c = j.getValue();
       if (!c.writable()) {
@@ -106,6 +117,52 @@ public final class OpsApi {
         .unmet()
         .thenCompose(
             unmet -> unmet != null ? CompletableFuture.completedFuture(unmet) : leaderAnswers());
+  }
+
+  /**
+   * A node that is the only member of its cluster while other seeds are configured is not ready: it
+   * is either a first seed whose peers have not joined yet, or one that formed a cluster apart from
+   * theirs (a restarted first seed whose peers answered late). Either way a client must not be sent
+   * to it. Null when this node has company or was configured to be alone.
+   */
+  private HttpResponse aloneWithOtherSeeds() {
+    Cluster cluster = Cluster.get(system);
+    String self = cluster.selfAddress().toString();
+    java.util.List<String> others =
+        system.settings().config().getStringList("pekko.cluster.seed-nodes").stream()
+            .filter(s -> !s.equals(self))
+            .toList();
+    if (others.isEmpty()) {
+      return null;
+    }
+    for (org.apache.pekko.cluster.Member m : cluster.state().getMembers()) {
+      if (!m.address().equals(cluster.selfAddress()) && m.status() == MemberStatus.up()) {
+        return null;
+      }
+    }
+    return Responses.problem(
+        ErrorCode.UNAVAILABLE,
+        "this node is the only member of its cluster while other seeds are configured ("
+            + others
+            + "): waiting for them to join");
+  }
+
+  /**
+   * Why a node that cannot reach {@code unreachable} of the {@code members} it knows is not ready,
+   * or null when it is. Half or more out of reach means this node is on the minority side of a
+   * partition, or its peers are failing: the leaders it would forward requests to are likely out of
+   * its reach, and the Split Brain Resolver is about to down one side. One member out of three is
+   * an ordinary failover, during which the node keeps serving.
+   */
+  static String outOfReach(int members, int unreachable) {
+    if (unreachable == 0 || unreachable * 2 < members) {
+      return null;
+    }
+    return "this node cannot reach "
+        + unreachable
+        + " of the "
+        + members
+        + " cluster members it knows: it may be cut off from the namespace leaders";
   }
 
   private CompletionStage<HttpResponse> leaderAnswers() {

@@ -122,7 +122,7 @@ class NodeLossIT {
       cluster.resume(2);
     }
     long resumed = System.nanoTime();
-    cluster.node(0).awaitReady(Duration.ofMinutes(3));
+    cluster.awaitReady(0);
     cluster.awaitAllUp(Duration.ofMinutes(3));
     System.out.printf(
         "first-seed-restart: node 0 ready in the running cluster %d ms after its peers woke%n",

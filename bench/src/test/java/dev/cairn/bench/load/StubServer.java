@@ -159,8 +159,10 @@ public final class StubServer implements AutoCloseable {
       serializableReads.incrementAndGet();
     }
     if (path.startsWith("/v1/namespaces/") && method.equals(HttpMethod.PUT)) {
-      namespaces.add(path.substring("/v1/namespaces/".length()));
-      return json(HttpResponseStatus.OK, "{}", "application/json");
+      // as Cairn: 201 when the namespace is new, 200 when it existed
+      boolean created = namespaces.add(path.substring("/v1/namespaces/".length()));
+      return json(
+          created ? HttpResponseStatus.CREATED : HttpResponseStatus.OK, "{}", "application/json");
     }
     String kvPath = path;
     String namespace = "";

@@ -1,5 +1,6 @@
 package dev.cairn.multijvm;
 
+import dev.cairn.persistence.cassandra.TestCassandra;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -40,7 +41,7 @@ final class CassandraRing implements AutoCloseable {
 
   /** Starts {@code size} nodes under {@code dir}, returning once each one's CQL port accepts. */
   static CassandraRing start(Path dir, int size) throws IOException {
-    Path root = Path.of(System.getProperty("cairn.root", "..")).toAbsolutePath().normalize();
+    Path root = TestCassandra.root();
     int cql = freeOnAll(size, -1);
     int storage = freeOnAll(size, cql);
     CassandraRing ring = new CassandraRing(root, dir, cql, storage, size);
@@ -140,35 +141,7 @@ final class CassandraRing implements AutoCloseable {
   }
 
   private void run(List<String> command, Duration timeout) {
-    try {
-      Path out = Files.createTempFile("cairn-cassandra-ring", ".log");
-      ProcessBuilder builder =
-          new ProcessBuilder(command)
-              .directory(root.toFile())
-              .redirectErrorStream(true)
-              .redirectOutput(out.toFile());
-      builder
-          .environment()
-          .put("CAIRN_CASSANDRA_START_TIMEOUT", Long.toString(timeout.toSeconds() - 10));
-      builder.environment().put("CAIRN_CASSANDRA_OPTS", "-Dcassandra.unsafesystem=true");
-      Process process = builder.start();
-      boolean exited = process.waitFor(timeout.toSeconds(), TimeUnit.SECONDS);
-      String output = Files.readString(out, StandardCharsets.UTF_8);
-      Files.deleteIfExists(out);
-      if (!exited) {
-        process.destroy();
-        throw new IllegalStateException(command + " did not finish in " + timeout + ":\n" + output);
-      }
-      if (process.exitValue() != 0) {
-        throw new IllegalStateException(
-            command + " exited with " + process.exitValue() + ":\n" + output);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    TestCassandra.run(root, command, timeout);
   }
 
   /** A port free on every address of the ring (and not {@code other}). */

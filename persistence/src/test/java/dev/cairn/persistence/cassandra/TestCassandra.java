@@ -40,7 +40,7 @@ public final class TestCassandra {
   }
 
   /** This tree's root directory (holding bin/cairn). */
-  static Path root() {
+  public static Path root() {
     return Path.of(System.getProperty("cairn.root", "..")).toAbsolutePath().normalize();
   }
 
@@ -98,7 +98,12 @@ public final class TestCassandra {
     }
   }
 
-  private static void run(Path root, List<String> command, Duration timeout) {
+  /**
+   * Runs {@code command} (a {@code bin/cairn cassandra …} line) in {@code root} and waits for it,
+   * at most {@code timeout}; fails with its output when it does not end or exits non-zero. The test
+   * Cassandra's options apply: system tables without fsync, a start timeout within {@code timeout}.
+   */
+  public static void run(Path root, List<String> command, Duration timeout) {
     try {
       Path out = Files.createTempFile("cairn-cassandra-cmd", ".log");
       ProcessBuilder builder =
@@ -108,7 +113,7 @@ public final class TestCassandra {
               .redirectOutput(out.toFile());
       builder
           .environment()
-          .put("CAIRN_CASSANDRA_START_TIMEOUT", Long.toString(START_TIMEOUT.toSeconds() - 10));
+          .put("CAIRN_CASSANDRA_START_TIMEOUT", Long.toString(timeout.toSeconds() - 10));
       // Schema changes without fsync of the system tables: a test node starts and creates
       // keyspaces faster; nothing of it must survive a crash.
       builder.environment().put("CAIRN_CASSANDRA_OPTS", "-Dcassandra.unsafesystem=true");

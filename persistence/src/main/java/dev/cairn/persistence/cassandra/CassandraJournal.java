@@ -95,13 +95,7 @@ public final class CassandraJournal extends AsyncWriteJournal {
     this.settings = CassandraJournalSettings.fromConfig(config);
     JournalSchema.create(settings);
     this.configLoader = driverConfig(settings).build();
-    this.session =
-        CqlSession.builder()
-            .addContactPoints(settings.contactPoints())
-            .withLocalDatacenter(settings.localDatacenter())
-            .withKeyspace(settings.keyspace())
-            .withConfigLoader(configLoader)
-            .build();
+    this.session = session(settings, configLoader);
     this.insert =
         session.prepare(
             "INSERT INTO messages (persistence_id, partition_nr, sequence_nr, writer_uuid, repr)"
@@ -128,6 +122,16 @@ public final class CassandraJournal extends AsyncWriteJournal {
         settings.contactPoints(),
         settings.keyspace(),
         settings.replicationFactor());
+  }
+
+  /** A session on {@code settings}' contact points and keyspace, configured by {@code loader}. */
+  static CqlSession session(CassandraJournalSettings settings, DriverConfigLoader loader) {
+    return CqlSession.builder()
+        .addContactPoints(settings.contactPoints())
+        .withLocalDatacenter(settings.localDatacenter())
+        .withKeyspace(settings.keyspace())
+        .withConfigLoader(loader)
+        .build();
   }
 
   /** The driver configuration shared by the journal's and the snapshot store's sessions. */

@@ -61,13 +61,7 @@ public final class CassandraSnapshotStore extends SnapshotStore {
     this.settings = CassandraSnapshotSettings.fromConfig(config);
     createSchema(settings);
     this.configLoader = CassandraJournal.driverConfig(settings.asJournalSettings()).build();
-    this.session =
-        CqlSession.builder()
-            .addContactPoints(settings.contactPoints())
-            .withLocalDatacenter(settings.localDatacenter())
-            .withKeyspace(settings.keyspace())
-            .withConfigLoader(configLoader)
-            .build();
+    this.session = CassandraJournal.session(settings.asJournalSettings(), configLoader);
     this.insert =
         session.prepare(
             "INSERT INTO snapshots (persistence_id, sequence_nr, timestamp, ser_id, ser_manifest,"

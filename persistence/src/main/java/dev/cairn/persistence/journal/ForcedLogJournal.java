@@ -49,7 +49,8 @@ import scala.jdk.javaapi.FutureConverters;
  *       directory fails actor creation with the reason.
  * </ul>
  *
- * <p>Replays read the log on the plugin dispatcher (blocking file reads).
+ * <p>Replays read the log on the {@code replay-dispatcher} (blocking file reads); once the log is
+ * open, the actor itself never blocks.
  */
 public final class ForcedLogJournal extends AsyncWriteJournal {
 
@@ -69,6 +70,7 @@ public final class ForcedLogJournal extends AsyncWriteJournal {
   private final Serialization serialization = SerializationExtension.get(context().system());
   private final ForcedLog store;
   private final String pluginId;
+  private final String replayDispatcher;
 
   public ForcedLogJournal(Config config, String configPath) throws Exception {
     JournalSettings settings = JournalSettings.fromConfig(config, configPath);
@@ -80,6 +82,7 @@ public final class ForcedLogJournal extends AsyncWriteJournal {
     }
     this.store = ForcedLog.open(settings);
     this.pluginId = configPath;
+    this.replayDispatcher = config.getString("replay-dispatcher");
     JournalConditions.get(context().system()).register(configPath, store);
   }
 
@@ -147,7 +150,7 @@ public final class ForcedLogJournal extends AsyncWriteJournal {
       long toSequenceNr,
       long max,
       Consumer<PersistentRepr> replayCallback) {
-    ExecutionContext ec = context().dispatcher();
+    ExecutionContext ec = context().system().dispatchers().lookup(replayDispatcher);
     return Futures.future(
         () -> {
           store.replay(

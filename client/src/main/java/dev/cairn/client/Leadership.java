@@ -2,7 +2,6 @@ package dev.cairn.client;
 
 import dev.cairn.core.Bytes;
 import dev.cairn.recipes.election.Election;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -11,16 +10,12 @@ import java.util.concurrent.CompletionStage;
  * leadership: {@link #lost()} completes exceptionally with {@link LeaseLostException}. {@link
  * #close()} resigns and revokes the lease.
  */
-public final class Leadership implements AutoCloseable {
-  private final CairnClient client;
+public final class Leadership extends LeaseBound {
   private volatile Election.Leader leader;
-  private final boolean ownLease;
-  private final CompletableFuture<Void> lost = new CompletableFuture<>();
 
   Leadership(CairnClient client, Election.Leader leader, boolean ownLease) {
-    this.client = client;
+    super(client, leader.lease(), ownLease);
     this.leader = leader;
-    this.ownLease = ownLease;
   }
 
   /** The election's name. */
@@ -31,11 +26,6 @@ public final class Leadership implements AutoCloseable {
   /** The leader's fencing token: the create revision of its candidate key. */
   public long fencingToken() {
     return leader.fencingToken();
-  }
-
-  /** The lease the leadership is held by. */
-  public long lease() {
-    return leader.lease();
   }
 
   /** The value the leader announces now. */
@@ -73,34 +63,18 @@ public final class Leadership implements AutoCloseable {
         .thenApply(r -> (dev.cairn.core.keyspace.Reply.PutReply) r.responses().get(0));
   }
 
-  /** Completes exceptionally with {@link LeaseLostException} when the lease is lost. */
-  public CompletionStage<Void> lost() {
-    return lost;
-  }
-
   /** False once the lease was lost or the leadership resigned. */
   public boolean isLeader() {
-    return !lost.isDone();
-  }
-
-  void leaseLost(LeaseLostException e) {
-    lost.completeExceptionally(e);
+    return isHeld();
   }
 
   /** Resigns, then revokes the lease if the client granted it for this campaign. */
   public CompletionStage<Void> resign() {
-    lost.cancel(false);
-    CompletionStage<Void> resigned =
-        new Election(client.keyspace()).resign(name(), fencingToken()).exceptionally(e -> null);
-    if (!ownLease) {
-      return resigned;
-    }
-    return resigned.thenCompose(v -> client.leases().revoke(lease())).thenApply(n -> null);
+    return release();
   }
 
-  /** {@link #resign()}, waiting. */
   @Override
-  public void close() {
-    CairnClient.await(resign());
+  CompletionStage<?> letGo() {
+    return new Election(client.keyspace()).resign(name(), fencingToken());
   }
 }

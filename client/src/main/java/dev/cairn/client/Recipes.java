@@ -17,16 +17,21 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * The recipes over this client: the same code the server runs for {@code /v1/locks} and the other
  * recipe endpoints ({@code recipes/}), on {@link CairnClient#keyspace()}.
  *
- * <p>{@link #lock} and {@link #campaign} also manage the lease: they grant one the client keeps
- * alive, and hand back an {@link AutoCloseable} that releases and revokes it. The other recipes
- * ({@link #readWriteLocks()}, {@link #semaphores()}, …) are the recipe objects themselves, used
- * with a lease of {@link Leases#grant}; {@link #onLeaseLost} ties anything to a lease's loss.
+ * <p>{@link #lock}, {@link #campaign}, {@link #readWriteLock}, {@link #acquirePermit}, {@link
+ * #holdBarrier}, {@link #enterBarrier}, {@link #take} and {@link #register} also manage the lease:
+ * they grant one the client keeps alive and hand back a {@link LeaseBound} that reports the lease's
+ * loss as {@link LeaseLostException} ({@link LeaseBound#lost()}) and, closed, lets go and revokes
+ * it. The recipe objects themselves ({@link #readWriteLocks()}, {@link #semaphores()}, …) are there
+ * for a lease of your own ({@link Leases#grant}); {@link #onLeaseLost} ties anything to a lease's
+ * loss.
  */
 public final class Recipes {
   private final CairnClient client;
@@ -48,7 +53,7 @@ public final class Recipes {
 
   /**
    * Tells {@code dependent} when lease {@code lease} (kept alive by this client) is lost. Every
-   * lock and leadership held through this object is registered this way.
+   * recipe object held through this object ({@link LeaseBound}) is registered this way.
    */
   public void onLeaseLost(long lease, Consumer<LeaseLostException> dependent) {
     dependents.computeIfAbsent(lease, l -> new CopyOnWriteArrayList<>()).add(dependent);
@@ -63,19 +68,10 @@ public final class Recipes {
    * (fails with {@code lock_timeout}; the lease is then revoked).
    */
   public CompletionStage<HeldLock> lock(String name, Duration ttl, Duration timeout) {
-    return client
-        .leases()
-        .grant(ttl)
-        .thenCompose(
-            lease ->
-                withLease(
-                    lease.id(),
-                    new Lock(client.keyspace()).acquire(name, lease.id(), timeout),
-                    g -> {
-                      HeldLock h = new HeldLock(client, g, true);
-                      onLeaseLost(lease.id(), h::leaseLost);
-                      return h;
-                    }));
+    return hold(
+        ttl,
+        lease -> new Lock(client.keyspace()).acquire(name, lease, timeout),
+        (lease, g) -> new HeldLock(client, g, true));
   }
 
   /**
@@ -84,19 +80,140 @@ public final class Recipes {
    */
   public CompletionStage<Leadership> campaign(
       String name, Bytes value, Duration ttl, Duration timeout) {
+    return hold(
+        ttl,
+        lease -> new Election(client.keyspace()).campaign(name, lease, value, timeout),
+        (lease, l) -> new Leadership(client, l, true));
+  }
+
+  /**
+   * Acquires read-write lock {@code name} in {@code mode} with a new lease of {@code ttl}, waiting
+   * up to {@code timeout} ({@link RwLock#acquire}). Closing releases it and revokes the lease.
+   */
+  public CompletionStage<Held<RwLock.Grant>> readWriteLock(
+      String name, RwLock.Mode mode, Duration ttl, Duration timeout) {
+    RwLock rw = readWriteLocks();
+    return hold(
+        ttl,
+        lease -> rw.acquire(name, mode, lease, timeout),
+        (lease, g) -> held(lease, g, x -> rw.release(name, x.token())));
+  }
+
+  /**
+   * Acquires a permit of semaphore {@code name} with a new lease of {@code ttl}, waiting up to
+   * {@code timeout} ({@link Semaphore#acquire}; {@code permits} creates it). Closing releases the
+   * permit and revokes the lease.
+   */
+  public CompletionStage<Held<Semaphore.Grant>> acquirePermit(
+      String name, Integer permits, Duration ttl, Duration timeout) {
+    Semaphore sem = semaphores();
+    return hold(
+        ttl,
+        lease -> sem.acquire(name, permits, lease, timeout),
+        (lease, g) -> held(lease, g, x -> sem.release(name, x.token())));
+  }
+
+  /**
+   * Holds barrier {@code name} with a new lease of {@code ttl} ({@link Barrier#hold}); the value is
+   * the hold's revision. If the lease is lost the barrier falls and the waiters go on: the holder
+   * learns it from {@link Held#lost()}. Closing releases the barrier and revokes the lease.
+   */
+  public CompletionStage<Held<Long>> holdBarrier(String name, Duration ttl) {
+    Barrier b = barriers();
+    return hold(
+        ttl, lease -> b.hold(name, lease), (lease, r) -> held(lease, r, x -> b.release(name)));
+  }
+
+  /**
+   * Enters double barrier {@code name} as a member with a new lease of {@code ttl}, expecting
+   * {@code count} members, waiting up to {@code timeout} ({@link DoubleBarrier#enter}). A member
+   * whose lease is lost no longer counts: {@link Held#lost()} says so. Closing leaves (waiting up
+   * to {@code timeout} for the others, {@link DoubleBarrier#leave}) and revokes the lease.
+   */
+  public CompletionStage<Held<DoubleBarrier.Entered>> enterBarrier(
+      String name, int count, Duration ttl, Duration timeout) {
+    DoubleBarrier db = doubleBarriers();
+    return hold(
+        ttl,
+        lease -> db.enter(name, lease, count, timeout),
+        (lease, e) -> held(lease, e, x -> db.leave(name, x.lease(), timeout)));
+  }
+
+  /**
+   * Takes the next item of queue {@code name}, claimed with a new lease of {@code ttl}, waiting up
+   * to {@code timeout} ({@link Queue#take}). Acknowledge it with {@link Queue#ack} ({@code
+   * queues().ack(name, d.id(), d.token())}) once done; if the lease is lost first, the claim is
+   * gone and the item goes to another consumer: {@link Held#lost()} says so. Closing revokes the
+   * lease, which returns an item not acknowledged to the queue.
+   */
+  public CompletionStage<Held<Queue.Delivery>> take(String name, Duration ttl, Duration timeout) {
+    Queue q = queues();
+    return hold(
+        ttl,
+        lease -> q.take(name, lease, timeout),
+        (lease, d) -> held(lease, d, x -> CompletableFuture.completedFuture(null)));
+  }
+
+  /**
+   * Registers instance {@code id} of {@code service} with its keys bound to a new lease of {@code
+   * ttl} (the registration's own lease is replaced by it; {@link ServiceRegistry#register}); the
+   * value is the registration's revision. If the lease is lost the instance is gone from discovery:
+   * {@link Held#lost()} says so. Closing deregisters it and revokes the lease.
+   */
+  public CompletionStage<Held<Long>> register(
+      String service, String id, ServiceRegistry.Registration reg, Duration ttl) {
+    ServiceRegistry sr = services();
+    return hold(
+        ttl,
+        lease ->
+            sr.register(
+                service,
+                id,
+                new ServiceRegistry.Registration(
+                    reg.address(),
+                    reg.port(),
+                    reg.tags(),
+                    reg.meta(),
+                    reg.checks(),
+                    reg.deregisterAfterMs(),
+                    lease)),
+        (lease, r) -> held(lease, r, x -> sr.deregister(service, id)));
+  }
+
+  private <G> Held<G> held(long lease, G value, Function<G, CompletionStage<?>> letGo) {
+    return new Held<>(client, lease, true, value, letGo);
+  }
+
+  /**
+   * The one way every recipe above holds something by a lease: grants a lease of {@code ttl} (kept
+   * alive by the client), acquires with it, wraps the grant and ties it to the lease's loss ({@link
+   * #onLeaseLost}). If the acquisition fails, the lease is revoked and the failure passed on.
+   */
+  private <G, T extends LeaseBound> CompletionStage<T> hold(
+      Duration ttl, Function<Long, CompletionStage<G>> acquire, BiFunction<Long, G, T> wrap) {
     return client
         .leases()
         .grant(ttl)
         .thenCompose(
-            lease ->
-                withLease(
-                    lease.id(),
-                    new Election(client.keyspace()).campaign(name, lease.id(), value, timeout),
-                    l -> {
-                      Leadership ship = new Leadership(client, l, true);
-                      onLeaseLost(lease.id(), ship::leaseLost);
-                      return ship;
-                    }));
+            lease -> {
+              CompletableFuture<T> out = new CompletableFuture<>();
+              acquire
+                  .apply(lease.id())
+                  .whenComplete(
+                      (g, e) -> {
+                        if (e == null) {
+                          T held = wrap.apply(lease.id(), g);
+                          onLeaseLost(lease.id(), held::leaseLost);
+                          out.complete(held);
+                        } else {
+                          client
+                              .leases()
+                              .revoke(lease.id())
+                              .whenComplete((n, ignored) -> out.completeExceptionally(e));
+                        }
+                      });
+              return out;
+            });
   }
 
   /**
@@ -116,24 +233,6 @@ public final class Recipes {
         return 0;
       }
     };
-  }
-
-  /** {@code acquired}, mapped; on failure the lease is revoked and the failure passed on. */
-  private <G, T> CompletionStage<T> withLease(
-      long lease, CompletionStage<G> acquired, java.util.function.Function<G, T> held) {
-    CompletableFuture<T> out = new CompletableFuture<>();
-    acquired.whenComplete(
-        (g, e) -> {
-          if (e == null) {
-            out.complete(held.apply(g));
-          } else {
-            client
-                .leases()
-                .revoke(lease)
-                .whenComplete((n, ignored) -> out.completeExceptionally(e));
-          }
-        });
-    return out;
   }
 
   /** Locks by name, for a lease of your own ({@link Lock}). */

@@ -8,9 +8,12 @@ import dev.cairn.core.ErrorCode;
 import dev.cairn.recipes.CairnException;
 import dev.cairn.recipes.election.Election;
 import dev.cairn.recipes.queue.Queue;
+import dev.cairn.recipes.rwlock.RwLock;
 import dev.cairn.recipes.semaphore.Semaphore;
+import dev.cairn.recipes.services.ServiceRegistry;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -101,6 +104,62 @@ class RecipesClientTest {
     }
     assertThat(held.isHeld()).isFalse();
     assertThat(leads.isLeader()).isFalse();
+  }
+
+  @Test
+  void aLostLeaseReachesEveryRecipeHeldByItAsLeaseLost() throws Exception {
+    Duration ttl = Duration.ofSeconds(10);
+    Duration wait = Duration.ofSeconds(30);
+    CairnClient.await(a.recipes().queues().push("lost-q", Bytes.utf8("job")));
+    List<Held<?>> held =
+        List.of(
+            CairnClient.await(a.recipes().readWriteLock("lost-rw", RwLock.Mode.WRITE, ttl, wait)),
+            CairnClient.await(a.recipes().acquirePermit("lost-sem", 2, ttl, wait)),
+            CairnClient.await(a.recipes().holdBarrier("lost-b", ttl)),
+            CairnClient.await(a.recipes().enterBarrier("lost-db", 1, ttl, wait)),
+            CairnClient.await(a.recipes().take("lost-q", ttl, wait)),
+            CairnClient.await(
+                a.recipes()
+                    .register(
+                        "lost-svc",
+                        "i1",
+                        new ServiceRegistry.Registration(
+                            "10.0.0.1", 80, List.of(), Map.of(), List.of(), 0, 0),
+                        ttl)));
+    for (Held<?> h : held) {
+      assertThat(h.isHeld()).isTrue();
+      // Someone revokes the lease behind the client's back.
+      node.send("DELETE", "/v1/leases/" + h.lease(), null);
+    }
+    for (Held<?> h : held) {
+      assertThatThrownBy(() -> h.lost().toCompletableFuture().get(60, TimeUnit.SECONDS))
+          .as("lost() of %s", h.value())
+          .isInstanceOf(ExecutionException.class)
+          .cause()
+          .isInstanceOfSatisfying(
+              LeaseLostException.class, e -> assertThat(e.lease()).isEqualTo(h.lease()));
+      assertThat(h.isHeld()).isFalse();
+    }
+    // Nothing was granted again behind the application's back.
+    assertThat(a.leases().keptAlive()).isZero();
+    assertThat(CairnClient.await(a.recipes().services().instances("lost-svc")).instances())
+        .isEmpty();
+  }
+
+  @Test
+  void aReleasedHoldingIsNotReportedLost() {
+    Held<Semaphore.Grant> permit =
+        CairnClient.await(
+            a.recipes()
+                .acquirePermit("released-sem", 1, Duration.ofSeconds(10), Duration.ofSeconds(30)));
+    long lease = permit.lease();
+    permit.close();
+    assertThat(permit.lost().toCompletableFuture().isCancelled()).isTrue();
+    assertThat(a.leases().isKeptAlive(lease)).isFalse();
+    // The permit is free again.
+    CairnClient.await(
+            b.recipes().acquirePermit("released-sem", 1, Duration.ofSeconds(10), Duration.ZERO))
+        .close();
   }
 
   @Test

@@ -112,6 +112,20 @@ public final class CairnClient implements AutoCloseable {
     return leases;
   }
 
+  /** The cluster's namespaces: list, create, delete. */
+  public Namespaces namespaces() {
+    return new Namespaces(transport);
+  }
+
+  /**
+   * The answering node's view of the cluster ({@code GET /v1/cluster}): its members and their
+   * status, where each namespace leads, the journal. The document is the server's, as JSON; its
+   * fields are described by the {@code ClusterResponse} schema of the server's OpenAPI.
+   */
+  public CompletionStage<com.fasterxml.jackson.databind.JsonNode> clusterStatus() {
+    return transport.send(Transport.Call.get("/v1/cluster")).thenApply(Transport.Answer::json);
+  }
+
   /** Locks, elections, semaphores, barriers, queues, counters and services over this client. */
   public Recipes recipes() {
     return recipes;

@@ -113,6 +113,79 @@ public final class Kv {
   }
 
   /**
+   * The version {@code key} had at {@code revision} (0: the current one), or empty when it did not
+   * exist then; fails with {@link ProblemException} {@code compacted} when {@code revision} is
+   * below the compaction point.
+   */
+  public CompletionStage<Optional<KeyValue>> get(String key, long revision) {
+    if (revision <= 0) {
+      return get(key);
+    }
+    return read(key, "?revision=" + revision)
+        .thenApply(
+            r -> r.kvs().isEmpty() ? Optional.<KeyValue>empty() : Optional.of(r.kvs().get(0)));
+  }
+
+  /**
+   * Every key starting with {@code prefix} as of {@code revision} (0: now), in key order, in one
+   * answer (use {@link #range} to page through a large prefix).
+   */
+  public CompletionStage<Reply.RangeReply> prefixAt(String prefix, long revision) {
+    return read(prefix, "?prefix=true" + (revision > 0 ? "&revision=" + revision : ""));
+  }
+
+  private CompletionStage<Reply.RangeReply> read(String key, String query) {
+    return transport
+        .send(Transport.Call.get(base + "/kv/" + path(key) + query))
+        .handle(
+            (a, e) -> {
+              if (e != null) {
+                Throwable c = Transport.unwrap(e);
+                if (c instanceof ProblemException p && p.code().equals("key_not_found")) {
+                  return new Reply.RangeReply(p.revision(), List.of(), 0, false);
+                }
+                throw wrap(c);
+              }
+              var j = a.json();
+              if (j.hasNonNull("kv")) { // a single key's answer
+                return new Reply.RangeReply(
+                    j.path("revision").asLong(a.revision()),
+                    List.of(Json.kv(j.get("kv"))),
+                    1,
+                    false);
+              }
+              return Json.range(j);
+            });
+  }
+
+  /**
+   * Runs a transaction given as the JSON body of {@code POST /v1/txn} ({@code compare}, {@code
+   * success}, {@code failure}), as a command line or a script holds it. Not retried after an
+   * unknown outcome (it may write).
+   */
+  public CompletionStage<Reply.TxnReply> txnJson(String json) {
+    Json.read(json); // refuses text that is not JSON before anything is sent
+    return run(json.getBytes(StandardCharsets.UTF_8), false);
+  }
+
+  /**
+   * Forgets the history before {@code revision}: reads below it then fail with {@code compacted}.
+   * Completes with the compaction point now in force.
+   */
+  public CompletionStage<Long> compact(long revision) {
+    byte[] body = Json.write(Json.MAPPER.createObjectNode().put("revision", revision));
+    return transport
+        .send(
+            new Transport.Call(
+                "POST",
+                base + "/compact",
+                body,
+                List.of("Content-Type", "application/json"),
+                false))
+        .thenApply(a -> a.json().path("compact_revision").asLong());
+  }
+
+  /**
    * The first {@code limit} keys (0: all) starting with {@code prefix}, with the count of all of
    * them and whether {@code limit} cut the answer short.
    */

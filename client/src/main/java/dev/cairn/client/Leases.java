@@ -51,6 +51,15 @@ public final class Leases {
             });
   }
 
+  /**
+   * Grants a lease of {@code ttl} that this client does <em>not</em> keep alive: it expires after
+   * its TTL unless someone renews it (a lease a script hands to another process, {@code cairn lease
+   * grant}). Safe to retry, as {@link #grant}.
+   */
+  public CompletionStage<Lease> grantUnkept(Duration ttl) {
+    return grantOnly(Math.max(1, ttl.toSeconds()));
+  }
+
   /** Grants a lease without keeping it alive (the recipes' own renewals). */
   CompletionStage<Lease> grantOnly(long ttlSeconds) {
     long id = ThreadLocalRandom.current().nextLong(1, 1L << 53);
@@ -107,6 +116,21 @@ public final class Leases {
     return transport
         .send(Transport.Call.get(base + "/leases/" + lease))
         .thenApply(a -> a.json().path("ttl").asLong());
+  }
+
+  /** The ids of every lease of the namespace, in id order. */
+  public CompletionStage<List<Long>> list() {
+    return transport
+        .send(Transport.Call.get(base + "/leases"))
+        .thenApply(
+            a -> {
+              List<Long> ids = new java.util.ArrayList<>();
+              for (JsonNode l : a.json().path("leases")) {
+                ids.add(l.path("id").asLong());
+              }
+              java.util.Collections.sort(ids);
+              return ids;
+            });
   }
 
   /**

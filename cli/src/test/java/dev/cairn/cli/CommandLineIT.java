@@ -1,0 +1,310 @@
+package dev.cairn.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The real {@code bin/cairn}, run as a process, against a real node started by the test: exit
+ * codes, {@code --output json} read back, bad usage, {@code lock} excluding a concurrent
+ * invocation, {@code watch} resuming across a restart of the node.
+ */
+@Timeout(value = 4, unit = TimeUnit.MINUTES)
+class CommandLineIT {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final Path ROOT = Path.of(System.getProperty("cairn.root", "..")).toAbsolutePath();
+  static TestNode node;
+
+  @BeforeAll
+  static void start() throws IOException {
+    node = TestNode.start();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (node != null) {
+      node.close();
+    }
+  }
+
+  /** A finished run of bin/cairn. */
+  record Run(int code, String out, String err) {
+    JsonNode json() {
+      try {
+        return JSON.readTree(out);
+      } catch (IOException e) {
+        throw new AssertionError("not JSON: " + out + " (stderr: " + err + ")", e);
+      }
+    }
+  }
+
+  static ProcessBuilder cairn(String... args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(ROOT.resolve("bin/cairn").toString());
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().put("CAIRN_ENDPOINTS", node.url());
+    pb.environment().remove("CAIRN_NAMESPACE");
+    return pb;
+  }
+
+  static Run input(String stdin, String... args) {
+    try {
+      Process p = cairn(args).start();
+      CompletableFuture<String> out = drain(p.getInputStream());
+      CompletableFuture<String> err = drain(p.getErrorStream());
+      try (var in = p.getOutputStream()) {
+        if (stdin != null) {
+          in.write(stdin.getBytes(StandardCharsets.UTF_8));
+        }
+      }
+      if (!p.waitFor(90, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new AssertionError("bin/cairn " + String.join(" ", args) + " did not end");
+      }
+      return new Run(p.exitValue(), out.join(), err.join());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  static Run run(String... args) {
+    return input(null, args);
+  }
+
+  static CompletableFuture<String> drain(java.io.InputStream in) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        },
+        r -> new Thread(r).start());
+  }
+
+  @Test
+  void putGetDelAnswerWithTheirExitCodesAndJson() {
+    assertThat(run("put", "cli/a", "one").code()).isZero();
+    Run put = input("hello\nworld", "put", "cli/b", "-", "--output", "json");
+    assertThat(put.code()).isZero();
+    long rev = put.json().path("revision").asLong();
+    assertThat(rev).isPositive();
+
+    Run get = run("get", "cli/b");
+    assertThat(get.code()).isZero();
+    assertThat(get.out()).isEqualTo("hello\nworld\n");
+    JsonNode kv = run("--output", "json", "get", "cli/b").json().path("kv");
+    assertThat(kv.path("value").asText()).isEqualTo("hello\nworld");
+    assertThat(kv.path("mod_revision").asLong()).isEqualTo(rev);
+
+    JsonNode range = run("get", "cli/", "--prefix", "-o", "json").json();
+    assertThat(range.path("kvs").findValuesAsText("key")).containsExactly("cli/a", "cli/b");
+
+    Run missing = run("get", "cli/none", "-o", "json");
+    assertThat(missing.code()).isEqualTo(1);
+    assertThat(missing.json().path("kv").isNull()).isTrue();
+
+    assertThat(run("put", "cli/a", "two").code()).isZero();
+    JsonNode old = run("get", "cli/a", "--revision", Long.toString(rev), "-o", "json").json();
+    assertThat(old.path("kv").path("value").asText()).isEqualTo("one");
+
+    Run del = run("del", "cli/", "--prefix", "-o", "json");
+    assertThat(del.code()).isZero();
+    assertThat(del.json().path("deleted").asLong()).isEqualTo(2);
+    assertThat(run("del", "cli/a").code()).isEqualTo(1);
+  }
+
+  @Test
+  void badUsageExitsWithTwoAndSaysWhy() {
+    Run noKey = run("get");
+    assertThat(noKey.code()).isEqualTo(2);
+    assertThat(noKey.err()).contains("Missing required parameter: 'KEY'");
+    Run notANumber = run("get", "k", "--revision", "soon");
+    assertThat(notANumber.code()).isEqualTo(2);
+    assertThat(notANumber.err()).contains("--revision");
+    assertThat(run("frobnicate").code()).isEqualTo(2);
+    assertThat(run("--output", "yaml", "get", "k").err()).contains("yaml");
+    Run help = run("lock", "--help");
+    assertThat(help.code()).isZero();
+    assertThat(help.out()).contains("CAIRN_FENCING_TOKEN");
+  }
+
+  @Test
+  void noNodeAnsweringIsExitCodeThree() {
+    Run r =
+        run(
+            "--endpoints",
+            "http://127.0.0.1:" + TestNode.freePort(),
+            "--timeout",
+            "2s",
+            "get",
+            "k");
+    assertThat(r.code()).as(r.err()).isEqualTo(3);
+  }
+
+  @Test
+  void aTransactionFromStandardInputSucceedsOrFails() {
+    run("put", "txn/k", "v");
+    String txn =
+        "{\"compare\":[{\"key\":\"txn/k\",\"target\":\"value\",\"op\":\"=\",\"value\":\"v\"}],"
+            + "\"success\":[{\"put\":{\"key\":\"txn/k\",\"value\":\"w\"}}],"
+            + "\"failure\":[{\"range\":{\"key\":\"txn/k\"}}]}";
+    Run won = input(txn, "txn", "-o", "json");
+    assertThat(won.code()).as(won.err()).isZero();
+    assertThat(won.json().path("succeeded").asBoolean()).isTrue();
+    Run lost = input(txn, "txn", "-o", "json");
+    assertThat(lost.code()).isEqualTo(1);
+    JsonNode kv = lost.json().path("responses").get(0).path("range").path("kvs").get(0);
+    assertThat(kv.path("value").asText()).isEqualTo("w");
+    assertThat(input("{not json", "txn").code()).isEqualTo(2);
+  }
+
+  @Test
+  void leasesAreGrantedListedAndRevoked() {
+    Run grant = run("lease", "grant", "60", "-o", "json");
+    assertThat(grant.code()).as(grant.err()).isZero();
+    long id = grant.json().path("id").asLong();
+    assertThat(run("put", "leased/k", "v", "--lease", Long.toString(id)).code()).isZero();
+    JsonNode list = run("lease", "list", "-o", "json").json();
+    List<Long> ids = new ArrayList<>();
+    list.path("leases").forEach(n -> ids.add(n.asLong()));
+    assertThat(ids).contains(id);
+    assertThat(run("lease", "keepalive", Long.toString(id), "--once").code()).isZero();
+    Run revoke = run("lease", "revoke", Long.toString(id), "-o", "json");
+    assertThat(revoke.json().path("deleted").asLong()).isEqualTo(1);
+    assertThat(run("get", "leased/k").code()).isEqualTo(1);
+    assertThat(run("lease", "revoke", Long.toString(id)).code()).isEqualTo(1);
+  }
+
+  @Test
+  void namespacesClusterStatusAndCompletion() {
+    assertThat(run("namespaces", "create", "cli-team").code()).isZero();
+    JsonNode names = run("namespaces", "list", "-o", "json").json();
+    assertThat(names.path("namespaces").toString()).contains("\"cli-team\"");
+    assertThat(run("-n", "cli-team", "put", "x", "1").code()).isZero();
+    assertThat(run("namespaces", "delete", "cli-team").code()).isEqualTo(1); // not empty
+    assertThat(run("namespaces", "delete", "cli-team", "--force").code()).isZero();
+    JsonNode cluster = run("cluster", "status", "-o", "json").json();
+    assertThat(cluster.path("members").size()).isEqualTo(1);
+    Run completion = run("generate-completion");
+    assertThat(completion.code()).isZero();
+    assertThat(completion.out()).contains("complete -F");
+  }
+
+  @Test
+  void twoLocksNeverOverlapAndTheirFencingTokensIncrease() throws Exception {
+    Path log = Files.createTempFile(Path.of("target"), "lock-", ".log");
+    String body =
+        "echo \"start $CAIRN_FENCING_TOKEN\" >> '"
+            + log
+            + "'; sleep 1; echo \"end $CAIRN_FENCING_TOKEN\" >> '"
+            + log
+            + "'; exit 7";
+    List<Process> ps = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      ps.add(cairn("lock", "cli-lock", "--", "sh", "-c", body).redirectErrorStream(true).start());
+    }
+    for (Process p : ps) {
+      drain(p.getInputStream());
+      assertThat(p.waitFor(90, TimeUnit.SECONDS)).isTrue();
+      assertThat(p.exitValue()).as("COMMAND's exit code").isEqualTo(7);
+    }
+    List<String> lines = Files.readAllLines(log);
+    assertThat(lines).hasSize(4);
+    String[] first = lines.get(0).split(" ");
+    String[] second = lines.get(2).split(" ");
+    assertThat(lines)
+        .containsExactly(
+            "start " + first[1], "end " + first[1], "start " + second[1], "end " + second[1]);
+    assertThat(Long.parseLong(second[1])).isGreaterThan(Long.parseLong(first[1]));
+    // released on exit: the lock can be taken at once
+    assertThat(run("lock", "cli-lock", "--wait", "10s", "--", "true").code()).isZero();
+  }
+
+  @Test
+  void watchResumesAcrossARestartOfTheNodeWithNoGapAndNoDuplicate() throws Exception {
+    long from = run("put", "watched/1", "v1", "-o", "json").json().path("revision").asLong();
+    run("put", "watched/2", "v2");
+    Process w =
+        cairn("watch", "watched/", "--prefix", "--from", Long.toString(from), "-o", "json").start();
+    List<JsonNode> events = new CopyOnWriteArrayList<>();
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader r =
+                  new BufferedReader(
+                      new InputStreamReader(w.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                  events.add(JSON.readTree(line));
+                }
+              } catch (IOException e) {
+                // the process ended
+              }
+            });
+    reader.start();
+    drain(w.getErrorStream());
+    try {
+      awaitTrue(Duration.ofSeconds(60), () -> events.size() >= 2);
+      node.restart();
+      for (int i = 3; i <= 5; i++) {
+        assertThat(run("put", "watched/" + i, "v" + i).code()).isZero();
+      }
+      run("del", "watched/1");
+      awaitTrue(Duration.ofSeconds(90), () -> events.size() >= 6);
+    } finally {
+      w.destroy();
+      w.waitFor(30, TimeUnit.SECONDS);
+    }
+    List<String> seen = new ArrayList<>();
+    long last = 0;
+    for (JsonNode e : events) {
+      long rev = e.path("revision").asLong();
+      assertThat(rev).as("revisions increase: %s", events).isGreaterThan(last);
+      last = rev;
+      seen.add(e.path("type").asText() + " " + e.path("kv").path("key").asText());
+    }
+    assertThat(seen)
+        .containsExactly(
+            "PUT watched/1",
+            "PUT watched/2",
+            "PUT watched/3",
+            "PUT watched/4",
+            "PUT watched/5",
+            "DELETE watched/1");
+    assertThat(w.exitValue()).isNotZero(); // ended by SIGTERM: 143
+  }
+
+  static void awaitTrue(Duration timeout, BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new AssertionError("timed out");
+      }
+      Thread.sleep(50);
+    }
+  }
+}

@@ -4,7 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -20,18 +25,37 @@ import org.junit.jupiter.api.Timeout;
  * silence with {@link CairnCluster.Options#relaxed}). The node is then restarted on its data
  * directory and ports and rejoins, and the whole history, ending with a read of every key on every
  * node, must be linearizable.
+ *
+ * <p>The same cluster then serves the Java client's fail-over ({@link ClientFailover}): a client
+ * connected to all three nodes, talking to a node that does not lead {@code default}, keeps a
+ * watch, a lease and a lock while that node is killed (one cluster start for both: each costs a
+ * kill, not a cluster).
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FollowerKillIT {
   /** Failure detection's acceptable pause with the relaxed options: nothing may wait this long. */
   private static final Duration DETECTION = Duration.ofSeconds(15);
 
+  private static CairnCluster cluster;
+
+  @BeforeAll
+  static void start() throws Exception {
+    cluster = CairnCluster.start("follower-kill", CairnCluster.Options.relaxed(3));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
   @Test
+  @Order(1)
   @Timeout(value = 10, unit = TimeUnit.MINUTES)
   void writesGoOnWithoutWaitingForAKilledFollowerToBeRemoved() throws Exception {
     long seed = ClusterScenario.seed();
-    try (CairnCluster cluster =
-            CairnCluster.start("follower-kill", CairnCluster.Options.relaxed(3));
-        RegisterWorkload load = ClusterScenario.workload(cluster, seed)) {
+    try (RegisterWorkload load = ClusterScenario.workload(cluster, seed)) {
       load.start();
       ClusterScenario.awaitAcknowledged(cluster, load, 300);
 
@@ -68,5 +92,15 @@ class FollowerKillIT {
       ClusterScenario.awaitAcknowledgedSince(cluster, load, restartedAt, 100);
       ClusterScenario.stopAndCheck("follower-kill", cluster, load, seed);
     }
+  }
+
+  /** Runs last: it leaves its node dead. */
+  @Test
+  @Order(2)
+  @Timeout(value = 5, unit = TimeUnit.MINUTES)
+  void theJavaClientRidesOutTheKillOfTheNodeItTalksTo() throws Exception {
+    cluster.awaitAllUp(Duration.ofMinutes(3));
+    int leader = cluster.leaderOf("default");
+    ClientFailover.run(cluster, leader == 0 ? 1 : 0);
   }
 }

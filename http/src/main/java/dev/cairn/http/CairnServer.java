@@ -6,6 +6,7 @@ import dev.cairn.actors.namespace.Namespaces;
 import dev.cairn.actors.replica.Replicas;
 import dev.cairn.core.ErrorCode;
 import dev.cairn.http.cluster.CassandraGate;
+import dev.cairn.http.cluster.ClosedPortDowning;
 import dev.cairn.http.cluster.ClusterApi;
 import dev.cairn.http.cluster.ClusterSettings;
 import dev.cairn.http.cluster.JoinWatch;
@@ -38,6 +39,7 @@ import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.cluster.Cluster;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.persistence.Persistence;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -97,6 +99,13 @@ public final class CairnServer implements AutoCloseable {
         pekkoCluster.join(pekkoCluster.selfAddress());
       } else {
         JoinWatch.start(system, cluster);
+        Config cc = system.settings().config().getConfig("cairn.cluster");
+        if (cc.getBoolean("down-closed-ports")) {
+          ClosedPortDowning.start(
+              system,
+              cc.getDuration("closed-port-probe-interval"),
+              cc.getDuration("closed-port-connect-timeout"));
+        }
       }
       PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       Metrics.addRegistry(prometheus);
@@ -175,6 +184,12 @@ public final class CairnServer implements AutoCloseable {
     if (services != null) {
       return;
     }
+    // The journal and snapshot plugins start now rather than with this node's first persistent
+    // actor: after a failover that actor is the leader taking over, and opening a Cassandra session
+    // then would add a second to the outage.
+    Persistence persistence = Persistence.get(system);
+    persistence.journalFor("", ConfigFactory.empty());
+    persistence.snapshotStoreFor("", ConfigFactory.empty());
     Namespaces namespaces = Namespaces.start(system);
     namespaces.bindMetrics(prometheus);
     // In a cluster, serializable reads and watches are served by this node's replicas.

@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -47,6 +48,7 @@ import picocli.CommandLine.ScopeType;
       "4:refused by the server as invalid (bad key, value too large, …)",
       "5:a write's outcome is unknown (the connection failed after it was sent)",
       "6:the lease of a lock or leadership was lost while the command ran",
+      "70:a bug in the command line (a stack trace is printed)",
       "lock:the exit code of COMMAND"
     },
     footer = {
@@ -55,7 +57,7 @@ import picocli.CommandLine.ScopeType;
       "bin/cairn also runs: server (a node; bin/cairn server --help), cassandra start|stop|status,",
       "cluster up|down (local nodes). Commands and exit codes: docs/cli.md."
     })
-public final class Cairn {
+public final class Cairn implements Callable<Integer> {
   /** The root command's one instance: the inherited options are set on it. */
   private static Cairn current;
 
@@ -91,6 +93,15 @@ public final class Cairn {
           "How long one request may take, e.g. 500ms, 30s, 2m (default: ${DEFAULT-VALUE}).")
   Duration timeout;
 
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  /** {@code cairn} with no command: the usage, on stderr, as a usage error. */
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getErr());
+    return Exit.USAGE;
+  }
+
   /** The root's options, for a subcommand. */
   static Cairn options() {
     return current;
@@ -106,6 +117,7 @@ public final class Cairn {
             timeout.compareTo(Duration.ofSeconds(3)) < 0 ? timeout : Duration.ofSeconds(3))
         .maxRetryDelay(Duration.ofSeconds(2))
         .threads(1)
+        .multiplexed(false) // a command makes a request or two: no HTTP/2 switch first
         .build();
   }
 
@@ -130,7 +142,8 @@ public final class Cairn {
             throw pe;
           }
           if (!Exit.known(e)) {
-            throw e;
+            e.printStackTrace(line.getErr());
+            return Exit.BUG;
           }
           line.getErr().println("cairn: " + Exit.unwrap(e).getMessage());
           return Exit.of(e);

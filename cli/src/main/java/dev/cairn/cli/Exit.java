@@ -35,6 +35,9 @@ final class Exit {
   /** The lease a lock or a leadership was held by was lost while the command ran. */
   static final int LEASE_LOST = 6;
 
+  /** A failure the command line does not expect: a bug (sysexits' EX_SOFTWARE). */
+  static final int BUG = 70;
+
   private Exit() {}
 
   /** The exit code for a failure the client reported. */

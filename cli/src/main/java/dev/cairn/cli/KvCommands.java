@@ -153,10 +153,16 @@ final class KvCommands {
 
     @Override
     public Integer call() throws IOException {
-      String json =
-          file == null || file.equals("-")
-              ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
-              : Files.readString(Path.of(file));
+      String json;
+      try {
+        json =
+            file == null || file.equals("-")
+                ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
+                : Files.readString(Path.of(file));
+      } catch (IOException e) {
+        throw new picocli.CommandLine.ParameterException(
+            new picocli.CommandLine(this), "cannot read " + file + ": " + e);
+      }
       Cairn o = Cairn.options();
       try (CairnClient c = o.connect()) {
         Reply.TxnReply r;

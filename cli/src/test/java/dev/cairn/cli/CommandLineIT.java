@@ -147,6 +147,9 @@ class CommandLineIT {
     assertThat(notANumber.code()).isEqualTo(2);
     assertThat(notANumber.err()).contains("--revision");
     assertThat(run("frobnicate").code()).isEqualTo(2);
+    Run nothing = run();
+    assertThat(nothing.code()).isEqualTo(2);
+    assertThat(nothing.err()).contains("Usage: cairn");
     assertThat(run("--output", "yaml", "get", "k").err()).contains("yaml");
     Run help = run("lock", "--help");
     assertThat(help.code()).isZero();
@@ -241,8 +244,65 @@ class CommandLineIT {
         .containsExactly(
             "start " + first[1], "end " + first[1], "start " + second[1], "end " + second[1]);
     assertThat(Long.parseLong(second[1])).isGreaterThan(Long.parseLong(first[1]));
-    // released on exit: the lock can be taken at once
-    assertThat(run("lock", "cli-lock", "--wait", "10s", "--", "true").code()).isZero();
+    // a holder stopped by SIGTERM stops its COMMAND and releases the lock
+    Path held = Files.createTempFile(Path.of("target"), "held-", ".log");
+    Process holder =
+        cairn("lock", "cli-lock", "--", "sh", "-c", "echo held >> '" + held + "'; exec sleep 600")
+            .redirectErrorStream(true)
+            .start();
+    drain(holder.getInputStream());
+    awaitTrue(Duration.ofSeconds(60), () -> !readLines(held).isEmpty());
+    holder.destroy();
+    assertThat(holder.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(holder.exitValue()).isEqualTo(143);
+    Run next = run("lock", "cli-lock", "--wait", "20s", "--", "sh", "-c", "exit 0");
+    assertThat(next.code()).as(next.err()).isZero();
+  }
+
+  @Test
+  void electPrintsTheLeaderAndASuccessorTakesOverWhenItStops() throws Exception {
+    Process a = cairn("elect", "cli-elect", "--value", "a", "-o", "json").start();
+    List<JsonNode> seenByA = jsonLines(a);
+    Process b = null;
+    try {
+      awaitTrue(Duration.ofSeconds(60), () -> leaderValues(seenByA).contains("a"));
+      b = cairn("elect", "cli-elect", "--value", "b", "-o", "json").start();
+      List<JsonNode> seenByB = jsonLines(b);
+      awaitTrue(Duration.ofSeconds(60), () -> leaderValues(seenByB).contains("a"));
+      a.destroy(); // resigns on SIGTERM
+      awaitTrue(Duration.ofSeconds(60), () -> leaderValues(seenByB).contains("b"));
+      List<Long> tokens = new ArrayList<>();
+      seenByB.stream()
+          .filter(n -> !n.path("leader").isNull())
+          .forEach(n -> tokens.add(n.path("leader").path("fencing_token").asLong()));
+      assertThat(tokens).isSorted();
+      assertThat(tokens.get(tokens.size() - 1)).isGreaterThan(tokens.get(0));
+    } finally {
+      a.destroy();
+      if (b != null) {
+        b.destroy();
+        b.waitFor(30, TimeUnit.SECONDS);
+      }
+      a.waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  static List<String> leaderValues(List<JsonNode> observations) {
+    List<String> values = new ArrayList<>();
+    for (JsonNode o : observations) {
+      if (!o.path("leader").isNull()) {
+        values.add(o.path("leader").path("value").asText());
+      }
+    }
+    return values;
+  }
+
+  static List<String> readLines(Path p) {
+    try {
+      return Files.readAllLines(p);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   @Test
@@ -251,22 +311,7 @@ class CommandLineIT {
     run("put", "watched/2", "v2");
     Process w =
         cairn("watch", "watched/", "--prefix", "--from", Long.toString(from), "-o", "json").start();
-    List<JsonNode> events = new CopyOnWriteArrayList<>();
-    Thread reader =
-        new Thread(
-            () -> {
-              try (BufferedReader r =
-                  new BufferedReader(
-                      new InputStreamReader(w.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) {
-                  events.add(JSON.readTree(line));
-                }
-              } catch (IOException e) {
-                // the process ended
-              }
-            });
-    reader.start();
-    drain(w.getErrorStream());
+    List<JsonNode> events = jsonLines(w);
     try {
       awaitTrue(Duration.ofSeconds(60), () -> events.size() >= 2);
       node.restart();
@@ -296,6 +341,28 @@ class CommandLineIT {
             "PUT watched/5",
             "DELETE watched/1");
     assertThat(w.exitValue()).isNotZero(); // ended by SIGTERM: 143
+  }
+
+  /** The JSON lines {@code p} prints, as they come (read by a thread of their own). */
+  static List<JsonNode> jsonLines(Process p) {
+    List<JsonNode> lines = new CopyOnWriteArrayList<>();
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader r =
+                  new BufferedReader(
+                      new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                  lines.add(JSON.readTree(line));
+                }
+              } catch (IOException e) {
+                // the process ended
+              }
+            });
+    reader.setDaemon(true);
+    reader.start();
+    drain(p.getErrorStream());
+    return lines;
   }
 
   static void awaitTrue(Duration timeout, BooleanSupplier condition) throws InterruptedException {

@@ -72,7 +72,7 @@ public final class CairnClient implements AutoCloseable {
     timer.setRemoveOnCancelPolicy(true);
     this.http =
         HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_2)
+            .version(b.multiplexed ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1)
             .executor(executor)
             .connectTimeout(b.connectTimeout)
             .build();
@@ -312,8 +312,19 @@ public final class CairnClient implements AutoCloseable {
     private Duration maxRetryDelay = Duration.ofSeconds(5);
     private int maxAttempts;
     private int threads = 2;
+    private boolean multiplexed = true;
 
     private Builder() {}
+
+    /**
+     * Whether requests are multiplexed over HTTP/2 (default), or sent over HTTP/1.1 with no
+     * up-front request to switch protocols: for a short-lived process that makes a request or two
+     * (the command line), where the switch costs more than it saves.
+     */
+    public Builder multiplexed(boolean multiplexed) {
+      this.multiplexed = multiplexed;
+      return this;
+    }
 
     /** The nodes to talk to ({@code http://host:port}), tried in this order. */
     public Builder endpoints(String... urls) {
@@ -375,6 +386,9 @@ public final class CairnClient implements AutoCloseable {
         maxAttempts = Math.max(4, 3 * endpoints.size());
       }
       CairnClient c = new CairnClient(this);
+      if (!multiplexed) {
+        return c;
+      }
       // One request first: it switches the connection to HTTP/2 (Upgrade: h2c) before concurrent
       // requests would each open a connection of HTTP/1.1. A node that is down is no error here.
       try {

@@ -101,6 +101,20 @@ class OperatorCallsTest {
   }
 
   @Test
+  void aClientWithoutMultiplexingReadsWritesAndWatches() {
+    try (CairnClient c = CairnClient.builder().endpoints(node.url()).multiplexed(false).build()) {
+      long from = c.kv().blocking().put("h1/k", "v").revision();
+      assertThat(c.kv().blocking().get("h1/k").orElseThrow().value().utf8String()).isEqualTo("v");
+      List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+      Watch w = c.watch("h1/k", from, e -> seen.add(e.kv().value().utf8String()));
+      c.kv().blocking().put("h1/k", "w");
+      Node.await(Duration.ofSeconds(60), "two events", () -> seen.size() >= 2);
+      w.cancel();
+      assertThat(seen).containsExactly("v", "w");
+    }
+  }
+
+  @Test
   void clusterStatusNamesThisNode() {
     var status = CairnClient.await(cairn.clusterStatus());
     assertThat(status.path("members").isArray()).isTrue();

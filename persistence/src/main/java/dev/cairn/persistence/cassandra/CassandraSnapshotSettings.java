@@ -14,6 +14,7 @@ import java.util.List;
  * @param keyspace the keyspace holding the {@code snapshots} table; created if missing
  * @param replicationFactor SimpleStrategy replication factor used when the keyspace is created
  * @param maxLoadAttempts newest matching snapshots a load tries before it fails
+ * @param chunkSize the largest piece of a snapshot stored in one row (one CQL message)
  * @param requestTimeout timeout of each driver request
  * @param ddlTimeout timeout of each schema statement
  * @param reconnectMinDelay how soon the driver first tries again to reach a Cassandra node it lost
@@ -25,6 +26,7 @@ public record CassandraSnapshotSettings(
     String keyspace,
     int replicationFactor,
     int maxLoadAttempts,
+    int chunkSize,
     Duration requestTimeout,
     Duration ddlTimeout,
     Duration reconnectMinDelay,
@@ -34,6 +36,11 @@ public record CassandraSnapshotSettings(
     contactPoints = List.copyOf(contactPoints);
     if (maxLoadAttempts < 1) {
       throw new IllegalArgumentException("max-load-attempts must be >= 1: " + maxLoadAttempts);
+    }
+    if (chunkSize < 1024 || chunkSize > 8 * 1024 * 1024) {
+      throw new IllegalArgumentException(
+          "chunk-size must be between 1 KiB and 8 MiB (a CQL message is at most 16 MiB): "
+              + chunkSize);
     }
   }
 
@@ -50,6 +57,7 @@ public record CassandraSnapshotSettings(
         config.getString("keyspace"),
         config.getInt("replication-factor"),
         config.getInt("max-load-attempts"),
+        (int) config.getBytes("chunk-size").longValue(),
         config.getDuration("request-timeout"),
         config.getDuration("ddl-timeout"),
         config.getDuration("reconnect-min-delay"),

@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.zip.CRC32C;
 import org.apache.pekko.dispatch.Futures;
 import org.apache.pekko.event.Logging;
 import org.apache.pekko.event.LoggingAdapter;
@@ -31,51 +32,78 @@ import scala.concurrent.Future;
  * <p>Contract:
  *
  * <ul>
- *   <li>One row per snapshot, {@code PRIMARY KEY (persistence_id, sequence_nr)}: saving the same
- *       persistence id and sequence number again replaces the earlier snapshot.
- *   <li>Load returns the newest snapshot (highest sequence number) matching the criteria; one that
+ *   <li>A snapshot is stored in pieces of at most {@code chunk-size} bytes, one row each in table
+ *       {@code snapshot_chunks}, whose partition is the snapshot ({@code (persistence_id,
+ *       sequence_nr)}, clustering {@code chunk}); so no CQL message grows with the snapshot (a
+ *       message above Cassandra's native frame, 16 MiB by default, is refused whatever its
+ *       timeout). Its header (timestamp, serializer, chunk count, size, CRC32C of the bytes) is one
+ *       row of {@code snapshot_index}, {@code PRIMARY KEY (persistence_id, sequence_nr)}, written
+ *       after every chunk has been acknowledged: a snapshot without its header does not exist, so a
+ *       save interrupted half way (a crash, an outage) is never loaded. Saving the same persistence
+ *       id and sequence number again replaces the earlier snapshot (chunks, then header).
+ *   <li>Load returns the newest snapshot (highest sequence number) matching the criteria whose
+ *       chunks are all there and match the header's size and checksum; one that is incomplete or
  *       cannot be deserialized is skipped with a WARN and the next older one is tried, up to {@code
  *       max-load-attempts}; if every attempt fails, the load fails.
  *   <li>Delete by metadata removes the snapshot with that sequence number (if its timestamp
- *       matches, unless it is 0); delete by criteria removes every matching snapshot.
+ *       matches, unless it is 0); delete by criteria removes every matching snapshot. The header
+ *       goes first (the snapshot no longer exists), then the chunks' partition, in one deletion.
  *   <li>The payload is stored with Pekko serialization (serializer id, manifest, bytes); snapshot
  *       metadata ({@code SnapshotMetadata.metadata}) is not stored.
  *   <li>Reads and writes at QUORUM; operations block the plugin dispatcher's threads on the driver.
  * </ul>
  *
- * <p>The keyspace and table are created at actor start when missing (see {@link #createSchema}).
+ * <p>The keyspace and tables are created at actor start when missing (see {@link #createSchema}).
+ * The table {@code snapshots} of earlier versions (one row per snapshot) is neither read nor
+ * written.
  */
 public final class CassandraSnapshotStore extends SnapshotStore {
+
+  /** Chunks a load reads per request: a few MiB per answer, far from the native frame. */
+  private static final int CHUNK_BYTES_PER_PAGE = 4 * 1024 * 1024;
 
   private final LoggingAdapter log = Logging.getLogger(context().system(), this);
   private final Serialization serialization = SerializationExtension.get(context().system());
   private final CassandraSnapshotSettings settings;
   private final DriverConfigLoader configLoader;
   private final CqlSession session;
-  private final PreparedStatement insert;
+  private final PreparedStatement insertChunk;
+  private final PreparedStatement insertHeader;
   private final PreparedStatement selectCandidates;
-  private final PreparedStatement selectOne;
-  private final PreparedStatement delete;
+  private final PreparedStatement selectHeader;
+  private final PreparedStatement selectChunks;
+  private final PreparedStatement deleteHeader;
+  private final PreparedStatement deleteChunks;
 
   public CassandraSnapshotStore(Config config) {
     this.settings = CassandraSnapshotSettings.fromConfig(config);
     createSchema(settings);
     this.configLoader = CassandraJournal.driverConfig(settings.asJournalSettings()).build();
     this.session = CassandraJournal.session(settings.asJournalSettings(), configLoader);
-    this.insert =
+    this.insertChunk =
         session.prepare(
-            "INSERT INTO snapshots (persistence_id, sequence_nr, timestamp, ser_id, ser_manifest,"
-                + " snapshot) VALUES (?, ?, ?, ?, ?, ?)");
+            "INSERT INTO snapshot_chunks (persistence_id, sequence_nr, chunk, data)"
+                + " VALUES (?, ?, ?, ?)");
+    this.insertHeader =
+        session.prepare(
+            "INSERT INTO snapshot_index (persistence_id, sequence_nr, timestamp, ser_id,"
+                + " ser_manifest, chunks, size, crc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     this.selectCandidates =
         session.prepare(
-            "SELECT sequence_nr, timestamp FROM snapshots WHERE persistence_id = ? AND"
+            "SELECT sequence_nr, timestamp FROM snapshot_index WHERE persistence_id = ? AND"
                 + " sequence_nr >= ? AND sequence_nr <= ?");
-    this.selectOne =
+    this.selectHeader =
         session.prepare(
-            "SELECT timestamp, ser_id, ser_manifest, snapshot FROM snapshots WHERE"
+            "SELECT timestamp, ser_id, ser_manifest, chunks, size, crc FROM snapshot_index WHERE"
                 + " persistence_id = ? AND sequence_nr = ?");
-    this.delete =
-        session.prepare("DELETE FROM snapshots WHERE persistence_id = ? AND sequence_nr = ?");
+    this.selectChunks =
+        session.prepare(
+            "SELECT chunk, data FROM snapshot_chunks WHERE persistence_id = ? AND sequence_nr = ?"
+                + " AND chunk < ?");
+    this.deleteHeader =
+        session.prepare("DELETE FROM snapshot_index WHERE persistence_id = ? AND sequence_nr = ?");
+    this.deleteChunks =
+        session.prepare("DELETE FROM snapshot_chunks WHERE persistence_id = ? AND sequence_nr = ?");
   }
 
   /** The CQL statements of the snapshot store's schema, in order. */
@@ -85,13 +113,19 @@ public final class CassandraSnapshotStore extends SnapshotStore {
         JournalSchema.statements(settings.asJournalSettings()).get(0),
         "CREATE TABLE IF NOT EXISTS "
             + ks
-            + ".snapshots (persistence_id text, sequence_nr bigint, timestamp bigint, ser_id int,"
-            + " ser_manifest text, snapshot blob, PRIMARY KEY (persistence_id, sequence_nr))"
+            + ".snapshot_index (persistence_id text, sequence_nr bigint, timestamp bigint,"
+            + " ser_id int, ser_manifest text, chunks int, size bigint, crc int,"
+            + " PRIMARY KEY (persistence_id, sequence_nr))"
             + " WITH CLUSTERING ORDER BY (sequence_nr DESC)"
-            + " AND compaction = {'class': 'SizeTieredCompactionStrategy'}");
+            + " AND compaction = {'class': 'SizeTieredCompactionStrategy'}",
+        "CREATE TABLE IF NOT EXISTS "
+            + ks
+            + ".snapshot_chunks (persistence_id text, sequence_nr bigint, chunk int, data blob,"
+            + " PRIMARY KEY ((persistence_id, sequence_nr), chunk))"
+            + " WITH compaction = {'class': 'SizeTieredCompactionStrategy'}");
   }
 
-  /** Creates the keyspace and table when missing; blocks until Cassandra has applied them. */
+  /** Creates the keyspace and tables when missing; blocks until Cassandra has applied them. */
   public static void createSchema(CassandraSnapshotSettings settings) {
     try (DriverConfigLoader loader =
             CassandraJournal.driverConfig(settings.asJournalSettings())
@@ -120,22 +154,20 @@ public final class CassandraSnapshotStore extends SnapshotStore {
     int attempts = 0;
     Exception last = null;
     for (long seqNr : matching(persistenceId, c)) {
-      Row row = session.execute(selectOne.bind(persistenceId, seqNr)).one();
-      if (row == null) {
+      Row header = session.execute(selectHeader.bind(persistenceId, seqNr)).one();
+      if (header == null) {
         continue; // deleted meanwhile
       }
       attempts++;
       try {
-        ByteBuffer blob = row.getByteBuffer("snapshot");
-        byte[] bytes = new byte[blob.remaining()];
-        blob.get(bytes);
+        byte[] bytes = assemble(persistenceId, seqNr, header);
         Object snapshot =
             serialization
-                .deserialize(bytes, row.getInt("ser_id"), row.getString("ser_manifest"))
+                .deserialize(bytes, header.getInt("ser_id"), header.getString("ser_manifest"))
                 .get();
         return Optional.of(
             SelectedSnapshot.create(
-                new SnapshotMetadata(persistenceId, seqNr, row.getLong("timestamp")), snapshot));
+                new SnapshotMetadata(persistenceId, seqNr, header.getLong("timestamp")), snapshot));
       } catch (Exception e) {
         last = e;
         log.warning(
@@ -150,6 +182,62 @@ public final class CassandraSnapshotStore extends SnapshotStore {
           "no readable snapshot of " + persistenceId + " in " + attempts + " attempts", last);
     }
     return Optional.empty();
+  }
+
+  /**
+   * The bytes of the snapshot {@code header} describes, from its chunks, a few per request; fails
+   * when a chunk is missing or the bytes are not those the header was written for.
+   */
+  private byte[] assemble(String persistenceId, long seqNr, Row header) {
+    int chunks = header.getInt("chunks");
+    long size = header.getLong("size");
+    if (size > Integer.MAX_VALUE - 16) {
+      throw new IllegalStateException("snapshot of " + size + " bytes is too large to load");
+    }
+    byte[] bytes = new byte[(int) size];
+    int filled = 0;
+    int expected = 0;
+    int pageRows = Math.max(1, CHUNK_BYTES_PER_PAGE / settings.chunkSize());
+    for (Row row :
+        session.execute(selectChunks.bind(persistenceId, seqNr, chunks).setPageSize(pageRows))) {
+      int chunk = row.getInt("chunk");
+      if (chunk != expected) {
+        throw new IllegalStateException(
+            "chunk " + expected + " of " + chunks + " is missing (found " + chunk + ")");
+      }
+      ByteBuffer data = row.getByteBuffer("data");
+      int n = data == null ? 0 : data.remaining();
+      if (filled + n > size) {
+        throw new IllegalStateException("chunks hold more than the header's " + size + " bytes");
+      }
+      if (n > 0) {
+        data.get(bytes, filled, n);
+      }
+      filled += n;
+      expected++;
+    }
+    if (expected != chunks || filled != size) {
+      throw new IllegalStateException(
+          "incomplete: "
+              + expected
+              + " of "
+              + chunks
+              + " chunks, "
+              + filled
+              + " of "
+              + size
+              + " bytes");
+    }
+    if (crc(bytes) != header.getInt("crc")) {
+      throw new IllegalStateException("checksum mismatch (replaced while being read?)");
+    }
+    return bytes;
+  }
+
+  private static int crc(byte[] bytes) {
+    CRC32C c = new CRC32C();
+    c.update(bytes, 0, bytes.length);
+    return (int) c.getValue();
   }
 
   /** Sequence numbers of the snapshots matching {@code c}, newest first. */
@@ -173,14 +261,26 @@ public final class CassandraSnapshotStore extends SnapshotStore {
           Serializer serializer = serialization.findSerializerFor(snapshot);
           // Through Serialization, which sets the transport information an ActorRef inside needs.
           byte[] bytes = serialization.serialize(snapshot).get();
+          String pid = metadata.persistenceId();
+          long seqNr = metadata.sequenceNr();
+          int size = settings.chunkSize();
+          int chunks = Math.max(1, (bytes.length + size - 1) / size);
+          for (int i = 0; i < chunks; i++) {
+            int from = i * size;
+            int n = Math.min(size, bytes.length - from);
+            session.execute(insertChunk.bind(pid, seqNr, i, ByteBuffer.wrap(bytes, from, n)));
+          }
+          // Last: until its header is written, the snapshot does not exist for a load.
           session.execute(
-              insert.bind(
-                  metadata.persistenceId(),
-                  metadata.sequenceNr(),
+              insertHeader.bind(
+                  pid,
+                  seqNr,
                   metadata.timestamp(),
                   serializer.identifier(),
                   Serializers.manifestFor(serializer, snapshot),
-                  ByteBuffer.wrap(bytes)));
+                  chunks,
+                  (long) bytes.length,
+                  crc(bytes)));
           return null;
         },
         context().dispatcher());
@@ -191,14 +291,20 @@ public final class CassandraSnapshotStore extends SnapshotStore {
     return Futures.future(
         () -> {
           String pid = metadata.persistenceId();
-          Row row = session.execute(selectOne.bind(pid, metadata.sequenceNr())).one();
+          Row row = session.execute(selectHeader.bind(pid, metadata.sequenceNr())).one();
           if (row != null
               && (metadata.timestamp() == 0 || row.getLong("timestamp") == metadata.timestamp())) {
-            session.execute(delete.bind(pid, metadata.sequenceNr()));
+            remove(pid, metadata.sequenceNr());
           }
           return null;
         },
         context().dispatcher());
+  }
+
+  /** The header first, so that a delete interrupted half way leaves no loadable remnant. */
+  private void remove(String persistenceId, long seqNr) {
+    session.execute(deleteHeader.bind(persistenceId, seqNr));
+    session.execute(deleteChunks.bind(persistenceId, seqNr));
   }
 
   @Override
@@ -206,7 +312,7 @@ public final class CassandraSnapshotStore extends SnapshotStore {
     return Futures.future(
         () -> {
           for (long seqNr : matching(persistenceId, criteria)) {
-            session.execute(delete.bind(persistenceId, seqNr));
+            remove(persistenceId, seqNr);
           }
           return null;
         },

@@ -222,7 +222,7 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
    * the leader of an absent namespace would never stop.
    */
   /** Sent back by the shard when this leader passivates; stops it once its writes are durable. */
-  private record Stop() {}
+  private record Stop() implements org.apache.pekko.actor.NoSerializationVerificationNeeded {}
 
   private record Tick() implements NotInfluenceReceiveTimeout {}
 

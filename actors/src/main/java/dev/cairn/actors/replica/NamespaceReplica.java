@@ -17,6 +17,7 @@ import java.util.List;
 import org.apache.pekko.actor.AbstractActorWithTimers;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import org.apache.pekko.actor.PoisonPill;
 import org.apache.pekko.actor.Props;
 import org.apache.pekko.actor.SupervisorStrategy;
 import org.apache.pekko.actor.Terminated;
@@ -94,6 +95,9 @@ public final class NamespaceReplica extends AbstractActorWithTimers {
   /** A {@link NamespaceLeader.Replicate} is out and not answered yet. */
   private boolean asking;
 
+  /** Why this replica is stopping (its namespace is gone), or null while it serves. */
+  private String leaving;
+
   private ActorRef hub;
   private long hubs;
   private final List<Waiting> waiting = new ArrayList<>();
@@ -161,6 +165,9 @@ public final class NamespaceReplica extends AbstractActorWithTimers {
   // ------------------------------------------------------------------ catching up
 
   private void ask() {
+    if (leaving != null) {
+      return;
+    }
     asking = true;
     long from = state == null ? 0 : state.revision() + 1;
     namespaces.replicate(namespace, new NamespaceLeader.Replicate(from, getSelf()), getSelf());
@@ -172,6 +179,9 @@ public final class NamespaceReplica extends AbstractActorWithTimers {
    * a copy of the state in pieces, or the events the replica lacks, then live events.
    */
   private void sync(NamespaceLeader.ReplicaSync s) {
+    if (leaving != null) {
+      return;
+    }
     ActorRef from = getSender();
     if (!from.equals(leader)) {
       if (leader != null) {
@@ -192,6 +202,9 @@ public final class NamespaceReplica extends AbstractActorWithTimers {
 
   /** A piece of a copy of the leader's state; the last one completes it. */
   private void copied(NamespaceLeader.ReplicaCopy c) {
+    if (leaving != null) {
+      return;
+    }
     if (!getSender().equals(leader) || copy == null || c.part() != copy.pieces.size()) {
       if (copy != null) {
         log.warning(
@@ -264,6 +277,7 @@ public final class NamespaceReplica extends AbstractActorWithTimers {
     state.publish(e.revision());
     if (e instanceof Event.NamespaceDeleted) {
       hub.tell(new WatchHub.EndAll("namespace deleted"), getSelf());
+      leave("deleted");
     } else if (!changes.isEmpty()) {
       hub.tell(new WatchHub.Committed(e.revision(), changes), getSelf());
     }
@@ -302,13 +316,42 @@ public final class NamespaceReplica extends AbstractActorWithTimers {
       leader = null;
       if (state != null && state.active()) {
         timers().startSingleTimer(RESYNC, new Resync(), settings.afterLeaderStop());
+      } else if (state != null && copy == null) {
+        // A namespace that does not exist asks again only when someone names it: asking now would
+        // start a leader that has nothing to lead. Its replica has nothing to serve either.
+        leave("absent");
       }
-      // A namespace that does not exist asks again only when someone names it: asking now would
-      // start a leader that has nothing to lead.
+    } else if (t.getActor().equals(hub) && leaving != null) {
+      getContext().stop(getSelf());
     } else if (t.getActor().equals(hub)) {
       // The hub failed: its watches see it stop and subscribe again, with a new one.
       hub = newHub();
     }
+  }
+
+  /**
+   * The namespace is gone ({@code why}: deleted, or absent with no leader): this replica leaves
+   * {@link Replicas}, so that the next request naming the namespace starts a fresh one (after a
+   * re-creation), stops its hub (whose watches were told the namespace was deleted) and then
+   * itself. Until then it answers what reaches it from its state, in which the namespace does not
+   * exist. The default namespace's replica never leaves.
+   */
+  private void leave(String why) {
+    if (leaving != null || Namespaces.DEFAULT.equals(namespace)) {
+      return;
+    }
+    leaving = why;
+    log.debug("namespace {}: replica stops ({})", namespace, why);
+    replicas.forget(namespace, getSelf());
+    timers().cancelAll();
+    if (leader != null) {
+      getContext().unwatch(leader);
+      leader = null;
+    }
+    List<Waiting> ready = new ArrayList<>(waiting);
+    waiting.clear();
+    ready.forEach(w -> whenCurrent(w.message(), w.sender()));
+    hub.tell(PoisonPill.getInstance(), getSelf());
   }
 
   // ------------------------------------------------------------------ serving
@@ -319,7 +362,14 @@ public final class NamespaceReplica extends AbstractActorWithTimers {
    * until it has.
    */
   private void whenCurrent(Object message, ActorRef sender) {
-    if (state == null || copy != null || (leader == null && !state.active())) {
+    if (leaving != null && message instanceof NamespaceLeader.Subscribe s) {
+      // The namespace is gone: refused as the leader refuses it (namespace_not_found).
+      subscribe(s);
+    } else if (leaving != null) {
+      if (message instanceof Query q) {
+        sender.tell(keyspace.query(state, q.read()), getSelf());
+      }
+    } else if (state == null || copy != null || (leader == null && !state.active())) {
       waiting.add(new Waiting(message, sender));
       if (!asking && copy == null) {
         ask();

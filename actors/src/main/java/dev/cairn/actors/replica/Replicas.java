@@ -97,6 +97,19 @@ public final class Replicas implements Namespaces.LocalCopies {
     return new Copy(actor, view);
   }
 
+  /**
+   * Called by a replica whose namespace is gone, before it stops: the next request naming the
+   * namespace starts a new replica (which finds it re-created, or absent).
+   */
+  void forget(String namespace, ActorRef replica) {
+    copies.computeIfPresent(namespace, (n, c) -> c.actor().equals(replica) ? null : c);
+  }
+
+  /** The namespaces this node keeps a replica of now (for tests). */
+  java.util.Set<String> namespaces() {
+    return java.util.Set.copyOf(copies.keySet());
+  }
+
   @Override
   public CompletionStage<Reply> read(String namespace, Read read) {
     Copy c = copy(namespace);

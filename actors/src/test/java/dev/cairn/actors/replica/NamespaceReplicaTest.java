@@ -48,9 +48,14 @@ class NamespaceReplicaTest {
   }
 
   void start(int leaderRecentEvents, Duration afterLeaderStop) throws Exception {
+    start(leaderRecentEvents, afterLeaderStop, "");
+  }
+
+  void start(int leaderRecentEvents, Duration afterLeaderStop, String extra) throws Exception {
     Config config =
         ConfigFactory.parseString(
-                "cairn.replica.enabled = on\n"
+                extra
+                    + "\ncairn.replica.enabled = on\n"
                     + "cairn.replica.leader-recent-events = "
                     + leaderRecentEvents
                     + "\n"
@@ -211,6 +216,67 @@ class NamespaceReplicaTest {
     assertThat(
             ConfigFactory.load().getBytes("pekko.remote.artery.advanced.maximum-large-frame-size"))
         .isGreaterThan(ConfigFactory.load().getBytes("cairn.limits.max-value-size") + 64 * 1024);
+  }
+
+  /** The actor of this node's replica of {@code namespace}, once it has been started. */
+  ActorRef replicaActor(String namespace) {
+    return await(system.actorSelection("/user/replica-" + namespace + "-*").resolveOne(T));
+  }
+
+  @Test
+  void aDeletedNamespacesReplicaEndsItsWatchesAndStopsAndARecreatedOneGetsAFreshReplica()
+      throws Exception {
+    start(4096);
+    assertThat(await(namespaces.create("gone"))).isInstanceOf(Reply.NamespaceReply.class);
+    assertThat(await(namespaces.write("gone", Command.Put.of("a", "1"))))
+        .isInstanceOf(Reply.PutReply.class);
+    awaitTrue(
+        "the replica of gone serves a",
+        () ->
+            await(namespaces.readSerializable("gone", Read.Range.key("a")))
+                    instanceof Reply.RangeReply r
+                && r.kvs().size() == 1);
+    assertThat(replicas.namespaces()).contains("gone");
+    ActorRef replica = replicaActor("gone");
+    TestKit watcher = new TestKit(system);
+    namespaces.tell(
+        "gone", new NamespaceLeader.Subscribe(7, "", "", 1, watcher.getRef()), watcher.getRef());
+    watcher.expectMsgClass(T, WatchHub.Deliveries.class);
+    TestKit probe = new TestKit(system);
+    probe.watch(replica);
+
+    assertThat(await(namespaces.delete("gone", true))).isInstanceOf(Reply.NamespaceReply.class);
+
+    WatchHub.Ended ended = watcher.expectMsgClass(T, WatchHub.Ended.class);
+    assertThat(ended.reason()).contains("deleted");
+    probe.expectTerminated(T, replica);
+    assertThat(replicas.namespaces()).doesNotContain("gone");
+    // A read naming it now is answered (not found), by a replica that leaves again.
+    Reply absent = await(namespaces.readSerializable("gone", Read.Range.key("a")));
+    assertThat(absent).isInstanceOf(Reply.Rejected.class);
+
+    assertThat(await(namespaces.create("gone"))).isInstanceOf(Reply.NamespaceReply.class);
+    assertThat(await(namespaces.write("gone", Command.Put.of("b", "2"))))
+        .isInstanceOf(Reply.PutReply.class);
+    awaitTrue(
+        "a fresh replica of the re-created gone serves b",
+        () ->
+            await(namespaces.readSerializable("gone", Read.Range.key("b")))
+                    instanceof Reply.RangeReply r
+                && r.kvs().size() == 1);
+  }
+
+  @Test
+  void theReplicaOfANamespaceThatDoesNotExistStopsWithItsLeader() throws Exception {
+    start(
+        4096,
+        Duration.ofMillis(100),
+        "cairn.namespace.absent-idle = 300ms\ncairn.namespace.cluster-registry = on");
+    Reply absent = await(namespaces.readSerializable("never", Read.Range.key("a")));
+    assertThat(absent).isInstanceOf(Reply.Rejected.class);
+    assertThat(((Reply.Rejected) absent).code().wire()).isEqualTo("namespace_not_found");
+    awaitTrue("the replica of never is gone", () -> !replicas.namespaces().contains("never"));
+    assertThat(replicas.namespaces()).contains(Namespaces.DEFAULT);
   }
 
   @Test

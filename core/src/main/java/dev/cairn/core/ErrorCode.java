@@ -12,6 +12,11 @@ public enum ErrorCode {
   KEY_TOO_LARGE("key_too_large"),
   VALUE_TOO_LARGE("value_too_large"),
   PAYLOAD_TOO_LARGE("payload_too_large"),
+  /**
+   * The answer is larger than a reply from the namespace's leader on another node can be (Artery's
+   * frame): narrow the read, or read serializable from this node's replica.
+   */
+  RESPONSE_TOO_LARGE("response_too_large"),
   TOO_MANY_TXN_OPS("too_many_txn_ops"),
   DUPLICATE_KEY_IN_TXN("duplicate_key_in_txn"),
   KEY_NOT_FOUND("key_not_found"),

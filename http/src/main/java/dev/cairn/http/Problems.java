@@ -18,6 +18,7 @@ public final class Problems {
     STATUS.put(ErrorCode.KEY_TOO_LARGE, 413);
     STATUS.put(ErrorCode.VALUE_TOO_LARGE, 413);
     STATUS.put(ErrorCode.PAYLOAD_TOO_LARGE, 413);
+    STATUS.put(ErrorCode.RESPONSE_TOO_LARGE, 413);
     STATUS.put(ErrorCode.TOO_MANY_TXN_OPS, 413);
     STATUS.put(ErrorCode.DUPLICATE_KEY_IN_TXN, 400);
     STATUS.put(ErrorCode.KEY_NOT_FOUND, 404);

@@ -61,6 +61,8 @@ class ClusterIT {
       // live nodes. What this test checks does not depend on how fast failover is.
       jvm.add("-Dpekko.cluster.failure-detector.acceptable-heartbeat-pause=15s");
       jvm.add("-Dpekko.cluster.split-brain-resolver.stable-after=5s");
+      // Values up to 1.8 MiB, so that a request near cairn.http.max-body-size crosses nodes.
+      jvm.add("-Dcairn.limits.max-value-size=1800KiB");
       if (i == 2) {
         jvm.add("-Dpekko.actor.serialize-messages=on");
       }
@@ -157,8 +159,64 @@ class ClusterIT {
     assertThat(leaders.has("default")).as(leaders.toString()).isTrue();
   }
 
+  /** The index of the node leading {@code namespace}, from {@code /v1/cluster}. */
+  private static int leaderOf(String namespace) throws Exception {
+    String leader = cluster(NODES.get(0)).get("leaders").path(namespace).asText();
+    for (int i = 0; i < 3; i++) {
+      if (address(i).equals(leader)) {
+        return i;
+      }
+    }
+    throw new AssertionError("the leader of " + namespace + " is not a node: " + leader);
+  }
+
   @Test
   @Order(4)
+  @Timeout(value = 3, unit = TimeUnit.MINUTES)
+  void largeRequestsAndAnswersCrossNodesAndTooLargeAnswersAreRefused() throws Exception {
+    int leader = leaderOf("default");
+    CairnProcess writer = NODES.get((leader + 1) % 3);
+    CairnProcess reader = NODES.get((leader + 2) % 3);
+    // 1.5 MiB: far above Artery's default 256 KiB frame (the cluster allows values up to 1.8 MiB).
+    String big = "b".repeat(1536 * 1024);
+    HttpResponse<String> put = Http.put(writer.uri("/v1/kv/large/one"), big);
+    assertThat(put.statusCode())
+        .as("a 1.5 MiB put through a node not leading: %s", put.body())
+        .isEqualTo(200);
+    HttpResponse<String> get = Http.get(reader.uri("/v1/kv/large/one"));
+    assertThat(get.statusCode()).as("a linearizable get through a node not leading").isEqualTo(200);
+    assertThat(JSON.readTree(get.body()).get("kv").get("value").asText()).isEqualTo(big);
+
+    // 40 keys of 50 KiB: a 2 MiB linearizable range answered by the leader on another node.
+    String part = "p".repeat(50 * 1024);
+    for (int i = 0; i < 40; i++) {
+      HttpResponse<String> p = Http.put(writer.uri("/v1/kv/large/many/k" + i), part + i);
+      assertThat(p.statusCode()).as(p.body()).isEqualTo(200);
+    }
+    HttpResponse<String> range = Http.get(reader.uri("/v1/kv/large/many/?prefix=true"));
+    assertThat(range.statusCode()).as("a 2 MiB range through a node not leading").isEqualTo(200);
+    assertThat(JSON.readTree(range.body()).get("count").asLong()).isEqualTo(40);
+    assertThat(JSON.readTree(range.body()).get("kvs")).hasSize(40);
+
+    // All of it, 3.5 MiB: more than a reply between nodes can carry. Refused, not a timeout; the
+    // node's own replica serves it, and so does the leader's node.
+    HttpResponse<String> tooLarge = Http.get(reader.uri("/v1/kv/large/?prefix=true"));
+    assertThat(tooLarge.statusCode()).as(tooLarge.body()).isEqualTo(413);
+    assertThat(tooLarge.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+    assertThat(JSON.readTree(tooLarge.body()).get("code").asText()).isEqualTo("response_too_large");
+    HttpResponse<String> atLeader = Http.get(NODES.get(leader).uri("/v1/kv/large/?prefix=true"));
+    assertThat(atLeader.statusCode()).isEqualTo(200);
+    assertThat(JSON.readTree(atLeader.body()).get("count").asLong()).isEqualTo(41);
+    HttpResponse<String> serializable =
+        Http.await(
+            reader.uri("/v1/kv/large/?prefix=true&consistency=serializable"),
+            r -> r.statusCode() == 200 && r.body().contains("\"count\":41"),
+            Duration.ofSeconds(30));
+    assertThat(JSON.readTree(serializable.body()).get("kvs")).hasSize(41);
+  }
+
+  @Test
+  @Order(10)
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
   void writesResumeAfterTheLeadingNodeIsKilled() throws Exception {
     assertThat(Http.put(NODES.get(0).uri("/v1/kv/before-kill"), "x").statusCode()).isEqualTo(200);

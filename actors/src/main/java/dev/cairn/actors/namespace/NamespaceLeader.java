@@ -261,6 +261,7 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
 
   private final JournalConditions journals = JournalConditions.get(getContext().getSystem());
   private final LocalLeaders leaders = LocalLeaders.get(getContext().getSystem());
+  private final RemoteReplies remoteReplies = new RemoteReplies(getContext().getSystem());
   private final String journalId = resolvedJournalPluginId();
   private ReadBarrier barrier = ReadBarrier.NONE;
 
@@ -589,7 +590,7 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
           publish(e, changes.get(confirmed[0]++));
           if (confirmed[0] == events.size() && replyTo != null) {
             waiting.removeFirstOccurrence(caller);
-            replyTo.tell(accepted.reply(), getSelf());
+            replyTo.tell(remoteReplies.fit(replyTo, accepted.reply()), getSelf());
           }
         });
     // A snapshot costs the whole state (every retained version) to copy and write: waiting for as
@@ -913,7 +914,7 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
           reply,
           r -> {
             waiting.removeFirstOccurrence(caller);
-            replyTo.tell(r, getSelf());
+            replyTo.tell(remoteReplies.fit(replyTo, r), getSelf());
           });
     }
   }

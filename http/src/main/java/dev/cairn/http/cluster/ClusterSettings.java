@@ -96,6 +96,7 @@ public record ClusterSettings(
       throw new InvalidSettingException(
           "--journal (cairn.cluster.journal) must be embedded or cassandra, not '" + journal + "'");
     }
+    checkFrames(config);
     return new ClusterSettings(
         c.getString("host"),
         c.getInt("port"),
@@ -106,6 +107,33 @@ public record ClusterSettings(
         c.getDuration("cassandra-retry-max"),
         c.getString("member-file"));
   }
+
+  /**
+   * Every request the API accepts must fit in one Artery frame, or a node that does not lead its
+   * namespace would forward it to be dropped on the way (the client would time out).
+   */
+  private static void checkFrames(Config config) {
+    long body = config.getBytes("cairn.http.max-body-size");
+    for (String key :
+        List.of(
+            "pekko.remote.artery.advanced.maximum-frame-size",
+            "pekko.remote.artery.advanced.maximum-large-frame-size")) {
+      long frame = config.getBytes(key);
+      if (body + FRAME_ALLOWANCE > frame) {
+        throw new InvalidSettingException(
+            "cairn.http.max-body-size ("
+                + body
+                + " bytes) + 64 KiB must fit in "
+                + key
+                + " ("
+                + frame
+                + " bytes): raise the frame or lower the body size");
+      }
+    }
+  }
+
+  /** Room for a request's envelope and Artery's header around the largest body. */
+  private static final long FRAME_ALLOWANCE = 64 * 1024;
 
   private static void checkHostPort(String hostPort, String what) {
     int colon = hostPort.lastIndexOf(':');

@@ -35,6 +35,21 @@ class ClusterApiTest {
   }
 
   @Test
+  void aBodyLimitLargerThanArterysFrameIsRefusedAtStart() {
+    var base = com.typesafe.config.ConfigFactory.load();
+    // The defaults fit: any request the API accepts crosses nodes in one frame.
+    assertThat(base.getBytes("pekko.remote.artery.advanced.maximum-frame-size"))
+        .isGreaterThanOrEqualTo(base.getBytes("cairn.http.max-body-size") + 64 * 1024);
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                ClusterSettings.fromConfig(
+                    com.typesafe.config.ConfigFactory.parseString("cairn.http.max-body-size = 3MiB")
+                        .withFallback(base)))
+        .isInstanceOf(ClusterSettings.InvalidSettingException.class)
+        .hasMessageContaining("maximum-frame-size");
+  }
+
+  @Test
   void onlyGetIsAllowed(TestServer s) {
     assertThat(s.post("/v1/cluster", "{}").status()).isEqualTo(405);
   }

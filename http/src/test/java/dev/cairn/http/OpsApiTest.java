@@ -24,6 +24,8 @@ class OpsApiTest {
     Resp ready = s.get("/ready");
     JsonNode r = ready.ok();
     assertThat(r.path("status").asText()).isEqualTo("ready");
+    // Every namespace's leader answered the probe, default's at least.
+    assertThat(r.path("namespaces").asInt()).isGreaterThanOrEqualTo(1);
     assertThat(ready.header("X-Cairn-Revision")).contains(r.path("revision").asText());
     assertThat(s.send("HEAD", "/health", (byte[]) null).status()).isEqualTo(200);
   }

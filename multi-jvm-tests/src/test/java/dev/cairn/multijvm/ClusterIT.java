@@ -216,6 +216,46 @@ class ClusterIT {
   }
 
   @Test
+  @Order(5)
+  @Timeout(value = 3, unit = TimeUnit.MINUTES)
+  void readyNamesANamespaceWhoseLeaderDoesNotAnswer() throws Exception {
+    int defaultLeader = leaderOf("default");
+    String paused = null;
+    int pausedNode = -1;
+    for (int i = 0; i < 12 && paused == null; i++) {
+      String ns = "ready-" + i;
+      HttpResponse<String> create = Http.put(NODES.get(0).uri("/v1/namespaces/" + ns), "");
+      assertThat(create.statusCode()).as(create.body()).isEqualTo(201);
+      assertThat(Http.put(NODES.get(0).uri("/v1/ns/" + ns + "/kv/k"), "v").statusCode())
+          .isEqualTo(200);
+      int leader = leaderOf(ns);
+      if (leader != defaultLeader) {
+        paused = ns;
+        pausedNode = leader;
+      }
+    }
+    assertThat(paused).as("a namespace led away from default's leader").isNotNull();
+    CairnProcess checker = NODES.get(defaultLeader);
+    Http.await(checker.uri("/ready"), r -> r.statusCode() == 200, Duration.ofSeconds(30));
+    // Frozen well within failure detection (15 s here): only its leaders stop answering.
+    NODES.get(pausedNode).suspend();
+    String name = paused;
+    try {
+      HttpResponse<String> notReady =
+          Http.await(
+              checker.uri("/ready"),
+              r -> r.statusCode() == 503 && r.body().contains(name),
+              Duration.ofSeconds(12));
+      assertThat(JSON.readTree(notReady.body()).get("code").asText()).isEqualTo("unavailable");
+    } finally {
+      NODES.get(pausedNode).resume();
+    }
+    HttpResponse<String> ready =
+        Http.await(checker.uri("/ready"), r -> r.statusCode() == 200, Duration.ofSeconds(60));
+    assertThat(JSON.readTree(ready.body()).get("namespaces").asInt()).isGreaterThanOrEqualTo(3);
+  }
+
+  @Test
   @Order(10)
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
   void writesResumeAfterTheLeadingNodeIsKilled() throws Exception {

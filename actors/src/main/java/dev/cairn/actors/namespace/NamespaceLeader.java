@@ -139,8 +139,11 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
     }
   }
 
-  /** Asks for the current durable revision. */
-  public record Progress() implements Ask<Reply.ProgressResult> {
+  /**
+   * Asks for the current durable revision. Not a sign of use: it does not keep an idle leader from
+   * passivating (readiness probes ask every leader).
+   */
+  public record Progress() implements Ask<Reply.ProgressResult>, NotInfluenceReceiveTimeout {
     @Override
     public Class<Reply.ProgressResult> replyType() {
       return Reply.ProgressResult.class;

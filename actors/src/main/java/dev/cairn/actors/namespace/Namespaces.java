@@ -230,6 +230,12 @@ public final class Namespaces {
    */
   public <R extends Reply> CompletionStage<R> ask(
       String namespace, NamespaceLeader.Ask<R> request) {
+    return ask(namespace, request, timeout);
+  }
+
+  /** As {@link #ask(String, NamespaceLeader.Ask)}, failing after {@code timeout}. */
+  public <R extends Reply> CompletionStage<R> ask(
+      String namespace, NamespaceLeader.Ask<R> request, Duration timeout) {
     if (!mayExist(namespace) && !createsNamespace(request)) {
       // Rejected belongs to every reply family.
       return CompletableFuture.completedFuture(request.replyType().cast(absent()));

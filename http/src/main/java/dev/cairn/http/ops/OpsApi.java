@@ -1,9 +1,7 @@
 package dev.cairn.http.ops;
 
-import dev.cairn.actors.namespace.NamespaceLeader;
 import dev.cairn.actors.namespace.Namespaces;
 import dev.cairn.core.ErrorCode;
-import dev.cairn.core.keyspace.Reply;
 import dev.cairn.http.Responses;
 import dev.cairn.persistence.journal.JournalCondition;
 import dev.cairn.persistence.journal.JournalConditions;
@@ -28,6 +26,7 @@ public final class OpsApi {
   private final PrometheusMeterRegistry prometheus;
   private final byte[] openapi;
   private final Condition condition;
+  private final LeaderProbe leaders;
   private volatile boolean stopping;
 
   /**
@@ -41,8 +40,11 @@ public final class OpsApi {
   /** The answer of {@code /health}, as its schema in {@code openapi.yaml}. */
   public record Health(String status) {}
 
-  /** The answer of {@code /ready}: the default namespace's revision. */
-  public record Ready(String status, long revision) {}
+  /**
+   * The answer of {@code /ready}: the default namespace's revision, and how many namespaces'
+   * leaders answered.
+   */
+  public record Ready(String status, long revision, int namespaces) {}
 
   public OpsApi(ActorSystem system, Namespaces namespaces, PrometheusMeterRegistry prometheus) {
     this(system, namespaces, prometheus, () -> CompletableFuture.completedFuture(null));
@@ -58,6 +60,7 @@ public final class OpsApi {
     this.namespaces = namespaces;
     this.prometheus = prometheus;
     this.openapi = resource("/openapi.yaml");
+    this.leaders = LeaderProbe.fromConfig(namespaces, system.settings().config());
   }
 
   /** The process is up and serving HTTP. */
@@ -75,7 +78,8 @@ public final class OpsApi {
    * configured (see {@link #aloneWithOtherSeeds}), reaches more than half of the members it knows
    * (see {@link #outOfReach}), its journal can make writes durable (a full disk makes it not ready:
    * 507 {@code insufficient_storage}), the {@link Condition} holds (its Cassandra journal answers)
-   * and the default namespace's leader answers.
+   * and every namespace's leader answers (see {@link LeaderProbe}: probed at most once per {@code
+   * cairn.http.ready.cache}, each leader within {@code probe-timeout}).
    */
   public CompletionStage<HttpResponse> ready() {
     if (stopping) {
@@ -166,15 +170,28 @@ public final class OpsApi {
   }
 
   private CompletionStage<HttpResponse> leaderAnswers() {
-    return namespaces
-        .ask(Namespaces.DEFAULT, new NamespaceLeader.Progress())
+    return leaders
+        .result()
         .handle(
-            (reply, failure) -> {
-              if (reply instanceof Reply.ProgressReply p) {
-                return Responses.json(200, new Ready("ready", p.revision()), p.revision());
+            (r, failure) -> {
+              if (failure != null) {
+                return Responses.problem(
+                    ErrorCode.UNAVAILABLE, "the namespace leaders could not be probed: " + failure);
+              }
+              if (r.silent().isEmpty() && r.revision() >= 0) {
+                return Responses.json(
+                    200, new Ready("ready", r.revision(), r.probed()), r.revision());
               }
               return Responses.problem(
-                  ErrorCode.UNAVAILABLE, "the default namespace leader is not reachable");
+                  ErrorCode.UNAVAILABLE,
+                  "the leader of "
+                      + (r.silent().size() == 1 ? "namespace " : "namespaces ")
+                      + LeaderProbe.some(r.silent())
+                      + " did not answer ("
+                      + r.silent().size()
+                      + " of "
+                      + r.probed()
+                      + " namespaces)");
             });
   }
 

@@ -96,7 +96,9 @@ public record ClusterSettings(
       throw new InvalidSettingException(
           "--journal (cairn.cluster.journal) must be embedded or cassandra, not '" + journal + "'");
     }
-    checkFrames(config);
+    if (j == Journal.CASSANDRA) {
+      checkFrames(config);
+    }
     return new ClusterSettings(
         c.getString("host"),
         c.getInt("port"),
@@ -110,7 +112,8 @@ public record ClusterSettings(
 
   /**
    * Every request the API accepts must fit in one Artery frame, or a node that does not lead its
-   * namespace would forward it to be dropped on the way (the client would time out).
+   * namespace would forward it to be dropped on the way (the client would time out). Checked for
+   * nodes of a cluster (a shared journal) only: a single node forwards nothing.
    */
   private static void checkFrames(Config config) {
     long body = config.getBytes("cairn.http.max-body-size");

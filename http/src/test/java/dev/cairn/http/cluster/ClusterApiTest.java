@@ -35,8 +35,11 @@ class ClusterApiTest {
   }
 
   @Test
-  void aBodyLimitLargerThanArterysFrameIsRefusedAtStart() {
+  void aBodyLimitLargerThanArterysFrameIsRefusedAtAClusterNodesStart() {
     var base = com.typesafe.config.ConfigFactory.load();
+    var cluster =
+        com.typesafe.config.ConfigFactory.parseString(
+            "cairn.cluster { journal = cassandra, cassandra = [\"127.0.0.1:9042\"] }");
     // The defaults fit: any request the API accepts crosses nodes in one frame.
     assertThat(base.getBytes("pekko.remote.artery.advanced.maximum-frame-size"))
         .isGreaterThanOrEqualTo(base.getBytes("cairn.http.max-body-size") + 64 * 1024);
@@ -44,9 +47,17 @@ class ClusterApiTest {
             () ->
                 ClusterSettings.fromConfig(
                     com.typesafe.config.ConfigFactory.parseString("cairn.http.max-body-size = 3MiB")
+                        .withFallback(cluster)
                         .withFallback(base)))
         .isInstanceOf(ClusterSettings.InvalidSettingException.class)
         .hasMessageContaining("maximum-frame-size");
+    // A single node forwards nothing: its body limit is its own business.
+    assertThat(
+            ClusterSettings.fromConfig(
+                    com.typesafe.config.ConfigFactory.parseString("cairn.http.max-body-size = 3MiB")
+                        .withFallback(base))
+                .journal())
+        .isEqualTo(ClusterSettings.Journal.EMBEDDED);
   }
 
   @Test

@@ -3,7 +3,6 @@ package dev.cairn.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cairn.core.Bytes;
@@ -39,11 +38,11 @@ final class Output {
     return format == Format.json;
   }
 
-  /** Prints {@code text} in text mode, {@code doc} (one line) in JSON mode. */
+  /** Prints {@code text} in text mode (nothing when null), {@code doc} on one line in JSON mode. */
   void print(String text, JsonNode doc) {
     if (json()) {
       try {
-        out.println(MAPPER.disable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc));
+        out.println(MAPPER.writeValueAsString(doc));
       } catch (JsonProcessingException e) {
         throw new IllegalStateException(e);
       }

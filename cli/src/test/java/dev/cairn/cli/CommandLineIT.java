@@ -287,6 +287,44 @@ class CommandLineIT {
     }
   }
 
+  @Test
+  void servicesAreRegisteredListedAndWatched() throws Exception {
+    Run reg =
+        run(
+            "services",
+            "register",
+            "cli-web",
+            "w1",
+            "--address",
+            "10.0.0.1",
+            "--port",
+            "80",
+            "--tag",
+            "blue",
+            "--meta",
+            "zone=a");
+    assertThat(reg.code()).as(reg.err()).isZero();
+    JsonNode listing = run("services", "list", "cli-web", "-o", "json").json();
+    JsonNode w1 = listing.path("instances").get(0);
+    assertThat(w1.path("id").asText()).isEqualTo("w1");
+    assertThat(w1.path("address").asText() + ":" + w1.path("port").asInt())
+        .isEqualTo("10.0.0.1:80");
+    assertThat(w1.path("meta").path("zone").asText()).isEqualTo("a");
+    Process watch = cairn("services", "watch", "cli-web", "-o", "json").start();
+    List<JsonNode> seen = jsonLines(watch);
+    try {
+      awaitTrue(Duration.ofSeconds(60), () -> !seen.isEmpty());
+      assertThat(run("services", "deregister", "cli-web", "w1").code()).isZero();
+      awaitTrue(
+          Duration.ofSeconds(60), () -> seen.get(seen.size() - 1).path("instances").isEmpty());
+    } finally {
+      watch.destroy();
+      watch.waitFor(30, TimeUnit.SECONDS);
+    }
+    assertThat(seen.get(0).path("instances").size()).isEqualTo(1);
+    assertThat(run("services", "list", "cli-web").code()).isEqualTo(1);
+  }
+
   static List<String> leaderValues(List<JsonNode> observations) {
     List<String> values = new ArrayList<>();
     for (JsonNode o : observations) {

@@ -24,8 +24,8 @@ import picocli.CommandLine.Parameters;
     name = "elect",
     mixinStandardHelpOptions = true,
     description = {
-      "Campaign in election NAME with VALUE and print each change of leader until stopped;",
-      "resigns on SIGINT/SIGTERM. With --observe, only print the changes.",
+      "Campaign in election NAME and print each change of leader.",
+      "Runs until stopped; resigns on SIGINT/SIGTERM. With --observe, only print the changes.",
       "Exit code 6 when this process's leadership was lost with its lease."
     })
 final class ElectCommand implements Callable<Integer> {

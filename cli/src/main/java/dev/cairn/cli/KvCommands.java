@@ -137,7 +137,8 @@ final class KvCommands {
       name = "txn",
       mixinStandardHelpOptions = true,
       description = {
-        "Run a transaction given as the JSON of POST /v1/txn, from FILE or standard input:",
+        "Run a transaction (JSON, from FILE or standard input).",
+        "The JSON is the body of POST /v1/txn:",
         "{\"compare\": [{\"key\": \"k\", \"target\": \"value\", \"op\": \"=\", \"value\": \"v\"}],",
         " \"success\": [{\"put\": {\"key\": \"k\", \"value\": \"w\"}}],",
         " \"failure\": [{\"range\": {\"key\": \"k\"}}]}",

@@ -30,8 +30,9 @@ final class LeaseCommand {
       name = "grant",
       mixinStandardHelpOptions = true,
       description = {
-        "Grant a lease of TTL seconds and print its id. Nothing keeps it alive after this",
-        "command: run 'cairn lease keepalive ID' (or bind keys and let it expire)."
+        "Grant a lease of TTL seconds and print its id.",
+        "Nothing keeps it alive after this command: run 'cairn lease keepalive ID' (or bind",
+        "keys and let it expire)."
       })
   static final class Grant implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "TTL", description = "Seconds, at least 1.")
@@ -55,8 +56,8 @@ final class LeaseCommand {
       name = "keepalive",
       mixinStandardHelpOptions = true,
       description = {
-        "Keep lease ID alive until stopped (or renew it once with --once); prints each renewal's",
-        "TTL. Exit code 1 when the lease is gone (expired or revoked)."
+        "Keep lease ID alive until stopped (or renew it once with --once).",
+        "Exit code 1 when the lease is gone (expired or revoked)."
       })
   static final class KeepAlive implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "ID")

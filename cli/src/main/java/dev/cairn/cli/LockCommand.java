@@ -26,8 +26,9 @@ import picocli.CommandLine.Parameters;
     name = "lock",
     mixinStandardHelpOptions = true,
     description = {
-      "Run COMMAND while holding lock NAME; COMMAND gets the fencing token in",
-      "CAIRN_FENCING_TOKEN (and the lock's key in CAIRN_LOCK_KEY). The lock is released when",
+      "Run COMMAND while holding lock NAME.",
+      "COMMAND gets the fencing token in CAIRN_FENCING_TOKEN (and the lock's key in",
+      "CAIRN_LOCK_KEY). The lock is released when",
       "COMMAND exits or on SIGINT/SIGTERM. Exits with COMMAND's code; 1 when --wait ran out,",
       "6 when the lock's lease was lost (COMMAND is then stopped), 127 when COMMAND cannot start."
     })

@@ -36,8 +36,9 @@ final class ServicesCommand {
       name = "register",
       mixinStandardHelpOptions = true,
       description = {
-        "Register (or replace) instance ID of SERVICE, with no checks (so passing). With",
-        "--lease it goes when the lease ends; otherwise it stays until deregistered."
+        "Register (or replace) instance ID of SERVICE.",
+        "It has no checks (so it is passing). With --lease it goes when the lease ends;",
+        "otherwise it stays until deregistered."
       })
   static final class Register implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SERVICE")

@@ -20,8 +20,9 @@ import picocli.CommandLine.Parameters;
     name = "watch",
     mixinStandardHelpOptions = true,
     description = {
-      "Print KEY's changes as they happen, one line each (PUT key value / DELETE key), until",
-      "stopped; resumes by itself after a dropped connection, with no gap and no duplicate.",
+      "Print KEY's changes as they happen, until stopped.",
+      "One line each (PUT key value / DELETE key); resumes by itself after a dropped",
+      "connection, with no gap and no duplicate.",
       "Exit code 1 when the resume point was compacted."
     })
 final class WatchCommand implements Callable<Integer> {

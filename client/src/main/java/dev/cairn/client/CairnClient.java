@@ -39,8 +39,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p><b>Threads.</b> Everything runs on the client's own executor ({@link Builder#threads}) and one
  * timer thread, never on the JDK's common pool; stages complete and listeners are called there, so
- * do not block in them. {@link #close()} stops those threads (the JDK's HTTP client ends its own
- * selector thread once the client is unreachable).
+ * do not block in them. The JDK's HTTP clients (one for requests, one for the session) each have a
+ * selector thread. {@link #close()} stops the client's threads (the JDK's end theirs once the
+ * client is unreachable).
  *
  * <p>Thread-safe.
  */
@@ -57,6 +58,7 @@ public final class CairnClient implements AutoCloseable {
   private final NetworkKeyspace keyspace;
   private final Recipes recipes;
   private volatile HttpClient http;
+  private volatile HttpClient sessionHttp;
 
   private CairnClient(Builder b) {
     int n = clients.incrementAndGet();
@@ -70,19 +72,33 @@ public final class CairnClient implements AutoCloseable {
             threads("cairn-client-" + n + "-io-"));
     this.timer = new ScheduledThreadPoolExecutor(1, threads("cairn-client-" + n + "-timer-"));
     timer.setRemoveOnCancelPolicy(true);
+    // Requests: the JDK client's tasks run in place (its selector thread reads and completes,
+    // the sender's thread writes), not handed to an executor at each step: at 64 callers that
+    // halved the client's CPU per request (docs/benchmarks.md). Transport hands each answer to
+    // the executor. The session's WebSocket has its own client calling back on the executor, so
+    // that its listeners (and the application's) never run on a selector thread.
     this.http =
         HttpClient.newBuilder()
             .version(b.multiplexed ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1)
-            .executor(executor)
+            .executor(Runnable::run)
             .connectTimeout(b.connectTimeout)
             .build();
+    this.sessionHttp =
+        HttpClient.newBuilder().executor(executor).connectTimeout(b.connectTimeout).build();
     this.base =
         b.namespace.equals("default")
             ? "/v1"
             : "/v1/ns/" + Kv.path(b.namespace).replace("/", "%2F");
     this.transport =
         new Transport(
-            b.endpoints, http, executor, timer, b.requestTimeout, b.maxAttempts, b.maxRetryDelay);
+            b.endpoints,
+            http,
+            sessionHttp,
+            executor,
+            timer,
+            b.requestTimeout,
+            b.maxAttempts,
+            b.maxRetryDelay);
     Leases[] l = new Leases[1];
     this.session = new Session(transport, base, timer, lost -> l[0].lost(lost));
     this.kv = new Kv(transport, base);
@@ -282,14 +298,19 @@ public final class CairnClient implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    HttpClient h = http;
+    List<HttpClient> hs = new ArrayList<>();
+    hs.add(http);
+    hs.add(sessionHttp);
     http = null;
+    sessionHttp = null;
     transport.close();
-    if (h instanceof AutoCloseable c) { // Java 21 and later: stops the selector thread now
-      try {
-        c.close();
-      } catch (Exception ignored) {
-        // closing is best effort
+    for (HttpClient h : hs) {
+      if (h instanceof AutoCloseable c) { // Java 21 and later: stops the selector thread now
+        try {
+          c.close();
+        } catch (Exception ignored) {
+          // closing is best effort
+        }
       }
     }
   }

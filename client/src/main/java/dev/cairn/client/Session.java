@@ -244,7 +244,7 @@ final class Session {
     URI ws =
         URI.create("ws" + http.toString().substring("http".length())).resolve(basePath + "/watch");
     transport
-        .http()
+        .sessionHttp()
         .newWebSocketBuilder()
         .connectTimeout(Duration.ofSeconds(5))
         .buildAsync(ws, new Listener(gen))

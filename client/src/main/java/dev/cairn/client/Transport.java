@@ -20,13 +20,15 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * HTTP requests to the endpoints, multiplexed: one {@link HttpClient} speaking HTTP/2 (h2c) on its
- * own executor, so all requests to a node share one connection. Requests go to the current
- * endpoint; on a connection failure or a 503 the client moves to the next endpoint and retries,
- * waiting as the server's {@code Retry-After} asks (capped), at most {@link
- * CairnClient.Builder#maxAttempts} times in all. Only requests that cannot have taken effect twice
- * are retried after they may have reached a server: reads and other idempotent requests; a write
- * that may have been applied fails with {@link OutcomeUnknownException}.
+ * HTTP requests to the endpoints, multiplexed: one {@link HttpClient} speaking HTTP/2 (h2c), so all
+ * requests to a node share one connection. That client runs its own tasks in place (on its selector
+ * thread or the sender's), which saves the JDK's hand-offs between threads per request; each answer
+ * is then handled on the client's executor. Requests go to the current endpoint; on a connection
+ * failure or a 503 the client moves to the next endpoint and retries, waiting as the server's
+ * {@code Retry-After} asks (capped), at most {@link CairnClient.Builder#maxAttempts} times in all.
+ * Only requests that cannot have taken effect twice are retried after they may have reached a
+ * server: reads and other idempotent requests; a write that may have been applied fails with {@link
+ * OutcomeUnknownException}.
  *
  * <p>Thread-safe. Stages complete on the client's executor.
  */
@@ -57,6 +59,7 @@ final class Transport {
 
   private final List<URI> endpoints;
   private volatile HttpClient http;
+  private volatile HttpClient sessionHttp;
   private final ScheduledExecutorService timer;
   private final ExecutorService executor;
   private final Duration requestTimeout;
@@ -67,6 +70,7 @@ final class Transport {
   Transport(
       List<URI> endpoints,
       HttpClient http,
+      HttpClient sessionHttp,
       ExecutorService executor,
       ScheduledExecutorService timer,
       Duration requestTimeout,
@@ -74,6 +78,7 @@ final class Transport {
       Duration maxRetryDelay) {
     this.endpoints = List.copyOf(endpoints);
     this.http = http;
+    this.sessionHttp = sessionHttp;
     this.executor = executor;
     this.timer = timer;
     this.requestTimeout = requestTimeout;
@@ -105,9 +110,19 @@ final class Transport {
     return h;
   }
 
-  /** Lets go of the HTTP client, so that the JDK can end its selector thread. */
+  /** The HTTP client of the session's WebSocket: it calls back on the client's executor. */
+  HttpClient sessionHttp() {
+    HttpClient h = sessionHttp;
+    if (h == null) {
+      throw new IllegalStateException("the client is closed");
+    }
+    return h;
+  }
+
+  /** Lets go of the HTTP clients, so that the JDK can end their selector threads. */
   void close() {
     http = null;
+    sessionHttp = null;
   }
 
   /** Sends {@code call}; completes with the answer, or a {@link CairnClientException}. */
@@ -135,13 +150,22 @@ final class Transport {
       result.completeExceptionally(new UnavailableException("the client is closed", last));
       return;
     }
+    // The JDK client completes on its selector thread (its executor runs tasks in place): one hop
+    // to the client's executor here, for the answer's handling and everything after it.
     h.sendAsync(b.build(), HttpResponse.BodyHandlers.ofByteArray())
         .whenComplete(
             (r, e) -> {
-              if (e == null) {
-                answered(call, n, endpoint, r, result);
-              } else {
-                failed(call, n, endpoint, unwrap(e), result);
+              try {
+                executor.execute(
+                    () -> {
+                      if (e == null) {
+                        answered(call, n, endpoint, r, result);
+                      } else {
+                        failed(call, n, endpoint, unwrap(e), result);
+                      }
+                    });
+              } catch (java.util.concurrent.RejectedExecutionException closed) {
+                result.completeExceptionally(new UnavailableException("the client is closed", e));
               }
             });
   }

@@ -56,6 +56,47 @@ class ThreadsTest {
     }
   }
 
+  /**
+   * The JDK's HTTP client runs its own tasks in place (on its selector thread): the client's stages
+   * and listeners must still complete on the client's executor, never on the selector thread.
+   */
+  @Test
+  void stagesAndListenersCompleteOnTheClientsExecutor() throws Exception {
+    try (Node node = Node.start();
+        CairnClient c = CairnClient.connect(node.url())) {
+      Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+      java.util.List<java.util.concurrent.CompletableFuture<?>> all = new java.util.ArrayList<>();
+      for (int i = 0; i < 50; i++) {
+        all.add(
+            c.kv()
+                .put("x/" + i, Bytes.utf8("v"))
+                .thenAccept(r -> threads.add(Thread.currentThread().getName()))
+                .toCompletableFuture());
+        all.add(
+            c.kv()
+                .get("x/" + i)
+                .thenAccept(r -> threads.add(Thread.currentThread().getName()))
+                .toCompletableFuture());
+      }
+      WatchClientTest.Seen seen = new WatchClientTest.Seen();
+      c.watchPrefix(
+          "x/",
+          1,
+          new WatchListener() {
+            @Override
+            public void onEvent(dev.cairn.core.keyspace.WatchEvent event) {
+              threads.add(Thread.currentThread().getName());
+              seen.onEvent(event);
+            }
+          });
+      java.util.concurrent.CompletableFuture.allOf(
+              all.toArray(java.util.concurrent.CompletableFuture[]::new))
+          .get(60, TimeUnit.SECONDS);
+      Node.await(Duration.ofSeconds(30), "the watch's events", () -> seen.size() >= 50);
+      assertThat(threads).isNotEmpty().allMatch(n -> n.startsWith("cairn-client-"), "the client's");
+    }
+  }
+
   /** Opens a client, uses every part of it, and closes it; nothing of it stays referenced. */
   private static void use(Node node) throws Exception {
     CairnClient c = CairnClient.connect(node.url());

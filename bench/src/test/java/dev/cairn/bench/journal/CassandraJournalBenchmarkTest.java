@@ -104,6 +104,10 @@ class CassandraJournalBenchmarkTest {
         highest.merge(row.getString(0), row.getLong(1), Math::max);
       }
     }
+    // the unmeasured warm-up writes have ids of their own, in no line
+    assertThat(rows.keySet()).filteredOn(id -> id.startsWith("bench-warm-")).hasSize(8);
+    rows.keySet().removeIf(id -> id.startsWith("bench-warm-"));
+    highest.keySet().removeIf(id -> id.startsWith("bench-warm-"));
     assertThat(rows.keySet())
         .containsExactlyInAnyOrder("bench-1x1-0", "bench-1x8-0", "bench-2x1-0", "bench-2x1-1");
     assertThat(rows).isEqualTo(highest);

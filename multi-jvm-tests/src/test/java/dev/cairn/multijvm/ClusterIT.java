@@ -229,12 +229,16 @@ class ClusterIT {
       assertThat(Http.put(NODES.get(0).uri("/v1/ns/" + ns + "/kv/k"), "v").statusCode())
           .isEqualTo(200);
       int leader = leaderOf(ns);
-      if (leader != defaultLeader) {
+      // Not node 0 either: the first seed is the oldest member and runs the namespace registry, and
+      // with it frozen /ready cannot list the namespaces it would name.
+      if (leader != defaultLeader && leader != 0) {
         paused = ns;
         pausedNode = leader;
       }
     }
-    assertThat(paused).as("a namespace led away from default's leader").isNotNull();
+    assertThat(paused)
+        .as("a namespace led away from default's leader and the registry's node")
+        .isNotNull();
     CairnProcess checker = NODES.get(defaultLeader);
     Http.await(checker.uri("/ready"), r -> r.statusCode() == 200, Duration.ofSeconds(30));
     // Frozen well within failure detection (15 s here): only its leaders stop answering.

@@ -10,29 +10,12 @@ import dev.cairn.core.keyspace.Reply;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** The kv API against a real node: reads, writes, leases on keys, CAS, transactions, paging. */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
-class KvClientTest {
-  static Node node;
-  static CairnClient cairn;
-
-  @BeforeAll
-  static void start() {
-    node = Node.start();
-    cairn = CairnClient.connect(node.url());
-  }
-
-  @AfterAll
-  static void stop() {
-    cairn.close();
-    node.close();
-  }
-
+class KvClientTest extends OneNodeTest {
   @Test
   void putThenGetWithPrevKvAndMetadata() {
     Kv.Blocking kv = cairn.kv().blocking();

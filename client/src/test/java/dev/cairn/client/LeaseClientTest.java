@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -15,22 +13,7 @@ import org.junit.jupiter.api.Timeout;
  * restart, and reported lost (typed) when someone else revokes them.
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
-class LeaseClientTest {
-  static Node node;
-  static CairnClient cairn;
-
-  @BeforeAll
-  static void start() {
-    node = Node.start();
-    cairn = CairnClient.connect(node.url());
-  }
-
-  @AfterAll
-  static void stop() {
-    cairn.close();
-    node.close();
-  }
-
+class LeaseClientTest extends OneNodeTest {
   private static boolean exists(long lease) {
     return node.send("GET", "/v1/leases/" + lease, null).statusCode() == 200;
   }

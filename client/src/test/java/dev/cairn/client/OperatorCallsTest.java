@@ -9,8 +9,6 @@ import dev.cairn.core.keyspace.Reply;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -19,22 +17,7 @@ import org.junit.jupiter.api.Timeout;
  * JSON, compaction, listing leases, namespaces and the cluster's status, against a real node.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
-class OperatorCallsTest {
-  static Node node;
-  static CairnClient cairn;
-
-  @BeforeAll
-  static void start() {
-    node = Node.start();
-    cairn = CairnClient.connect(node.url());
-  }
-
-  @AfterAll
-  static void stop() {
-    cairn.close();
-    node.close();
-  }
-
+class OperatorCallsTest extends OneNodeTest {
   @Test
   void readsAtARevisionSeeThePastAndCompactionForgetsIt() {
     Kv.Blocking kv = cairn.kv().blocking();

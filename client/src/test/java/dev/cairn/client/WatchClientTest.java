@@ -9,8 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -19,22 +17,7 @@ import org.junit.jupiter.api.Timeout;
  * killed (no gap, no duplicate), and a compacted resume point as a typed error.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
-class WatchClientTest {
-  static Node node;
-  static CairnClient cairn;
-
-  @BeforeAll
-  static void start() {
-    node = Node.start();
-    cairn = CairnClient.connect(node.url());
-  }
-
-  @AfterAll
-  static void stop() {
-    cairn.close();
-    node.close();
-  }
-
+class WatchClientTest extends OneNodeTest {
   /** Events seen by a listener, in order. */
   static final class Seen implements WatchListener {
     final List<WatchEvent> events = new ArrayList<>();

@@ -99,12 +99,8 @@ public final class CairnServer implements AutoCloseable {
         pekkoCluster.join(pekkoCluster.selfAddress());
       } else {
         JoinWatch.start(system, cluster);
-        Config cc = system.settings().config().getConfig("cairn.cluster");
-        if (cc.getBoolean("down-closed-ports")) {
-          ClosedPortDowning.start(
-              system,
-              cc.getDuration("closed-port-probe-interval"),
-              cc.getDuration("closed-port-connect-timeout"));
+        if (cluster.closedPorts().down()) {
+          ClosedPortDowning.start(system, cluster.closedPorts());
         }
       }
       PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

@@ -51,11 +51,12 @@ public final class ClosedPortDowning {
   }
 
   /**
-   * Probes every {@code every} on a daemon thread of its own (connects block), stopped with the
-   * actor system.
+   * Probes every {@link ClusterSettings.ClosedPorts#every()} on a daemon thread of its own
+   * (connects block), stopped with the actor system.
    */
-  public static void start(ActorSystem system, Duration every, Duration connectTimeout) {
-    ClosedPortDowning d = new ClosedPortDowning(system, connectTimeout);
+  public static void start(ActorSystem system, ClusterSettings.ClosedPorts settings) {
+    Duration every = settings.every();
+    ClosedPortDowning d = new ClosedPortDowning(system, settings.connectTimeout());
     ScheduledExecutorService thread =
         Executors.newSingleThreadScheduledExecutor(
             r -> {

@@ -26,6 +26,8 @@ import java.util.List;
  * @param retryMax longest wait between attempts to reach Cassandra at start
  * @param memberFile a file this node writes once it is an Up member of a cluster; empty for none.
  *     Found at start, it makes the node a rejoining one (see {@link #rejoining()})
+ * @param closedPorts whether and how this node downs members whose cluster port is closed (see
+ *     {@link ClosedPortDowning})
  */
 public record ClusterSettings(
     String host,
@@ -35,7 +37,17 @@ public record ClusterSettings(
     List<String> cassandra,
     Duration retryMin,
     Duration retryMax,
-    String memberFile) {
+    String memberFile,
+    ClosedPorts closedPorts) {
+
+  /**
+   * {@code cairn.cluster.down-closed-ports} and its timings.
+   *
+   * @param down whether a member whose cluster port refuses connections is downed at once
+   * @param every how often each other Up member's port is probed
+   * @param connectTimeout a connection attempt that takes longer proves nothing either way
+   */
+  public record ClosedPorts(boolean down, Duration every, Duration connectTimeout) {}
 
   /** The system name is part of every cluster address: every node uses this one. */
   public static final String SYSTEM_NAME = "cairn";
@@ -107,7 +119,11 @@ public record ClusterSettings(
         c.getStringList("cassandra"),
         c.getDuration("cassandra-retry-min"),
         c.getDuration("cassandra-retry-max"),
-        c.getString("member-file"));
+        c.getString("member-file"),
+        new ClosedPorts(
+            c.getBoolean("down-closed-ports"),
+            c.getDuration("closed-port-probe-interval"),
+            c.getDuration("closed-port-connect-timeout")));
   }
 
   /**

@@ -5,11 +5,13 @@ import com.typesafe.config.ConfigFactory;
 import dev.cairn.actors.namespace.Namespaces;
 import dev.cairn.actors.replica.Replicas;
 import dev.cairn.core.ErrorCode;
+import dev.cairn.http.cluster.Bootstrap;
 import dev.cairn.http.cluster.CassandraGate;
 import dev.cairn.http.cluster.ClosedPortDowning;
 import dev.cairn.http.cluster.ClusterApi;
 import dev.cairn.http.cluster.ClusterSettings;
 import dev.cairn.http.cluster.JoinWatch;
+import dev.cairn.http.cluster.PekkoVersions;
 import dev.cairn.http.listener.FileDescriptors;
 import dev.cairn.http.listener.Listener;
 import dev.cairn.http.listener.ListenerSettings;
@@ -93,9 +95,15 @@ public final class CairnServer implements AutoCloseable {
     ActorSystem system = ActorSystem.create(ClusterSettings.SYSTEM_NAME, full);
     CassandraGate gate = null;
     try {
+      PekkoVersions.check(system);
       Config c = system.settings().config().getConfig("cairn.http");
       Cluster pekkoCluster = Cluster.get(system);
-      if (cluster.seeds().isEmpty()) {
+      if (cluster.discovers()) {
+        Bootstrap.start(system);
+        if (cluster.closedPorts().down()) {
+          ClosedPortDowning.start(system, cluster.closedPorts());
+        }
+      } else if (cluster.seeds().isEmpty()) {
         pekkoCluster.join(pekkoCluster.selfAddress());
       } else {
         JoinWatch.start(system, cluster);

@@ -78,6 +78,33 @@ public final class Main implements Callable<Integer> {
     Integer clusterPort;
 
     @Option(
+        names = "--cluster-host",
+        paramLabel = "HOST",
+        description =
+            "Address cluster traffic binds to and advertises to the other nodes, e.g. a pod's IP"
+                + " (cairn.cluster.host; default 127.0.0.1).")
+    String clusterHost;
+
+    @Option(
+        names = "--discovery",
+        paramLabel = "none|kubernetes",
+        description =
+            "How a node without --seed finds its peers: none (it forms a cluster of its own, the"
+                + " default) or kubernetes (Pekko Cluster Bootstrap through the Kubernetes API;"
+                + " needs --journal cassandra) (cairn.cluster.discovery).")
+    String discovery;
+
+    @Option(
+        names = "--config",
+        paramLabel = "FILE",
+        description =
+            "A HOCON file of cairn.* and pekko.* keys, laid over the defaults; the options given"
+                + " here and -Dkey=value system properties win over it.")
+    Path configFile;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(
         names = "--seed",
         split = ",",
         paramLabel = "HOST:PORT",
@@ -102,12 +129,23 @@ public final class Main implements Callable<Integer> {
         description = "Cassandra contact points for --journal cassandra (cairn.cluster.cassandra).")
     List<String> cassandra;
 
+    /** Whether {@code option} was on the command line, or there is no --config file to defer to. */
+    private boolean given(String option) {
+      return configFile == null || spec.commandLine().getParseResult().hasMatchedOption(option);
+    }
+
     @Override
     public Integer call() throws Exception {
       Path dir = dataDir.toAbsolutePath();
       Map<String, Object> o = new HashMap<>();
-      o.put("cairn.http.host", host);
-      o.put("cairn.http.port", port);
+      // Without a file every option counts, defaults included, as before; with one, an option left
+      // at its default does not hide the file's value.
+      if (given("--host")) {
+        o.put("cairn.http.host", host);
+      }
+      if (given("--port")) {
+        o.put("cairn.http.port", port);
+      }
       if (opsPort != null) {
         o.put("cairn.http.ops.port", opsPort);
       }
@@ -121,6 +159,12 @@ public final class Main implements Callable<Integer> {
       if (clusterPort != null) {
         o.put("cairn.cluster.port", clusterPort);
       }
+      if (clusterHost != null) {
+        o.put("cairn.cluster.host", clusterHost);
+      }
+      if (discovery != null) {
+        o.put("cairn.cluster.discovery", discovery);
+      }
       if (seeds != null) {
         o.put("cairn.cluster.seeds", seeds);
       }
@@ -131,6 +175,18 @@ public final class Main implements Callable<Integer> {
         o.put("cairn.cluster.cassandra", cassandra);
       }
       Config config = ConfigFactory.systemProperties().withFallback(ConfigFactory.parseMap(o));
+      if (configFile != null) {
+        if (!java.nio.file.Files.isReadable(configFile)) {
+          System.err.println("cairn: cannot start: cannot read --config " + configFile);
+          return 2;
+        }
+        try {
+          config = config.withFallback(ConfigFactory.parseFile(configFile.toFile()).resolve());
+        } catch (com.typesafe.config.ConfigException e) {
+          System.err.println("cairn: cannot start: --config " + configFile + ": " + e.getMessage());
+          return 2;
+        }
+      }
       CairnServer server;
       try {
         server = CairnServer.start(config);

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -31,8 +32,10 @@ import java.util.function.Supplier;
  * first seed that has been a member, {@code cairn.cluster.member-file}).
  *
  * <p>{@link #start} returns once every node's {@code /ready} is 200 and every node's {@code
- * /v1/cluster} shows the N members Up and reachable. Nodes are indexed from 0; a node's index
- * survives its restarts. {@link #close()} kills every node still running.
+ * /v1/cluster} shows the N members Up and reachable. A {@link Formation} other than the seed list
+ * (e.g. Kubernetes discovery) can leave room for nodes started later ({@link #add(int)}). Nodes are
+ * indexed from 0; a node's index survives its restarts. {@link #close()} kills every node still
+ * running.
  */
 final class CairnCluster implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -67,7 +70,19 @@ final class CairnCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * How node {@code i} finds the cluster, instead of the seed list of every node: the JVM options,
+   * environment and server arguments added to its launch.
+   */
+  interface Formation {
+    Launch launch(int i, CairnCluster cluster) throws IOException;
+  }
+
+  /** What a {@link Formation} adds to a node's launch. */
+  record Launch(List<String> jvmOptions, Map<String, String> environment, List<String> args) {}
+
   private final Options options;
+  private final Formation formation;
   private final Path dir;
   private final String keyspace;
   private final String cassandra;
@@ -81,13 +96,20 @@ final class CairnCluster implements AutoCloseable {
 
   private final int[] incarnations;
 
-  private CairnCluster(Options options, Path dir, String keyspace, String cassandra)
+  private CairnCluster(
+      Options options,
+      Formation formation,
+      int capacity,
+      Path dir,
+      String keyspace,
+      String cassandra)
       throws IOException {
     this.options = options;
+    this.formation = formation;
     this.dir = dir;
     this.keyspace = keyspace;
     this.cassandra = cassandra;
-    int n = options.nodes();
+    int n = capacity;
     this.httpPorts = new int[n];
     this.clusterPorts = new int[n];
     this.nodes = new CairnProcess[n];
@@ -113,6 +135,16 @@ final class CairnCluster implements AutoCloseable {
 
   /** As {@link #start(String, Options)}, on the Cassandra at {@code cassandra} (host:port,…). */
   static CairnCluster start(String name, Options options, String cassandra) throws IOException {
+    return start(name, options, null, options.nodes(), cassandra);
+  }
+
+  /**
+   * Starts nodes 0 to {@code options.nodes() - 1} with {@code formation} (null: the seed list),
+   * with room for {@code capacity} nodes in all: the others are started later by {@link #add(int)}.
+   */
+  static CairnCluster start(
+      String name, Options options, Formation formation, int capacity, String cassandra)
+      throws IOException {
     Path work =
         Files.createDirectories(Path.of(System.getProperty("cairn.it.work-dir", "target/it-work")));
     Path dir = Files.createTempDirectory(work, name + "-");
@@ -125,7 +157,7 @@ final class CairnCluster implements AutoCloseable {
             + CLUSTERS.incrementAndGet()
             + "_"
             + Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
-    CairnCluster cluster = new CairnCluster(options, dir, keyspace, cassandra);
+    CairnCluster cluster = new CairnCluster(options, formation, capacity, dir, keyspace, cassandra);
     try {
       for (int i = 0; i < options.nodes(); i++) {
         cluster.launch(i);
@@ -191,10 +223,21 @@ final class CairnCluster implements AutoCloseable {
    * counts as live again, and {@link #awaitAllUp}).
    */
   void launchAgain(int i) throws IOException {
-    if (nodes[i].isAlive()) {
+    if (nodes[i] != null && nodes[i].isAlive()) {
       throw new IllegalStateException("node " + i + " still runs: stop it before a restart");
     }
     launch(i);
+  }
+
+  /**
+   * Starts node {@code i} for the first time (a scale-up; {@link #start} left room for it) and
+   * waits until it is ready and every live node sees every live node Up.
+   */
+  void add(int i) throws IOException {
+    if (nodes[i] != null) {
+      throw new IllegalStateException("node " + i + " has been started before");
+    }
+    restart(i);
   }
 
   /**
@@ -205,7 +248,7 @@ final class CairnCluster implements AutoCloseable {
    */
   void restartAll() throws IOException {
     for (int i = 0; i < nodes.length; i++) {
-      if (nodes[i].isAlive()) {
+      if (nodes[i] != null && nodes[i].isAlive()) {
         throw new IllegalStateException("node " + i + " still runs: stop it before a restart");
       }
     }
@@ -240,6 +283,11 @@ final class CairnCluster implements AutoCloseable {
     return keyspace;
   }
 
+  /** Node {@code i}'s cluster port. */
+  int clusterPort(int i) {
+    return clusterPorts[i];
+  }
+
   /** Node {@code i}'s cluster address as the cluster names it ({@code pekko://cairn@host:port}). */
   String address(int i) {
     return "pekko://cairn@127.0.0.1:" + clusterPorts[i];
@@ -257,7 +305,7 @@ final class CairnCluster implements AutoCloseable {
 
   /** Whether node {@code i} runs, has been seen ready since its start, and is not suspended. */
   boolean isLive(int i) {
-    return nodes[i].isAlive() && !suspended[i] && !starting[i];
+    return nodes[i] != null && nodes[i].isAlive() && !suspended[i] && !starting[i];
   }
 
   /** The base URIs of the live nodes (running and not suspended), in index order. */
@@ -435,28 +483,41 @@ final class CairnCluster implements AutoCloseable {
   private void launch(int i) throws IOException {
     int incarnation = ++incarnations[i];
     starting[i] = true;
-    List<String> seeds = new ArrayList<>();
-    for (int k = 0; k < nodes.length; k++) {
-      seeds.add("127.0.0.1:" + clusterPorts[k]);
-    }
     List<String> jvm = new ArrayList<>();
     jvm.add("-Dcairn.persistence.cassandra-journal.keyspace=" + keyspace);
     jvm.add("-Dcairn.persistence.cassandra-snapshot-store.keyspace=" + keyspace);
     jvm.addAll(options.jvmOptions());
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--journal",
+                "cassandra",
+                "--cassandra",
+                cassandra,
+                "--cluster-port",
+                Integer.toString(clusterPorts[i])));
+    Map<String, String> environment = Map.of();
+    if (formation == null) {
+      List<String> seeds = new ArrayList<>();
+      for (int k = 0; k < nodes.length; k++) {
+        seeds.add("127.0.0.1:" + clusterPorts[k]);
+      }
+      args.add("--seed");
+      args.add(String.join(",", seeds));
+    } else {
+      Launch l = formation.launch(i, this);
+      jvm.addAll(l.jvmOptions());
+      environment = l.environment();
+      args.addAll(l.args());
+    }
     nodes[i] =
         CairnProcess.launchOn(
             httpPorts[i],
             dir.resolve("node" + i),
             dir.resolve("node" + i + "-" + incarnation + ".log"),
             jvm,
-            "--journal",
-            "cassandra",
-            "--cassandra",
-            cassandra,
-            "--cluster-port",
-            Integer.toString(clusterPorts[i]),
-            "--seed",
-            String.join(",", seeds));
+            environment,
+            args.toArray(String[]::new));
     suspended[i] = false;
   }
 

@@ -16,6 +16,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -97,6 +98,21 @@ public final class CairnProcess implements AutoCloseable {
   public static CairnProcess launchOn(
       int port, Path dataDir, Path output, List<String> jvmOptions, String... extraServerArgs)
       throws IOException {
+    return launchOn(port, dataDir, output, jvmOptions, Map.of(), extraServerArgs);
+  }
+
+  /**
+   * As {@link #launchOn(int, Path, Path, List, String...)}, with variables added to the child's
+   * environment (e.g. what a Kubernetes pod sees).
+   */
+  public static CairnProcess launchOn(
+      int port,
+      Path dataDir,
+      Path output,
+      List<String> jvmOptions,
+      Map<String, String> environment,
+      String... extraServerArgs)
+      throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(javaBinary());
     cmd.addAll(DEFAULT_JVM_OPTIONS);
@@ -118,6 +134,7 @@ public final class CairnProcess implements AutoCloseable {
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.to(output.toFile()))
             .redirectInput(ProcessBuilder.Redirect.from(Paths.get("/dev/null").toFile()));
+    pb.environment().putAll(environment);
     long started = System.nanoTime();
     Process p = Signals.killOnExit(pb.start());
     return new CairnProcess(p, dataDir, output, port, started);

@@ -66,6 +66,38 @@ class ClusterStartupIT {
 
   @Test
   @Timeout(value = 3, unit = TimeUnit.MINUTES)
+  void kubernetesDiscoveryWithTheEmbeddedJournalExitsWithAMessage() throws Exception {
+    Path d = dir("discovery-embedded");
+    try (CairnProcess p =
+        CairnProcess.launch(
+            d.resolve("data"), d.resolve("server.log"), "--discovery", "kubernetes")) {
+      assertRefused(p, "--discovery kubernetes needs --journal cassandra");
+    }
+  }
+
+  @Test
+  @Timeout(value = 3, unit = TimeUnit.MINUTES)
+  void aConfigFileIsReadAndAWrongValueInItExitsWithAMessage() throws Exception {
+    Path d = dir("config-file");
+    Path file = d.resolve("cairn.conf");
+    Files.writeString(file, "cairn.cluster.discovery = dns\n");
+    try (CairnProcess p =
+        CairnProcess.launch(
+            d.resolve("data"), d.resolve("server.log"), "--config", file.toString())) {
+      assertRefused(p, "must be none or kubernetes, not 'dns'");
+    }
+    try (CairnProcess p =
+        CairnProcess.launch(
+            d.resolve("data2"),
+            d.resolve("server2.log"),
+            "--config",
+            d.resolve("missing.conf").toString())) {
+      assertRefused(p, "cannot read --config");
+    }
+  }
+
+  @Test
+  @Timeout(value = 3, unit = TimeUnit.MINUTES)
   void aClusterPortInUseExitsAtOnce() throws Exception {
     Path d = dir("cluster-port-in-use");
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());

@@ -28,6 +28,8 @@ import java.util.List;
  *     Found at start, it makes the node a rejoining one (see {@link #rejoining()})
  * @param closedPorts whether and how this node downs members whose cluster port is closed (see
  *     {@link ClosedPortDowning})
+ * @param discovery how this node finds its peers when it has no seeds: not at all (a cluster of its
+ *     own), or through the Kubernetes API (Pekko Cluster Bootstrap, see {@link Bootstrap})
  */
 public record ClusterSettings(
     String host,
@@ -38,7 +40,8 @@ public record ClusterSettings(
     Duration retryMin,
     Duration retryMax,
     String memberFile,
-    ClosedPorts closedPorts) {
+    ClosedPorts closedPorts,
+    Discovery discovery) {
 
   /**
    * {@code cairn.cluster.down-closed-ports} and its timings.
@@ -60,6 +63,23 @@ public record ClusterSettings(
     CASSANDRA;
 
     /** The name used in configuration and answers: {@code embedded} or {@code cassandra}. */
+    public String wire() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  /** How a node without seeds finds its peers ({@code cairn.cluster.discovery}). */
+  public enum Discovery {
+    /** It does not: with no seeds it forms a cluster of its own. */
+    NONE,
+    /**
+     * Pekko Cluster Bootstrap asks the Kubernetes API for the pods of this StatefulSet, probes
+     * their management endpoints, and joins the cluster they run (or, none running, the pod with
+     * the lowest address forms it).
+     */
+    KUBERNETES;
+
+    /** The name used in configuration: {@code none} or {@code kubernetes}. */
     public String wire() {
       return name().toLowerCase(java.util.Locale.ROOT);
     }
@@ -90,6 +110,15 @@ public record ClusterSettings(
           "--journal cassandra needs --cassandra HOST:PORT[,...] (cairn.cluster.cassandra):"
               + " the contact points of the Cassandra cluster holding the journal");
     }
+    if (discovery == Discovery.KUBERNETES && !seeds.isEmpty()) {
+      throw new InvalidSettingException(
+          "--discovery kubernetes and --seed both say how to find the cluster: give one of them");
+    }
+    if (journal == Journal.EMBEDDED && discovery == Discovery.KUBERNETES) {
+      throw new InvalidSettingException(
+          "--discovery kubernetes needs --journal cassandra: the embedded journal is local to one"
+              + " node, and the nodes of a cluster must share their journal");
+    }
     if (journal == Journal.EMBEDDED && !seeds.isEmpty()) {
       throw new InvalidSettingException(
           "--seed needs --journal cassandra: the embedded journal is local to one node, and the"
@@ -111,6 +140,16 @@ public record ClusterSettings(
     if (j == Journal.CASSANDRA) {
       checkFrames(config);
     }
+    String discovery = c.getString("discovery");
+    Discovery d;
+    try {
+      d = Discovery.valueOf(discovery.toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new InvalidSettingException(
+          "--discovery (cairn.cluster.discovery) must be none or kubernetes, not '"
+              + discovery
+              + "'");
+    }
     return new ClusterSettings(
         c.getString("host"),
         c.getInt("port"),
@@ -123,7 +162,8 @@ public record ClusterSettings(
         new ClosedPorts(
             c.getBoolean("down-closed-ports"),
             c.getDuration("closed-port-probe-interval"),
-            c.getDuration("closed-port-connect-timeout")));
+            c.getDuration("closed-port-connect-timeout")),
+        d);
   }
 
   /**
@@ -168,6 +208,11 @@ public record ClusterSettings(
     if (!ok) {
       throw new InvalidSettingException(what + " takes HOST:PORT, not '" + hostPort + "'");
     }
+  }
+
+  /** True when this node finds its peers through the Kubernetes API rather than seeds. */
+  public boolean discovers() {
+    return discovery == Discovery.KUBERNETES;
   }
 
   /** True when this node writes to the shared Cassandra journal, i.e. it may have peers. */

@@ -77,4 +77,47 @@ class ClusterSettingsTest {
     assertThat(s.rejoining()).isFalse();
     assertThat(pekkoSeeds(s)).containsExactly("pekko://cairn@127.0.0.1:7301");
   }
+
+  private static ClusterSettings discovery(String discovery, String journal, List<String> seeds) {
+    return ClusterSettings.fromConfig(
+        ConfigFactory.parseMap(
+                Map.of(
+                    "cairn.cluster.discovery",
+                    discovery,
+                    "cairn.cluster.seeds",
+                    seeds,
+                    "cairn.cluster.journal",
+                    journal,
+                    "cairn.cluster.cassandra",
+                    List.of("127.0.0.1:9042")))
+            .withFallback(ConfigFactory.load()));
+  }
+
+  @Test
+  void discoveryIsOffByDefault() {
+    assertThat(ClusterSettings.fromConfig(ConfigFactory.load()).discovers()).isFalse();
+  }
+
+  @Test
+  void kubernetesDiscoveryWithTheCassandraJournalAndNoSeedsIsAccepted() {
+    ClusterSettings s = discovery("kubernetes", "cassandra", List.of());
+    assertThat(s.discovers()).isTrue();
+    assertThat(pekkoSeeds(s)).isEmpty();
+  }
+
+  @Test
+  void kubernetesDiscoveryRefusesSeedsTheEmbeddedJournalAndUnknownNames() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> discovery("kubernetes", "cassandra", List.of("127.0.0.1:7301")))
+        .isInstanceOf(ClusterSettings.InvalidSettingException.class)
+        .hasMessageContaining("give one of them");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> discovery("kubernetes", "embedded", List.of()))
+        .isInstanceOf(ClusterSettings.InvalidSettingException.class)
+        .hasMessageContaining("needs --journal cassandra");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> discovery("dns", "cassandra", List.of()))
+        .isInstanceOf(ClusterSettings.InvalidSettingException.class)
+        .hasMessageContaining("none or kubernetes");
+  }
 }

@@ -166,6 +166,42 @@ final class KubernetesApiStandIn implements AutoCloseable {
     return tokenFile;
   }
 
+  /** The labels of k8s/base's pods; the discovery's selector (application.conf) asks for them. */
+  static final Map<String, String> LABELS =
+      Map.of("app.kubernetes.io/name", "cairn", "app.kubernetes.io/component", "server");
+
+  /**
+   * Node {@code i} of a {@link CairnCluster} as pod {@code cairn-<i>} of a StatefulSet: launching
+   * it adds the pod to this API's list (as the StatefulSet creates it before its process runs),
+   * Running on 127.0.0.1 with the container ports {@code management} (its Pekko Management
+   * endpoint, a port of its own) and {@code cluster}, and starts the node with {@code --discovery
+   * kubernetes}, this API's address, CA and token, and no seeds. Room for {@code capacity} nodes.
+   */
+  CairnCluster.Formation statefulSet(int capacity) throws IOException {
+    int[] managementPorts = new int[capacity];
+    for (int i = 0; i < capacity; i++) {
+      managementPorts[i] = CairnProcess.freePort();
+    }
+    return (i, c) -> {
+      addPod(
+          "cairn-" + i,
+          LABELS,
+          "127.0.0.1",
+          Map.of("management", managementPorts[i], "cluster", c.clusterPort(i)));
+      return new CairnCluster.Launch(
+          List.of(
+              "-Dpekko.management.http.hostname=127.0.0.1",
+              "-Dpekko.management.http.port=" + managementPorts[i],
+              "-Dpekko.discovery.kubernetes-api.pod-namespace=" + namespace,
+              "-Dpekko.discovery.kubernetes-api.api-ca-path=" + caFile,
+              "-Dpekko.discovery.kubernetes-api.api-token-path=" + tokenFile,
+              // the product's 5 s; shorter here to keep the scenarios cheap
+              "-Dpekko.management.cluster.bootstrap.contact-point-discovery.stable-margin=2s"),
+          podEnvironment(),
+          List.of("--discovery", "kubernetes"));
+    };
+  }
+
   /** The environment a pod sees: {@code KUBERNETES_SERVICE_HOST} and {@code _PORT}. */
   Map<String, String> podEnvironment() {
     return Map.of(

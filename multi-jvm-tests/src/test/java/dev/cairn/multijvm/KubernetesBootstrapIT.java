@@ -8,8 +8,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -29,41 +27,14 @@ import org.junit.jupiter.api.Timeout;
  */
 @Tag("slow")
 class KubernetesBootstrapIT {
-  /** The labels of k8s/base's pods; the discovery's selector (application.conf) asks for them. */
-  private static final Map<String, String> LABELS =
-      Map.of("app.kubernetes.io/name", "cairn", "app.kubernetes.io/component", "server");
-
   @Test
   @Timeout(value = 8, unit = TimeUnit.MINUTES)
   void podsFindEachOtherThroughTheKubernetesApiScaleUpAndLeave() throws Exception {
     Path work =
         Files.createDirectories(Path.of(System.getProperty("cairn.it.work-dir", "target/it-work")));
     Path dir = Files.createTempDirectory(work, "k8s-api-");
-    int[] managementPorts = new int[4];
-    for (int i = 0; i < managementPorts.length; i++) {
-      managementPorts[i] = CairnProcess.freePort();
-    }
     try (KubernetesApiStandIn api = KubernetesApiStandIn.start(dir, "cairn-test")) {
-      CairnCluster.Formation kubernetes =
-          (i, c) -> {
-            // The pod is in the API's list before its process runs, as the StatefulSet creates it.
-            api.addPod(
-                "cairn-" + i,
-                LABELS,
-                "127.0.0.1",
-                Map.of("management", managementPorts[i], "cluster", c.clusterPort(i)));
-            return new CairnCluster.Launch(
-                List.of(
-                    "-Dpekko.management.http.hostname=127.0.0.1",
-                    "-Dpekko.management.http.port=" + managementPorts[i],
-                    "-Dpekko.discovery.kubernetes-api.pod-namespace=cairn-test",
-                    "-Dpekko.discovery.kubernetes-api.api-ca-path=" + api.caFile(),
-                    "-Dpekko.discovery.kubernetes-api.api-token-path=" + api.tokenFile(),
-                    // the product's 5 s; shorter here to keep the scenario cheap
-                    "-Dpekko.management.cluster.bootstrap.contact-point-discovery.stable-margin=2s"),
-                api.podEnvironment(),
-                List.of("--discovery", "kubernetes"));
-          };
+      CairnCluster.Formation kubernetes = api.statefulSet(4);
       try (CairnCluster cluster =
           CairnCluster.start(
               "k8s-bootstrap",

@@ -53,6 +53,6 @@ public final class HeldLock extends LeaseBound {
 
   @Override
   CompletionStage<?> letGo() {
-    return new Lock(client.keyspace()).release(name(), fencingToken());
+    return new Lock(client.keyspace()).release(grant);
   }
 }

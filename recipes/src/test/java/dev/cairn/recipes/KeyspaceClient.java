@@ -34,6 +34,11 @@ public final class KeyspaceClient implements CairnClient, AutoCloseable {
   private final ExecutorService delivery = Executors.newSingleThreadExecutor();
   private final List<Sub> subs = new ArrayList<>();
   public final AtomicLong watchesOpened = new AtomicLong();
+
+  /** Reads ({@link #get}, {@link #prefix}) and transactions ({@link #txn}) asked for so far. */
+  public final AtomicLong reads = new AtomicLong();
+
+  public final AtomicLong txns = new AtomicLong();
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
 
   /** Timers recipes set with {@link #schedule}, cancelled, and run. */
@@ -103,6 +108,7 @@ public final class KeyspaceClient implements CairnClient, AutoCloseable {
   }
 
   private CompletionStage<Reply.RangeReply> prefixOrKey(Read.Range r) {
+    reads.incrementAndGet();
     return async(
         () -> {
           synchronized (this) {
@@ -128,6 +134,7 @@ public final class KeyspaceClient implements CairnClient, AutoCloseable {
 
   @Override
   public CompletionStage<Reply.TxnReply> txn(Command.Txn txn) {
+    txns.incrementAndGet();
     return async(() -> (Reply.TxnReply) run(txn));
   }
 

@@ -11,8 +11,10 @@ import dev.cairn.http.watch.WatchSettings;
 import dev.cairn.recipes.CairnClient;
 import dev.cairn.recipes.lock.Lock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -28,9 +30,23 @@ public final class LockApi {
    */
   public static final long MAX_TIMEOUT_MS = 25_000;
 
+  /**
+   * How many grants {@link #grants} remembers at most; past it, it starts again empty (a release of
+   * a forgotten grant reads the queue first, as a release on another node does).
+   */
+  static final int MAX_REMEMBERED_GRANTS = 65_536;
+
   private final ActorSystem system;
   private final Namespaces namespaces;
   private final WatchSettings watchSettings;
+
+  /**
+   * The grants made here and not yet released here, so that their release is one transaction with
+   * no read of the queue before it ({@link Lock#release(Lock.Grant)}).
+   */
+  private final Map<GrantRef, Lock.Grant> grants = new ConcurrentHashMap<>();
+
+  private record GrantRef(String namespace, String name, long token) {}
 
   public LockApi(ActorSystem system, Namespaces namespaces) {
     this.system = system;
@@ -83,7 +99,7 @@ public final class LockApi {
     Lock lock = new Lock(client);
     Duration timeout = Duration.ofMillis(timeoutMs);
     if (body.lease() != null) {
-      return lock.acquire(name, body.lease(), timeout).thenApply(LockApi::granted);
+      return lock.acquire(name, body.lease(), timeout).thenApply(g -> granted(r, g));
     }
     return client
         .grantLease(body.ttl())
@@ -93,7 +109,7 @@ public final class LockApi {
                     .handle(
                         (g, err) -> {
                           if (err == null) {
-                            return CompletableFuture.completedFuture(granted(g));
+                            return CompletableFuture.completedFuture(granted(r, g));
                           }
                           // The lease was made for this lock only: it goes with the failed wait.
                           return client
@@ -110,7 +126,11 @@ public final class LockApi {
     throw new java.util.concurrent.CompletionException(t);
   }
 
-  private static HttpResponse granted(Lock.Grant g) {
+  private HttpResponse granted(Request r, Lock.Grant g) {
+    if (grants.size() >= MAX_REMEMBERED_GRANTS) {
+      grants.clear();
+    }
+    grants.put(new GrantRef(r.namespace(), g.name(), g.fencingToken()), g);
     return Responses.json(200, LockBodies.LockGrant.of(g), g.fencingToken());
   }
 
@@ -128,8 +148,9 @@ public final class LockApi {
       throw new ApiException(
           ErrorCode.MALFORMED_REQUEST, "token must be an integer, not '" + raw + "'");
     }
-    return lock(r)
-        .release(name, token)
+    Lock.Grant granted = grants.remove(new GrantRef(r.namespace(), name, token));
+    Lock lock = lock(r);
+    return (granted != null ? lock.release(granted) : lock.release(name, token))
         .thenApply(v -> Responses.json(200, new LockBodies.LockReleased(name, token), token));
   }
 }

@@ -72,13 +72,17 @@ final class SessionLocks<T> {
       return failed("unlock", name, ErrorCode.UNAVAILABLE, "locks are not served here");
     }
     Held h = held.get(name);
+    Lock lock = new Lock(client);
+    CompletionStage<Void> released;
     if (h != null && h.grant().fencingToken() == token) {
       held.remove(name);
       h.watch().cancel();
+      released = lock.release(h.grant());
+    } else {
+      released = lock.release(name, token);
     }
-    return new Lock(client)
-        .release(name, token)
-        .handle((v, e) -> e == null ? new Unlocked(name, token) : failure("unlock", name, e));
+    return released.handle(
+        (v, e) -> e == null ? new Unlocked(name, token) : failure("unlock", name, e));
   }
 
   private static CompletionStage<LockResult> failed(

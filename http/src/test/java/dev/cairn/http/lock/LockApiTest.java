@@ -76,6 +76,21 @@ class LockApiTest {
   }
 
   @Test
+  void aGrantWhoseLeaseEndedDoesNotReleaseTheNextGenerationOfItsKey() {
+    long lease = grant(30);
+    JsonNode old = acquire("generation", "{\"lease\": " + lease + "}");
+    s.delete(P + "/leases/" + lease).ok();
+    JsonNode next = acquire("generation", "{\"ttl\": 30}");
+    s.delete(P + "/locks/generation?token=" + old.path("fencing_token").asLong())
+        .problem(409, "not_holder");
+    JsonNode holder = s.get(P + "/locks/generation").ok().path("holder");
+    assertThat(holder.path("fencing_token").asLong())
+        .isEqualTo(next.path("fencing_token").asLong());
+    s.delete(P + "/locks/generation?token=" + next.path("fencing_token").asLong()).ok();
+    assertThat(s.get(P + "/locks/generation").ok().path("holder").isNull()).isTrue();
+  }
+
+  @Test
   void aTryLockOnAHeldLockTimesOutAtOnceAndLeavesNoWaiter() {
     acquire("try", "{\"ttl\": 30}");
     s.post(P + "/locks/try", "{\"ttl\": 30, \"timeout_ms\": 0}").problem(408, "lock_timeout");

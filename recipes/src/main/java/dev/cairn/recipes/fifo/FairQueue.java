@@ -195,6 +195,26 @@ public final class FairQueue {
             });
   }
 
+  /**
+   * Releases a grant this queue made, knowing its key: one transaction, no read first. Whoever
+   * holds holds until its key is deleted (see the class doc), so the key of a grant that still
+   * exists with the grant's create revision is a holder's, and deleting it atomically with that
+   * check is the release. Fails with {@code not_holder} (nothing changed) when the key is gone or
+   * is a later generation. {@code key} must come from a grant of {@code token} (an {@link #acquire}
+   * result): a waiter's key would be dequeued, not refused.
+   */
+  public CompletionStage<Void> releaseGranted(String key, long token) {
+    return client
+        .txn(deleteIfCreatedAt(key, token))
+        .thenApply(
+            r -> {
+              if (!r.succeeded()) {
+                throw notHolder(token);
+              }
+              return null;
+            });
+  }
+
   private CairnException notHolder(long token) {
     return new CairnException(ErrorCode.NOT_HOLDER, "token " + token + " does not hold " + what);
   }

@@ -113,6 +113,15 @@ public final class Lock {
     return queue(name).release(token).thenApply(kv -> null);
   }
 
+  /**
+   * Releases {@code grant}, a grant of this lock recipe: one transaction deleting its key while it
+   * is still the generation created at its token, without reading the queue first. Fails with
+   * {@code not_holder} (nothing changed) when the grant no longer holds.
+   */
+  public CompletionStage<Void> release(Grant grant) {
+    return queue(grant.name()).releaseGranted(grant.key(), grant.fencingToken());
+  }
+
   /** The holder and the waiters of lock {@code name}, in grant order. */
   public CompletionStage<State> status(String name) {
     return queue(name)

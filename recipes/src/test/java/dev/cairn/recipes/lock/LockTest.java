@@ -146,6 +146,32 @@ class LockTest extends RecipeTest {
   }
 
   @Test
+  void aGrantIsReleasedWithOneTransactionAndNoReadAndAGrantNoLongerHeldIsNotHolder()
+      throws Exception {
+    long a = lease();
+    Lock.Grant first = get(lock.acquire("k", a, null));
+    CompletableFuture<Lock.Grant> second = lock.acquire("k", lease(), null).toCompletableFuture();
+    await(() -> status("k").waiters().size() == 1);
+    long reads = client.reads.get();
+    long txns = client.txns.get();
+    get(lock.release(first));
+    assertThat(client.txns.get() - txns).isEqualTo(1);
+    Lock.Grant next = second.get(30, TimeUnit.SECONDS);
+    // The waiter's own re-check is the only read since the release.
+    assertThat(client.reads.get() - reads).isEqualTo(1);
+    assertThat(failure(lock.release(first))).isEqualTo(ErrorCode.NOT_HOLDER);
+    assertThat(status("k").holder()).isEqualTo(next);
+
+    // The same lease queues again: a new generation of the same key, which the old grant's
+    // release must not delete.
+    get(lock.release(next));
+    Lock.Grant again = get(lock.acquire("k", a, null));
+    assertThat(again.key()).isEqualTo(first.key());
+    assertThat(failure(lock.release(first))).isEqualTo(ErrorCode.NOT_HOLDER);
+    assertThat(status("k").holder()).isEqualTo(again);
+  }
+
+  @Test
   void anUnknownLeaseIsRefused() {
     assertThat(failure(lock.acquire("u", 424242, null))).isEqualTo(ErrorCode.LEASE_NOT_FOUND);
   }

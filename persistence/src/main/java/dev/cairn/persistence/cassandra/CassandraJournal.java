@@ -316,40 +316,75 @@ public final class CassandraJournal extends AsyncWriteJournal {
       long max,
       Consumer<PersistentRepr> replayCallback) {
     ExecutionContext ec = context().dispatcher();
+    long queued = System.nanoTime();
     return Futures.future(
         () -> {
-          long from = Math.max(Math.max(1, fromSequenceNr), deletedTo(persistenceId) + 1);
-          long count = 0;
-          if (max <= 0 || from > toSequenceNr) {
-            return null;
-          }
-          long lastPartition = settings.partitionOf(toSequenceNr);
-          for (long p = settings.partitionOf(from); p <= lastPartition; p++) {
-            boolean any = false;
-            for (Row row :
-                session.execute(selectRange.bind(persistenceId, p, from, toSequenceNr))) {
-              any = true;
-              ByteBuffer buffer = row.getByteBuffer(1);
-              byte[] bytes = new byte[buffer.remaining()];
-              buffer.duplicate().get(bytes);
-              replayCallback.accept(serialization.deserialize(bytes, PersistentRepr.class).get());
-              if (++count >= max) {
-                return null;
-              }
-            }
-            if (!any) {
-              return null; // sequence numbers are gap-free: an empty partition ends the log
-            }
+          long started = System.nanoTime();
+          long count = replay(persistenceId, fromSequenceNr, toSequenceNr, max, replayCallback);
+          if (log.isDebugEnabled()) {
+            log.debug(
+                "replayed {} event(s) of [{}] in {} ms ({} ms queued)",
+                count,
+                persistenceId,
+                (System.nanoTime() - started) / 1_000_000,
+                (started - queued) / 1_000_000);
           }
           return null;
         },
         ec);
   }
 
+  /** Replays the events of {@code persistenceId} in range; returns how many. */
+  private long replay(
+      String persistenceId,
+      long fromSequenceNr,
+      long toSequenceNr,
+      long max,
+      Consumer<PersistentRepr> replayCallback) {
+    long from = Math.max(Math.max(1, fromSequenceNr), deletedTo(persistenceId) + 1);
+    long count = 0;
+    if (max <= 0 || from > toSequenceNr) {
+      return count;
+    }
+    long lastPartition = settings.partitionOf(toSequenceNr);
+    for (long p = settings.partitionOf(from); p <= lastPartition; p++) {
+      boolean any = false;
+      for (Row row : session.execute(selectRange.bind(persistenceId, p, from, toSequenceNr))) {
+        any = true;
+        ByteBuffer buffer = row.getByteBuffer(1);
+        byte[] bytes = new byte[buffer.remaining()];
+        buffer.duplicate().get(bytes);
+        replayCallback.accept(serialization.deserialize(bytes, PersistentRepr.class).get());
+        if (++count >= max) {
+          return count;
+        }
+      }
+      if (!any) {
+        return count; // sequence numbers are gap-free: an empty partition ends the log
+      }
+    }
+    return count;
+  }
+
   @Override
   public Future<Long> doAsyncReadHighestSequenceNr(String persistenceId, long fromSequenceNr) {
     ExecutionContext ec = context().dispatcher();
-    return Futures.future(() -> highest(persistenceId, fromSequenceNr), ec);
+    long queued = System.nanoTime();
+    return Futures.future(
+        () -> {
+          long started = System.nanoTime();
+          long highest = highest(persistenceId, fromSequenceNr);
+          if (log.isDebugEnabled()) {
+            log.debug(
+                "highest sequence number of [{}] is {}, read in {} ms ({} ms queued)",
+                persistenceId,
+                highest,
+                (System.nanoTime() - started) / 1_000_000,
+                (started - queued) / 1_000_000);
+          }
+          return highest;
+        },
+        ec);
   }
 
   /** The highest stored sequence number at or after {@code from}'s partition; 0 if none. */

@@ -56,8 +56,12 @@ import scala.concurrent.Future;
  * <p>The keyspace and tables are created at actor start when missing (see {@link #createSchema}).
  * The table {@code snapshots} of earlier versions (one row per snapshot) is neither read nor
  * written.
+ *
+ * <p>Open for extension in one way: a subclass may offer, on load, a newer snapshot it holds
+ * elsewhere (the cluster's store offers the state of the node's replica), calling {@link
+ * #doLoadAsync} for the stored one.
  */
-public final class CassandraSnapshotStore extends SnapshotStore {
+public class CassandraSnapshotStore extends SnapshotStore {
 
   /** Chunks a load reads per request: a few MiB per answer, far from the native frame. */
   private static final int CHUNK_BYTES_PER_PAGE = 4 * 1024 * 1024;
@@ -147,7 +151,22 @@ public final class CassandraSnapshotStore extends SnapshotStore {
   @Override
   public Future<Optional<SelectedSnapshot>> doLoadAsync(
       String persistenceId, SnapshotSelectionCriteria criteria) {
-    return Futures.future(() -> load(persistenceId, criteria), context().dispatcher());
+    long queued = System.nanoTime();
+    return Futures.future(
+        () -> {
+          long started = System.nanoTime();
+          Optional<SelectedSnapshot> found = load(persistenceId, criteria);
+          if (log.isDebugEnabled()) {
+            log.debug(
+                "snapshot of [{}] {} in {} ms ({} ms queued)",
+                persistenceId,
+                found.map(f -> "at " + f.metadata().sequenceNr()).orElse("none"),
+                (System.nanoTime() - started) / 1_000_000,
+                (started - queued) / 1_000_000);
+          }
+          return found;
+        },
+        context().dispatcher());
   }
 
   private Optional<SelectedSnapshot> load(String persistenceId, SnapshotSelectionCriteria c) {

@@ -19,6 +19,9 @@ import org.junit.jupiter.api.Timeout;
  * must have received the server's history exactly, and every node's replica must end at the same
  * revision with the same state digest.
  *
+ * <p>The new leader must have started from its node's replica of the namespace (not from the stored
+ * snapshot and the whole journal after it).
+ *
  * <p>Failure detection is relaxed for the loaded test machine ({@link
  * CairnCluster.Options#relaxed}: 15 s of silence), so the prompt resume the test asks for comes
  * from the survivors seeing the killed process's cluster port closed, which downs it at once.
@@ -36,6 +39,10 @@ class LeaderKillIT {
       ClusterScenario.awaitAcknowledged(cluster, load, 300);
 
       int leader = cluster.leaderOf("default");
+      int[] logged = new int[cluster.size()];
+      for (int i = 0; i < cluster.size(); i++) {
+        logged[i] = cluster.node(i).output().length();
+      }
       long killedAt = System.nanoTime();
       cluster.kill9(leader);
       long resumedAt = ClusterScenario.awaitAcknowledgedSince(cluster, load, killedAt, 1);
@@ -57,6 +64,9 @@ class LeaderKillIT {
           .contains("refuses connections on its cluster port");
       int newLeader = cluster.leaderOf("default");
       assertThat(newLeader).as("default's leader moved to a survivor").isNotEqualTo(leader);
+      assertThat(cluster.node(newLeader).output().substring(logged[newLeader]))
+          .as("the new leader started from its node's replica, replaying only the journal's tail")
+          .contains("namespace default: its leader starts from this node's replica at revision");
 
       long before = load.acknowledgedWrites();
       cluster.restart(leader);

@@ -297,6 +297,11 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
     return "ns|" + namespace;
   }
 
+  /** The namespace whose leader persists under {@code persistenceId}; null if none's does. */
+  public static String namespaceOf(String persistenceId) {
+    return persistenceId.startsWith("ns|") ? persistenceId.substring(3) : null;
+  }
+
   private NamespaceLeader(NamespaceSettings settings) {
     this.namespace = URLDecoder.decode(getSelf().path().name(), StandardCharsets.UTF_8);
     this.settings = settings;

@@ -14,6 +14,7 @@ import dev.cairn.core.keyspace.Reply;
 import dev.cairn.core.keyspace.WatchEvent;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.apache.pekko.actor.AbstractActorWithTimers;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
@@ -53,6 +54,12 @@ public final class NamespaceReplica extends AbstractActorWithTimers {
 
   /** A read answered from the replica's state (node-local: never crosses nodes). */
   public record Query(Read read) implements NoSerializationVerificationNeeded {}
+
+  /**
+   * Asks for a copy of this replica's state, to start the namespace's leader from: answered with an
+   * {@code Optional<KeyspaceSnapshot>}, empty before the first catch-up (node-local).
+   */
+  public record StateCopy() implements NoSerializationVerificationNeeded {}
 
   private record Resync() {}
 
@@ -150,6 +157,13 @@ public final class NamespaceReplica extends AbstractActorWithTimers {
         .match(Query.class, q -> whenCurrent(q, getSender()))
         .match(NamespaceLeader.WatchRequest.class, r -> whenCurrent(r, getSender()))
         .match(Terminated.class, this::terminated)
+        .match(
+            StateCopy.class,
+            c ->
+                getSender()
+                    .tell(
+                        state == null ? Optional.empty() : Optional.of(state.toSnapshot()),
+                        getSelf()))
         .match(Resync.class, r -> ask())
         .match(
             Check.class,

@@ -4,6 +4,7 @@ import dev.cairn.actors.namespace.NamespaceLeader;
 import dev.cairn.actors.namespace.NamespaceSettings;
 import dev.cairn.actors.namespace.Namespaces;
 import dev.cairn.core.keyspace.Keyspace;
+import dev.cairn.core.keyspace.KeyspaceSnapshot;
 import dev.cairn.core.keyspace.KeyspaceState;
 import dev.cairn.core.keyspace.Read;
 import dev.cairn.core.keyspace.Reply;
@@ -12,12 +13,17 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.actor.AbstractExtensionId;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.ExtendedActorSystem;
+import org.apache.pekko.actor.Extension;
 import org.apache.pekko.pattern.Patterns;
 
 /**
@@ -37,6 +43,20 @@ public final class Replicas implements Namespaces.LocalCopies {
   }
 
   private record Copy(ActorRef actor, View view) {}
+
+  /** Where a snapshot store finds its actor system's replicas (see {@link #of}). */
+  static final class Registry implements Extension {
+    final AtomicReference<Replicas> replicas = new AtomicReference<>();
+  }
+
+  private static final class RegistryId extends AbstractExtensionId<Registry> {
+    @Override
+    public Registry createExtension(ExtendedActorSystem system) {
+      return new Registry();
+    }
+  }
+
+  private static final RegistryId REGISTRY = new RegistryId();
 
   private final ActorSystem system;
   private final Namespaces namespaces;
@@ -63,9 +83,30 @@ public final class Replicas implements Namespaces.LocalCopies {
       return null;
     }
     Replicas r = new Replicas(system, namespaces);
+    REGISTRY.get(system).replicas.set(r);
     r.copy(Namespaces.DEFAULT);
     namespaces.serveLocallyFrom(r);
     return r;
+  }
+
+  /** The replicas {@link #startIfEnabled} started in {@code system}; null if none. */
+  public static Replicas of(ActorSystem system) {
+    return REGISTRY.get(system).replicas.get();
+  }
+
+  /**
+   * A copy of this node's replica of {@code namespace}, at the last revision it applied, to start
+   * the namespace's leader from; empty when this node keeps no replica of it or the replica has no
+   * state yet. Never starts a replica.
+   */
+  @SuppressWarnings("unchecked")
+  public CompletionStage<Optional<KeyspaceSnapshot>> stateCopy(String namespace) {
+    Copy c = copies.get(namespace);
+    if (c == null || c.view().state == null) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    return Patterns.ask(c.actor(), new NamespaceReplica.StateCopy(), settings.askTimeout())
+        .thenApply(o -> (Optional<KeyspaceSnapshot>) o);
   }
 
   /** Publishes this node's replica figures to {@code registry}. */

@@ -9,6 +9,8 @@ import dev.cairn.actors.namespace.Namespaces;
 import dev.cairn.actors.watch.WatchHub;
 import dev.cairn.core.Bytes;
 import dev.cairn.core.keyspace.Command;
+import dev.cairn.core.keyspace.KeyspaceSnapshot;
+import dev.cairn.core.keyspace.KeyspaceState;
 import dev.cairn.core.keyspace.Read;
 import dev.cairn.core.keyspace.Reply;
 import dev.cairn.core.keyspace.WatchEvent;
@@ -290,6 +292,21 @@ class NamespaceReplicaTest {
         (Reply.RangeReply)
             await(namespaces.readSerializable(Namespaces.DEFAULT, Read.Range.key("k4")));
     assertThat(r.kvs().get(0).value()).isEqualTo(Bytes.utf8("v19"));
+  }
+
+  @Test
+  void aCopyOfTheReplicasStateIsTheLeadersStateAtTheSameRevision() throws Exception {
+    start(4096);
+    assertThat(await(replicas.stateCopy("not-kept-here"))).isEmpty();
+    for (int i = 0; i < 30; i++) {
+      put("k" + (i % 7), "v" + i);
+    }
+    awaitSameState();
+    Reply.StatusReply leader = status(false);
+    KeyspaceSnapshot copy = await(replicas.stateCopy(Namespaces.DEFAULT)).orElseThrow();
+    assertThat(copy.revision()).isEqualTo(leader.revision());
+    assertThat(KeyspaceState.fromSnapshot(copy).digest()).isEqualTo(leader.digest());
+    assertThat(Replicas.of(system)).isSameAs(replicas);
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.cairn.http.cluster;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import dev.cairn.actors.replica.ReplicaFirstSnapshotStore;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -295,6 +296,11 @@ public record ClusterSettings(
               .withValue(
                   "cairn.persistence.cassandra-snapshot-store.contact-points",
                   ConfigValueFactory.fromIterable(cassandra))
+              // A leader recovers from this node's replica when it is newer than the stored
+              // snapshot: a failover replays only the tail the replica lacks.
+              .withValue(
+                  "cairn.persistence.cassandra-snapshot-store.class",
+                  ConfigValueFactory.fromAnyRef(ReplicaFirstSnapshotStore.class.getName()))
               .withValue("cairn.namespace.cluster-registry", ConfigValueFactory.fromAnyRef(true));
     }
     return out;

@@ -115,7 +115,9 @@ public final class Namespaces {
                   public Object entityMessage(Object message) {
                     return message instanceof Envelope e ? e.request() : message;
                   }
-                });
+                },
+                new LeaderPlacement(system),
+                PoisonPill.getInstance());
     KnownNamespaces known = new KnownNamespaces();
     boolean clusterRegistry =
         system.settings().config().getBoolean("cairn.namespace.cluster-registry");

@@ -34,6 +34,12 @@ public enum ErrorCode {
   WATCH_NOT_FOUND("watch_not_found"),
   TOO_MANY_WATCHES("too_many_watches"),
   TOO_MANY_CONNECTIONS("too_many_connections"),
+  /**
+   * A session's call was refused because the session already has as many calls in flight as its
+   * node allows ({@code cairn.watch.max-calls-per-connection}); it was not run, so it is safe to
+   * send again.
+   */
+  TOO_MANY_REQUESTS("too_many_requests"),
   NOT_FOUND("not_found"),
   METHOD_NOT_ALLOWED("method_not_allowed"),
   UNSUPPORTED_MEDIA_TYPE("unsupported_media_type"),

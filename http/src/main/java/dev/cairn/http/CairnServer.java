@@ -226,6 +226,8 @@ public final class CairnServer implements AutoCloseable {
             clusterApi,
             http.getBytes("max-body-size"),
             Metrics.globalRegistry);
+    // A session's calls run through the same routes as requests on the client port.
+    watches.serveCalls(api);
     services = new Services(namespaces, opsApi, watches, api);
     if (gate != null) {
       log.info("Cassandra at {} answers: serving requests", gate.contactPoints());

@@ -57,6 +57,8 @@ public final class Problems {
     STATUS.put(ErrorCode.WATCH_NOT_FOUND, 404);
     STATUS.put(ErrorCode.TOO_MANY_WATCHES, 429);
     STATUS.put(ErrorCode.TOO_MANY_CONNECTIONS, 503);
+    // 429 as too_many_watches: the session's own limit, not the node's availability.
+    STATUS.put(ErrorCode.TOO_MANY_REQUESTS, 429);
     STATUS.put(ErrorCode.NOT_FOUND, 404);
     STATUS.put(ErrorCode.METHOD_NOT_ALLOWED, 405);
     STATUS.put(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 415);

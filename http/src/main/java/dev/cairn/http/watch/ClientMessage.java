@@ -58,6 +58,17 @@ sealed interface ClientMessage {
   /** Releases lock {@code name} held with fencing token {@code token}. */
   record LockRelease(String name, long token) implements ClientMessage {}
 
+  /**
+   * An HTTP request sent over the session (see {@link Calls}): run through the same routes as a
+   * request on the client port, answered by a {@code reply} with the same {@code id}.
+   *
+   * @param id the client's id for the call, echoed in its reply
+   * @param path the request's path and query, percent-encoded as in a request line
+   * @param headers request headers as name, value, name, value, … ({@code Content-Type} among them)
+   */
+  record Call(long id, String method, String path, List<String> headers, byte[] body)
+      implements ClientMessage {}
+
   /** The wait for a lock when the message gives none (as over HTTP). */
   long DEFAULT_LOCK_TIMEOUT_MS = 25_000;
 
@@ -86,7 +97,7 @@ sealed interface ClientMessage {
       throw new Invalid(
           ErrorCode.MALFORMED_REQUEST,
           "a message is a JSON object with exactly one of create, cancel, progress,"
-              + " lease_grant, lease_attach, lease_revoke, lock, unlock, heartbeat");
+              + " lease_grant, lease_attach, lease_revoke, lock, unlock, heartbeat, call");
     }
     String type = root.fieldNames().next();
     JsonNode body = root.get(type);
@@ -135,6 +146,7 @@ sealed interface ClientMessage {
         }
         yield new LockRelease(lockName(body, "unlock"), token);
       }
+      case "call" -> call(body);
       default ->
           throw new Invalid(ErrorCode.MALFORMED_REQUEST, "unknown message type '" + type + "'");
     };
@@ -193,6 +205,53 @@ sealed interface ClientMessage {
       }
     }
     return new Create(id, key, rangeEnd, start, bool(c, "prev_kv"), noPut, noDelete);
+  }
+
+  private static Call call(JsonNode c) {
+    requireObject(c, "call", "id", "method", "path", "headers", "body", "body_base64");
+    if (!c.has("id")) {
+      throw new Invalid(ErrorCode.MALFORMED_REQUEST, "call needs an id");
+    }
+    long id = number(c, "id", 0);
+    String method = text(c, "method");
+    if (!Calls.METHODS.contains(method)) {
+      throw new Invalid(
+          ErrorCode.MALFORMED_REQUEST, "call: method must be one of " + Calls.METHODS);
+    }
+    String path = text(c, "path");
+    if (!path.startsWith("/")) {
+      throw new Invalid(ErrorCode.MALFORMED_REQUEST, "call: path must start with '/'");
+    }
+    List<String> headers = new java.util.ArrayList<>(4);
+    JsonNode h = c.get("headers");
+    if (h != null && !h.isNull()) {
+      if (!h.isObject()) {
+        throw new Invalid(ErrorCode.MALFORMED_REQUEST, "call: headers must be a JSON object");
+      }
+      for (Iterator<java.util.Map.Entry<String, JsonNode>> it = h.fields(); it.hasNext(); ) {
+        var e = it.next();
+        if (!e.getValue().isTextual()) {
+          throw new Invalid(
+              ErrorCode.MALFORMED_REQUEST, "call: header '" + e.getKey() + "' must be a string");
+        }
+        headers.add(e.getKey());
+        headers.add(e.getValue().asText());
+      }
+    }
+    byte[] body = null;
+    if (c.has("body") && c.has("body_base64")) {
+      throw new Invalid(ErrorCode.MALFORMED_REQUEST, "call: either body or body_base64");
+    }
+    if (c.has("body")) {
+      body = text(c, "body").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    } else if (c.has("body_base64")) {
+      try {
+        body = java.util.Base64.getDecoder().decode(text(c, "body_base64"));
+      } catch (IllegalArgumentException e) {
+        throw new Invalid(ErrorCode.MALFORMED_REQUEST, "call: body_base64 is not base64");
+      }
+    }
+    return new Call(id, method, path, headers, body);
   }
 
   private static String lockName(JsonNode c, String type) {

@@ -41,6 +41,11 @@ interface Encoder<T> {
   /** Any other JSON message (session replies); null when the transport has none. */
   T message(Object body);
 
+  /** A message already written as JSON text (a call's reply); null when the transport has none. */
+  default T raw(String json) {
+    return null;
+  }
+
   /**
    * The last message before the server goes away, with the last revision the stream completed (0 if
    * none), or null when the transport says it otherwise (a WebSocket's close 1001).

@@ -52,7 +52,10 @@ final class Outbound<T> {
   private final WatchRegistry<T> watches;
   private final Owner<T> owner;
 
-  private final ArrayDeque<T> control = new ArrayDeque<>();
+  /** A held-back control message, and what to run once the socket has it (or null). */
+  private record Control<T>(T message, Runnable sent) {}
+
+  private final ArrayDeque<Control<T>> control = new ArrayDeque<>();
 
   /** Coalesced connections only: every held-back watch message, in order. */
   private final ArrayDeque<Queued<T>> fifo = new ArrayDeque<>();
@@ -246,12 +249,23 @@ final class Outbound<T> {
 
   /** Sends a message that belongs to no watch (it goes before held-back watch messages). */
   void sendControl(T message) {
+    sendControl(message, null);
+  }
+
+  /**
+   * Sends a control message and runs {@code sent} once it is handed to the socket (at once, or when
+   * a flush drains it); a connection that closes first never runs it.
+   */
+  void sendControl(T message, Runnable sent) {
     if (message == null) {
       return;
     }
     if (control.isEmpty()) {
       QueueOfferResult r = out.offer(message);
       if (r == QueueOfferResult.enqueued()) {
+        if (sent != null) {
+          sent.run();
+        }
         return;
       }
       if (r != QueueOfferResult.dropped()) {
@@ -264,7 +278,7 @@ final class Outbound<T> {
       owner.close();
       return;
     }
-    control.add(message);
+    control.add(new Control<>(message, sent));
     scheduleFlush();
   }
 
@@ -282,11 +296,14 @@ final class Outbound<T> {
   void flush() {
     flushScheduled = false;
     while (!control.isEmpty()) {
-      if (!offer(control.peek())) {
+      if (!offer(control.peek().message())) {
         scheduleFlush();
         return;
       }
-      control.poll();
+      Runnable sent = control.poll().sent();
+      if (sent != null) {
+        sent.run();
+      }
     }
     while (!fifo.isEmpty()) {
       Queued<T> q = fifo.peek();

@@ -54,6 +54,9 @@ public final class WatchApi implements Api.WatchRoutes {
   private static final Logger log = LoggerFactory.getLogger(WatchApi.class);
   private final AtomicLong names = new AtomicLong();
 
+  /** What runs a session's calls: the client port's routes (null until {@link #serveCalls}). */
+  private volatile Function<HttpRequest, CompletionStage<HttpResponse>> calls;
+
   /** Watch connections' actors are named with this prefix and a number, for {@link #shutdown}. */
   private static final String NAME_PREFIX = "watch-";
 
@@ -94,6 +97,10 @@ public final class WatchApi implements Api.WatchRoutes {
     if (!rest.get(0).equals("watch")) {
       return null;
     }
+    if (http.getAttribute(Calls.CALL).isPresent()) {
+      throw new ApiException(
+          ErrorCode.INVALID_ARGUMENT, "a watch is not a call: send create on the session instead");
+    }
     if (http.method() != HttpMethods.GET) {
       throw new ApiException(ErrorCode.METHOD_NOT_ALLOWED, "allowed: GET");
     }
@@ -122,6 +129,14 @@ public final class WatchApi implements Api.WatchRoutes {
       open.decrementAndGet();
       throw e;
     }
+  }
+
+  /**
+   * Lets WebSocket sessions opened from now on send requests over the socket ({@code call}), run
+   * through {@code routes} (the client port's: the same endpoints, problems and headers).
+   */
+  public void serveCalls(Function<HttpRequest, CompletionStage<HttpResponse>> routes) {
+    this.calls = routes;
   }
 
   /** Watch connections open now (WebSocket and SSE). */
@@ -208,7 +223,8 @@ public final class WatchApi implements Api.WatchRoutes {
                 open,
                 false,
                 coalesce,
-                recipes == null ? null : recipes.apply(ns)),
+                recipes == null ? null : recipes.apply(ns),
+                calls),
             nextName());
     Sink<Message, NotUsed> in =
         Flow.<Message>create()
@@ -297,6 +313,7 @@ public final class WatchApi implements Api.WatchRoutes {
                 open,
                 true,
                 false,
+                null,
                 null),
             nextName());
     conn.tell(new WatchConnection.StartWatch(key, rangeEnd, start), ActorRef.noSender());

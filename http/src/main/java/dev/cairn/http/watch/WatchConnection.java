@@ -12,10 +12,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.apache.pekko.actor.AbstractActorWithTimers;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.Props;
 import org.apache.pekko.actor.Terminated;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.pattern.Patterns;
 import org.apache.pekko.stream.BoundedSourceQueue;
 import org.slf4j.Logger;
@@ -56,6 +59,9 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
 
   private record Flush() {}
 
+  /** A call's reply, encoded where its answer completed. */
+  private record CallDone(String reply) {}
+
   private record ProgressTick() {}
 
   /** The WebSocket's streams never started (the client went away before the upgrade). */
@@ -88,6 +94,14 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
   private final SessionLocks<T> locks;
   private final Encoder.Cache cache = new Encoder.Cache();
 
+  /** Runs a call's request through the client port's routes; null: this session takes no calls. */
+  private final Function<HttpRequest, CompletionStage<HttpResponse>> calls;
+
+  /** Calls received and not yet replied to on the socket (see maxCallsPerConnection). */
+  private int callsInFlight;
+
+  private final Runnable replySent = () -> callsInFlight--;
+
   /** Slow-consumer cancellations not logged yet, and when the last line was. */
   private int slowSinceLog;
 
@@ -104,7 +118,8 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
       AtomicInteger openConnections,
       boolean closeWhenWatchEnds,
       boolean coalesce,
-      CairnClient recipes) {
+      CairnClient recipes,
+      Function<HttpRequest, CompletionStage<HttpResponse>> calls) {
     return Props.create(
         WatchConnection.class,
         () ->
@@ -119,7 +134,8 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
                 openConnections,
                 closeWhenWatchEnds,
                 coalesce,
-                recipes));
+                recipes,
+                calls));
   }
 
   private WatchConnection(
@@ -133,8 +149,10 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
       AtomicInteger openConnections,
       boolean closeWhenWatchEnds,
       boolean coalesce,
-      CairnClient recipes) {
+      CairnClient recipes,
+      Function<HttpRequest, CompletionStage<HttpResponse>> calls) {
     this.namespaces = namespaces;
+    this.calls = calls;
     this.namespace = namespace;
     this.client = client;
     this.metrics = metrics;
@@ -263,6 +281,7 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
         .match(
             SessionLeases.LeaseResult.class, r -> leases.onResult(r).forEach(outbound::sendControl))
         .match(SessionLocks.LockResult.class, r -> locks.onResult(r).forEach(outbound::sendControl))
+        .match(CallDone.class, d -> outbound.sendControl(encoder.raw(d.reply()), replySent))
         .build();
   }
 
@@ -303,12 +322,75 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
         pipe(locks.acquire(l.name(), lease, Duration.ofMillis(l.timeoutMs())));
       } else if (m instanceof ClientMessage.LockRelease u) {
         pipe(locks.release(u.name(), u.token()));
+      } else if (m instanceof ClientMessage.Call c) {
+        call(c);
       } else {
         throw new IllegalStateException("unhandled " + m);
       }
     } catch (ClientMessage.Invalid e) {
       outbound.sendControl(encoder.error(e.code.wire(), e.getMessage()));
     }
+  }
+
+  /**
+   * Runs a call through the client port's routes. Its reply is encoded where the answer completes
+   * (off this actor) and handed to the socket as a control message; until then the call counts
+   * towards the connection's limit, so a client that does not read its replies gets refusals, and
+   * then (not even those drain) the connection is closed, as for any session message.
+   */
+  private void call(ClientMessage.Call c) {
+    if (calls == null) {
+      outbound.sendControl(
+          encoder.raw(
+              Calls.refusal(c.id(), ErrorCode.NOT_FOUND, "this connection takes no calls")));
+      return;
+    }
+    if (callsInFlight >= settings.maxCallsPerConnection()) {
+      outbound.sendControl(
+          encoder.raw(
+              Calls.refusal(
+                  c.id(),
+                  ErrorCode.TOO_MANY_REQUESTS,
+                  "a session may have at most "
+                      + settings.maxCallsPerConnection()
+                      + " calls in flight (cairn.watch.max-calls-per-connection); this one was"
+                      + " not run")));
+      return;
+    }
+    HttpRequest request;
+    try {
+      request = Calls.request(c);
+    } catch (ClientMessage.Invalid e) {
+      outbound.sendControl(encoder.raw(Calls.refusal(c.id(), e.code, e.getMessage())));
+      return;
+    }
+    callsInFlight++;
+    long id = c.id();
+    CompletionStage<String> reply =
+        calls
+            .apply(request)
+            .thenCompose(r -> strict(r).thenApply(body -> Calls.reply(id, r, body)))
+            .exceptionally(
+                e -> {
+                  log.error("call {} {} failed", c.method(), c.path(), e);
+                  return Calls.refusal(id, ErrorCode.INTERNAL, "internal error");
+                });
+    if (reply instanceof java.util.concurrent.CompletableFuture<String> f && f.isDone()) {
+      // Answered already (a read of the published state): no hop through the mailbox.
+      outbound.sendControl(encoder.raw(f.join()), replySent);
+    } else {
+      Patterns.pipe(reply.thenApply(CallDone::new), getContext().getDispatcher()).to(getSelf());
+    }
+  }
+
+  private CompletionStage<byte[]> strict(HttpResponse r) {
+    if (r.entity() instanceof org.apache.pekko.http.javadsl.model.HttpEntity.Strict s) {
+      return java.util.concurrent.CompletableFuture.completedFuture(s.getData().toArrayUnsafe());
+    }
+    return r.entity()
+        .toStrict(
+            10_000, org.apache.pekko.stream.Materializer.matFromSystem(getContext().getSystem()))
+        .thenApply(s -> s.getData().toArrayUnsafe());
   }
 
   private void pipe(CompletionStage<?> result) {

@@ -18,6 +18,9 @@ import java.time.Duration;
  * @param historyChunk most events in one message while catching up on history
  * @param progressInterval how often every watch gets a progress notification
  * @param flushInterval how often held-back messages are retried while a socket is full
+ * @param maxCallsPerConnection calls ({@code call} messages) a WebSocket session may have in
+ *     flight, from their arrival until their reply is handed to the socket; one more is refused
+ *     with {@code too_many_requests}
  * @param resubscribeAfter how long a watch waits for its subscription's answer (the registration or
  *     a refusal) before it subscribes again; also how soon a watch whose leader stopped asks the
  *     successor again when its first attempt was lost
@@ -31,7 +34,8 @@ public record WatchSettings(
     int historyChunk,
     Duration progressInterval,
     Duration flushInterval,
-    Duration resubscribeAfter) {
+    Duration resubscribeAfter,
+    int maxCallsPerConnection) {
 
   public static WatchSettings fromConfig(Config root) {
     Config c = root.getConfig("cairn.watch");
@@ -44,6 +48,7 @@ public record WatchSettings(
         c.getInt("history-chunk"),
         c.getDuration("progress-interval"),
         c.getDuration("flush-interval"),
-        c.getDuration("resubscribe-after"));
+        c.getDuration("resubscribe-after"),
+        c.getInt("max-calls-per-connection"));
   }
 }

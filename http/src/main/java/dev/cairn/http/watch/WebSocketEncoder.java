@@ -88,6 +88,11 @@ final class WebSocketEncoder implements Encoder<Message> {
     return text(new String(Json.write(body), StandardCharsets.UTF_8));
   }
 
+  @Override
+  public Message raw(String json) {
+    return text(json);
+  }
+
   private static Message text(String s) {
     return TextMessage.create(s);
   }

@@ -1,0 +1,165 @@
+package dev.cairn.http.watch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.cairn.http.TestServer;
+import dev.cairn.http.TestServer.Resp;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Requests over the session's WebSocket ({@code call} / {@code reply}): they run through the same
+ * routes as HTTP requests (status, problem codes, headers, namespaces), replies come as calls
+ * finish (not in order), and a session has a bounded number of calls in flight.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class SessionCallTest {
+  /** At most two calls in flight per session, to reach the limit with a waiting lock. */
+  @RegisterExtension
+  static final TestServer node =
+      TestServer.perClass(Map.of("cairn.watch.max-calls-per-connection", 2));
+
+  static Predicate<JsonNode> reply(long id) {
+    return m -> m.has("reply") && m.path("reply").path("id").asLong(-1) == id;
+  }
+
+  static JsonNode call(WsClient s, long id, String body) {
+    s.send("{\"call\":{\"id\":" + id + "," + body + "}}");
+    return s.expect("reply " + id, Duration.ofSeconds(30), reply(id)).path("reply");
+  }
+
+  @Test
+  void callsAnswerAsTheirHttpRequestsDoWithStatusHeadersAndProblems() {
+    try (WsClient s = WsClient.connect(node)) {
+      JsonNode put =
+          call(
+              s,
+              1,
+              "\"method\":\"PUT\",\"path\":\"/v1/kv/call/a%20b?prev_kv=true\",\"body\":\"v1\"");
+      assertThat(put.path("status").asInt()).as(put.toString()).isEqualTo(200);
+      long rev = put.path("body").path("revision").asLong();
+      assertThat(rev).isPositive();
+      assertThat(put.path("headers").path("X-Cairn-Revision").asText())
+          .isEqualTo(Long.toString(rev));
+      // The same key over HTTP: the call's path was taken as sent (percent-encoded).
+      Resp http = node.getKey("call/a b");
+      assertThat(http.status()).isEqualTo(200);
+      assertThat(http.json().path("kv").path("value").asText()).isEqualTo("v1");
+
+      JsonNode get = call(s, 2, "\"method\":\"GET\",\"path\":\"/v1/kv/call/a%20b\"");
+      assertThat(get.path("status").asInt()).isEqualTo(200);
+      assertThat(get.path("body").path("kv").path("value").asText()).isEqualTo("v1");
+      assertThat(get.path("body").path("kv").path("mod_revision").asLong()).isEqualTo(rev);
+
+      // Headers reach the route: a failed If-Match is the route's 412 precondition_failed.
+      JsonNode cas =
+          call(
+              s,
+              3,
+              "\"method\":\"PUT\",\"path\":\"/v1/kv/call/a%20b\",\"headers\":{\"If-Match\":\"\\\""
+                  + (rev + 100)
+                  + "\\\"\"},\"body_base64\":\""
+                  + Base64.getEncoder().encodeToString(new byte[] {1, 2, (byte) 0xff})
+                  + "\"");
+      assertThat(cas.path("status").asInt()).isEqualTo(412);
+      assertThat(cas.path("body").path("code").asText()).isEqualTo("precondition_failed");
+
+      JsonNode missing = call(s, 4, "\"method\":\"GET\",\"path\":\"/v1/kv/call/none\"");
+      assertThat(missing.path("status").asInt()).isEqualTo(404);
+      assertThat(missing.path("body").path("code").asText()).isEqualTo("key_not_found");
+
+      JsonNode txn =
+          call(
+              s,
+              5,
+              "\"method\":\"POST\",\"path\":\"/v1/txn\",\"headers\":{\"Content-Type\":"
+                  + "\"application/json\"},\"body\":\"{\\\"success\\\":[{\\\"put\\\":{\\\"key\\\":"
+                  + "\\\"call/t\\\",\\\"value\\\":\\\"x\\\"}}]}\"");
+      assertThat(txn.path("status").asInt()).as(txn.toString()).isEqualTo(200);
+      assertThat(txn.path("body").path("succeeded").asBoolean()).isTrue();
+      assertThat(node.getKey("call/t").status()).isEqualTo(200);
+
+      // Another namespace's path works as over HTTP.
+      node.createNamespace("callns");
+      JsonNode nsPut =
+          call(s, 6, "\"method\":\"PUT\",\"path\":\"/v1/ns/callns/kv/k\",\"body\":\"in-ns\"");
+      assertThat(nsPut.path("status").asInt()).isEqualTo(200);
+      assertThat(node.get("/v1/ns/callns/kv/k").json().path("kv").path("value").asText())
+          .isEqualTo("in-ns");
+
+      // Not JSON: the body comes base64 with its content type.
+      JsonNode yaml = call(s, 7, "\"method\":\"GET\",\"path\":\"/v1/openapi.yaml\"");
+      assertThat(yaml.path("status").asInt()).isEqualTo(200);
+      assertThat(new String(Base64.getDecoder().decode(yaml.path("body_base64").asText())))
+          .contains("openapi:");
+
+      // A watch is not a call; a bad call is a reply with a problem, and the session goes on.
+      JsonNode watch = call(s, 8, "\"method\":\"GET\",\"path\":\"/v1/watch/call/a\"");
+      assertThat(watch.path("status").asInt()).isEqualTo(400);
+      assertThat(watch.path("body").path("code").asText()).isEqualTo("invalid_argument");
+      JsonNode badPath = call(s, 9, "\"method\":\"GET\",\"path\":\"/v1/kv/a b\"");
+      assertThat(badPath.path("body").path("code").asText()).isEqualTo("malformed_request");
+      s.send("{\"call\":{\"id\":10,\"method\":\"BREW\",\"path\":\"/v1/kv/a\"}}");
+      s.expect("an error for an unknown method", WsClient.error("malformed_request"));
+      assertThat(
+              call(s, 11, "\"method\":\"GET\",\"path\":\"/v1/kv/call/t\"").path("status").asInt())
+          .isEqualTo(200);
+    }
+  }
+
+  /**
+   * A call that waits (a lock held by another) does not hold up the calls after it: their replies
+   * come first. A third call while two are in flight is refused with too_many_requests and not run;
+   * once the waiting call is answered the session takes calls again.
+   */
+  @Test
+  void repliesComeAsCallsFinishAndCallsBeyondTheLimitAreRefusedUnrun() {
+    Resp held = node.post("/v1/locks/call-lock", "{\"ttl\":30}");
+    assertThat(held.status()).as(held.toString()).isEqualTo(200);
+    long token = held.json().path("fencing_token").asLong();
+    try (WsClient s = WsClient.connect(node)) {
+      s.send(
+          "{\"call\":{\"id\":1,\"method\":\"POST\",\"path\":\"/v1/locks/call-lock\","
+              + "\"body\":\"{\\\"ttl\\\":30,\\\"timeout_ms\\\":25000}\"}}");
+      s.send(
+          "{\"call\":{\"id\":2,\"method\":\"PUT\",\"path\":\"/v1/kv/call/limit\",\"body\":\"x\"}}");
+      JsonNode second = s.expect("reply 2", Duration.ofSeconds(30), reply(2)).path("reply");
+      assertThat(second.path("status").asInt()).isEqualTo(200);
+      assertThat(s.messages().stream().anyMatch(reply(1))).as("the waiting call's reply").isFalse();
+
+      // Call 1 is still in flight (waiting for the lock); with 3, waiting too, they are 2: the
+      // limit.
+      s.send(
+          "{\"call\":{\"id\":3,\"method\":\"POST\",\"path\":\"/v1/locks/call-lock\","
+              + "\"body\":\"{\\\"ttl\\\":30,\\\"timeout_ms\\\":8000}\"}}");
+      s.send(
+          "{\"call\":{\"id\":4,\"method\":\"PUT\",\"path\":\"/v1/kv/call/refused\",\"body\":\"x\"}}");
+      JsonNode refused = s.expect("reply 4", Duration.ofSeconds(30), reply(4)).path("reply");
+      assertThat(refused.path("status").asInt()).isEqualTo(429);
+      assertThat(refused.path("body").path("code").asText()).isEqualTo("too_many_requests");
+      assertThat(node.getKey("call/refused").status())
+          .as("the refused put was not run")
+          .isEqualTo(404);
+
+      Resp released = node.delete("/v1/locks/call-lock?token=" + token);
+      assertThat(released.status()).as(released.toString()).isEqualTo(200);
+      JsonNode first = s.expect("reply 1", Duration.ofSeconds(30), reply(1)).path("reply");
+      assertThat(first.path("status").asInt()).as(first.toString()).isEqualTo(200);
+      assertThat(first.path("body").path("fencing_token").asLong()).isGreaterThan(token);
+      JsonNode third = s.expect("reply 3", Duration.ofSeconds(30), reply(3)).path("reply");
+      assertThat(third.path("body").path("code").asText()).isEqualTo("lock_timeout");
+      assertThat(
+              call(s, 5, "\"method\":\"PUT\",\"path\":\"/v1/kv/call/refused\",\"body\":\"y\"")
+                  .path("status")
+                  .asInt())
+          .isEqualTo(200);
+    }
+  }
+}

@@ -1,5 +1,6 @@
 package dev.cairn.client;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cairn.core.keyspace.WatchEvent;
@@ -8,9 +9,11 @@ import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -43,7 +46,27 @@ final class Session {
   private final Map<Long, SessionLease> leases = new LinkedHashMap<>();
   private final Map<Long, WatchState> watches = new LinkedHashMap<>();
   private final AtomicLong watchIds = new AtomicLong();
-  private final ArrayDeque<String> outbox = new ArrayDeque<>();
+
+  /** Messages for the socket: their text, or a {@link PendingCall}. */
+  private final ArrayDeque<Object> outbox = new ArrayDeque<>();
+
+  /** Calls sent (or queued) on the current socket and not answered yet, by id. */
+  private final Map<Long, PendingCall> calls = new HashMap<>();
+
+  private long callIds;
+
+  /**
+   * Calls in flight on the socket at most; beyond it requests go over HTTP. Below the server's
+   * default {@code cairn.watch.max-calls-per-connection} (1024), so the server's refusal is rare
+   * (and then the call goes over HTTP too).
+   */
+  static final int MAX_CALLS = 512;
+
+  /** The endpoint the socket is connected to (calls go on it only while it is the current one). */
+  private int socketEndpoint = -1;
+
+  /** Completes when a socket is first open (or the client closes); the client waits for it. */
+  private final CompletableFuture<Void> firstOpen = new CompletableFuture<>();
 
   /** Leases to attach on the current socket, sent a window at a time (each is a leader ask). */
   private final ArrayDeque<Long> toAttach = new ArrayDeque<>();
@@ -76,6 +99,33 @@ final class Session {
     SessionLease(long id, long ttlSeconds) {
       this.id = id;
       this.ttlSeconds = ttlSeconds;
+    }
+  }
+
+  /** A request sent as a call on the socket, until its reply. */
+  private static final class PendingCall {
+    final long id;
+    final Transport.Call call;
+    final int attempt;
+    final int endpoint;
+    final CompletableFuture<Transport.Answer> result;
+    final String text;
+
+    /** Handed to the socket: it may have reached the server. */
+    boolean sent;
+
+    PendingCall(
+        long id,
+        Transport.Call call,
+        int attempt,
+        int endpoint,
+        CompletableFuture<Transport.Answer> result) {
+      this.id = id;
+      this.call = call;
+      this.attempt = attempt;
+      this.endpoint = endpoint;
+      this.result = result;
+      this.text = callMessage(id, call);
     }
   }
 
@@ -176,6 +226,135 @@ final class Session {
     return "{\"lease_attach\":{\"id\":" + id + "}}";
   }
 
+  // ------------------------------------------------------------------ calls
+
+  /**
+   * Sends {@code call} on the socket when it is open to {@code endpoint} (the transport's current
+   * one) and fewer than {@link #MAX_CALLS} are in flight; false when the caller must use HTTP. The
+   * reply, or the socket's loss, goes to the transport.
+   */
+  boolean call(
+      Transport.Call call, int attempt, int endpoint, CompletableFuture<Transport.Answer> result) {
+    synchronized (this) {
+      if (closed
+          || socket == null
+          || !callsEnabled
+          || socketEndpoint != endpoint
+          || calls.size() >= MAX_CALLS) {
+        return false;
+      }
+      PendingCall p = new PendingCall(++callIds, call, attempt, endpoint, result);
+      calls.put(p.id, p);
+      enqueue(p);
+      return true;
+    }
+  }
+
+  private static final JsonStringEncoder ESCAPE = JsonStringEncoder.getInstance();
+
+  /** {@code {"call": {...}}} for {@code c}: its body as text when it is UTF-8, else base64. */
+  static String callMessage(long id, Transport.Call c) {
+    StringBuilder sb =
+        new StringBuilder(96 + c.path().length() + (c.body() == null ? 0 : 2 * c.body().length));
+    sb.append("{\"call\":{\"id\":").append(id).append(",\"method\":\"").append(c.method());
+    sb.append("\",\"path\":\"");
+    ESCAPE.quoteAsString(c.path(), sb);
+    sb.append('"');
+    List<String> h = c.headers();
+    for (int i = 0; i + 1 < h.size(); i += 2) {
+      sb.append(i == 0 ? ",\"headers\":{\"" : ",\"");
+      ESCAPE.quoteAsString(h.get(i), sb);
+      sb.append("\":\"");
+      ESCAPE.quoteAsString(h.get(i + 1), sb);
+      sb.append('"');
+    }
+    if (h.size() >= 2) {
+      sb.append('}');
+    }
+    if (c.body() != null) {
+      String text = utf8(c.body());
+      if (text != null) {
+        sb.append(",\"body\":\"");
+        ESCAPE.quoteAsString(text, sb);
+        sb.append('"');
+      } else {
+        sb.append(",\"body_base64\":\"")
+            .append(java.util.Base64.getEncoder().encodeToString(c.body()))
+            .append('"');
+      }
+    }
+    return sb.append("}}").toString();
+  }
+
+  /**
+   * {@code b} as text when it is valid UTF-8 (so that it comes back as the same bytes), or null.
+   */
+  private static String utf8(byte[] b) {
+    try {
+      return java.nio.charset.StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+          .decode(java.nio.ByteBuffer.wrap(b))
+          .toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      return null;
+    }
+  }
+
+  private void onReply(JsonNode r) {
+    PendingCall p;
+    synchronized (this) {
+      p = calls.remove(r.path("id").asLong(-1));
+    }
+    if (p == null) {
+      return;
+    }
+    JsonNode h = r.get("headers");
+    long revision = 0;
+    String retryAfter = null;
+    if (h != null) {
+      for (var it = h.fields(); it.hasNext(); ) {
+        var e = it.next();
+        if (e.getKey().equalsIgnoreCase("x-cairn-revision")) {
+          revision = e.getValue().asLong();
+        } else if (e.getKey().equalsIgnoreCase("retry-after")) {
+          retryAfter = e.getValue().asText();
+        }
+      }
+    }
+    JsonNode body = r.get("body");
+    if (body == null && r.has("body_base64")) {
+      body = Json.read(java.util.Base64.getDecoder().decode(r.get("body_base64").asText()));
+    }
+    transport.channelAnswered(
+        p.call,
+        p.attempt,
+        p.endpoint,
+        r.path("status").asInt(),
+        revision,
+        retryAfter,
+        body == null ? Json.MAPPER.missingNode() : body,
+        p.result);
+  }
+
+  /** Fails every call of the socket that is gone: sent ones may have been applied. */
+  private void failCalls(List<PendingCall> lost, Throwable cause) {
+    for (PendingCall p : lost) {
+      transport.channelFailed(p.call, p.attempt, p.endpoint, !p.sent, cause, p.result);
+    }
+  }
+
+  /** Takes every call in flight out (called under the lock). */
+  private List<PendingCall> takeCalls() {
+    if (calls.isEmpty()) {
+      return List.of();
+    }
+    List<PendingCall> all = new ArrayList<>(calls.values());
+    calls.clear();
+    return all;
+  }
+
   // ------------------------------------------------------------------ watches
 
   Watch watch(String key, boolean prefix, boolean prevKv, long from, WatchListener listener) {
@@ -225,6 +404,30 @@ final class Session {
 
   // ------------------------------------------------------------------ connection
 
+  /** Whether requests may go as calls on the socket. */
+  private boolean callsEnabled;
+
+  /**
+   * Opens the session now (not at the first watch or lease) so that requests go over its socket,
+   * waiting up to {@code timeout} for it to open.
+   */
+  void openForCalls(Duration timeout) {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      callsEnabled = true;
+      ensureStarted();
+    }
+    try {
+      firstOpen.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception notYet) {
+      // requests go over HTTP until it opens
+    }
+  }
+
   /** Connects (once) and starts the heartbeat ticker. Called under the lock. */
   private void ensureStarted() {
     if (ticker == null) {
@@ -254,19 +457,24 @@ final class Session {
                 transport.failedOver(endpoint);
                 disconnected(gen);
               } else {
-                opened(gen, s);
+                opened(gen, s, endpoint);
               }
             });
   }
 
-  private void opened(long gen, WebSocket s) {
+  private void opened(long gen, WebSocket s, int endpoint) {
     List<String> hello = new ArrayList<>();
+    List<PendingCall> stale;
     synchronized (this) {
       if (gen != generation || closed) {
         s.abort();
         return;
       }
+      stale = takeCalls(); // none: the previous socket's were failed when it went
+      stalled = false;
+      stalledAt = false;
       socket = s;
+      socketEndpoint = endpoint;
       connecting = false;
       failures = 0;
       outbox.clear(); // anything queued for the old socket is rebuilt below
@@ -286,10 +494,13 @@ final class Session {
       }
       drainAttaches();
     }
+    firstOpen.complete(null);
+    failCalls(stale, new java.io.IOException("the session's connection was replaced"));
   }
 
   /** The socket of generation {@code gen} is gone: reconnect after a pause. */
   private void disconnected(long gen) {
+    List<PendingCall> lost;
     synchronized (this) {
       if (gen != generation || closed) {
         return;
@@ -298,6 +509,8 @@ final class Session {
         socket.abort();
       }
       socket = null;
+      socketEndpoint = -1;
+      lost = takeCalls();
       connecting = true; // until the scheduled connect runs
       failures++;
       long delay = failures <= 1 ? 0 : Math.min(2_000, 50L << Math.min(6, failures));
@@ -316,10 +529,11 @@ final class Session {
         // close() is under way
       }
     }
+    failCalls(lost, new java.io.IOException("the session's connection closed"));
   }
 
   /** Queues a message for the socket; one send is in flight at a time. Called under the lock. */
-  private void enqueue(String m) {
+  private void enqueue(Object m) {
     if (socket == null) {
       return; // connecting: the socket's opening sends what is needed then
     }
@@ -329,32 +543,47 @@ final class Session {
     }
   }
 
-  /** Sends the next queued message on the socket of {@code gen}, if it is still the current one. */
+  /**
+   * Sends the queued messages on the socket of {@code gen}, if it is still the current one: in a
+   * loop while each send completes at once, else from the send's completion.
+   */
   private void pump(long gen) {
-    WebSocket s;
-    String m;
-    synchronized (this) {
-      if (gen != generation) {
-        return; // the socket was replaced; its opening started a chain of its own
+    while (true) {
+      WebSocket s;
+      String m;
+      synchronized (this) {
+        if (gen != generation) {
+          return; // the socket was replaced; its opening started a chain of its own
+        }
+        s = socket;
+        Object next = outbox.poll();
+        if (s == null || next == null) {
+          sending = false;
+          return;
+        }
+        if (next instanceof PendingCall p) {
+          p.sent = true;
+          m = p.text;
+        } else {
+          m = (String) next;
+        }
+        sending = true;
+        lastSentNanos = System.nanoTime();
       }
-      s = socket;
-      m = outbox.poll();
-      if (s == null || m == null) {
-        sending = false;
-        return;
+      CompletableFuture<WebSocket> f = s.sendText(m, true);
+      if (f.isDone() && !f.isCompletedExceptionally()) {
+        continue;
       }
-      sending = true;
-      lastSentNanos = System.nanoTime();
+      f.whenComplete(
+          (ok, e) -> {
+            if (e != null) {
+              disconnected(gen);
+            } else {
+              pump(gen);
+            }
+          });
+      return;
     }
-    s.sendText(m, true)
-        .whenComplete(
-            (ok, e) -> {
-              if (e != null) {
-                disconnected(gen);
-              } else {
-                pump(gen);
-              }
-            });
   }
 
   /**
@@ -428,7 +657,10 @@ final class Session {
         return; // a message of a socket already replaced
       }
     }
-    if (m.has("events")) {
+    JsonNode reply = m.get("reply");
+    if (reply != null) {
+      onReply(reply);
+    } else if (m.has("events")) {
       WatchState w = watchOf(m.path("watch_id").asLong(-1));
       if (w == null) {
         return;
@@ -547,7 +779,11 @@ final class Session {
         partial.setLength(0);
         onMessage(gen, Json.read(text));
       }
-      ws.request(1);
+      if (stalled) {
+        stalledAt = true; // a test holds the socket's messages back: read no more
+      } else {
+        ws.request(1);
+      }
       return null;
     }
 
@@ -560,6 +796,30 @@ final class Session {
     @Override
     public void onError(WebSocket ws, Throwable error) {
       disconnected(gen);
+    }
+  }
+
+  /** For tests: no more of the current socket's messages are read (replies stay unread). */
+  private volatile boolean stalled;
+
+  /** For tests: a message arrived after {@link #stallReading}, and none is read after it. */
+  private volatile boolean stalledAt;
+
+  /**
+   * Stops reading the current socket's messages, as a client whose network path stalls, and returns
+   * once no more are read (a heartbeat goes out so that one more arrives). For tests.
+   */
+  void stallReading(Duration timeout) throws InterruptedException {
+    stalled = true;
+    synchronized (this) {
+      enqueue("{\"heartbeat\":{}}");
+    }
+    long until = System.nanoTime() + timeout.toNanos();
+    while (!stalledAt) {
+      if (System.nanoTime() - until > 0) {
+        throw new IllegalStateException("the session's socket did not stall");
+      }
+      Thread.sleep(5);
     }
   }
 
@@ -579,13 +839,15 @@ final class Session {
     }
   }
 
-  /** Closes the socket; nothing reconnects. */
+  /** Closes the socket; nothing reconnects. Calls in flight fail as of unknown outcome. */
   void close() {
     WebSocket s;
+    List<PendingCall> lost;
     synchronized (this) {
       closed = true;
       s = socket;
       socket = null;
+      lost = takeCalls();
       if (ticker != null) {
         ticker.cancel(false);
       }
@@ -594,6 +856,15 @@ final class Session {
     }
     if (s != null) {
       s.abort();
+    }
+    firstOpen.complete(null);
+    for (PendingCall p : lost) {
+      p.result.completeExceptionally(
+          p.sent && !p.call.idempotent()
+              ? new OutcomeUnknownException(
+                  p.call.method() + " " + p.call.path() + ": the client closed before its answer",
+                  null)
+              : new UnavailableException("the client is closed", null));
     }
   }
 }

@@ -12,7 +12,6 @@ import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -33,15 +32,39 @@ import java.util.concurrent.TimeUnit;
  * <p>Thread-safe. Stages complete on the client's executor.
  */
 final class Transport {
-  /** An answer with a status below 400. */
-  record Answer(int status, java.net.http.HttpHeaders headers, byte[] body) {
+  /**
+   * An answer with a status below 400: over HTTP its body, parsed when asked; over the session its
+   * body already parsed (it came inside the reply's JSON).
+   */
+  static final class Answer {
+    private final int status;
+    private final long revision;
+    private final byte[] body;
+    private JsonNode json;
+
+    Answer(int status, long revision, byte[] body, JsonNode json) {
+      this.status = status;
+      this.revision = revision;
+      this.body = body;
+      this.json = json;
+    }
+
+    int status() {
+      return status;
+    }
+
     JsonNode json() {
-      return Json.read(body);
+      JsonNode j = json;
+      if (j == null) {
+        j = body == null || body.length == 0 ? Json.MAPPER.missingNode() : Json.read(body);
+        json = j;
+      }
+      return j;
     }
 
     /** {@code X-Cairn-Revision}, or 0. */
     long revision() {
-      return headers.firstValueAsLong("x-cairn-revision").orElse(0);
+      return revision;
     }
   }
 
@@ -66,6 +89,16 @@ final class Transport {
   private final int maxAttempts;
   private final Duration maxRetryDelay;
   private volatile int current;
+
+  /** The session, whose WebSocket carries requests while it is open (null: HTTP only). */
+  private volatile Session channel;
+
+  /** Attempts sent as calls on the session's socket, and over HTTP (for tests and benchmarks). */
+  final java.util.concurrent.atomic.LongAdder sentAsCalls =
+      new java.util.concurrent.atomic.LongAdder();
+
+  final java.util.concurrent.atomic.LongAdder sentOverHttp =
+      new java.util.concurrent.atomic.LongAdder();
 
   Transport(
       List<URI> endpoints,
@@ -102,6 +135,13 @@ final class Transport {
     }
   }
 
+  /**
+   * Sends requests over {@code session}'s WebSocket whenever it is open to the current endpoint.
+   */
+  void channel(Session session) {
+    this.channel = session;
+  }
+
   HttpClient http() {
     HttpClient h = http;
     if (h == null) {
@@ -134,6 +174,17 @@ final class Transport {
 
   private void attempt(Call call, int n, Throwable last, CompletableFuture<Answer> result) {
     int endpoint = current;
+    Session s = channel;
+    if (s != null && s.call(call, n, endpoint, result)) {
+      sentAsCalls.increment();
+      return; // the session's socket carries it; its reply comes back through channelAnswered
+    }
+    attemptHttp(call, n, last, endpoint, result);
+  }
+
+  private void attemptHttp(
+      Call call, int n, Throwable last, int endpoint, CompletableFuture<Answer> result) {
+    sentOverHttp.increment();
     HttpRequest.Builder b =
         HttpRequest.newBuilder(endpoints.get(endpoint).resolve(call.path()))
             .timeout(requestTimeout);
@@ -174,10 +225,57 @@ final class Transport {
       Call call, int n, int endpoint, HttpResponse<byte[]> r, CompletableFuture<Answer> result) {
     int status = r.statusCode();
     if (status < 400) {
-      result.complete(new Answer(status, r.headers(), r.body()));
+      result.complete(
+          new Answer(
+              status, r.headers().firstValueAsLong("x-cairn-revision").orElse(0), r.body(), null));
       return;
     }
-    ProblemException p = problem(status, r.headers(), r.body());
+    answeredProblem(call, n, endpoint, problem(status, r.headers(), r.body()), result);
+  }
+
+  /**
+   * The session's reply to a call sent on its socket to {@code endpoint}: handled as the same
+   * answer over HTTP would be. A call the session refused unrun ({@code too_many_requests}) goes
+   * over HTTP instead.
+   */
+  void channelAnswered(
+      Call call,
+      int n,
+      int endpoint,
+      int status,
+      long revision,
+      String retryAfter,
+      JsonNode body,
+      CompletableFuture<Answer> result) {
+    if (status < 400) {
+      result.complete(new Answer(status, revision, null, body));
+      return;
+    }
+    ProblemException p = problem(status, revision, retryAfter, body, null);
+    if (status == 429 && p.code().equals("too_many_requests")) {
+      attemptHttp(call, n, p, current, result);
+      return;
+    }
+    answeredProblem(call, n, endpoint, p, result);
+  }
+
+  /**
+   * The session's socket closed before call's reply came: {@code notSent} when the call never
+   * reached the socket (safe to send again, whatever it is).
+   */
+  void channelFailed(
+      Call call,
+      int n,
+      int endpoint,
+      boolean notSent,
+      Throwable e,
+      CompletableFuture<Answer> result) {
+    failed(call, n, endpoint, notSent, e, result);
+  }
+
+  private void answeredProblem(
+      Call call, int n, int endpoint, ProblemException p, CompletableFuture<Answer> result) {
+    int status = p.status();
     if (status != 503) {
       result.completeExceptionally(p);
       return;
@@ -203,6 +301,16 @@ final class Transport {
         e instanceof ConnectException
             || e instanceof HttpConnectTimeoutException
             || e instanceof UnresolvedAddressException;
+    failed(call, n, endpoint, notSent, e, result);
+  }
+
+  private void failed(
+      Call call,
+      int n,
+      int endpoint,
+      boolean notSent,
+      Throwable e,
+      CompletableFuture<Answer> result) {
     if (!notSent && !call.idempotent()) {
       result.completeExceptionally(
           new OutcomeUnknownException(
@@ -249,12 +357,26 @@ final class Transport {
   }
 
   static ProblemException problem(int status, java.net.http.HttpHeaders h, byte[] body) {
+    return problem(
+        status,
+        h.firstValueAsLong("x-cairn-revision").orElse(0),
+        h.firstValue("retry-after").orElse(null),
+        null,
+        body);
+  }
+
+  /**
+   * A problem answer: its body as parsed JSON ({@code json}) or as bytes, which may not be JSON (a
+   * proxy's page); {@code retryAfter} is the header's value, or null.
+   */
+  static ProblemException problem(
+      int status, long revisionHeader, String retryAfterHeader, JsonNode json, byte[] body) {
     String code = "http_" + status;
     String detail = null;
-    long revision = h.firstValueAsLong("x-cairn-revision").orElse(0);
+    long revision = revisionHeader;
     long compact = 0;
     try {
-      JsonNode j = Json.read(body);
+      JsonNode j = json != null ? json : Json.read(body);
       if (j.hasNonNull("code")) {
         code = j.get("code").asText();
       }
@@ -262,16 +384,15 @@ final class Transport {
       revision = j.path("revision").asLong(revision);
       compact = j.path("compact_revision").asLong(0);
     } catch (RuntimeException notJson) {
-      detail = new String(body, java.nio.charset.StandardCharsets.UTF_8);
+      detail = body == null ? null : new String(body, java.nio.charset.StandardCharsets.UTF_8);
     }
     if (code.equals("compacted")) {
       return new CompactedException(detail, compact, revision);
     }
     Duration retryAfter = null;
-    Optional<String> ra = h.firstValue("retry-after");
-    if (ra.isPresent()) {
+    if (retryAfterHeader != null) {
       try {
-        retryAfter = Duration.ofSeconds(Long.parseLong(ra.get().trim()));
+        retryAfter = Duration.ofSeconds(Long.parseLong(retryAfterHeader.trim()));
       } catch (NumberFormatException httpDate) {
         retryAfter = Duration.ofSeconds(1);
       }

@@ -70,10 +70,18 @@ class FailoverTest {
     }
   }
 
+  /**
+   * Requests over HTTP (no session calls): the stand-in node speaks no WebSocket, and with calls on
+   * the client would have left it for the real node before the first request.
+   */
+  private static CairnClient httpOnly(String... endpoints) {
+    return CairnClient.builder().endpoints(endpoints).sessionCalls(false).build();
+  }
+
   @Test
   void aReadAnswered503IsRetriedOnTheNextEndpointAfterRetryAfter() {
     node.send("PUT", "/v1/kv/fo/read", "x");
-    try (CairnClient c = CairnClient.connect(unavailableUrl(), node.url())) {
+    try (CairnClient c = httpOnly(unavailableUrl(), node.url())) {
       int before = refused.get();
       long t0 = System.nanoTime();
       assertThat(c.kv().blocking().get("fo/read").orElseThrow().value()).isEqualTo(Bytes.utf8("x"));
@@ -85,7 +93,7 @@ class FailoverTest {
 
   @Test
   void aWriteAnswered503IsReportedAsUnknownAndNotRetried() {
-    try (CairnClient c = CairnClient.connect(unavailableUrl(), node.url())) {
+    try (CairnClient c = httpOnly(unavailableUrl(), node.url())) {
       int before = refused.get();
       assertThatThrownBy(() -> c.kv().blocking().put("fo/w", "x"))
           .isInstanceOfSatisfying(
@@ -97,6 +105,26 @@ class FailoverTest {
               });
       assertThat(refused.get()).isEqualTo(before + 1);
       assertThat(node.send("GET", "/v1/kv/fo/w", null).statusCode()).isEqualTo(404);
+    }
+  }
+
+  /**
+   * With session calls (the default) the client opens its session when it is built: a node that
+   * refuses it (503) is left for the next one at once, and requests go as calls to the node that
+   * answers, without a request to the refusing one.
+   */
+  @Test
+  void aNodeThatRefusesTheSessionIsLeftBeforeTheFirstRequestAndCallsGoToTheNext() {
+    node.send("PUT", "/v1/kv/fo/calls", "y");
+    try (CairnClient c = CairnClient.connect(unavailableUrl(), node.url())) {
+      int before = refused.get();
+      long calls = c.transport().sentAsCalls.sum();
+      assertThat(c.kv().blocking().get("fo/calls").orElseThrow().value())
+          .isEqualTo(Bytes.utf8("y"));
+      c.kv().blocking().put("fo/calls2", "z");
+      assertThat(refused.get()).isEqualTo(before);
+      assertThat(c.transport().sentAsCalls.sum()).isEqualTo(calls + 2);
+      assertThat(node.send("GET", "/v1/kv/fo/calls2", null).body()).contains("\"z\"");
     }
   }
 

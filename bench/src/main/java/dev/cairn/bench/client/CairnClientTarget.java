@@ -14,8 +14,9 @@ import java.net.http.HttpTimeoutException;
 import java.util.concurrent.CompletionException;
 
 /**
- * Cairn driven through its own Java client, as an application would: one {@link CairnClient} (one
- * HTTP/2 connection, requests multiplexed) shared by every logical client of the run.
+ * Cairn driven through its own Java client, as an application would: one {@link CairnClient} shared
+ * by every logical client of the run, its requests multiplexed as calls on its session's WebSocket
+ * or, with {@code sessionCalls} off, on one HTTP/2 connection.
  */
 public final class CairnClientTarget implements Target {
   private final CairnClient client;
@@ -23,10 +24,18 @@ public final class CairnClientTarget implements Target {
   private final Bytes value;
   private final ErrorSamples errors;
   private final int threads;
+  private final boolean sessionCalls;
 
-  public CairnClientTarget(URI url, int threads, Workload workload, ErrorSamples errors) {
+  public CairnClientTarget(
+      URI url, int threads, boolean sessionCalls, Workload workload, ErrorSamples errors) {
     this.threads = threads;
-    this.client = CairnClient.builder().endpoints(url.toString()).threads(threads).build();
+    this.sessionCalls = sessionCalls;
+    this.client =
+        CairnClient.builder()
+            .endpoints(url.toString())
+            .threads(threads)
+            .sessionCalls(sessionCalls)
+            .build();
     this.workload = workload;
     this.value = Bytes.copyOf(workload.value());
     this.errors = errors;
@@ -39,7 +48,7 @@ public final class CairnClientTarget implements Target {
 
   @Override
   public String clientDescription() {
-    return "cairn-java-client/h2c/" + threads + "-threads";
+    return "cairn-java-client/" + (sessionCalls ? "calls" : "h2c") + "/" + threads + "-threads";
   }
 
   @Override

@@ -121,6 +121,13 @@ public final class LoadGenerator implements Callable<Integer> {
       description = "I/O threads of the HTTP client (default: ${DEFAULT-VALUE})")
   int ioThreads = 1;
 
+  @Option(
+      names = "--client-requests",
+      description =
+          "cairn_client: how the client sends requests: calls (over its session's WebSocket) or"
+              + " h2c (HTTP/2 only) (default: ${DEFAULT-VALUE})")
+  String clientRequests = "calls";
+
   @Mixin EtcdApi etcdApi;
 
   @Mixin ZooKeeperOptions zooKeeper;
@@ -232,7 +239,11 @@ public final class LoadGenerator implements Callable<Integer> {
       case CAIRN -> cairnTarget(workload);
       case CAIRN_CLIENT ->
           new dev.cairn.bench.client.CairnClientTarget(
-              url.resolve(false), Math.max(2, ioThreads), workload, errorSamples());
+              url.resolve(false),
+              Math.max(2, ioThreads),
+              !clientRequests.equals("h2c"),
+              workload,
+              errorSamples());
       case ETCD -> {
         HttpTransport transport = transport(true);
         try {

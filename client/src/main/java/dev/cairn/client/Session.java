@@ -238,7 +238,7 @@ final class Session {
     synchronized (this) {
       if (closed
           || socket == null
-          || !callsEnabled
+          || !callsReady
           || socketEndpoint != endpoint
           || calls.size() >= MAX_CALLS) {
         return false;
@@ -303,9 +303,17 @@ final class Session {
   }
 
   private void onReply(JsonNode r) {
+    long id = r.path("id").asLong(-1);
+    if (id == PROBE_ID) {
+      synchronized (this) {
+        callsReady = socket != null;
+      }
+      firstOpen.complete(null);
+      return;
+    }
     PendingCall p;
     synchronized (this) {
-      p = calls.remove(r.path("id").asLong(-1));
+      p = calls.remove(id);
     }
     if (p == null) {
       return;
@@ -408,6 +416,18 @@ final class Session {
   private boolean callsEnabled;
 
   /**
+   * The current socket's server answered the probe call: it takes calls (a server that does not
+   * answers the probe with an error, and requests stay on HTTP).
+   */
+  private boolean callsReady;
+
+  /** The id of the probe call sent on each new socket; requests' ids start at 1. */
+  private static final long PROBE_ID = 0;
+
+  private static final String PROBE =
+      "{\"call\":{\"id\":" + PROBE_ID + ",\"method\":\"GET\",\"path\":\"/health\"}}";
+
+  /**
    * Opens the session now (not at the first watch or lease) so that requests go over its socket,
    * waiting up to {@code timeout} for it to open.
    */
@@ -475,6 +495,10 @@ final class Session {
       stalledAt = false;
       socket = s;
       socketEndpoint = endpoint;
+      callsReady = false;
+      if (callsEnabled) {
+        hello.add(PROBE);
+      }
       connecting = false;
       failures = 0;
       outbox.clear(); // anything queued for the old socket is rebuilt below
@@ -494,7 +518,9 @@ final class Session {
       }
       drainAttaches();
     }
-    firstOpen.complete(null);
+    if (!callsEnabled) {
+      firstOpen.complete(null);
+    }
     failCalls(stale, new java.io.IOException("the session's connection was replaced"));
   }
 
@@ -510,6 +536,7 @@ final class Session {
       }
       socket = null;
       socketEndpoint = -1;
+      callsReady = false;
       lost = takeCalls();
       connecting = true; // until the scheduled connect runs
       failures++;
@@ -543,6 +570,18 @@ final class Session {
     }
   }
 
+  /** Most characters of one frame of several queued messages. */
+  private static final int MAX_BATCH_CHARS = 64 * 1024;
+
+  /** The text of a queued message; a call is sent from now on. Called under the lock. */
+  private static String take(Object queued) {
+    if (queued instanceof PendingCall p) {
+      p.sent = true;
+      return p.text;
+    }
+    return (String) queued;
+  }
+
   /**
    * Sends the queued messages on the socket of {@code gen}, if it is still the current one: in a
    * loop while each send completes at once, else from the send's completion.
@@ -561,11 +600,15 @@ final class Session {
           sending = false;
           return;
         }
-        if (next instanceof PendingCall p) {
-          p.sent = true;
-          m = p.text;
-        } else {
-          m = (String) next;
+        m = take(next);
+        if (!outbox.isEmpty() && callsReady) {
+          // Several queued: one frame with all of them, one after another (a server that takes
+          // calls reads them so), which saves the server a frame and a hand-off per message.
+          StringBuilder batch = new StringBuilder(m);
+          while (!outbox.isEmpty() && batch.length() < MAX_BATCH_CHARS) {
+            batch.append(take(outbox.poll()));
+          }
+          m = batch.toString();
         }
         sending = true;
         lastSentNanos = System.nanoTime();
@@ -703,6 +746,9 @@ final class Session {
       lost(m.get("lease_expired").path("id").asLong(), "it expired");
     } else if (m.has("error")) {
       String code = m.get("error").path("code").asText();
+      if (code.equals("malformed_request") && !firstOpen.isDone()) {
+        firstOpen.complete(null); // a server that takes no calls refused the probe
+      }
       if (code.equals("lease_not_found") || code.equals("unavailable")) {
         synchronized (this) {
           attachAnswered(); // the session's errors without a watch are its lease requests'

@@ -85,6 +85,40 @@ sealed interface ClientMessage {
     }
   }
 
+  /**
+   * Parses a text message: one message, or several written one after another (a client sends calls
+   * so, in one frame, when several are queued). Each element of the answer is a {@link
+   * ClientMessage}, or the {@link Invalid} the client is told about; text that stops being JSON
+   * ends the list with one.
+   */
+  static List<Object> parseAll(String text) {
+    List<Object> out = new java.util.ArrayList<>(1);
+    // A parser, not MappingIterator: that one would unwrap a root-level array into its elements.
+    try (com.fasterxml.jackson.core.JsonParser p = Json.MAPPER.getFactory().createParser(text)) {
+      while (p.nextToken() != null) {
+        JsonNode root = NODES.readValue(p);
+        try {
+          out.add(of(root));
+        } catch (Invalid e) {
+          out.add(e);
+        }
+      }
+    } catch (Exception e) {
+      out.add(new Invalid(ErrorCode.MALFORMED_REQUEST, "message is not JSON"));
+      return out;
+    }
+    if (out.isEmpty()) {
+      out.add(new Invalid(ErrorCode.MALFORMED_REQUEST, "message is not JSON"));
+    }
+    return out;
+  }
+
+  /** Reads one value of several: what follows it is the next message, not an error. */
+  com.fasterxml.jackson.databind.ObjectReader NODES =
+      Json.MAPPER
+          .readerFor(JsonNode.class)
+          .without(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
   /** Parses one text message; throws {@link Invalid}. */
   static ClientMessage parse(String text) {
     JsonNode root;
@@ -93,6 +127,10 @@ sealed interface ClientMessage {
     } catch (Exception e) {
       throw new Invalid(ErrorCode.MALFORMED_REQUEST, "message is not JSON");
     }
+    return of(root);
+  }
+
+  private static ClientMessage of(JsonNode root) {
     if (root == null || !root.isObject() || root.size() != 1) {
       throw new Invalid(
           ErrorCode.MALFORMED_REQUEST,

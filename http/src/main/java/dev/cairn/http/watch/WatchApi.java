@@ -231,6 +231,12 @@ public final class WatchApi implements Api.WatchRoutes {
             .mapAsync(
                 1,
                 m -> {
+                  if (m.isText() && m.asTextMessage().isStrict()) {
+                    // The usual case, a message that came whole: no future to convert and hop
+                    // through (Scala's converted stages run thenApply on another thread).
+                    return CompletableFuture.completedFuture(
+                        (Object) new WatchConnection.ClientText(m.asTextMessage().getStrictText()));
+                  }
                   if (m.isText()) {
                     return m.asTextMessage()
                         .toStrict(10_000, materializer)

@@ -288,9 +288,19 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
   // ------------------------------------------------------------- client messages
 
   private void onClientMessage(String text) {
-    ClientMessage m;
+    for (Object parsed : ClientMessage.parseAll(text)) {
+      if (parsed instanceof ClientMessage m) {
+        onClientMessage(m);
+      } else if (parsed instanceof ClientMessage.Invalid e) {
+        outbound.sendControl(encoder.error(e.code.wire(), e.getMessage()));
+      } else {
+        throw new IllegalStateException("unhandled " + parsed);
+      }
+    }
+  }
+
+  private void onClientMessage(ClientMessage m) {
     try {
-      m = ClientMessage.parse(text);
       if (m instanceof ClientMessage.Create c) {
         onCreate(c);
       } else if (m instanceof ClientMessage.Cancel c) {

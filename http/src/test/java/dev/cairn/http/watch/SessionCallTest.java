@@ -114,6 +114,37 @@ class SessionCallTest {
     }
   }
 
+  /** Several messages in one frame, one after another, are each taken (a client's batch). */
+  @Test
+  void severalMessagesInOneTextFrameAreEachAnswered() {
+    assertThat(node.putKey("call/batch2", "before").status()).isEqualTo(200);
+    try (WsClient s = WsClient.connect(node)) {
+      s.send(
+          "{\"call\":{\"id\":1,\"method\":\"PUT\",\"path\":\"/v1/kv/call/batch\",\"body\":\"b\"}}"
+              + "{\"heartbeat\":{}}\n"
+              + "{\"call\":{\"id\":2,\"method\":\"GET\",\"path\":\"/v1/kv/call/batch2\"}}"
+              + "{\"nonsense\":{}}");
+      // In whatever order they finish (the put waits for its write): all four are answered.
+      s.awaitLog(
+          "two replies, an echo and an error",
+          Duration.ofSeconds(30),
+          log ->
+              log.stream().anyMatch(reply(1))
+                  && log.stream().anyMatch(reply(2))
+                  && log.stream().anyMatch(WsClient.has("heartbeat"))
+                  && log.stream().anyMatch(WsClient.error("malformed_request")));
+      JsonNode put = s.messages().stream().filter(reply(1)).findFirst().orElseThrow();
+      assertThat(put.path("reply").path("status").asInt()).isEqualTo(200);
+      JsonNode get = s.messages().stream().filter(reply(2)).findFirst().orElseThrow();
+      assertThat(get.path("reply").path("body").path("kv").path("value").asText())
+          .isEqualTo("before");
+      s.skipAll();
+      s.send("{\"heartbeat\":{}} not json");
+      s.expect("a second heartbeat's echo", WsClient.has("heartbeat"));
+      s.expect("an error for what is not JSON", WsClient.error("malformed_request"));
+    }
+  }
+
   /**
    * A call that waits (a lock held by another) does not hold up the calls after it: their replies
    * come first. A third call while two are in flight is refused with too_many_requests and not run;

@@ -227,6 +227,16 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
   /** Sent back by the shard when this leader passivates; stops it once its writes are durable. */
   private record Stop() implements org.apache.pekko.actor.NoSerializationVerificationNeeded {}
 
+  /**
+   * The message that stops a leader whose shard is handed off (a rebalance, a leaving node): like a
+   * passivation, the writes in flight are acknowledged and answered first, where a PoisonPill would
+   * stop the leader with their replies unsent (the clients would wait for their timeouts, not
+   * knowing whether the writes were made).
+   */
+  public static Object handOffStop() {
+    return new Stop();
+  }
+
   private record Tick() implements NotInfluenceReceiveTimeout {}
 
   /** A read barrier's answer for a request that waited for it (see {@link ReadBarrier}). */

@@ -117,7 +117,8 @@ public final class Namespaces {
                   }
                 },
                 new LeaderPlacement(system),
-                PoisonPill.getInstance());
+                NamespaceLeader.handOffStop());
+    UndeliveredAsks.start(system);
     KnownNamespaces known = new KnownNamespaces();
     boolean clusterRegistry =
         system.settings().config().getBoolean("cairn.namespace.cluster-registry");

@@ -1,0 +1,66 @@
+package dev.cairn.actors.namespace;
+
+import dev.cairn.core.ErrorCode;
+import dev.cairn.core.Rejection;
+import dev.cairn.core.keyspace.Reply;
+import org.apache.pekko.actor.AbstractActor;
+import org.apache.pekko.actor.ActorRef;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.DeadLetter;
+import org.apache.pekko.actor.Dropped;
+import org.apache.pekko.actor.InvalidActorNameException;
+import org.apache.pekko.actor.Props;
+
+/**
+ * Answers a request to a namespace leader that was never delivered with {@code unavailable}, at
+ * once, instead of leaving its asker to its timeout (5 s by default).
+ *
+ * <p>Undelivered means: sent to a leader that had stopped (a hand-off, a failover, a passivation),
+ * or dropped by a shard region — Pekko's region drops the messages it buffered for a shard when it
+ * hands the shard off, so as not to reorder them. Both reach the dead letters, and such a request
+ * was not executed, so {@code unavailable} (503, try again) is the exact answer; the HTTP layer and
+ * the Java client retry it, and the retry reaches the namespace's next leader. Only {@link
+ * NamespaceLeader.Ask asks} are answered (one reply each, of a family that includes {@link
+ * Reply.Rejected}); a watch or replication request is left to its own retry.
+ */
+final class UndeliveredAsks extends AbstractActor {
+
+  static final String DETAIL =
+      "the namespace's leader moved or stopped before this request reached it (a hand-off or a"
+          + " failover); it was not executed: retry";
+
+  /** Starts the responder and subscribes it to {@code system}'s dead letters. */
+  static void start(ActorSystem system) {
+    ActorRef ref;
+    try {
+      ref = system.actorOf(Props.create(UndeliveredAsks.class), "undelivered-asks");
+    } catch (InvalidActorNameException alreadyRunning) {
+      return; // namespaces started twice in one actor system (tests): one responder is enough
+    }
+    system.getEventStream().subscribe(ref, DeadLetter.class);
+  }
+
+  @Override
+  public Receive createReceive() {
+    return receiveBuilder().match(DeadLetter.class, this::undelivered).build();
+  }
+
+  private void undelivered(DeadLetter letter) {
+    Object message = letter.message();
+    ActorRef asker = letter.sender();
+    if (message instanceof Dropped d) {
+      message = d.message();
+      asker = d.sender();
+    }
+    if (message instanceof Namespaces.Envelope e) {
+      message = e.request();
+    }
+    if (message instanceof NamespaceLeader.Ask<?>
+        && asker != null
+        && !asker.equals(ActorRef.noSender())
+        && !asker.equals(getContext().getSystem().deadLetters())) {
+      asker.tell(
+          new Reply.Rejected(0, Rejection.of(ErrorCode.UNAVAILABLE, DETAIL)), ActorRef.noSender());
+    }
+  }
+}

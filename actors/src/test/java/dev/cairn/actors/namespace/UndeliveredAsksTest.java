@@ -1,0 +1,123 @@
+package dev.cairn.actors.namespace;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.cairn.core.ErrorCode;
+import dev.cairn.core.keyspace.Command;
+import dev.cairn.core.keyspace.Read;
+import dev.cairn.core.keyspace.Reply;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.ActorRef;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.Dropped;
+import org.apache.pekko.actor.PoisonPill;
+import org.apache.pekko.testkit.javadsl.TestKit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A request to a leader that never reaches it — sent to a leader that has stopped, or dropped by a
+ * shard region handing its shard off — is answered {@code unavailable} at once, well before the
+ * asker's timeout.
+ */
+@Timeout(60)
+class UndeliveredAsksTest {
+  private static final Duration T = Duration.ofSeconds(10);
+
+  ActorSystem system;
+  Namespaces namespaces;
+
+  @BeforeEach
+  void start() throws Exception {
+    Config config =
+        ConfigFactory.parseString(
+                "pekko.loglevel = WARNING\n"
+                    + "pekko.actor.provider = cluster\n"
+                    + "pekko.remote.artery.canonical.hostname = \"127.0.0.1\"\n"
+                    + "pekko.remote.artery.canonical.port = 0\n"
+                    + "pekko.cluster.sharding.passivation.strategy = none\n"
+                    + "pekko.cluster.jmx.enabled = off\n"
+                    + "pekko.cluster.log-info = off\n"
+                    + "pekko.persistence.journal.plugin = \"pekko.persistence.journal.inmem\"\n"
+                    + "pekko.persistence.snapshot-store.plugin ="
+                    + " \"pekko.persistence.snapshot-store.local\"\n"
+                    + "pekko.persistence.snapshot-store.local.dir = \"target/snapshots-"
+                    + System.nanoTime()
+                    + "\"\n")
+            .withFallback(ConfigFactory.load());
+    system = ActorSystem.create("undelivered-test", config);
+    namespaces = OneNode.namespaces(system, T);
+  }
+
+  @AfterEach
+  void stop() {
+    TestKit.shutdownActorSystem(system);
+  }
+
+  private static void assertUnavailable(Object answer) {
+    assertThat(answer).isInstanceOf(Reply.Rejected.class);
+    assertThat(((Reply.Rejected) answer).code()).isEqualTo(ErrorCode.UNAVAILABLE);
+    assertThat(((Reply.Rejected) answer).rejection().detail()).contains("not executed");
+  }
+
+  @Test
+  void anAskSentToAStoppedLeaderIsAnsweredUnavailable() throws Exception {
+    assertThat(
+            namespaces
+                .write(Namespaces.DEFAULT, Command.Put.of("k", "v"))
+                .toCompletableFuture()
+                .get(T.toMillis(), TimeUnit.MILLISECONDS))
+        .isInstanceOf(Reply.PutReply.class);
+    ActorRef leader = LocalLeaders.get(system).get(Namespaces.DEFAULT);
+    assertThat(leader).isNotNull();
+    TestKit probe = new TestKit(system);
+    probe.watch(leader);
+    leader.tell(PoisonPill.getInstance(), ActorRef.noSender());
+    probe.expectTerminated(leader);
+
+    // A request already on its way when the leader stopped ends in the dead letters (an ask to
+    // an actor known to be terminated fails at once on its own).
+    TestKit asker = new TestKit(system);
+    leader.tell(new NamespaceLeader.Write(Command.Put.of("k", "lost")), asker.getRef());
+    assertUnavailable(asker.receiveOne(T));
+    leader.tell(new NamespaceLeader.Query(Read.Range.key("k")), asker.getRef());
+    assertUnavailable(asker.receiveOne(T));
+  }
+
+  @Test
+  void anAskARegionDroppedAtHandOffIsAnsweredUnavailableAndOtherDeadLettersAreLeftAlone()
+      throws Exception {
+    TestKit asker = new TestKit(system);
+    // What a shard region does with the messages it buffered for a shard it hands off.
+    system
+        .deadLetters()
+        .tell(
+            new Dropped(
+                new Namespaces.Envelope(
+                    Namespaces.DEFAULT, new NamespaceLeader.Write(Command.Put.of("k", "v"))),
+                "Avoiding reordering of buffered messages at shard handoff",
+                asker.getRef(),
+                ActorRef.noSender()),
+            ActorRef.noSender());
+    assertUnavailable(asker.receiveOne(T));
+
+    // Not an ask (a replica's request), and a reply nobody waits for: no answer.
+    TestKit other = new TestKit(system);
+    system
+        .deadLetters()
+        .tell(
+            new Dropped(
+                new Namespaces.Envelope(
+                    Namespaces.DEFAULT, new NamespaceLeader.Replicate(0, other.getRef())),
+                "handoff",
+                other.getRef(),
+                ActorRef.noSender()),
+            ActorRef.noSender());
+    other.expectNoMessage(Duration.ofMillis(500));
+  }
+}

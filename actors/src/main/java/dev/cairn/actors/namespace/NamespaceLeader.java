@@ -257,6 +257,9 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
   private KeyspaceState state;
   private long lastSnapshotRevision;
 
+  /** Told to stop: requests are refused from now on (see {@link #handle}). */
+  private boolean stopping;
+
   /** Versions in the last snapshot taken or recovered: the next waits at least as many events. */
   private long lastSnapshotVersions;
 
@@ -469,8 +472,14 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
             })
         .match(
             Stop.class,
-            // Not a PoisonPill: writes still in flight are acknowledged (and replied to) first.
-            s -> deferAsync(s, done -> getContext().stop(getSelf())))
+            s -> {
+              // Not a PoisonPill: writes still in flight are acknowledged (and replied to) first;
+              // nothing after this is executed, and callers on this node go through the shard
+              // region again (which holds their requests for the next leader).
+              stopping = true;
+              leaders.unregister(namespace, getSelf());
+              deferAsync(s, done -> getContext().stop(getSelf()));
+            })
         .match(SaveSnapshotSuccess.class, s -> {})
         .match(
             SaveSnapshotFailure.class,
@@ -486,6 +495,19 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
   }
 
   private void handle(Request request, ActorRef replyTo) {
+    if (stopping && request instanceof Ask<?>) {
+      // Told to stop (a hand-off or a passivation): what comes now is not executed, and the
+      // caller learns so at once (a retry reaches the next leader) rather than at its timeout.
+      replyTo.tell(
+          new Reply.Rejected(
+              state.revision(),
+              Rejection.of(
+                  ErrorCode.UNAVAILABLE,
+                  "the namespace's leader is handing over or stopping; it was not executed:"
+                      + " retry")),
+          getSelf());
+      return;
+    }
     if (!barrier.isNone() && needsBarrier(request)) {
       ActorRef self = getSelf();
       barrier

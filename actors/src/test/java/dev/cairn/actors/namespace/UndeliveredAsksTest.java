@@ -90,6 +90,33 @@ class UndeliveredAsksTest {
   }
 
   @Test
+  void aLeaderToldToStopRefusesWhatFollowsUnexecuted() throws Exception {
+    assertThat(
+            namespaces
+                .write(Namespaces.DEFAULT, Command.Put.of("k", "v"))
+                .toCompletableFuture()
+                .get(T.toMillis(), TimeUnit.MILLISECONDS))
+        .isInstanceOf(Reply.PutReply.class);
+    ActorRef leader = LocalLeaders.get(system).get(Namespaces.DEFAULT);
+    TestKit before = new TestKit(system);
+    TestKit after = new TestKit(system);
+    // In one go, so that the first write is still being made when the stop arrives.
+    leader.tell(new NamespaceLeader.Write(Command.Put.of("k", "in-flight")), before.getRef());
+    leader.tell(NamespaceLeader.handOffStop(), ActorRef.noSender());
+    leader.tell(new NamespaceLeader.Write(Command.Put.of("k", "late")), after.getRef());
+    assertThat(before.receiveOne(T)).isInstanceOf(Reply.PutReply.class);
+    // Refused by the stopping leader, or by the dead letters if it had stopped: never executed.
+    assertUnavailable(after.receiveOne(T));
+    Reply.RangeReply r =
+        (Reply.RangeReply)
+            namespaces
+                .read(Namespaces.DEFAULT, Read.Range.key("k"))
+                .toCompletableFuture()
+                .get(T.toMillis(), TimeUnit.MILLISECONDS);
+    assertThat(r.kvs().get(0).value().utf8String()).isEqualTo("in-flight");
+  }
+
+  @Test
   void anAskARegionDroppedAtHandOffIsAnsweredUnavailableAndOtherDeadLettersAreLeftAlone()
       throws Exception {
     TestKit asker = new TestKit(system);

@@ -107,13 +107,23 @@ class UndeliveredAsksTest {
     assertThat(before.receiveOne(T)).isInstanceOf(Reply.PutReply.class);
     // Refused by the stopping leader, or by the dead letters if it had stopped: never executed.
     assertUnavailable(after.receiveOne(T));
-    Reply.RangeReply r =
-        (Reply.RangeReply)
-            namespaces
-                .read(Namespaces.DEFAULT, Read.Range.key("k"))
-                .toCompletableFuture()
-                .get(T.toMillis(), TimeUnit.MILLISECONDS);
-    assertThat(r.kvs().get(0).value().utf8String()).isEqualTo("in-flight");
+    // Until the next leader runs, a read is refused as unavailable too (the shard did not ask
+    // this leader to stop, so it still sends it requests until it has stopped).
+    new TestKit(system)
+        .awaitAssert(
+            T,
+            Duration.ofMillis(100),
+            () -> {
+              Reply r =
+                  namespaces
+                      .read(Namespaces.DEFAULT, Read.Range.key("k"))
+                      .toCompletableFuture()
+                      .join();
+              assertThat(r).isInstanceOf(Reply.RangeReply.class);
+              assertThat(((Reply.RangeReply) r).kvs().get(0).value().utf8String())
+                  .isEqualTo("in-flight");
+              return null;
+            });
   }
 
   @Test

@@ -114,18 +114,23 @@ final class Session {
     /** Handed to the socket: it may have reached the server. */
     boolean sent;
 
+    /** When the attempt times out, as an HTTP request would ({@code requestTimeout}). */
+    final long deadlineNanos;
+
     PendingCall(
         long id,
         Transport.Call call,
         int attempt,
         int endpoint,
-        CompletableFuture<Transport.Answer> result) {
+        CompletableFuture<Transport.Answer> result,
+        long timeoutNanos) {
       this.id = id;
       this.call = call;
       this.attempt = attempt;
       this.endpoint = endpoint;
       this.result = result;
       this.text = callMessage(id, call);
+      this.deadlineNanos = System.nanoTime() + timeoutNanos;
     }
   }
 
@@ -243,7 +248,9 @@ final class Session {
           || calls.size() >= MAX_CALLS) {
         return false;
       }
-      PendingCall p = new PendingCall(++callIds, call, attempt, endpoint, result);
+      PendingCall p =
+          new PendingCall(
+              ++callIds, call, attempt, endpoint, result, transport.requestTimeout().toNanos());
       calls.put(p.id, p);
       enqueue(p);
       return true;
@@ -344,6 +351,33 @@ final class Session {
         retryAfter,
         body == null ? Json.MAPPER.missingNode() : body,
         p.result);
+  }
+
+  /**
+   * Fails the calls whose reply is overdue (a node that hangs with its socket open), as a timed-out
+   * HTTP request: sent again if idempotent (to the next endpoint), else of unknown outcome.
+   */
+  private void expireCalls() {
+    List<PendingCall> overdue = null;
+    synchronized (this) {
+      if (calls.isEmpty()) {
+        return;
+      }
+      long now = System.nanoTime();
+      for (var it = calls.values().iterator(); it.hasNext(); ) {
+        PendingCall p = it.next();
+        if (now - p.deadlineNanos >= 0) {
+          it.remove();
+          if (overdue == null) {
+            overdue = new ArrayList<>();
+          }
+          overdue.add(p);
+        }
+      }
+    }
+    if (overdue != null) {
+      failCalls(overdue, new java.net.http.HttpTimeoutException("request timed out"));
+    }
   }
 
   /** Fails every call of the socket that is gone: sent ones may have been applied. */
@@ -634,6 +668,7 @@ final class Session {
    * check on leases whose attach got no answer.
    */
   private void tick() {
+    expireCalls();
     List<Long> unanswered = new ArrayList<>();
     synchronized (this) {
       if (closed || socket == null || leases.isEmpty()) {

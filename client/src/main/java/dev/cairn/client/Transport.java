@@ -123,6 +123,11 @@ final class Transport {
     return endpoints;
   }
 
+  /** How long one attempt of a request may take, over HTTP or as a call. */
+  Duration requestTimeout() {
+    return requestTimeout;
+  }
+
   /** The endpoint requests go to now. */
   int current() {
     return current;

@@ -171,6 +171,37 @@ class SessionCallsTest {
   }
 
   /**
+   * A node that hangs with its socket open (here: the socket's replies no longer read): a call
+   * times out after the request timeout as an HTTP request would, a put as of unknown outcome, a
+   * get sent again to the next endpoint (the same node under another name, over HTTP).
+   */
+  @Test
+  void aCallWithoutAReplyTimesOutAsAnHttpRequestWould() throws Exception {
+    String other = node.url().replace("127.0.0.1", "localhost");
+    try (CairnClient c =
+        CairnClient.builder()
+            .endpoints(node.url(), other)
+            .requestTimeout(Duration.ofSeconds(2))
+            .build()) {
+      c.kv().blocking().put("sc/hang/get", "v");
+      c.session().stallReading(Duration.ofSeconds(30));
+      long calls = c.transport().sentAsCalls.sum();
+      long t0 = System.nanoTime();
+      CompletableFuture<Reply.PutReply> put =
+          c.kv().put("sc/hang/put", Bytes.utf8("x")).toCompletableFuture();
+      assertThat(c.transport().sentAsCalls.sum()).isEqualTo(calls + 1);
+      assertThatThrownBy(() -> put.get(30, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(OutcomeUnknownException.class)
+          .hasMessageContaining("sc/hang/put");
+      assertThat(Duration.ofNanos(System.nanoTime() - t0))
+          .isGreaterThanOrEqualTo(Duration.ofSeconds(2));
+      CompletableFuture<java.util.Optional<dev.cairn.core.KeyValue>> get =
+          c.kv().get("sc/hang/get").toCompletableFuture();
+      assertThat(CairnClient.await(get).orElseThrow().value().utf8String()).isEqualTo("v");
+    }
+  }
+
+  /**
    * A barrier's wait changes nothing, so it is idempotent: in flight when the socket drops, it is
    * sent again (over HTTP while the session reconnects, or as a call) and answers once the barrier
    * is released.

@@ -942,8 +942,14 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
         });
   }
 
-  /** The size a piece of a state copy is cut at (keys and values; the framing adds little). */
-  private static final int COPY_PIECE_BYTES = 64 * 1024;
+  /**
+   * The size a piece of a state copy is cut at (keys and values; the framing adds little). A copy
+   * is sent at once, and Artery drops what does not fit its queue of large messages
+   * (outbound-large-message-queue-size): pieces of 1 MiB keep a copy of up to 2 GiB within it, and
+   * each piece within the 3 MiB frame (a piece exceeds 1 MiB only by holding one version larger
+   * than that).
+   */
+  private static final int COPY_PIECE_BYTES = 1024 * 1024;
 
   // ------------------------------------------------------------------ plumbing
 

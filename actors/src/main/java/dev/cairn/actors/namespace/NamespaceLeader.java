@@ -301,6 +301,18 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
               .getInt("cairn.replica.leader-recent-events")
           : 0;
 
+  /** The size a piece of a state copy is cut at: {@code cairn.replica.copy-piece-size}. */
+  private final int copyPieceBytes =
+      (int)
+          Math.min(
+              Integer.MAX_VALUE,
+              getContext()
+                  .getSystem()
+                  .settings()
+                  .config()
+                  .getBytes("cairn.replica.copy-piece-size")
+                  .longValue());
+
   /** Props for a sharded leader: the namespace is the entity id, i.e. the actor's name. */
   public static Props props(NamespaceSettings settings) {
     return Props.create(NamespaceLeader.class, () -> new NamespaceLeader(settings));
@@ -926,7 +938,7 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
         }
       }
     } else {
-      List<KeyspaceSnapshot> pieces = ReplicaCopies.split(state.toSnapshot(), COPY_PIECE_BYTES);
+      List<KeyspaceSnapshot> pieces = ReplicaCopies.split(state.toSnapshot(), copyPieceBytes);
       answer.add(new ReplicaSync(revision, pieces.size()));
       for (int i = 0; i < pieces.size(); i++) {
         answer.add(new ReplicaCopy(i, pieces.get(i)));
@@ -941,15 +953,6 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
           }
         });
   }
-
-  /**
-   * The size a piece of a state copy is cut at (keys and values; the framing adds little). A copy
-   * is sent at once, and Artery drops what does not fit its queue of large messages
-   * (outbound-large-message-queue-size): pieces of 1 MiB keep a copy of up to 2 GiB within it, and
-   * each piece within the 3 MiB frame (a piece exceeds 1 MiB only by holding one version larger
-   * than that).
-   */
-  private static final int COPY_PIECE_BYTES = 1024 * 1024;
 
   // ------------------------------------------------------------------ plumbing
 

@@ -49,6 +49,7 @@ abstract class NamespaceLeaderContract {
     Config config =
         ConfigFactory.parseString(
                 "cairn.replica.enabled = on\n"
+                    + "cairn.replica.copy-piece-size = 64KiB\n"
                     + "cairn.namespace.snapshot-every = 25\n"
                     + "cairn.namespace.tick-interval = 50ms\n"
                     + "pekko.loglevel = WARNING\n")

@@ -318,13 +318,18 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
     return Props.create(NamespaceLeader.class, () -> new NamespaceLeader(settings));
   }
 
+  /** What every namespace leader's persistence id starts with, the namespace following it. */
+  private static final String PERSISTENCE_ID_PREFIX = "ns|";
+
   public static String persistenceIdOf(String namespace) {
-    return "ns|" + namespace;
+    return PERSISTENCE_ID_PREFIX + namespace;
   }
 
   /** The namespace whose leader persists under {@code persistenceId}; null if none's does. */
   public static String namespaceOf(String persistenceId) {
-    return persistenceId.startsWith("ns|") ? persistenceId.substring(3) : null;
+    return persistenceId.startsWith(PERSISTENCE_ID_PREFIX)
+        ? persistenceId.substring(PERSISTENCE_ID_PREFIX.length())
+        : null;
   }
 
   private NamespaceLeader(NamespaceSettings settings) {

@@ -3,7 +3,6 @@ package dev.cairn.actors.namespace;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import dev.cairn.core.ErrorCode;
 import dev.cairn.core.keyspace.Command;
 import dev.cairn.core.keyspace.Read;
@@ -51,30 +50,15 @@ class AbsentNamespacePassivationTest {
     // Existing namespaces passivate only in the tests about it, so the others see them stay.
     Duration passivateIdle = test.getTags().contains("passivate") ? IDLE : Duration.ZERO;
     Config config =
-        ConfigFactory.parseString(
-                "cairn.namespace.absent-idle = "
-                    + IDLE.toMillis()
-                    + "ms\n"
-                    + "cairn.namespace.passivate-idle = "
-                    + passivateIdle.toMillis()
-                    + "ms\n"
-                    // Ticks far more often than the idle time, as with the defaults (100ms vs 30s).
-                    + "cairn.namespace.tick-interval = 50ms\n"
-                    + "pekko.loglevel = WARNING\n"
-                    + "pekko.actor.provider = cluster\n"
-                    + "pekko.remote.artery.canonical.hostname = \"127.0.0.1\"\n"
-                    + "pekko.remote.artery.canonical.port = 0\n"
-                    // As in the server: sharding passivates nothing on its own.
-                    + "pekko.cluster.sharding.passivation.strategy = none\n"
-                    + "pekko.cluster.jmx.enabled = off\n"
-                    + "pekko.cluster.log-info = off\n"
-                    + "pekko.persistence.journal.plugin = \"pekko.persistence.journal.inmem\"\n"
-                    + "pekko.persistence.snapshot-store.plugin ="
-                    + " \"pekko.persistence.snapshot-store.local\"\n"
-                    + "pekko.persistence.snapshot-store.local.dir = \"target/snapshots-"
-                    + System.nanoTime()
-                    + "\"\n")
-            .withFallback(ConfigFactory.load());
+        OneNode.config(
+            "cairn.namespace.absent-idle = "
+                + IDLE.toMillis()
+                + "ms\n"
+                + "cairn.namespace.passivate-idle = "
+                + passivateIdle.toMillis()
+                + "ms\n"
+                // Ticks far more often than the idle time, as with the defaults (100ms vs 30s).
+                + "cairn.namespace.tick-interval = 50ms");
     system = ActorSystem.create("passivation-test", config);
     namespaces = OneNode.namespaces(system, T);
     region = ClusterSharding.get(system).shardRegion(Namespaces.SHARD_TYPE);

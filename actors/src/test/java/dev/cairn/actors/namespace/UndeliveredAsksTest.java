@@ -2,8 +2,6 @@ package dev.cairn.actors.namespace;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import dev.cairn.core.ErrorCode;
 import dev.cairn.core.keyspace.Command;
 import dev.cairn.core.keyspace.Read;
@@ -34,29 +32,24 @@ class UndeliveredAsksTest {
 
   @BeforeEach
   void start() throws Exception {
-    Config config =
-        ConfigFactory.parseString(
-                "pekko.loglevel = WARNING\n"
-                    + "pekko.actor.provider = cluster\n"
-                    + "pekko.remote.artery.canonical.hostname = \"127.0.0.1\"\n"
-                    + "pekko.remote.artery.canonical.port = 0\n"
-                    + "pekko.cluster.sharding.passivation.strategy = none\n"
-                    + "pekko.cluster.jmx.enabled = off\n"
-                    + "pekko.cluster.log-info = off\n"
-                    + "pekko.persistence.journal.plugin = \"pekko.persistence.journal.inmem\"\n"
-                    + "pekko.persistence.snapshot-store.plugin ="
-                    + " \"pekko.persistence.snapshot-store.local\"\n"
-                    + "pekko.persistence.snapshot-store.local.dir = \"target/snapshots-"
-                    + System.nanoTime()
-                    + "\"\n")
-            .withFallback(ConfigFactory.load());
-    system = ActorSystem.create("undelivered-test", config);
+    system = ActorSystem.create("undelivered-test", OneNode.config(""));
     namespaces = OneNode.namespaces(system, T);
   }
 
   @AfterEach
   void stop() {
     TestKit.shutdownActorSystem(system);
+  }
+
+  /** Writes {@code k = value} to {@code default} and returns its running leader. */
+  private ActorRef leaderAfterWriting(String value) throws Exception {
+    assertThat(
+            namespaces
+                .write(Namespaces.DEFAULT, Command.Put.of("k", value))
+                .toCompletableFuture()
+                .get(T.toMillis(), TimeUnit.MILLISECONDS))
+        .isInstanceOf(Reply.PutReply.class);
+    return LocalLeaders.get(system).get(Namespaces.DEFAULT);
   }
 
   private static void assertUnavailable(Object answer) {
@@ -67,13 +60,7 @@ class UndeliveredAsksTest {
 
   @Test
   void anAskSentToAStoppedLeaderIsAnsweredUnavailable() throws Exception {
-    assertThat(
-            namespaces
-                .write(Namespaces.DEFAULT, Command.Put.of("k", "v"))
-                .toCompletableFuture()
-                .get(T.toMillis(), TimeUnit.MILLISECONDS))
-        .isInstanceOf(Reply.PutReply.class);
-    ActorRef leader = LocalLeaders.get(system).get(Namespaces.DEFAULT);
+    ActorRef leader = leaderAfterWriting("v");
     assertThat(leader).isNotNull();
     TestKit probe = new TestKit(system);
     probe.watch(leader);
@@ -91,13 +78,7 @@ class UndeliveredAsksTest {
 
   @Test
   void aLeaderToldToStopRefusesWhatFollowsUnexecuted() throws Exception {
-    assertThat(
-            namespaces
-                .write(Namespaces.DEFAULT, Command.Put.of("k", "v"))
-                .toCompletableFuture()
-                .get(T.toMillis(), TimeUnit.MILLISECONDS))
-        .isInstanceOf(Reply.PutReply.class);
-    ActorRef leader = LocalLeaders.get(system).get(Namespaces.DEFAULT);
+    ActorRef leader = leaderAfterWriting("v");
     TestKit before = new TestKit(system);
     TestKit after = new TestKit(system);
     // In one go, so that the first write is still being made when the stop arrives.

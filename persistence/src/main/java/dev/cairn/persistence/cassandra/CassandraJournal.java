@@ -316,22 +316,12 @@ public final class CassandraJournal extends AsyncWriteJournal {
       long max,
       Consumer<PersistentRepr> replayCallback) {
     ExecutionContext ec = context().dispatcher();
-    long queued = System.nanoTime();
-    return Futures.future(
-        () -> {
-          long started = System.nanoTime();
-          long count = replay(persistenceId, fromSequenceNr, toSequenceNr, max, replayCallback);
-          if (log.isDebugEnabled()) {
-            log.debug(
-                "replayed {} event(s) of [{}] in {} ms ({} ms queued)",
-                count,
-                persistenceId,
-                (System.nanoTime() - started) / 1_000_000,
-                (started - queued) / 1_000_000);
-          }
-          return null;
-        },
-        ec);
+    return TimedReads.run(
+            log,
+            ec,
+            () -> replay(persistenceId, fromSequenceNr, toSequenceNr, max, replayCallback),
+            count -> "replayed " + count + " event(s) of [" + persistenceId + "]")
+        .map(count -> (Void) null, ec);
   }
 
   /** Replays the events of {@code persistenceId} in range; returns how many. */
@@ -369,22 +359,11 @@ public final class CassandraJournal extends AsyncWriteJournal {
   @Override
   public Future<Long> doAsyncReadHighestSequenceNr(String persistenceId, long fromSequenceNr) {
     ExecutionContext ec = context().dispatcher();
-    long queued = System.nanoTime();
-    return Futures.future(
-        () -> {
-          long started = System.nanoTime();
-          long highest = highest(persistenceId, fromSequenceNr);
-          if (log.isDebugEnabled()) {
-            log.debug(
-                "highest sequence number of [{}] is {}, read in {} ms ({} ms queued)",
-                persistenceId,
-                highest,
-                (System.nanoTime() - started) / 1_000_000,
-                (started - queued) / 1_000_000);
-          }
-          return highest;
-        },
-        ec);
+    return TimedReads.run(
+        log,
+        ec,
+        () -> highest(persistenceId, fromSequenceNr),
+        highest -> "highest sequence number of [" + persistenceId + "] is " + highest + ", read");
   }
 
   /** The highest stored sequence number at or after {@code from}'s partition; 0 if none. */

@@ -151,22 +151,15 @@ public class CassandraSnapshotStore extends SnapshotStore {
   @Override
   public Future<Optional<SelectedSnapshot>> doLoadAsync(
       String persistenceId, SnapshotSelectionCriteria criteria) {
-    long queued = System.nanoTime();
-    return Futures.future(
-        () -> {
-          long started = System.nanoTime();
-          Optional<SelectedSnapshot> found = load(persistenceId, criteria);
-          if (log.isDebugEnabled()) {
-            log.debug(
-                "snapshot of [{}] {} in {} ms ({} ms queued)",
-                persistenceId,
-                found.map(f -> "at " + f.metadata().sequenceNr()).orElse("none"),
-                (System.nanoTime() - started) / 1_000_000,
-                (started - queued) / 1_000_000);
-          }
-          return found;
-        },
-        context().dispatcher());
+    return TimedReads.run(
+        log,
+        context().dispatcher(),
+        () -> load(persistenceId, criteria),
+        found ->
+            "snapshot of ["
+                + persistenceId
+                + "] "
+                + found.map(f -> "at " + f.metadata().sequenceNr()).orElse("none"));
   }
 
   private Optional<SelectedSnapshot> load(String persistenceId, SnapshotSelectionCriteria c) {

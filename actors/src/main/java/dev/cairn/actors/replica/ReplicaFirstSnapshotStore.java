@@ -29,7 +29,7 @@ import scala.jdk.javaapi.FutureConverters;
  * answer (none on this node, no state yet, too slow) leaves the stored snapshot as the only
  * candidate.
  */
-public class ReplicaFirstSnapshotStore extends CassandraSnapshotStore {
+public final class ReplicaFirstSnapshotStore extends CassandraSnapshotStore {
 
   private final LoggingAdapter log = Logging.getLogger(context().system(), this);
 

@@ -11,10 +11,8 @@ import dev.cairn.http.watch.WatchSettings;
 import dev.cairn.recipes.CairnClient;
 import dev.cairn.recipes.lock.Lock;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -40,13 +38,8 @@ public final class LockApi {
   private final Namespaces namespaces;
   private final WatchSettings watchSettings;
 
-  /**
-   * The grants made here and not yet released here, so that their release is one transaction with
-   * no read of the queue before it ({@link Lock#release(Lock.Grant)}).
-   */
-  private final Map<GrantRef, Lock.Grant> grants = new ConcurrentHashMap<>();
-
-  private record GrantRef(String namespace, String name, long token) {}
+  /** The grants made here and not yet released here: their release needs no read first. */
+  private final RecentGrants grants = new RecentGrants(MAX_REMEMBERED_GRANTS);
 
   public LockApi(ActorSystem system, Namespaces namespaces) {
     this.system = system;
@@ -127,10 +120,7 @@ public final class LockApi {
   }
 
   private HttpResponse granted(Request r, Lock.Grant g) {
-    if (grants.size() >= MAX_REMEMBERED_GRANTS) {
-      grants.clear();
-    }
-    grants.put(new GrantRef(r.namespace(), g.name(), g.fencingToken()), g);
+    grants.remember(r.namespace(), g);
     return Responses.json(200, LockBodies.LockGrant.of(g), g.fencingToken());
   }
 
@@ -148,7 +138,7 @@ public final class LockApi {
       throw new ApiException(
           ErrorCode.MALFORMED_REQUEST, "token must be an integer, not '" + raw + "'");
     }
-    Lock.Grant granted = grants.remove(new GrantRef(r.namespace(), name, token));
+    Lock.Grant granted = grants.take(r.namespace(), name, token);
     Lock lock = lock(r);
     return (granted != null ? lock.release(granted) : lock.release(name, token))
         .thenApply(v -> Responses.json(200, new LockBodies.LockReleased(name, token), token));

@@ -2,6 +2,7 @@ package dev.cairn.actors.namespace;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -112,18 +113,14 @@ final class LeaderPlacement extends ShardCoordinator.AbstractShardAllocationStra
       Map<ActorRef, scala.collection.immutable.IndexedSeq<String>> current) {
     ClusterEvent.CurrentClusterState state = cluster.state();
     Address self = cluster.selfAddress();
+    Map<Address, Member> members = new HashMap<>();
+    state.getMembers().forEach(m -> members.put(m.address(), m));
     List<Region> out = new ArrayList<>();
     for (var e : current.entrySet()) {
       ActorRef ref = e.getKey();
       boolean local = ref.path().address().hasLocalScope();
       Address address = local ? self : ref.path().address();
-      Member member = null;
-      for (Member m : state.getMembers()) {
-        if (m.address().equals(address)) {
-          member = m;
-          break;
-        }
-      }
+      Member member = members.get(address);
       if (member == null) {
         continue; // not in this node's view yet
       }

@@ -2,7 +2,6 @@ package dev.cairn.k8s;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.cairn.http.Main;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -17,7 +16,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /**
  * The image cannot be built here (no container engine), so its Dockerfile is checked against the
@@ -110,13 +108,7 @@ class DockerfileTest {
     assertThat(jsonArray(all("ENTRYPOINT").get(0)))
         .containsExactly("/opt/cairn/bin/cairn", "server");
     assertThat(launcher).contains("dev.cairn.http.Main \"$@\"");
-    Set<String> options =
-        new CommandLine(new Main())
-            .getSubcommands()
-            .get("server")
-            .getCommandSpec()
-            .optionsMap()
-            .keySet();
+    Set<String> options = Manifests.serverOptions();
     for (String arg : jsonArray(all("CMD").get(0))) {
       if (arg.startsWith("--")) {
         assertThat(options).as("cairn server option").contains(arg);

@@ -1,5 +1,6 @@
 package dev.cairn.k8s;
 
+import dev.cairn.http.Main;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
@@ -8,7 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
 
 /**
  * The manifests as Kubernetes would get them: {@code kubectl kustomize <dir>} rendered and loaded
@@ -24,6 +27,16 @@ final class Manifests {
   }
 
   /** The repository's root (this module's parent directory). */
+  /** The options {@code cairn server} accepts, from its picocli command. */
+  static Set<String> serverOptions() {
+    return new CommandLine(new Main())
+        .getSubcommands()
+        .get("server")
+        .getCommandSpec()
+        .optionsMap()
+        .keySet();
+  }
+
   static Path root() {
     Path here = Path.of("").toAbsolutePath();
     return Files.exists(here.resolve("base")) ? here.getParent() : here;

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.cairn.http.CairnServer;
-import dev.cairn.http.Main;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
@@ -46,7 +45,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import picocli.CommandLine;
 
 /**
  * The rendered base and example overlay, typed, checked against the server they deploy: probes on
@@ -135,13 +133,7 @@ class ManifestsTest {
   @ValueSource(strings = {"base", "overlays/example"})
   void everyOptionPassedIsAnOptionOfCairnServer(String dir) throws Exception {
     Manifests m = Manifests.render(dir);
-    Set<String> options =
-        new CommandLine(new Main())
-            .getSubcommands()
-            .get("server")
-            .getCommandSpec()
-            .optionsMap()
-            .keySet();
+    Set<String> options = Manifests.serverOptions();
     assertThat(options).containsAll(args(m).keySet());
     assertThat(args(m))
         .containsEntry("--discovery", "kubernetes")

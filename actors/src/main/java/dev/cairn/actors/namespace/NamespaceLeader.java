@@ -150,6 +150,14 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
     }
   }
 
+  /**
+   * The answer to an ask that was certainly not executed because it never reached a serving leader:
+   * it came to a leader told to stop (a hand-off or a passivation), or it was dropped undelivered
+   * while its shard moved. {@link Namespaces} asks again (the next leader answers), so callers only
+   * see it, as {@code unavailable}, when no leader answered before their deadline.
+   */
+  public record NotExecuted(String detail) implements CairnSerializable {}
+
   /** A request about watches, answered (if at all) by messages to its subscriber. */
   public sealed interface WatchRequest extends Request
       permits Subscribe, Unsubscribe, WatchProgress {}
@@ -516,13 +524,7 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
       // Told to stop (a hand-off or a passivation): what comes now is not executed, and the
       // caller learns so at once (a retry reaches the next leader) rather than at its timeout.
       replyTo.tell(
-          new Reply.Rejected(
-              state.revision(),
-              Rejection.of(
-                  ErrorCode.UNAVAILABLE,
-                  "the namespace's leader is handing over or stopping; it was not executed:"
-                      + " retry")),
-          getSelf());
+          new NotExecuted("the namespace's leader is handing over or stopping"), getSelf());
       return;
     }
     if (!barrier.isNone() && needsBarrier(request)) {

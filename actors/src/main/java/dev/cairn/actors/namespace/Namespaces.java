@@ -45,6 +45,15 @@ public final class Namespaces {
   public record Envelope(String namespace, NamespaceLeader.Request request)
       implements CairnSerializable {}
 
+  /**
+   * The first pause before asking again after a {@link NamespaceLeader.NotExecuted}; each further
+   * pause doubles, up to {@link #RETRY_PAUSE_MAX}, until the ask's deadline.
+   */
+  static final Duration RETRY_PAUSE_FIRST = Duration.ofMillis(10);
+
+  static final Duration RETRY_PAUSE_MAX = Duration.ofMillis(200);
+
+  private final ActorSystem system;
   private final ActorRef region;
   private final ActorRef registry;
   private final Duration timeout;
@@ -71,12 +80,14 @@ public final class Namespaces {
   }
 
   private Namespaces(
+      ActorSystem system,
       ActorRef region,
       ActorRef registry,
       Duration timeout,
       LocalLeaders localLeaders,
       Keyspace keyspace,
       KnownNamespaces known) {
+    this.system = system;
     this.known = known;
     this.localLeaders = localLeaders;
     this.keyspace = keyspace;
@@ -151,6 +162,7 @@ public final class Namespaces {
       registry = system.actorOf(registryProps, "namespace-registry");
     }
     return new Namespaces(
+        system,
         region,
         registry,
         settings.askTimeout(),
@@ -230,6 +242,11 @@ public final class Namespaces {
    * request's reply family, or fails with a timeout. One path for every leader: an ordinary ask, of
    * the leader's own ref when it runs on this node (no shard hops), through Cluster Sharding
    * otherwise; the answer is checked against the family.
+   *
+   * <p>A request that certainly was not executed because its leader was moving or stopping ({@link
+   * NamespaceLeader.NotExecuted}) is sent again, after a pause that starts at 10 ms and doubles up
+   * to 200 ms, until the deadline: a hand-off or a rebalance is then a delay to callers, not an
+   * error. Nothing else is sent twice (a write whose outcome is unknown is answered as such).
    */
   public <R extends Reply> CompletionStage<R> ask(
       String namespace, NamespaceLeader.Ask<R> request) {
@@ -243,12 +260,45 @@ public final class Namespaces {
       // Rejected belongs to every reply family.
       return CompletableFuture.completedFuture(request.replyType().cast(absent()));
     }
+    return askUntil(namespace, request, System.nanoTime() + timeout.toNanos(), RETRY_PAUSE_FIRST);
+  }
+
+  private <R extends Reply> CompletionStage<R> askUntil(
+      String namespace, NamespaceLeader.Ask<R> request, long deadline, Duration pause) {
+    Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
     ActorRef local = localLeaders.get(namespace);
     CompletionStage<Object> answer =
         local != null
-            ? Patterns.ask(local, request, timeout)
-            : Patterns.ask(region, new Envelope(namespace, request), timeout);
-    return answer.thenApply(request.replyType()::cast);
+            ? Patterns.ask(local, request, left)
+            : Patterns.ask(region, new Envelope(namespace, request), left);
+    return answer.thenCompose(
+        a -> {
+          if (!(a instanceof NamespaceLeader.NotExecuted refused)) {
+            return CompletableFuture.completedFuture(request.replyType().cast(a));
+          }
+          if (deadline - System.nanoTime() <= 2 * pause.toNanos()) {
+            // Rejected belongs to every reply family.
+            return CompletableFuture.completedFuture(
+                request
+                    .replyType()
+                    .cast(
+                        new Reply.Rejected(
+                            0,
+                            Rejection.of(
+                                ErrorCode.UNAVAILABLE,
+                                refused.detail() + "; it was not executed: retry"))));
+          }
+          Duration next = pause.multipliedBy(2);
+          return Patterns.after(
+              pause,
+              system,
+              () ->
+                  askUntil(
+                      namespace,
+                      request,
+                      deadline,
+                      next.compareTo(RETRY_PAUSE_MAX) > 0 ? RETRY_PAUSE_MAX : next));
+        });
   }
 
   public CompletionStage<Reply> write(String namespace, Command command) {

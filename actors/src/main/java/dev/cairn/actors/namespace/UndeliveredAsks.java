@@ -1,8 +1,5 @@
 package dev.cairn.actors.namespace;
 
-import dev.cairn.core.ErrorCode;
-import dev.cairn.core.Rejection;
-import dev.cairn.core.keyspace.Reply;
 import org.apache.pekko.actor.AbstractActor;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.ActorSystem;
@@ -12,22 +9,22 @@ import org.apache.pekko.actor.InvalidActorNameException;
 import org.apache.pekko.actor.Props;
 
 /**
- * Answers a request to a namespace leader that was never delivered with {@code unavailable}, at
- * once, instead of leaving its asker to its timeout (5 s by default).
+ * Answers a request to a namespace leader that was never delivered with {@link
+ * NamespaceLeader.NotExecuted}, at once, instead of leaving its asker to its timeout (5 s by
+ * default).
  *
  * <p>Undelivered means: sent to a leader that had stopped (a hand-off, a failover, a passivation),
  * or dropped by a shard region — Pekko's region drops the messages it buffered for a shard when it
  * hands the shard off, so as not to reorder them. Both reach the dead letters, and such a request
- * was not executed, so {@code unavailable} (503, try again) is the exact answer; the HTTP layer and
- * the Java client retry it, and the retry reaches the namespace's next leader. Only {@link
- * NamespaceLeader.Ask asks} are answered (one reply each, of a family that includes {@link
- * Reply.Rejected}); a watch or replication request is left to its own retry.
+ * was not executed, so {@link Namespaces} sends it again, and the retry reaches the namespace's
+ * next leader. Only {@link NamespaceLeader.Ask asks} are answered (one reply each); a watch or
+ * replication request is left to its own retry.
  */
 final class UndeliveredAsks extends AbstractActor {
 
   static final String DETAIL =
       "the namespace's leader moved or stopped before this request reached it (a hand-off or a"
-          + " failover); it was not executed: retry";
+          + " failover)";
 
   /** Starts the responder and subscribes it to {@code system}'s dead letters. */
   static void start(ActorSystem system) {
@@ -59,8 +56,7 @@ final class UndeliveredAsks extends AbstractActor {
         && asker != null
         && !asker.equals(ActorRef.noSender())
         && !asker.equals(getContext().getSystem().deadLetters())) {
-      asker.tell(
-          new Reply.Rejected(0, Rejection.of(ErrorCode.UNAVAILABLE, DETAIL)), ActorRef.noSender());
+      asker.tell(new NamespaceLeader.NotExecuted(DETAIL), ActorRef.noSender());
     }
   }
 }

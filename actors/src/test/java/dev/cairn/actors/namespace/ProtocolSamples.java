@@ -39,7 +39,8 @@ final class ProtocolSamples {
           Reply.class);
 
   /** Records that cross a boundary without belonging to a family. */
-  static final List<Class<?>> ENVELOPES = List.of(Namespaces.Envelope.class);
+  static final List<Class<?>> ENVELOPES =
+      List.of(Namespaces.Envelope.class, NamespaceLeader.NotExecuted.class);
 
   /** Every concrete (non-interface) type {@code root} permits, transitively. */
   static Set<Class<?>> concrete(Class<?> root) {
@@ -142,6 +143,7 @@ final class ProtocolSamples {
     List<Object> out = new ArrayList<>();
     out.addAll(requests(ref));
     out.add(new NamespaceLeader.WatchCompacted(1, 4));
+    out.add(new NamespaceLeader.NotExecuted("the namespace's leader is handing over"));
     out.add(
         new NamespaceLeader.WatchRefused(
             1, Rejection.of(ErrorCode.NAMESPACE_NOT_FOUND, "namespace does not exist")));

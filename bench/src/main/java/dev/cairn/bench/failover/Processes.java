@@ -9,9 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /** Kills and restarts member processes by process id. */
 final class Processes {
@@ -19,18 +17,42 @@ final class Processes {
 
   /**
    * Sends {@code SIGKILL} to member {@code m}'s process ({@link ProcessHandle#destroyForcibly} is
-   * {@code kill -9} on Linux) and waits until it is gone. Refuses when no such process runs, or
-   * when the process's executable is not the one of the member's command (the pid was reused).
+   * {@code kill -9} on Linux) and waits until it has exited (see {@link #exited}). Refuses when no
+   * such process runs, or when the process's executable is not the one of the member's command (the
+   * pid was reused).
    */
   static void kill9(Member m) throws IOException, InterruptedException {
     ProcessHandle p = running(m);
     if (!p.destroyForcibly()) {
       throw new IOException(m.name() + ": could not kill pid " + m.pid());
     }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!exited(p)) {
+      if (System.nanoTime() > deadline) {
+        throw new IOException(m.name() + ": pid " + m.pid() + " still runs after kill -9");
+      }
+      Thread.sleep(1);
+    }
+  }
+
+  /**
+   * Whether {@code p} has exited, its descriptors (its sockets) closed: gone, or a zombie that its
+   * parent has not reaped yet. The JDK counts a zombie as alive, and a process this one did not
+   * start (one {@code bin/cairn cluster up} started) may stay one for seconds, until whoever
+   * adopted it reaps it; its exit would then be seen that much late.
+   */
+  static boolean exited(ProcessHandle p) {
+    if (!p.isAlive()) {
+      return true;
+    }
     try {
-      p.onExit().get(30, TimeUnit.SECONDS);
-    } catch (ExecutionException | TimeoutException e) {
-      throw new IOException(m.name() + ": pid " + m.pid() + " still runs after kill -9", e);
+      String stat = Files.readString(Path.of("/proc", Long.toString(p.pid()), "stat"));
+      // pid (comm) state ...: comm may hold spaces and parentheses, the state follows the last ')'
+      int close = stat.lastIndexOf(')');
+      char state = close >= 0 && close + 2 < stat.length() ? stat.charAt(close + 2) : '?';
+      return state == 'Z' || state == 'X';
+    } catch (IOException | SecurityException e) {
+      return !p.isAlive();
     }
   }
 
@@ -50,12 +72,14 @@ final class Processes {
     if (p == null) {
       return true;
     }
-    try {
-      p.onExit().get(seconds, TimeUnit.SECONDS);
-      return true;
-    } catch (ExecutionException | TimeoutException e) {
-      return !p.isAlive();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (!exited(p)) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      Thread.sleep(1);
     }
+    return true;
   }
 
   /**

@@ -64,6 +64,38 @@ class ProcessesTest {
 
   @Test
   @Timeout(60)
+  void aKilledProcessThatItsParentHasNotReapedHasExited() throws Exception {
+    // The parent execs a sleep, which never reaps its background child: killed, the child stays
+    // a zombie (its sockets closed, its process entry kept), as a process whose adopter reaps late.
+    Process parent =
+        new ProcessBuilder("/bin/sh", "-c", "sleep 600 & echo $!; exec sleep 600")
+            .redirectErrorStream(true)
+            .start();
+    try {
+      long child =
+          Long.parseLong(
+              new java.io.BufferedReader(
+                      new java.io.InputStreamReader(
+                          parent.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII))
+                  .readLine()
+                  .trim());
+      ProcessHandle h = ProcessHandle.of(child).orElseThrow();
+      assertThat(Processes.exited(h)).isFalse();
+      h.destroyForcibly();
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+      while (!Processes.exited(h) && System.nanoTime() < deadline) {
+        Thread.sleep(1);
+      }
+      assertThat(Processes.exited(h)).isTrue();
+      // Still a zombie: its exit is seen before anyone reaped it.
+      assertThat(Files.readString(Path.of("/proc", Long.toString(child), "stat"))).contains(") Z");
+    } finally {
+      parent.destroyForcibly();
+    }
+  }
+
+  @Test
+  @Timeout(60)
   void killsByPidAndRestartsFromTheCommandLineAppendingToTheLog() throws Exception {
     Path log = dir.resolve("out.log");
     Files.writeString(log, "before\n");

@@ -51,7 +51,7 @@ public final class Namespaces {
    */
   static final Duration RETRY_PAUSE_FIRST = Duration.ofMillis(10);
 
-  static final Duration RETRY_PAUSE_MAX = Duration.ofMillis(200);
+  static final Duration RETRY_PAUSE_MAX = Duration.ofMillis(100);
 
   private final ActorSystem system;
   private final ActorRef region;
@@ -245,7 +245,7 @@ public final class Namespaces {
    *
    * <p>A request that certainly was not executed because its leader was moving or stopping ({@link
    * NamespaceLeader.NotExecuted}) is sent again, after a pause that starts at 10 ms and doubles up
-   * to 200 ms, until the deadline: a hand-off or a rebalance is then a delay to callers, not an
+   * to 100 ms, until the deadline: a hand-off or a rebalance is then a delay to callers, not an
    * error. Nothing else is sent twice (a write whose outcome is unknown is answered as such).
    */
   public <R extends Reply> CompletionStage<R> ask(

@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -246,6 +247,102 @@ class NodeLossIT {
         .as("the session lease's key")
         .isEqualTo(200);
     resumed.close();
+  }
+
+  @Test
+  @Order(3)
+  @Timeout(value = 6, unit = TimeUnit.MINUTES)
+  void requestsWaitingOnAKilledLeaderAreAnsweredWhenItsNodeIsDowned() throws Exception {
+    for (int i = 0; i < cluster.size(); i++) {
+      if (!cluster.isLive(i)) {
+        cluster.restart(i); // killed by the scenario before
+      }
+    }
+    String ns = "inflight";
+    assertThat(putRetrying(cluster.node(0).uri("/v1/namespaces/" + ns), "").statusCode())
+        .isIn(201, 409);
+    assertThat(putRetrying(cluster.node(0).uri("/v1/ns/" + ns + "/kv/k"), "v1").statusCode())
+        .isEqualTo(200);
+    int leader = cluster.leaderOf(ns);
+    int asker = (leader + 1) % 3;
+    // The asking node's replica follows the leader once it serves what the leader wrote.
+    cluster.await(
+        "node " + asker + "'s replica of " + ns + " has k",
+        Duration.ofSeconds(30),
+        () -> {
+          try {
+            return Http.get(
+                        cluster.node(asker).uri("/v1/ns/" + ns + "/kv/k?consistency=serializable"))
+                    .statusCode()
+                == 200;
+          } catch (IOException | InterruptedException e) {
+            return false;
+          }
+        });
+
+    cluster.suspend(leader);
+    CompletableFuture<HttpResponse<String>> write =
+        CompletableFuture.supplyAsync(
+            () ->
+                unchecked(() -> Http.put(cluster.node(asker).uri("/v1/ns/" + ns + "/kv/k"), "v2")));
+    CompletableFuture<HttpResponse<String>> read =
+        CompletableFuture.supplyAsync(
+            () -> unchecked(() -> Http.get(cluster.node(asker).uri("/v1/ns/" + ns + "/kv/k"))));
+    // Both are with the stopped leader: the asking node waits for its answers.
+    cluster.await(
+        "node " + asker + " waits on two asks",
+        Duration.ofSeconds(30),
+        () -> gauge(cluster, asker, "cairn_namespace_remote_asks") >= 2);
+    long killed = System.nanoTime();
+    cluster.kill9(leader);
+
+    // Its port closes, the survivors down it, and what waited on it is answered then: the read
+    // by the next leader, the write as of unknown outcome (it may have been applied).
+    HttpResponse<String> w = write.get(60, TimeUnit.SECONDS);
+    long writeMs = (System.nanoTime() - killed) / 1_000_000;
+    HttpResponse<String> r = read.get(60, TimeUnit.SECONDS);
+    long readMs = (System.nanoTime() - killed) / 1_000_000;
+    System.out.printf(
+        "in-flight: write answered %d ms after the kill (%d), read %d ms (%d)%n",
+        writeMs, w.statusCode(), readMs, r.statusCode());
+    assertThat(w.statusCode()).as(w.body()).isEqualTo(503);
+    assertThat(w.body()).contains("may or may not have been applied");
+    // The ask's own deadline is 5 s after it was sent: well before that.
+    assertThat(writeMs).isLessThan(3_000);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    assertThat(readMs).isLessThan(4_000);
+    cluster.restart(leader);
+    cluster.awaitAllUp(Duration.ofMinutes(3));
+  }
+
+  private interface IoCall<T> {
+    T call() throws IOException, InterruptedException;
+  }
+
+  private static <T> T unchecked(IoCall<T> call) {
+    try {
+      return call.call();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Node {@code i}'s gauge {@code name} from its /metrics, 0 when absent. */
+  private static double gauge(CairnCluster cluster, int i, String name) {
+    try {
+      HttpResponse<String> m = Http.get(cluster.node(i).uri("/metrics"));
+      for (String line : m.body().split("\n")) {
+        if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+          return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        }
+      }
+    } catch (IOException | InterruptedException e) {
+      // not answering now
+    }
+    return 0;
   }
 
   /** PUT, again after each 503 (a retryable answer) for up to a minute. */

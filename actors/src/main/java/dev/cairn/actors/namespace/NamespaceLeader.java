@@ -93,10 +93,23 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
       permits Write, Query, KeepAlive, KeepAliveMany, LeaseTimeToLive, Progress {
     /** The reply family, to check an answer that arrives untyped (a remote ask). */
     Class<R> replyType();
+
+    /**
+     * Whether executing it twice is harmless (it reads, or it extends leases): such an ask is sent
+     * again when its leader's node is lost while it waits; a write's outcome is then unknown.
+     */
+    default boolean repeatable() {
+      return true;
+    }
   }
 
   /** A change; answered with the {@link Reply} its command gives. */
   public record Write(Command command) implements Ask<Reply> {
+    @Override
+    public boolean repeatable() {
+      return false;
+    }
+
     @Override
     public Class<Reply> replyType() {
       return Reply.class;

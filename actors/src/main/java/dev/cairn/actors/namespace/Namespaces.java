@@ -13,11 +13,14 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.PoisonPill;
 import org.apache.pekko.actor.Props;
 import org.apache.pekko.cluster.sharding.ClusterSharding;
@@ -77,7 +80,26 @@ public final class Namespaces {
 
     /** Delivers a watch request to this node's copy of {@code namespace}, which answers it. */
     void tell(String namespace, NamespaceLeader.WatchRequest request, ActorRef sender);
+
+    /**
+     * The address of the leader this node's copy of {@code namespace} follows, or null when it
+     * follows none (or keeps no copy).
+     */
+    Address leaderAddress(String namespace);
   }
+
+  /**
+   * An ask sent through the shard region (its leader runs on another node), until answered: {@code
+   * answer} completes with the leader's answer, or with {@link LeaderLost} when the node of the
+   * leader it went to is lost first.
+   */
+  private record RemoteAsk(String namespace, CompletableFuture<Object> answer) {}
+
+  /** The answer to a remote ask whose leader's node was downed or removed while it waited. */
+  private record LeaderLost(Address node) {}
+
+  /** Remote asks awaiting their answers. */
+  private final Set<RemoteAsk> remoteAsks = ConcurrentHashMap.newKeySet();
 
   private Namespaces(
       ActorSystem system,
@@ -161,14 +183,17 @@ public final class Namespaces {
     } else {
       registry = system.actorOf(registryProps, "namespace-registry");
     }
-    return new Namespaces(
-        system,
-        region,
-        registry,
-        settings.askTimeout(),
-        LocalLeaders.get(system),
-        new Keyspace(settings.limits()),
-        known);
+    Namespaces namespaces =
+        new Namespaces(
+            system,
+            region,
+            registry,
+            settings.askTimeout(),
+            LocalLeaders.get(system),
+            new Keyspace(settings.limits()),
+            known);
+    LostMembers.start(system, namespaces);
+    return namespaces;
   }
 
   /**
@@ -207,6 +232,11 @@ public final class Namespaces {
   public void bindMetrics(MeterRegistry registry) {
     Gauge.builder("cairn.namespace.leaders", localLeaders, LocalLeaders::running)
         .description("Namespace leaders alive on this node, recovering ones included")
+        .register(registry);
+    Gauge.builder("cairn.namespace.remote.asks", remoteAsks, Set::size)
+        .description(
+            "Requests this node has sent to namespace leaders on other nodes and not yet had"
+                + " answered")
         .register(registry);
     FunctionCounter.builder("cairn.namespace.leader.starts", localLeaders, LocalLeaders::starts)
         .description("Namespace leaders started on this node, each a recovery from the journal")
@@ -267,13 +297,35 @@ public final class Namespaces {
       String namespace, NamespaceLeader.Ask<R> request, long deadline, Duration pause) {
     Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
     ActorRef local = localLeaders.get(namespace);
-    CompletionStage<Object> answer =
-        local != null
-            ? Patterns.ask(local, request, left)
-            : Patterns.ask(region, new Envelope(namespace, request), left);
+    CompletionStage<Object> answer;
+    if (local != null) {
+      answer = Patterns.ask(local, request, left);
+    } else {
+      RemoteAsk pending = new RemoteAsk(namespace, new CompletableFuture<>());
+      remoteAsks.add(pending);
+      Patterns.ask(region, new Envelope(namespace, request), left)
+          .whenComplete(
+              (a, failure) -> {
+                remoteAsks.remove(pending);
+                if (failure != null) {
+                  pending.answer().completeExceptionally(failure);
+                } else {
+                  pending.answer().complete(a);
+                }
+              });
+      answer = pending.answer();
+    }
     return answer.thenCompose(
         a -> {
-          if (!(a instanceof NamespaceLeader.NotExecuted refused)) {
+          String again;
+          if (a instanceof NamespaceLeader.NotExecuted refused) {
+            again = refused.detail() + "; it was not executed: retry";
+          } else if (a instanceof LeaderLost lost && request.repeatable()) {
+            again = "the namespace's leader was lost with its node " + lost.node() + ": retry";
+          } else if (a instanceof LeaderLost lost) {
+            return CompletableFuture.completedFuture(
+                request.replyType().cast(outcomeUnknown(lost.node())));
+          } else {
             return CompletableFuture.completedFuture(request.replyType().cast(a));
           }
           if (deadline - System.nanoTime() <= 2 * pause.toNanos()) {
@@ -281,12 +333,7 @@ public final class Namespaces {
             return CompletableFuture.completedFuture(
                 request
                     .replyType()
-                    .cast(
-                        new Reply.Rejected(
-                            0,
-                            Rejection.of(
-                                ErrorCode.UNAVAILABLE,
-                                refused.detail() + "; it was not executed: retry"))));
+                    .cast(new Reply.Rejected(0, Rejection.of(ErrorCode.UNAVAILABLE, again))));
           }
           Duration next = pause.multipliedBy(2);
           return Patterns.after(
@@ -299,6 +346,37 @@ public final class Namespaces {
                       deadline,
                       next.compareTo(RETRY_PAUSE_MAX) > 0 ? RETRY_PAUSE_MAX : next));
         });
+  }
+
+  private static Reply.Rejected outcomeUnknown(Address node) {
+    return new Reply.Rejected(
+        0,
+        Rejection.of(
+            ErrorCode.UNAVAILABLE,
+            "the namespace's leader was lost with its node "
+                + node
+                + " while it had this write: it may or may not have been applied; read before"
+                + " writing again"));
+  }
+
+  /**
+   * Answers at once every ask in flight to a leader that ran on {@code node}, which was just downed
+   * or removed from the cluster (its process is gone, or it was judged dead): a read is sent again,
+   * to the namespace's next leader; a write is answered {@code unavailable} with its outcome
+   * unknown (it may have been applied before the node went). Without this they would wait out their
+   * deadline, since nothing answers for a dead node. Where the leader runs is known from this
+   * node's replica of the namespace; without one, the asks wait as before.
+   */
+  void leaderNodeLost(Address node) {
+    LocalCopies c = copies;
+    if (c == null || remoteAsks.isEmpty()) {
+      return;
+    }
+    for (RemoteAsk pending : remoteAsks) {
+      if (node.equals(c.leaderAddress(pending.namespace()))) {
+        pending.answer().complete(new LeaderLost(node));
+      }
+    }
   }
 
   public CompletionStage<Reply> write(String namespace, Command command) {

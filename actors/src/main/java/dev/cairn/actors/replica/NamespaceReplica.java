@@ -203,6 +203,7 @@ public final class NamespaceReplica extends AbstractActorWithTimers {
       }
       leader = from;
       getContext().watch(leader);
+      view.leader = leader.path().address();
     }
     asking = false;
     timers().cancel(CHECK);
@@ -328,6 +329,7 @@ public final class NamespaceReplica extends AbstractActorWithTimers {
   private void terminated(Terminated t) {
     if (t.getActor().equals(leader)) {
       leader = null;
+      view.leader = null;
       if (state != null && state.active()) {
         timers().startSingleTimer(RESYNC, new Resync(), settings.afterLeaderStop());
       } else if (state != null && copy == null) {

@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.AbstractExtensionId;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.Extension;
 import org.apache.pekko.pattern.Patterns;
@@ -40,6 +41,12 @@ public final class Replicas implements Namespaces.LocalCopies {
   static final class View {
     /** Null until the replica's first catch-up; replaced, never reused, by a later full copy. */
     volatile KeyspaceState state;
+
+    /**
+     * The address of the leader the replica follows (local scope when it runs on this node); null
+     * while it follows none.
+     */
+    volatile Address leader;
   }
 
   private record Copy(ActorRef actor, View view) {}
@@ -149,6 +156,12 @@ public final class Replicas implements Namespaces.LocalCopies {
   /** The namespaces this node keeps a replica of now (for tests). */
   java.util.Set<String> namespaces() {
     return java.util.Set.copyOf(copies.keySet());
+  }
+
+  @Override
+  public Address leaderAddress(String namespace) {
+    Copy c = copies.get(namespace);
+    return c == null ? null : c.view().leader;
   }
 
   @Override

@@ -1,0 +1,40 @@
+package dev.cairn.actors.namespace;
+
+import org.apache.pekko.actor.AbstractActor;
+import org.apache.pekko.actor.ActorRef;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.Props;
+import org.apache.pekko.cluster.Cluster;
+import org.apache.pekko.cluster.ClusterEvent;
+
+/**
+ * Tells {@link Namespaces} when a member is downed or removed, so that the asks in flight to the
+ * leaders it ran are answered at once (see {@link Namespaces#leaderNodeLost}). A member is downed
+ * as soon as its process is known gone (its cluster port refuses) or the split-brain resolver
+ * judges it dead; an unreachable member that may come back is not reason enough.
+ */
+final class LostMembers extends AbstractActor {
+  private final Namespaces namespaces;
+
+  private LostMembers(Namespaces namespaces) {
+    this.namespaces = namespaces;
+  }
+
+  static void start(ActorSystem system, Namespaces namespaces) {
+    ActorRef ref =
+        system.actorOf(Props.create(LostMembers.class, () -> new LostMembers(namespaces)));
+    Cluster.get(system)
+        .subscribe(ref, ClusterEvent.MemberDowned.class, ClusterEvent.MemberRemoved.class);
+  }
+
+  @Override
+  public Receive createReceive() {
+    return receiveBuilder()
+        .match(
+            ClusterEvent.MemberDowned.class, d -> namespaces.leaderNodeLost(d.member().address()))
+        .match(
+            ClusterEvent.MemberRemoved.class, r -> namespaces.leaderNodeLost(r.member().address()))
+        .matchAny(other -> {}) // the membership as it was when subscribing
+        .build();
+  }
+}

@@ -11,7 +11,11 @@ import org.apache.pekko.cluster.ClusterEvent;
  * Tells {@link Namespaces} when a member is downed or removed, so that the asks in flight to the
  * leaders it ran are answered at once (see {@link Namespaces#leaderNodeLost}). A member is downed
  * as soon as its process is known gone (its cluster port refuses) or the split-brain resolver
- * judges it dead; an unreachable member that may come back is not reason enough.
+ * judges it dead; an unreachable member that may come back is not reason enough. Its removal
+ * follows (0.1-0.2 s later) and answers the asks sent to it in between: until then the regions
+ * still send to the downed node, and what goes there is lost without a word. Whether such an ask
+ * was executed is not known in general (a downed node that still runs may commit until its
+ * successor writes), so a write among them is answered as of unknown outcome too.
  */
 final class LostMembers extends AbstractActor {
   private final Namespaces namespaces;

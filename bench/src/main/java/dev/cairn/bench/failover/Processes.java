@@ -102,7 +102,7 @@ final class Processes {
   static ProcessHandle running(Member m) throws IOException {
     ProcessHandle p =
         ProcessHandle.of(m.pid())
-            .filter(ProcessHandle::isAlive)
+            .filter(h -> !exited(h))
             .orElseThrow(() -> new IOException(m.name() + ": no process " + m.pid()));
     Optional<String> exe = p.info().command();
     if (exe.isPresent() && !isMember(exe.get(), arguments(p), m.command())) {

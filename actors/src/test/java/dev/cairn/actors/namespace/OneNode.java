@@ -9,7 +9,7 @@ import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.cluster.Cluster;
 
 /** Test help: namespaces under Cluster Sharding on a cluster of one node, as in the server. */
-final class OneNode {
+public final class OneNode {
   private OneNode() {}
 
   /**
@@ -18,7 +18,7 @@ final class OneNode {
    * sharding passivating nothing on its own (as in the server), the in-memory journal and a local
    * snapshot directory of its own, then the defaults.
    */
-  static Config config(String extra) {
+  public static Config config(String extra) {
     return ConfigFactory.parseString(
             extra
                 + "\npekko.loglevel = WARNING\n"

@@ -6,6 +6,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.cairn.actors.namespace.NamespaceLeader;
 import dev.cairn.actors.namespace.Namespaces;
+import dev.cairn.actors.namespace.OneNode;
 import dev.cairn.actors.watch.WatchHub;
 import dev.cairn.core.Bytes;
 import dev.cairn.core.keyspace.Command;
@@ -55,31 +56,17 @@ class NamespaceReplicaTest {
 
   void start(int leaderRecentEvents, Duration afterLeaderStop, String extra) throws Exception {
     Config config =
-        ConfigFactory.parseString(
-                extra
-                    + "\ncairn.replica.enabled = on\n"
-                    + "cairn.replica.leader-recent-events = "
-                    + leaderRecentEvents
-                    + "\n"
-                    + "cairn.replica.resync-after = 500ms\n"
-                    + "cairn.replica.after-leader-stop = "
-                    + afterLeaderStop.toMillis()
-                    + "ms\n"
-                    + "pekko.loglevel = WARNING\n"
-                    + "pekko.actor.provider = cluster\n"
-                    + "pekko.actor.serialize-messages = on\n"
-                    + "pekko.remote.artery.canonical.hostname = \"127.0.0.1\"\n"
-                    + "pekko.remote.artery.canonical.port = 0\n"
-                    + "pekko.cluster.sharding.passivation.strategy = none\n"
-                    + "pekko.cluster.jmx.enabled = off\n"
-                    + "pekko.cluster.log-info = off\n"
-                    + "pekko.persistence.journal.plugin = \"pekko.persistence.journal.inmem\"\n"
-                    + "pekko.persistence.snapshot-store.plugin ="
-                    + " \"pekko.persistence.snapshot-store.local\"\n"
-                    + "pekko.persistence.snapshot-store.local.dir = \"target/snapshots-"
-                    + System.nanoTime()
-                    + "\"\n")
-            .withFallback(ConfigFactory.load());
+        OneNode.config(
+            extra
+                + "\ncairn.replica.enabled = on\n"
+                + "cairn.replica.leader-recent-events = "
+                + leaderRecentEvents
+                + "\n"
+                + "cairn.replica.resync-after = 500ms\n"
+                + "cairn.replica.after-leader-stop = "
+                + afterLeaderStop.toMillis()
+                + "ms\n"
+                + "pekko.actor.serialize-messages = on\n");
     system = ActorSystem.create("replica-test", config);
     Cluster cluster = Cluster.get(system);
     CompletableFuture<Void> up = new CompletableFuture<>();

@@ -23,6 +23,9 @@ import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.PoisonPill;
 import org.apache.pekko.actor.Props;
+import org.apache.pekko.cluster.Cluster;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.sharding.ClusterSharding;
 import org.apache.pekko.cluster.sharding.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.ShardRegion;
@@ -30,6 +33,7 @@ import org.apache.pekko.cluster.singleton.ClusterSingletonManager;
 import org.apache.pekko.cluster.singleton.ClusterSingletonManagerSettings;
 import org.apache.pekko.cluster.singleton.ClusterSingletonProxy;
 import org.apache.pekko.cluster.singleton.ClusterSingletonProxySettings;
+import org.apache.pekko.pattern.AskTimeoutException;
 import org.apache.pekko.pattern.BackoffOpts;
 import org.apache.pekko.pattern.BackoffSupervisor;
 import org.apache.pekko.pattern.Patterns;
@@ -56,6 +60,16 @@ public final class Namespaces {
 
   static final Duration RETRY_PAUSE_MAX = Duration.ofMillis(100);
 
+  /**
+   * How long one attempt of a repeatable ask (a read, a keepalive, a probe) waits while the leader
+   * this node's replica names for its namespace ran on a node that is downed or removed. The shard
+   * region may not have learnt of the loss yet when the ask is sent again, and then sends it to the
+   * lost node, where it vanishes without a word (Artery drops what goes to a quarantined node):
+   * such an ask is sent again after this long, until the new leader has taken over, instead of
+   * waiting out its deadline.
+   */
+  static final Duration LOST_LEADER_ATTEMPT = Duration.ofMillis(500);
+
   private final ActorSystem system;
   private final ActorRef region;
   private final ActorRef registry;
@@ -63,6 +77,7 @@ public final class Namespaces {
   private final LocalLeaders localLeaders;
   private final Keyspace keyspace;
   private final KnownNamespaces known;
+  private final Cluster cluster;
 
   /**
    * This node's replicas of the namespaces, when it keeps them: they serve serializable reads and
@@ -101,7 +116,7 @@ public final class Namespaces {
   /** Remote asks awaiting their answers. */
   private final Set<RemoteAsk> remoteAsks = ConcurrentHashMap.newKeySet();
 
-  private Namespaces(
+  Namespaces(
       ActorSystem system,
       ActorRef region,
       ActorRef registry,
@@ -116,6 +131,7 @@ public final class Namespaces {
     this.region = region;
     this.registry = registry;
     this.timeout = timeout;
+    this.cluster = Cluster.get(system);
   }
 
   /**
@@ -276,7 +292,10 @@ public final class Namespaces {
    * <p>A request that certainly was not executed because its leader was moving or stopping ({@link
    * NamespaceLeader.NotExecuted}) is sent again, after a pause that starts at 10 ms and doubles up
    * to 100 ms, until the deadline: a hand-off or a rebalance is then a delay to callers, not an
-   * error. Nothing else is sent twice (a write whose outcome is unknown is answered as such).
+   * error. A repeatable request (a read, a keepalive, a probe) is also sent again when the node of
+   * its leader is lost while it waits ({@link #leaderNodeLost}), and, until the next leader has
+   * taken over, after each {@link #LOST_LEADER_ATTEMPT} without an answer. Nothing else is sent
+   * twice (a write whose outcome is unknown is answered as such).
    */
   public <R extends Reply> CompletionStage<R> ask(
       String namespace, NamespaceLeader.Ask<R> request) {
@@ -303,11 +322,19 @@ public final class Namespaces {
     } else {
       RemoteAsk pending = new RemoteAsk(namespace, new CompletableFuture<>());
       remoteAsks.add(pending);
-      Patterns.ask(region, new Envelope(namespace, request), left)
+      Address gone = request.repeatable() ? lostLeader(namespace) : null;
+      Duration attempt =
+          gone != null && left.compareTo(LOST_LEADER_ATTEMPT) > 0 ? LOST_LEADER_ATTEMPT : left;
+      Patterns.ask(region, new Envelope(namespace, request), attempt)
           .whenComplete(
               (a, failure) -> {
                 remoteAsks.remove(pending);
-                if (failure != null) {
+                if (failure != null
+                    && gone != null
+                    && unwrap(failure) instanceof AskTimeoutException
+                    && deadline - System.nanoTime() > 0) {
+                  pending.answer().complete(new LeaderLost(gone));
+                } else if (failure != null) {
                   pending.answer().completeExceptionally(failure);
                 } else {
                   pending.answer().complete(a);
@@ -346,6 +373,31 @@ public final class Namespaces {
                       deadline,
                       next.compareTo(RETRY_PAUSE_MAX) > 0 ? RETRY_PAUSE_MAX : next));
         });
+  }
+
+  /**
+   * The address of the node the leader of {@code namespace} ran on, as this node's replica knows
+   * it, when that node is downed or no longer a member; null otherwise (it is up, or merely
+   * unreachable and may come back, or this node keeps no replica).
+   */
+  private Address lostLeader(String namespace) {
+    LocalCopies c = copies;
+    Address leader = c == null ? null : c.leaderAddress(namespace);
+    if (leader == null) {
+      return null;
+    }
+    for (Member m : cluster.state().getMembers()) {
+      if (m.address().equals(leader)) {
+        return m.status() == MemberStatus.down() ? leader : null;
+      }
+    }
+    return leader;
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    return t instanceof java.util.concurrent.CompletionException && t.getCause() != null
+        ? t.getCause()
+        : t;
   }
 
   private static Reply.Rejected outcomeUnknown(Address node) {

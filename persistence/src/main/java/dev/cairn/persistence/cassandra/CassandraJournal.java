@@ -4,6 +4,7 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
 import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import com.datastax.oss.driver.api.core.config.ProgrammaticDriverConfigLoaderBuilder;
+import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
 import com.datastax.oss.driver.api.core.cql.BatchStatement;
 import com.datastax.oss.driver.api.core.cql.BatchableStatement;
 import com.datastax.oss.driver.api.core.cql.DefaultBatchType;
@@ -324,23 +325,46 @@ public final class CassandraJournal extends AsyncWriteJournal {
         .map(count -> (Void) null, ec);
   }
 
-  /** Replays the events of {@code persistenceId} in range; returns how many. */
+  /**
+   * Replays the events of {@code persistenceId} in range; returns how many. The deletion mark and
+   * the first partition are read at once (one round trip, where a recovery's tail usually lies);
+   * the first partition's rows at or below the mark are skipped, and read again from the mark's
+   * partition when it lies beyond.
+   */
   private long replay(
       String persistenceId,
       long fromSequenceNr,
       long toSequenceNr,
       long max,
       Consumer<PersistentRepr> replayCallback) {
-    long from = Math.max(Math.max(1, fromSequenceNr), deletedTo(persistenceId) + 1);
+    long requested = Math.max(1, fromSequenceNr);
     long count = 0;
-    if (max <= 0 || from > toSequenceNr) {
+    if (max <= 0 || requested > toSequenceNr) {
+      return count;
+    }
+    CompletionStage<AsyncResultSet> mark =
+        session.executeAsync(selectDeletedTo.bind(persistenceId));
+    long first = settings.partitionOf(requested);
+    CompletionStage<AsyncResultSet> firstRows =
+        session.executeAsync(selectRange.bind(persistenceId, first, requested, toSequenceNr));
+    Row markRow = await(mark).one();
+    long deletedTo = markRow == null || markRow.isNull(0) ? 0 : markRow.getLong(0);
+    long from = Math.max(requested, deletedTo + 1);
+    if (from > toSequenceNr) {
       return count;
     }
     long lastPartition = settings.partitionOf(toSequenceNr);
     for (long p = settings.partitionOf(from); p <= lastPartition; p++) {
       boolean any = false;
-      for (Row row : session.execute(selectRange.bind(persistenceId, p, from, toSequenceNr))) {
+      Iterable<Row> rows =
+          p == first
+              ? rowsOf(await(firstRows))
+              : session.execute(selectRange.bind(persistenceId, p, from, toSequenceNr));
+      for (Row row : rows) {
         any = true;
+        if (row.getLong(0) < from) {
+          continue; // deleted
+        }
         ByteBuffer buffer = row.getByteBuffer(1);
         byte[] bytes = new byte[buffer.remaining()];
         buffer.duplicate().get(bytes);
@@ -356,6 +380,47 @@ public final class CassandraJournal extends AsyncWriteJournal {
     return count;
   }
 
+  /**
+   * Every row of {@code first} and of the pages after it, fetched as the iteration reaches them.
+   */
+  private static Iterable<Row> rowsOf(AsyncResultSet first) {
+    return () ->
+        new Iterator<>() {
+          private AsyncResultSet page = first;
+          private Iterator<Row> rows = first.currentPage().iterator();
+
+          @Override
+          public boolean hasNext() {
+            while (!rows.hasNext() && page.hasMorePages()) {
+              page = await(page.fetchNextPage());
+              rows = page.currentPage().iterator();
+            }
+            return rows.hasNext();
+          }
+
+          @Override
+          public Row next() {
+            if (!hasNext()) {
+              throw new java.util.NoSuchElementException();
+            }
+            return rows.next();
+          }
+        };
+  }
+
+  /** Blocks for {@code stage} (on the plugin's dispatcher), failing as a synchronous read would. */
+  private static <T> T await(CompletionStage<T> stage) {
+    try {
+      return stage.toCompletableFuture().join();
+    } catch (java.util.concurrent.CompletionException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      if (cause instanceof RuntimeException r) {
+        throw r;
+      }
+      throw e;
+    }
+  }
+
   @Override
   public Future<Long> doAsyncReadHighestSequenceNr(String persistenceId, long fromSequenceNr) {
     ExecutionContext ec = context().dispatcher();
@@ -366,15 +431,27 @@ public final class CassandraJournal extends AsyncWriteJournal {
         highest -> "highest sequence number of [" + persistenceId + "] is " + highest + ", read");
   }
 
-  /** The highest stored sequence number at or after {@code from}'s partition; 0 if none. */
+  /**
+   * The highest stored sequence number at or after {@code from}'s partition; 0 if none. Partitions
+   * are read two at a time (one round trip), upward until an empty one: the log is gap-free.
+   */
   private long highest(String persistenceId, long from) {
     long highest = 0;
-    for (long p = settings.partitionOf(from); ; p++) {
-      Row row = session.execute(selectHighest.bind(persistenceId, p)).one();
-      if (row == null) {
+    for (long p = settings.partitionOf(from); ; p += 2) {
+      CompletionStage<AsyncResultSet> a =
+          session.executeAsync(selectHighest.bind(persistenceId, p));
+      CompletionStage<AsyncResultSet> b =
+          session.executeAsync(selectHighest.bind(persistenceId, p + 1));
+      Row first = await(a).one();
+      Row second = await(b).one();
+      if (first == null) {
         return highest;
       }
-      highest = row.getLong(0);
+      highest = first.getLong(0);
+      if (second == null) {
+        return highest;
+      }
+      highest = second.getLong(0);
     }
   }
 

@@ -15,6 +15,8 @@ import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.Props;
 import org.apache.pekko.persistence.AbstractPersistentActor;
+import org.apache.pekko.persistence.DeleteMessagesFailure;
+import org.apache.pekko.persistence.DeleteMessagesSuccess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -31,6 +33,9 @@ class CassandraJournalPartitionTest {
 
   /** Events to persist as one atomic write. */
   record Append(List<String> events) {}
+
+  /** Deletes the events up to {@code to}, then completes {@code done}. */
+  record Delete(long to, CompletableFuture<Long> done) {}
 
   /** Persists each {@link Append} as one atomic write (persistAll), then says so. */
   static final class Appender extends AbstractPersistentActor {
@@ -68,8 +73,19 @@ class CassandraJournalPartitionTest {
                       }
                     });
               })
+          .match(
+              Delete.class,
+              d -> {
+                deleting = d.done();
+                deleteMessages(d.to());
+              })
+          .match(DeleteMessagesSuccess.class, ok -> deleting.complete(ok.toSequenceNr()))
+          .match(
+              DeleteMessagesFailure.class, failed -> deleting.completeExceptionally(failed.cause()))
           .build();
     }
+
+    private CompletableFuture<Long> deleting;
   }
 
   @Test
@@ -115,6 +131,55 @@ class CassandraJournalPartitionTest {
     } finally {
       reader.terminate();
       reader.getWhenTerminated().toCompletableFuture().get(1, TimeUnit.MINUTES);
+    }
+  }
+
+  /**
+   * A replay after a deletion starts past the deletion mark, wherever it lies: within the first
+   * partition of the replay, or in a later one (the first partition, read ahead, is then skipped).
+   */
+  @Test
+  @Timeout(value = 5, unit = TimeUnit.MINUTES)
+  void replaysAfterADeletionStartPastItsMark() throws Exception {
+    String keyspace = CassandraTestConfig.freshKeyspace("partdel");
+    Config config =
+        CassandraTestConfig.journalWithSchema(keyspace)
+            .withValue(PLUGIN + ".partition-size", ConfigValueFactory.fromAnyRef(3));
+    List<String> events = IntStream.rangeClosed(1, 9).mapToObj(i -> "e" + i).toList();
+    for (long deleteTo : new long[] {2, 4}) {
+      String pid = "namespace-del-" + deleteTo;
+      List<CompletableFuture<Long>> written =
+          new CopyOnWriteArrayList<>(List.of(new CompletableFuture<>()));
+      CompletableFuture<Long> wrote = written.get(0);
+      CompletableFuture<Long> deleted = new CompletableFuture<>();
+      ActorSystem writer = ActorSystem.create("writer", config);
+      try {
+        ActorRef appender = writer.actorOf(Props.create(Appender.class, pid, written));
+        appender.tell(new Append(events), ActorRef.noSender());
+        assertThat(wrote.get(3, TimeUnit.MINUTES)).isEqualTo(9);
+        appender.tell(new Delete(deleteTo, deleted), ActorRef.noSender());
+        assertThat(deleted.get(3, TimeUnit.MINUTES)).isEqualTo(deleteTo);
+      } finally {
+        writer.terminate();
+        writer.getWhenTerminated().toCompletableFuture().get(1, TimeUnit.MINUTES);
+      }
+      List<String> replayed = new CopyOnWriteArrayList<>();
+      List<Long> sequenceNrs = new CopyOnWriteArrayList<>();
+      CompletableFuture<Long> replayDone = new CompletableFuture<>();
+      ActorSystem reader = ActorSystem.create("reader", config);
+      try {
+        reader.actorOf(
+            Props.create(
+                CassandraJournalFencingTest.Reader.class, pid, replayed, sequenceNrs, replayDone));
+        assertThat(replayDone.get(3, TimeUnit.MINUTES)).isEqualTo(9);
+        assertThat(sequenceNrs)
+            .as("after deleting to " + deleteTo)
+            .containsExactlyElementsOf(LongStream.rangeClosed(deleteTo + 1, 9).boxed().toList());
+        assertThat(replayed).containsExactlyElementsOf(events.subList((int) deleteTo, 9));
+      } finally {
+        reader.terminate();
+        reader.getWhenTerminated().toCompletableFuture().get(1, TimeUnit.MINUTES);
+      }
     }
   }
 }

@@ -94,8 +94,9 @@ public class CassandraSnapshotStore extends SnapshotStore {
                 + " ser_manifest, chunks, size, crc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     this.selectCandidates =
         session.prepare(
-            "SELECT sequence_nr, timestamp FROM snapshot_index WHERE persistence_id = ? AND"
-                + " sequence_nr >= ? AND sequence_nr <= ?");
+            "SELECT sequence_nr, timestamp, ser_id, ser_manifest, chunks, size, crc FROM"
+                + " snapshot_index WHERE persistence_id = ? AND sequence_nr >= ? AND"
+                + " sequence_nr <= ?");
     this.selectHeader =
         session.prepare(
             "SELECT timestamp, ser_id, ser_manifest, chunks, size, crc FROM snapshot_index WHERE"
@@ -165,11 +166,9 @@ public class CassandraSnapshotStore extends SnapshotStore {
   private Optional<SelectedSnapshot> load(String persistenceId, SnapshotSelectionCriteria c) {
     int attempts = 0;
     Exception last = null;
-    for (long seqNr : matching(persistenceId, c)) {
-      Row header = session.execute(selectHeader.bind(persistenceId, seqNr)).one();
-      if (header == null) {
-        continue; // deleted meanwhile
-      }
+    // Each candidate's row is its header: one round trip finds them, one more reads the chunks.
+    for (Row header : candidates(persistenceId, c)) {
+      long seqNr = header.getLong("sequence_nr");
       attempts++;
       try {
         byte[] bytes = assemble(persistenceId, seqNr, header);
@@ -252,18 +251,27 @@ public class CassandraSnapshotStore extends SnapshotStore {
     return (int) c.getValue();
   }
 
-  /** Sequence numbers of the snapshots matching {@code c}, newest first. */
-  private List<Long> matching(String persistenceId, SnapshotSelectionCriteria c) {
-    List<Long> out = new ArrayList<>();
+  /** The header rows of the snapshots matching {@code c}, newest first. */
+  private List<Row> candidates(String persistenceId, SnapshotSelectionCriteria c) {
+    List<Row> out = new ArrayList<>();
     for (Row row :
         session.execute(
             selectCandidates.bind(persistenceId, c.minSequenceNr(), c.maxSequenceNr()))) {
       long ts = row.getLong("timestamp");
       if (ts >= c.minTimestamp() && ts <= c.maxTimestamp()) {
-        out.add(row.getLong("sequence_nr"));
+        out.add(row);
       }
     }
     return out; // the clustering order is sequence_nr DESC
+  }
+
+  /** Sequence numbers of the snapshots matching {@code c}, newest first. */
+  private List<Long> matching(String persistenceId, SnapshotSelectionCriteria c) {
+    List<Long> out = new ArrayList<>();
+    for (Row row : candidates(persistenceId, c)) {
+      out.add(row.getLong("sequence_nr"));
+    }
+    return out;
   }
 
   @Override

@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.event.Logging;
 import org.apache.pekko.event.LoggingAdapter;
 import org.apache.pekko.persistence.SelectedSnapshot;
@@ -40,31 +41,45 @@ public final class ReplicaFirstSnapshotStore extends CassandraSnapshotStore {
   @Override
   public Future<Optional<SelectedSnapshot>> doLoadAsync(
       String persistenceId, SnapshotSelectionCriteria criteria) {
-    Future<Optional<SelectedSnapshot>> stored = super.doLoadAsync(persistenceId, criteria);
     String namespace = NamespaceLeader.namespaceOf(persistenceId);
     Replicas replicas = Replicas.of(context().system());
     if (namespace == null || replicas == null) {
-      return stored;
+      return super.doLoadAsync(persistenceId, criteria);
     }
     long started = System.nanoTime();
-    CompletionStage<Choice> chosen =
-        newest(
+    CompletableFuture<Optional<SelectedSnapshot>> fromReplica =
+        admitted(
+            persistenceId, criteria, replicas.stateCopy(namespace), System.currentTimeMillis());
+    // The stored snapshot's chunks (megabytes for a large namespace) are not read when the replica
+    // has answered by the time the stored one is found, with a state at least as new.
+    AtomicLong notLoaded = new AtomicLong(-1);
+    Future<Optional<SelectedSnapshot>> stored =
+        loadUnless(
             persistenceId,
             criteria,
-            FutureConverters.asJava(stored),
-            replicas.stateCopy(namespace),
-            System.currentTimeMillis());
+            seqNr -> {
+              Optional<SelectedSnapshot> r = fromReplica.getNow(Optional.empty());
+              if (r.isPresent() && r.get().metadata().sequenceNr() >= seqNr) {
+                notLoaded.set(seqNr);
+                return true;
+              }
+              return false;
+            });
+    CompletionStage<Choice> chosen = choose(FutureConverters.asJava(stored), fromReplica);
     return FutureConverters.asScala(
         chosen.thenApply(
             c -> {
               if (c.fromReplica()) {
+                long skipped = notLoaded.get();
                 log.info(
                     "namespace {}: its leader starts from this node's replica at revision {}"
                         + " (newest stored snapshot: {}; chosen in {} ms); the journal replays"
                         + " only the events after it",
                     namespace,
                     c.snapshot().get().metadata().sequenceNr(),
-                    c.storedRevision() < 0 ? "none" : c.storedRevision(),
+                    skipped >= 0
+                        ? skipped + ", not read"
+                        : c.storedRevision() < 0 ? "none" : c.storedRevision(),
                     (System.nanoTime() - started) / 1_000_000);
               }
               return c.snapshot();
@@ -88,23 +103,40 @@ public final class ReplicaFirstSnapshotStore extends CassandraSnapshotStore {
       CompletionStage<Optional<SelectedSnapshot>> stored,
       CompletionStage<Optional<KeyspaceSnapshot>> local,
       long now) {
-    CompletableFuture<Optional<SelectedSnapshot>> fromReplica =
-        local
-            .toCompletableFuture()
-            .exceptionally(e -> Optional.empty())
-            .thenApply(
-                o ->
-                    o.filter(
-                            s ->
-                                s.revision() > 0
-                                    && s.revision() >= criteria.minSequenceNr()
-                                    && s.revision() <= criteria.maxSequenceNr()
-                                    && now <= criteria.maxTimestamp()
-                                    && now >= criteria.minTimestamp())
-                        .map(
-                            s ->
-                                SelectedSnapshot.create(
-                                    new SnapshotMetadata(persistenceId, s.revision(), now), s)));
+    return choose(stored, admitted(persistenceId, criteria, local, now));
+  }
+
+  /**
+   * The replica's state ({@code local}) as the snapshot at its revision, when {@code criteria}
+   * admits it; empty when it does not, or the replica failed or has no state.
+   */
+  static CompletableFuture<Optional<SelectedSnapshot>> admitted(
+      String persistenceId,
+      SnapshotSelectionCriteria criteria,
+      CompletionStage<Optional<KeyspaceSnapshot>> local,
+      long now) {
+    return local
+        .toCompletableFuture()
+        .exceptionally(e -> Optional.empty())
+        .thenApply(
+            o ->
+                o.filter(
+                        s ->
+                            s.revision() > 0
+                                && s.revision() >= criteria.minSequenceNr()
+                                && s.revision() <= criteria.maxSequenceNr()
+                                && now <= criteria.maxTimestamp()
+                                && now >= criteria.minTimestamp())
+                    .map(
+                        s ->
+                            SelectedSnapshot.create(
+                                new SnapshotMetadata(persistenceId, s.revision(), now), s)));
+  }
+
+  /** The newer of {@code stored} and {@code fromReplica} (see {@link #newest}). */
+  private static CompletionStage<Choice> choose(
+      CompletionStage<Optional<SelectedSnapshot>> stored,
+      CompletableFuture<Optional<SelectedSnapshot>> fromReplica) {
     return stored
         .toCompletableFuture()
         .handle(

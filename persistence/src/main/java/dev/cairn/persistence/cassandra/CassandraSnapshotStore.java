@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.LongPredicate;
 import java.util.zip.CRC32C;
 import org.apache.pekko.dispatch.Futures;
 import org.apache.pekko.event.Logging;
@@ -59,7 +60,7 @@ import scala.concurrent.Future;
  *
  * <p>Open for extension in one way: a subclass may offer, on load, a newer snapshot it holds
  * elsewhere (the cluster's store offers the state of the node's replica), calling {@link
- * #doLoadAsync} for the stored one.
+ * #doLoadAsync} or {@link #loadUnless} for the stored one.
  */
 public class CassandraSnapshotStore extends SnapshotStore {
 
@@ -152,10 +153,20 @@ public class CassandraSnapshotStore extends SnapshotStore {
   @Override
   public Future<Optional<SelectedSnapshot>> doLoadAsync(
       String persistenceId, SnapshotSelectionCriteria criteria) {
+    return loadUnless(persistenceId, criteria, seqNr -> false);
+  }
+
+  /**
+   * As {@link #doLoadAsync}, except that it answers empty without reading the snapshot's chunks
+   * when {@code needless} holds for the sequence number of the newest snapshot matching {@code
+   * criteria}: for a subclass that holds a state at least that new elsewhere.
+   */
+  protected final Future<Optional<SelectedSnapshot>> loadUnless(
+      String persistenceId, SnapshotSelectionCriteria criteria, LongPredicate needless) {
     return TimedReads.run(
         log,
         context().dispatcher(),
-        () -> load(persistenceId, criteria),
+        () -> load(persistenceId, criteria, needless),
         found ->
             "snapshot of ["
                 + persistenceId
@@ -163,12 +174,16 @@ public class CassandraSnapshotStore extends SnapshotStore {
                 + found.map(f -> "at " + f.metadata().sequenceNr()).orElse("none"));
   }
 
-  private Optional<SelectedSnapshot> load(String persistenceId, SnapshotSelectionCriteria c) {
+  private Optional<SelectedSnapshot> load(
+      String persistenceId, SnapshotSelectionCriteria c, LongPredicate needless) {
     int attempts = 0;
     Exception last = null;
     // Each candidate's row is its header: one round trip finds them, one more reads the chunks.
     for (Row header : candidates(persistenceId, c)) {
       long seqNr = header.getLong("sequence_nr");
+      if (attempts == 0 && needless.test(seqNr)) {
+        return Optional.empty();
+      }
       attempts++;
       try {
         byte[] bytes = assemble(persistenceId, seqNr, header);

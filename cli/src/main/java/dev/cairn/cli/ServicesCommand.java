@@ -10,6 +10,7 @@ import dev.cairn.client.Watch;
 import dev.cairn.client.WatchListener;
 import dev.cairn.core.keyspace.WatchEvent;
 import dev.cairn.recipes.services.ServiceRegistry;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,6 +29,7 @@ import picocli.CommandLine.Parameters;
     subcommands = {
       ServicesCommand.Register.class,
       ServicesCommand.Deregister.class,
+      ServicesCommand.Report.class,
       ServicesCommand.ListServices.class,
       ServicesCommand.WatchService.class
     })
@@ -37,8 +39,10 @@ final class ServicesCommand {
       mixinStandardHelpOptions = true,
       description = {
         "Register (or replace) instance ID of SERVICE.",
-        "It has no checks (so it is passing). With --lease it goes when the lease ends;",
-        "otherwise it stays until deregistered."
+        "Without checks it is passing. Each check starts critical: a TTL check passes once",
+        "'services report' says so and fails when no report comes within its TTL; an HTTP",
+        "check passes while its URL answers 2xx. With --lease it goes when the lease ends;",
+        "otherwise it stays until deregistered (or critical for --deregister-after)."
       })
   static final class Register implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SERVICE")
@@ -62,9 +66,53 @@ final class ServicesCommand {
     @Option(names = "--lease", paramLabel = "ID", description = "Bind the instance to lease ID.")
     long lease;
 
+    @Option(
+        names = "--check-ttl",
+        paramLabel = "TTL",
+        converter = Cairn.DurationConverter.class,
+        description = "A TTL check (repeatable), e.g. 10s: reports must come at least this often.")
+    List<Duration> ttlChecks = new ArrayList<>();
+
+    @Option(
+        names = "--check-http",
+        paramLabel = "URL",
+        description = "An HTTP check (repeatable): URL is probed every --check-interval.")
+    List<String> httpChecks = new ArrayList<>();
+
+    @Option(
+        names = "--check-interval",
+        paramLabel = "DURATION",
+        converter = Cairn.DurationConverter.class,
+        description = "How often HTTP checks are probed (default: ${DEFAULT-VALUE}).",
+        defaultValue = "10s")
+    Duration interval;
+
+    @Option(
+        names = "--check-timeout",
+        paramLabel = "DURATION",
+        converter = Cairn.DurationConverter.class,
+        description = "How long an HTTP check's probe may take (default: ${DEFAULT-VALUE}).",
+        defaultValue = "2s")
+    Duration probeTimeout;
+
+    @Option(
+        names = "--deregister-after",
+        paramLabel = "DURATION",
+        converter = Cairn.DurationConverter.class,
+        description = "Remove the instance once a check has been critical this long.")
+    Duration deregisterAfter;
+
     @Override
     public Integer call() {
       Cairn o = Cairn.options();
+      List<ServiceRegistry.Check> checks = new ArrayList<>();
+      for (Duration ttl : ttlChecks) {
+        checks.add(new ServiceRegistry.Ttl(ttl.toMillis()));
+      }
+      for (String url : httpChecks) {
+        checks.add(new ServiceRegistry.Http(url, interval.toMillis(), probeTimeout.toMillis()));
+      }
+      long deregisterMs = deregisterAfter == null ? 0 : deregisterAfter.toMillis();
       try (CairnClient c = o.connect()) {
         long rev =
             await(
@@ -74,7 +122,7 @@ final class ServicesCommand {
                         service,
                         id,
                         new ServiceRegistry.Registration(
-                            address, port, tags, meta, List.of(), 0, lease)));
+                            address, port, tags, meta, checks, deregisterMs, lease)));
         o.out()
             .print(
                 "registered " + service + "/" + id + " (revision " + rev + ")",
@@ -110,6 +158,45 @@ final class ServicesCommand {
   }
 
   @Command(
+      name = "report",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Report STATUS (passing, warning or critical) for every TTL check of instance ID of",
+        "SERVICE: each check's TTL starts again. Send it more often than the shortest TTL."
+      })
+  static final class Report implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "SERVICE")
+    String service;
+
+    @Parameters(index = "1", paramLabel = "ID")
+    String id;
+
+    @Parameters(index = "2", paramLabel = "STATUS", description = "passing, warning or critical")
+    String status;
+
+    @Option(names = "--note", paramLabel = "TEXT", description = "The check's output text.")
+    String note = "";
+
+    @Override
+    public Integer call() {
+      Cairn o = Cairn.options();
+      ServiceRegistry.Status st = ServiceRegistry.Status.of(status);
+      try (CairnClient c = o.connect()) {
+        long rev = await(c.recipes().services().report(service, id, st, note));
+        o.out()
+            .print(
+                "reported " + st.wire() + " for " + service + "/" + id,
+                Output.object()
+                    .put("service", service)
+                    .put("id", id)
+                    .put("status", st.wire())
+                    .put("revision", rev));
+        return Exit.OK;
+      }
+    }
+  }
+
+  @Command(
       name = "list",
       mixinStandardHelpOptions = true,
       description = "The services with instances; with SERVICE, its instances and their health.")
@@ -134,7 +221,10 @@ final class ServicesCommand {
         }
         ServiceRegistry.Listing l = await(c.recipes().services().instances(service));
         print(o.out(), service, l, passing);
-        return l.instances().isEmpty() ? Exit.NO : Exit.OK;
+        boolean any =
+            l.instances().stream()
+                .anyMatch(i -> !passing || i.status() == ServiceRegistry.Status.PASSING);
+        return any ? Exit.OK : Exit.NO;
       }
     }
   }

@@ -325,6 +325,72 @@ class CommandLineIT {
     assertThat(run("services", "list", "cli-web").code()).isEqualTo(1);
   }
 
+  @Test
+  void compactForgetsHistoryAndReadsBelowItFailWithExitOne() {
+    // A namespace of its own: compaction is per namespace, and the other tests read old revisions.
+    assertThat(run("namespaces", "create", "cli-compact").code()).isZero();
+    long first =
+        run("-n", "cli-compact", "put", "k", "v1", "-o", "json").json().path("revision").asLong();
+    long second =
+        run("-n", "cli-compact", "put", "k", "v2", "-o", "json").json().path("revision").asLong();
+    assertThat(run("-n", "cli-compact", "get", "k", "--revision", String.valueOf(first)).out())
+        .isEqualTo("v1\n");
+    Run compact = run("-n", "cli-compact", "compact", String.valueOf(second), "-o", "json");
+    assertThat(compact.code()).as(compact.err()).isZero();
+    assertThat(compact.json().path("compact_revision").asLong()).isEqualTo(second);
+    Run old = run("-n", "cli-compact", "get", "k", "--revision", String.valueOf(first));
+    assertThat(old.code()).as(old.err()).isEqualTo(1);
+    assertThat(old.err()).contains("compact");
+    assertThat(run("-n", "cli-compact", "get", "k", "--revision", String.valueOf(second)).out())
+        .isEqualTo("v2\n");
+  }
+
+  @Test
+  void servicesHaveTtlAndHttpChecksReportedFromTheCommandLine() throws Exception {
+    Run reg =
+        run(
+            "services",
+            "register",
+            "cli-checked",
+            "c1",
+            "--address",
+            "10.0.0.2",
+            "--port",
+            "81",
+            "--check-ttl",
+            "60s",
+            "--check-http",
+            node.url() + "/health",
+            "--check-interval",
+            "500ms");
+    assertThat(reg.code()).as(reg.err()).isZero();
+    // The TTL check starts critical and no report has come: the instance is not passing.
+    JsonNode first = run("services", "list", "cli-checked", "-o", "json").json();
+    assertThat(first.path("instances").get(0).path("status").asText()).isEqualTo("critical");
+    assertThat(run("services", "list", "cli-checked", "--passing").code()).isEqualTo(1);
+
+    Run bad = run("services", "report", "cli-checked", "c1", "great");
+    assertThat(bad.code()).as(bad.err()).isEqualTo(4);
+    Run missing = run("services", "report", "cli-checked", "nobody", "passing");
+    assertThat(missing.code()).as(missing.err()).isEqualTo(1);
+    Run report = run("services", "report", "cli-checked", "c1", "passing", "--note", "fine");
+    assertThat(report.code()).as(report.err()).isZero();
+    // With the TTL check passing, the instance passes once its HTTP check has been probed.
+    awaitTrue(
+        Duration.ofSeconds(60),
+        () ->
+            "passing"
+                .equals(
+                    run("services", "list", "cli-checked", "-o", "json")
+                        .json()
+                        .path("instances")
+                        .get(0)
+                        .path("status")
+                        .asText()));
+    assertThat(run("services", "list", "cli-checked", "--passing").code()).isZero();
+    assertThat(run("services", "deregister", "cli-checked", "c1").code()).isZero();
+  }
+
   static List<String> leaderValues(List<JsonNode> observations) {
     List<String> values = new ArrayList<>();
     for (JsonNode o : observations) {

@@ -88,6 +88,7 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
     this.leases = new LeaseApi(namespaces, system.dispatcher());
     this.locks = new LockApi(system, namespaces);
     this.services = new ServiceApi(system, namespaces, metrics);
+    kv.onCommittedTxn(services::committed);
     this.rwlocks = new RwLockApi(system, namespaces);
     this.semaphores = new SemaphoreApi(system, namespaces);
     this.counters = new CounterApi(system, namespaces);

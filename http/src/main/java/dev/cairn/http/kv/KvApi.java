@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.function.BiConsumer;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -37,6 +38,17 @@ public final class KvApi {
   public KvApi(Namespaces namespaces, Executor render) {
     this.namespaces = namespaces;
     this.render = render;
+  }
+
+  /** Told of every transaction that succeeded: its namespace and the transaction. */
+  private volatile BiConsumer<String, Command.Txn> committed = (ns, txn) -> {};
+
+  /**
+   * Tells {@code listener} of every transaction that succeeded here, after it committed (on the
+   * thread that renders its answer; it must be quick).
+   */
+  public void onCommittedTxn(BiConsumer<String, Command.Txn> listener) {
+    this.committed = listener;
   }
 
   private <T> CompletionStage<T> offLeader(CompletionStage<T> reply) {
@@ -247,6 +259,9 @@ public final class KvApi {
             reply -> {
               if (!(reply instanceof Reply.TxnReply t)) {
                 return other(reply);
+              }
+              if (t.succeeded()) {
+                committed.accept(r.namespace(), txn);
               }
               List<KvBodies.TxnOpResponse> responses = new ArrayList<>(t.responses().size());
               List<Command.TxnOp> ran = t.succeeded() ? txn.success() : txn.failure();

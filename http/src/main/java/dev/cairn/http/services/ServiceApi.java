@@ -3,6 +3,7 @@ package dev.cairn.http.services;
 import dev.cairn.actors.namespace.Namespaces;
 import dev.cairn.core.ErrorCode;
 import dev.cairn.core.KeyValue;
+import dev.cairn.core.keyspace.Command;
 import dev.cairn.core.keyspace.WatchEvent;
 import dev.cairn.http.ApiException;
 import dev.cairn.http.Json;
@@ -78,6 +79,22 @@ public final class ServiceApi {
               }
               return CompletableFuture.completedFuture(Done.getInstance());
             });
+  }
+
+  /**
+   * Starts this node's health checker of namespace {@code ns} when {@code txn} wrote a check's
+   * state: a registration with checks made through the key-value API (the Java client and the
+   * command line run the registry's code on their side) starts the checker as one made here does.
+   */
+  public void committed(String ns, Command.Txn txn) {
+    for (Command.TxnOp op : txn.success()) {
+      if (op instanceof Command.Put p
+          && p.key().startsWith(ServiceRegistry.ROOT)
+          && p.key().contains("/check/")) {
+        checkers.ensure(ns);
+        return;
+      }
+    }
   }
 
   /** The health checker of namespace {@code ns} on this node, or null (for tests and metrics). */

@@ -43,8 +43,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Recovery.</b> {@link #open} takes an exclusive lock on the directory, scans all segments
  * and rebuilds the index. A torn record at the very end of the last segment (a crash mid-write,
- * never acknowledged) is truncated with a WARN; any other damage fails {@code open} with {@link
- * JournalCorruptedException} naming file and offset.
+ * never acknowledged) is truncated with a WARN; zeros after the last record (the writer extends the
+ * active segment 4 MiB ahead of its records, so that a forced write need not make a new file length
+ * durable; a clean close or a roll trims it) end the log silently; any other damage fails {@code
+ * open} with {@link JournalCorruptedException} naming file and offset.
  *
  * <p><b>Failure.</b> If a write or force fails, that group fails, and nothing of it stays on disk:
  * its bytes are truncated away before its futures fail. The log then fails every write at once with

@@ -477,9 +477,8 @@ final class GroupWriter implements Runnable {
         Files.deleteIfExists(s.path);
       }
       Segment start = f.segments().get(safeSegment);
-      start.channel.truncate(safeSize);
+      start.truncate(safeSize);
       start.channel.force(true);
-      start.size = safeSize;
       active = start;
       if (!created.isEmpty()) {
         Segment.forceDirectory(settings.dir());
@@ -560,7 +559,7 @@ final class GroupWriter implements Runnable {
       flushStaging();
     }
     if (frame.length > staging.capacity()) {
-      active.append(ByteBuffer.wrap(frame));
+      active.append(ByteBuffer.wrap(frame), settings.segmentSize());
     } else {
       staging.put(frame);
     }
@@ -584,7 +583,7 @@ final class GroupWriter implements Runnable {
   private void flushStaging() throws IOException {
     staging.flip();
     try {
-      active.append(staging);
+      active.append(staging, settings.segmentSize());
     } finally {
       staging.clear();
     }
@@ -593,6 +592,8 @@ final class GroupWriter implements Runnable {
   private void roll() throws IOException {
     flushStaging();
     force(active);
+    // Sealed, the segment ends at its last record (before the next one exists).
+    active.trim();
     Segment next = Segment.create(settings.dir(), active.index + 1);
     files.segments().put(next.index, next);
     active = next;

@@ -94,6 +94,21 @@ final class LogRecovery {
     Window window = new Window(seg.channel, size);
     long pos = LogFormat.SEGMENT_HEADER_SIZE;
     while (pos < size) {
+      if (zeroAt(window, pos, size) && zeros(seg.channel, pos, size)) {
+        // The writer extends a segment ahead of its records; a process that stopped without
+        // closing its log leaves that extension, all zeros: the log ends here.
+        log.debug(
+            "journal segment {}: {} zero byte(s) after the last record at offset {}",
+            seg.path,
+            size - pos,
+            pos);
+        if (last) {
+          seg.truncate(pos);
+          seg.channel.force(true);
+        }
+        size = pos;
+        break;
+      }
       String damage = readRecord(seg, window, pos, size);
       if (damage == null) {
         pos += LogFormat.FRAME_HEADER_SIZE + window.intAt(pos);
@@ -107,7 +122,7 @@ final class LogRecovery {
             pos,
             damage,
             size - pos);
-        seg.channel.truncate(pos);
+        seg.truncate(pos);
         seg.channel.force(true);
         size = pos;
         break;
@@ -117,7 +132,39 @@ final class LogRecovery {
           pos,
           damage + (last ? ", and valid records follow it" : " in a sealed (non-last) segment"));
     }
-    seg.size = size;
+    seg.recovered(size);
+  }
+
+  /** Whether the next frame header's bytes (those there are) at {@code pos} are all zero. */
+  private static boolean zeroAt(Window window, long pos, long size) throws IOException {
+    int n = (int) Math.min(LogFormat.FRAME_HEADER_SIZE, size - pos);
+    int off = window.load(pos, n);
+    for (int i = 0; i < n; i++) {
+      if (window.buf[off + i] != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Whether {@code [from, size)} of {@code ch} holds only zero bytes (and is not empty). */
+  private static boolean zeros(FileChannel ch, long from, long size) throws IOException {
+    if (from >= size) {
+      return false;
+    }
+    ByteBuffer b = ByteBuffer.allocate((int) Math.min(1 << 20, size - from));
+    for (long pos = from; pos < size; ) {
+      b.clear().limit((int) Math.min(b.capacity(), size - pos));
+      Segment.readFully(ch, b, pos);
+      byte[] a = b.array();
+      for (int i = 0; i < b.limit(); i++) {
+        if (a[i] != 0) {
+          return false;
+        }
+      }
+      pos += b.limit();
+    }
+    return true;
   }
 
   /** Indexes the record at {@code pos}; returns null, or what is wrong with it. */

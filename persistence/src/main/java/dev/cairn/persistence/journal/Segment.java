@@ -24,14 +24,28 @@ final class Segment implements AutoCloseable {
   final Path path;
   final FileChannel channel;
 
+  /**
+   * How far the writer extends the file ahead of its logical end. A forced write within the file's
+   * length costs the disk less than one that grows the file, whose new length must be made durable
+   * with the data: on ext4 here, 150 µs against 210 µs for a 256-byte write and {@code fdatasync}.
+   * The file is extended by writing its last byte, so the space is not reserved (a full disk fails
+   * a write as before) and the extension reads as zeros, which recovery takes for the end of the
+   * log.
+   */
+  static final long PAD = 4L << 20;
+
   /** Logical end of the segment: bytes written so far. Written by the writer thread only. */
   long size;
+
+  /** The file's length as this process extended it; {@link #size} when it did not. */
+  private long allocated;
 
   private Segment(long index, Path path, FileChannel channel, long size) {
     this.index = index;
     this.path = path;
     this.channel = channel;
     this.size = size;
+    this.allocated = size;
   }
 
   static String fileName(long index) {
@@ -133,10 +147,46 @@ final class Segment implements AutoCloseable {
     }
   }
 
-  /** Appends {@code b} at the logical end. Writer thread only. */
-  void append(ByteBuffer b) throws IOException {
+  /**
+   * Appends {@code b} at the logical end, first extending the file by up to {@link #PAD} (but not
+   * past {@code limit}, the segment size) when it would grow. Writer thread only.
+   */
+  void append(ByteBuffer b, long limit) throws IOException {
+    long need = size + b.remaining();
+    if (need > allocated) {
+      long target = Math.max(need, Math.min(size + PAD, limit));
+      if (target > need) {
+        channel.write(ByteBuffer.wrap(new byte[1]), target - 1);
+      }
+      allocated = target;
+    }
     while (b.hasRemaining()) {
       size += channel.write(b, size);
+    }
+  }
+
+  /** Recovery found the log's end at {@code end}: what follows is not the segment's. */
+  void recovered(long end) {
+    size = end;
+    allocated = end;
+  }
+
+  /** Truncates the file to {@code length}, dropping any extension. Writer thread only. */
+  void truncate(long length) throws IOException {
+    channel.truncate(length);
+    size = length;
+    allocated = length;
+  }
+
+  /**
+   * Cuts the extension ahead of the logical end away and forces the file: a segment that is sealed
+   * or closed ends where its last record does.
+   */
+  void trim() throws IOException {
+    if (allocated > size) {
+      channel.truncate(size);
+      channel.force(true);
+      allocated = size;
     }
   }
 
@@ -147,8 +197,15 @@ final class Segment implements AutoCloseable {
     }
   }
 
+  /** Closes the file, trimmed to its logical end when this process extended it. */
   @Override
   public void close() throws IOException {
-    channel.close();
+    try {
+      if (channel.isOpen()) {
+        trim();
+      }
+    } finally {
+      channel.close();
+    }
   }
 }

@@ -165,6 +165,48 @@ class ForcedLogTest {
   }
 
   @Test
+  void theActiveSegmentIsExtendedAheadOfItsRecordsAndTrimmedWhenClosed() throws Exception {
+    List<Long> offsets;
+    try (ForcedLog log = open()) {
+      offsets = writeRange(log, "a", 3);
+      // The next forced writes land inside the file's length, not at its end.
+      assertThat(Files.size(segment(1))).isGreaterThanOrEqualTo(Segment.PAD);
+    }
+    assertThat(Files.size(segment(1))).isEqualTo(offsets.get(3));
+  }
+
+  @Test
+  void zerosLeftAfterTheLastRecordEndTheLogWithoutAWarning() throws Exception {
+    List<Long> offsets = writeRangeAndClose("a", 4);
+    long end = offsets.get(4);
+    // What a process that stopped without closing its log leaves: the extension, all zeros.
+    try (FileChannel ch = FileChannel.open(segment(1), StandardOpenOption.WRITE)) {
+      ch.write(ByteBuffer.wrap(new byte[1]), end + Segment.PAD - 1);
+    }
+    assertThat(Files.size(segment(1))).isEqualTo(end + Segment.PAD);
+    try (LogCapture logs = LogCapture.of(ForcedLog.class);
+        ForcedLog log = open()) {
+      assertThat(logs.messages(Level.WARN)).isEmpty();
+      assertThat(replay(log, "a")).containsExactly("1:e1", "2:e2", "3:e3", "4:e4");
+      assertThat(highest(log, "a")).isEqualTo(4);
+      write(log, "a", 5, "e5");
+    }
+    try (ForcedLog log = open()) {
+      assertThat(replay(log, "a")).containsExactly("1:e1", "2:e2", "3:e3", "4:e4", "5:e5");
+    }
+    // Zeros and then a byte that is not: damage, not an extension, handled as a torn tail.
+    long end5 = Files.size(segment(1));
+    try (FileChannel ch = FileChannel.open(segment(1), StandardOpenOption.WRITE)) {
+      ch.write(ByteBuffer.wrap(new byte[] {7}), end5 + 100);
+    }
+    try (LogCapture logs = LogCapture.of(ForcedLog.class);
+        ForcedLog log = open()) {
+      assertThat(logs.messages(Level.WARN)).anySatisfy(m -> assertThat(m).contains("torn record"));
+      assertThat(replay(log, "a")).hasSize(5);
+    }
+  }
+
+  @Test
   void tornLastRecordIsTruncatedAndWritingContinues() throws Exception {
     List<Long> offsets = writeRangeAndClose("a", 5);
     long end = offsets.get(5);

@@ -18,9 +18,6 @@ import java.util.Map;
  * default} is the member whose cluster address {@code GET /v1/cluster} names in {@code
  * leaders.default}; the cluster is whole when every node answers {@code /ready} with 200 and lists
  * every member {@code Up} and reachable.
- *
- * <p>Written before the cluster itself: it compiles and its parsing is tested against the shape the
- * issue specifies for {@code /v1/cluster}, but it has not yet run against a Cairn cluster.
  */
 public final class CairnTarget implements FailoverTarget {
 

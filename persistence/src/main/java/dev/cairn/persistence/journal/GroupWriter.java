@@ -266,6 +266,15 @@ final class GroupWriter implements Runnable {
       processGroup(group);
       group.clear();
     }
+    // A clean close leaves the active segment ending at its last record. Only here, on the writer
+    // thread: an old segment closed after a recovery shares its file with the new one.
+    if (condition.writable()) {
+      try {
+        active.trim();
+      } catch (IOException e) {
+        log.debug("journal {}: trimming the active segment: {}", settings.name(), e.toString());
+      }
+    }
   }
 
   private static long sizeOf(Op op) {

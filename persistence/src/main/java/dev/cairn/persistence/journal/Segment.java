@@ -179,8 +179,8 @@ final class Segment implements AutoCloseable {
   }
 
   /**
-   * Cuts the extension ahead of the logical end away and forces the file: a segment that is sealed
-   * or closed ends where its last record does.
+   * Cuts the extension ahead of the logical end away and forces the file: a segment that is sealed,
+   * or the active one when the writer stops, ends where its last record does. Writer thread only.
    */
   void trim() throws IOException {
     if (allocated > size) {
@@ -197,15 +197,8 @@ final class Segment implements AutoCloseable {
     }
   }
 
-  /** Closes the file, trimmed to its logical end when this process extended it. */
   @Override
   public void close() throws IOException {
-    try {
-      if (channel.isOpen()) {
-        trim();
-      }
-    } finally {
-      channel.close();
-    }
+    channel.close();
   }
 }

@@ -347,9 +347,7 @@ public final class CassandraJournal extends AsyncWriteJournal {
     long first = settings.partitionOf(requested);
     CompletionStage<AsyncResultSet> firstRows =
         session.executeAsync(selectRange.bind(persistenceId, first, requested, toSequenceNr));
-    Row markRow = await(mark).one();
-    long deletedTo = markRow == null || markRow.isNull(0) ? 0 : markRow.getLong(0);
-    long from = Math.max(requested, deletedTo + 1);
+    long from = Math.max(requested, deletedTo(await(mark).one()) + 1);
     if (from > toSequenceNr) {
       return count;
     }
@@ -413,8 +411,7 @@ public final class CassandraJournal extends AsyncWriteJournal {
     try {
       return stage.toCompletableFuture().join();
     } catch (java.util.concurrent.CompletionException e) {
-      Throwable cause = e.getCause() != null ? e.getCause() : e;
-      if (cause instanceof RuntimeException r) {
+      if (unwrap(e) instanceof RuntimeException r) {
         throw r;
       }
       throw e;
@@ -494,7 +491,11 @@ public final class CassandraJournal extends AsyncWriteJournal {
   }
 
   private long deletedTo(String persistenceId) {
-    Row row = session.execute(selectDeletedTo.bind(persistenceId)).one();
+    return deletedTo(session.execute(selectDeletedTo.bind(persistenceId)).one());
+  }
+
+  /** The deletion mark in {@code row} of {@code metadata}; 0 when there is none. */
+  private static long deletedTo(Row row) {
     return row == null || row.isNull(0) ? 0 : row.getLong(0);
   }
 

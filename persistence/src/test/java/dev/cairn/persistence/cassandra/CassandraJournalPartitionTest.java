@@ -92,9 +92,7 @@ class CassandraJournalPartitionTest {
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
   void writesCrossingPartitionsReplayGapFree() throws Exception {
     String keyspace = CassandraTestConfig.freshKeyspace("partitions");
-    Config config =
-        CassandraTestConfig.journalWithSchema(keyspace)
-            .withValue(PLUGIN + ".partition-size", ConfigValueFactory.fromAnyRef(3));
+    Config config = partitionsOfThree(keyspace);
     String pid = "namespace-1";
     // Sequence numbers 1-7 (partitions 0, 1 and 2 of size 3) in one write, then 8-9 (partition 2).
     List<String> first = IntStream.rangeClosed(1, 7).mapToObj(i -> "e" + i).toList();
@@ -102,36 +100,24 @@ class CassandraJournalPartitionTest {
     List<CompletableFuture<Long>> written =
         new CopyOnWriteArrayList<>(List.of(new CompletableFuture<>(), new CompletableFuture<>()));
     List<CompletableFuture<Long>> awaited = new ArrayList<>(written);
-    ActorSystem writer = ActorSystem.create("writer", config);
-    try {
-      ActorRef appender = writer.actorOf(Props.create(Appender.class, pid, written));
-      appender.tell(new Append(first), ActorRef.noSender());
-      assertThat(awaited.get(0).get(3, TimeUnit.MINUTES)).isEqualTo(7);
-      appender.tell(new Append(second), ActorRef.noSender());
-      assertThat(awaited.get(1).get(3, TimeUnit.MINUTES)).isEqualTo(9);
-    } finally {
-      writer.terminate();
-      writer.getWhenTerminated().toCompletableFuture().get(1, TimeUnit.MINUTES);
-    }
+    inSystem(
+        config,
+        "writer",
+        writer -> {
+          ActorRef appender = writer.actorOf(Props.create(Appender.class, pid, written));
+          appender.tell(new Append(first), ActorRef.noSender());
+          assertThat(awaited.get(0).get(3, TimeUnit.MINUTES)).isEqualTo(7);
+          appender.tell(new Append(second), ActorRef.noSender());
+          assertThat(awaited.get(1).get(3, TimeUnit.MINUTES)).isEqualTo(9);
+        });
 
-    List<String> replayed = new CopyOnWriteArrayList<>();
-    List<Long> sequenceNrs = new CopyOnWriteArrayList<>();
-    CompletableFuture<Long> replayDone = new CompletableFuture<>();
-    ActorSystem reader = ActorSystem.create("reader", config);
-    try {
-      reader.actorOf(
-          Props.create(
-              CassandraJournalFencingTest.Reader.class, pid, replayed, sequenceNrs, replayDone));
-      assertThat(replayDone.get(3, TimeUnit.MINUTES)).isEqualTo(9);
-      assertThat(sequenceNrs)
-          .containsExactlyElementsOf(LongStream.rangeClosed(1, 9).boxed().toList());
-      List<String> all = new ArrayList<>(first);
-      all.addAll(second);
-      assertThat(replayed).containsExactlyElementsOf(all);
-    } finally {
-      reader.terminate();
-      reader.getWhenTerminated().toCompletableFuture().get(1, TimeUnit.MINUTES);
-    }
+    Replayed r = replay(config, pid);
+    assertThat(r.highest()).isEqualTo(9);
+    assertThat(r.sequenceNrs())
+        .containsExactlyElementsOf(LongStream.rangeClosed(1, 9).boxed().toList());
+    List<String> all = new ArrayList<>(first);
+    all.addAll(second);
+    assertThat(r.events()).containsExactlyElementsOf(all);
   }
 
   /**
@@ -141,10 +127,7 @@ class CassandraJournalPartitionTest {
   @Test
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
   void replaysAfterADeletionStartPastItsMark() throws Exception {
-    String keyspace = CassandraTestConfig.freshKeyspace("partdel");
-    Config config =
-        CassandraTestConfig.journalWithSchema(keyspace)
-            .withValue(PLUGIN + ".partition-size", ConfigValueFactory.fromAnyRef(3));
+    Config config = partitionsOfThree(CassandraTestConfig.freshKeyspace("partdel"));
     List<String> events = IntStream.rangeClosed(1, 9).mapToObj(i -> "e" + i).toList();
     for (long deleteTo : new long[] {2, 4}) {
       String pid = "namespace-del-" + deleteTo;
@@ -152,34 +135,61 @@ class CassandraJournalPartitionTest {
           new CopyOnWriteArrayList<>(List.of(new CompletableFuture<>()));
       CompletableFuture<Long> wrote = written.get(0);
       CompletableFuture<Long> deleted = new CompletableFuture<>();
-      ActorSystem writer = ActorSystem.create("writer", config);
-      try {
-        ActorRef appender = writer.actorOf(Props.create(Appender.class, pid, written));
-        appender.tell(new Append(events), ActorRef.noSender());
-        assertThat(wrote.get(3, TimeUnit.MINUTES)).isEqualTo(9);
-        appender.tell(new Delete(deleteTo, deleted), ActorRef.noSender());
-        assertThat(deleted.get(3, TimeUnit.MINUTES)).isEqualTo(deleteTo);
-      } finally {
-        writer.terminate();
-        writer.getWhenTerminated().toCompletableFuture().get(1, TimeUnit.MINUTES);
-      }
-      List<String> replayed = new CopyOnWriteArrayList<>();
-      List<Long> sequenceNrs = new CopyOnWriteArrayList<>();
-      CompletableFuture<Long> replayDone = new CompletableFuture<>();
-      ActorSystem reader = ActorSystem.create("reader", config);
-      try {
-        reader.actorOf(
-            Props.create(
-                CassandraJournalFencingTest.Reader.class, pid, replayed, sequenceNrs, replayDone));
-        assertThat(replayDone.get(3, TimeUnit.MINUTES)).isEqualTo(9);
-        assertThat(sequenceNrs)
-            .as("after deleting to " + deleteTo)
-            .containsExactlyElementsOf(LongStream.rangeClosed(deleteTo + 1, 9).boxed().toList());
-        assertThat(replayed).containsExactlyElementsOf(events.subList((int) deleteTo, 9));
-      } finally {
-        reader.terminate();
-        reader.getWhenTerminated().toCompletableFuture().get(1, TimeUnit.MINUTES);
-      }
+      inSystem(
+          config,
+          "writer",
+          writer -> {
+            ActorRef appender = writer.actorOf(Props.create(Appender.class, pid, written));
+            appender.tell(new Append(events), ActorRef.noSender());
+            assertThat(wrote.get(3, TimeUnit.MINUTES)).isEqualTo(9);
+            appender.tell(new Delete(deleteTo, deleted), ActorRef.noSender());
+            assertThat(deleted.get(3, TimeUnit.MINUTES)).isEqualTo(deleteTo);
+          });
+      Replayed r = replay(config, pid);
+      assertThat(r.highest()).isEqualTo(9);
+      assertThat(r.sequenceNrs())
+          .as("after deleting to " + deleteTo)
+          .containsExactlyElementsOf(LongStream.rangeClosed(deleteTo + 1, 9).boxed().toList());
+      assertThat(r.events()).containsExactlyElementsOf(events.subList((int) deleteTo, 9));
     }
+  }
+
+  private static Config partitionsOfThree(String keyspace) {
+    return CassandraTestConfig.journalWithSchema(keyspace)
+        .withValue(PLUGIN + ".partition-size", ConfigValueFactory.fromAnyRef(3));
+  }
+
+  private interface SystemBody {
+    void run(ActorSystem system) throws Exception;
+  }
+
+  /** Runs {@code body} in an actor system of its own, terminated after. */
+  private static void inSystem(Config config, String name, SystemBody body) throws Exception {
+    ActorSystem system = ActorSystem.create(name, config);
+    try {
+      body.run(system);
+    } finally {
+      system.terminate();
+      system.getWhenTerminated().toCompletableFuture().get(1, TimeUnit.MINUTES);
+    }
+  }
+
+  /** What a recovery of {@code pid} replayed, and the highest sequence number it ended at. */
+  private record Replayed(long highest, List<String> events, List<Long> sequenceNrs) {}
+
+  private static Replayed replay(Config config, String pid) throws Exception {
+    List<String> events = new CopyOnWriteArrayList<>();
+    List<Long> sequenceNrs = new CopyOnWriteArrayList<>();
+    CompletableFuture<Long> done = new CompletableFuture<>();
+    inSystem(
+        config,
+        "reader",
+        reader -> {
+          reader.actorOf(
+              Props.create(
+                  CassandraJournalFencingTest.Reader.class, pid, events, sequenceNrs, done));
+          done.get(3, TimeUnit.MINUTES);
+        });
+    return new Replayed(done.get(), events, sequenceNrs);
   }
 }

@@ -31,6 +31,9 @@ public final class KvApi {
   private final Namespaces namespaces;
   private final Executor render;
 
+  /** Told of every transaction that succeeded: its namespace and the transaction. */
+  private volatile BiConsumer<String, Command.Txn> committed = (ns, txn) -> {};
+
   /**
    * @param render where answers are rendered when the reply comes from a leader (see {@link
    *     Responses#offLeader})
@@ -39,9 +42,6 @@ public final class KvApi {
     this.namespaces = namespaces;
     this.render = render;
   }
-
-  /** Told of every transaction that succeeded: its namespace and the transaction. */
-  private volatile BiConsumer<String, Command.Txn> committed = (ns, txn) -> {};
 
   /**
    * Tells {@code listener} of every transaction that succeeded here, after it committed (on the

@@ -88,9 +88,7 @@ public final class ServiceApi {
    */
   public void committed(String ns, Command.Txn txn) {
     for (Command.TxnOp op : txn.success()) {
-      if (op instanceof Command.Put p
-          && p.key().startsWith(ServiceRegistry.ROOT)
-          && p.key().contains("/check/")) {
+      if (op instanceof Command.Put p && ServiceRegistry.isCheckKey(p.key())) {
         checkers.ensure(ns);
         return;
       }

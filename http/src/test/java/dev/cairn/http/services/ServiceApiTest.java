@@ -3,6 +3,9 @@ package dev.cairn.http.services;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.BooleanNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.cairn.http.TestServer;
 import dev.cairn.http.watch.SseClient;
@@ -77,6 +80,53 @@ class ServiceApiTest {
         .ok()
         .path("version")
         .asLong();
+  }
+
+  /**
+   * The Java client and the command line run the registry's code on their side and send its
+   * transaction to {@code /v1/txn}: such a registration with checks starts the namespace's checker
+   * as one through {@code /v1/services} does, so its HTTP check is probed.
+   */
+  @Test
+  void aRegistrationWrittenAsATransactionStartsItsNamespacesChecker() throws Exception {
+    String from = "svc-txn-from";
+    String to = "svc-txn-to";
+    node.createNamespace(from);
+    node.createNamespace(to);
+    try (Endpoint ep = new Endpoint()) {
+      node.put(
+              TestServer.prefix(from) + "/services/web/instances/w1",
+              "{\"address\":\"10.0.0.1\",\"port\":8080,\"checks\":[{\"http\":\""
+                  + ep.url()
+                  + "\",\"interval\":\"500ms\"}]}")
+          .ok();
+      // The registry's keys as it wrote them, written again into the other namespace in one
+      // transaction, as the client sends them.
+      JsonNode kvs =
+          node.get(TestServer.prefix(from) + "/kv/_cairn/services/web/?prefix=true")
+              .ok()
+              .path("kvs");
+      ArrayNode success = TestServer.JSON.createArrayNode();
+      for (JsonNode kv : kvs) {
+        success
+            .addObject()
+            .putObject("put")
+            .put("key", kv.path("key").asText())
+            .put("value", kv.path("value").asText())
+            .put("encoding", kv.path("encoding").asText());
+      }
+      assertThat(success).hasSizeGreaterThanOrEqualTo(2); // the instance and its check's state
+      ObjectNode txn = TestServer.JSON.createObjectNode();
+      txn.putArray("compare");
+      txn.set("success", success);
+      assertThat(node.post(TestServer.prefix(to) + "/txn", txn.toString()).ok().path("succeeded"))
+          .isEqualTo(BooleanNode.TRUE);
+      String p = TestServer.prefix(to);
+      TestServer.await(
+          Duration.ofSeconds(30),
+          "the check probed and passing",
+          () -> status(p, "web", "w1").equals("passing"));
+    }
   }
 
   @Test

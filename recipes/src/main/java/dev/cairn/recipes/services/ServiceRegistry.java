@@ -220,6 +220,11 @@ public final class ServiceRegistry {
     return instancePrefix(service, id) + "check/" + n;
   }
 
+  /** Whether {@code key} is one of {@link #checkKey}'s: a check's state. */
+  public static boolean isCheckKey(String key) {
+    return key.startsWith(ROOT) && key.contains("/check/");
+  }
+
   public static String ttlKey(String service, String id, int n) {
     return instancePrefix(service, id) + "ttl/" + n;
   }

@@ -10,7 +10,6 @@ import dev.cairn.core.keyspace.Keyspace;
 import dev.cairn.core.keyspace.Read;
 import dev.cairn.core.keyspace.Reply;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -45,11 +44,7 @@ class LostLeaderAsksTest {
   @BeforeEach
   void start() throws Exception {
     system = ActorSystem.create("lost-leader-test", OneNode.config(""));
-    Cluster cluster = Cluster.get(system);
-    CompletableFuture<Void> up = new CompletableFuture<>();
-    cluster.registerOnMemberUp(() -> up.complete(null));
-    cluster.join(cluster.selfAddress());
-    up.get(30, TimeUnit.SECONDS);
+    OneNode.join(system, Duration.ofSeconds(30));
   }
 
   @AfterEach

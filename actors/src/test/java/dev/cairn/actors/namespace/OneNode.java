@@ -37,13 +37,18 @@ public final class OneNode {
         .withFallback(ConfigFactory.load());
   }
 
-  /** Joins {@code system} (cluster provider) to itself, awaits it up, and starts namespaces. */
-  static Namespaces namespaces(ActorSystem system, Duration timeout) throws Exception {
+  /** Joins {@code system} (cluster provider) to itself and awaits it up. */
+  public static void join(ActorSystem system, Duration timeout) throws Exception {
     Cluster cluster = Cluster.get(system);
     CompletableFuture<Void> up = new CompletableFuture<>();
     cluster.registerOnMemberUp(() -> up.complete(null));
     cluster.join(cluster.selfAddress());
     up.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Joins {@code system} to itself ({@link #join}) and starts namespaces. */
+  static Namespaces namespaces(ActorSystem system, Duration timeout) throws Exception {
+    join(system, timeout);
     return Namespaces.start(system);
   }
 }

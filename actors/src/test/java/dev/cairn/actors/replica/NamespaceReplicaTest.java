@@ -18,7 +18,6 @@ import dev.cairn.core.keyspace.WatchEvent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -26,7 +25,6 @@ import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.PoisonPill;
 import org.apache.pekko.actor.Terminated;
-import org.apache.pekko.cluster.Cluster;
 import org.apache.pekko.testkit.javadsl.TestKit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -68,11 +66,7 @@ class NamespaceReplicaTest {
                 + "ms\n"
                 + "pekko.actor.serialize-messages = on\n");
     system = ActorSystem.create("replica-test", config);
-    Cluster cluster = Cluster.get(system);
-    CompletableFuture<Void> up = new CompletableFuture<>();
-    cluster.registerOnMemberUp(() -> up.complete(null));
-    cluster.join(cluster.selfAddress());
-    up.get(T.toMillis(), TimeUnit.MILLISECONDS);
+    OneNode.join(system, T);
     namespaces = Namespaces.start(system);
     replicas = Replicas.startIfEnabled(system, namespaces);
   }

@@ -518,6 +518,9 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
               leaders.unregister(namespace, getSelf());
               deferAsync(s, done -> getContext().stop(getSelf()));
             })
+        // A saved snapshot deletes no events: the cluster's snapshot store starts a recovery from a
+        // replica's state at any revision and replays the journal after it
+        // (ReplicaFirstSnapshotStore).
         .match(SaveSnapshotSuccess.class, s -> {})
         .match(
             SaveSnapshotFailure.class,

@@ -6,25 +6,26 @@ import dev.cairn.core.keyspace.KeyspaceSnapshot;
 import dev.cairn.persistence.cassandra.CassandraSnapshotStore;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.apache.pekko.event.Logging;
 import org.apache.pekko.event.LoggingAdapter;
 import org.apache.pekko.persistence.SelectedSnapshot;
 import org.apache.pekko.persistence.SnapshotMetadata;
 import org.apache.pekko.persistence.SnapshotSelectionCriteria;
+import scala.concurrent.ExecutionContext;
 import scala.concurrent.Future;
 import scala.jdk.javaapi.FutureConverters;
 
 /**
  * The cluster's snapshot store: Cassandra's, except that a namespace leader recovering on a node
- * that keeps a replica of its namespace starts from the replica's state when that is newer than the
- * newest stored snapshot. The replica holds only committed events, applied in revision order with
- * the leader's own {@code Keyspace.apply}, so its state at revision R is the state the journal's
- * first R events make; offered as the snapshot at sequence number R, Pekko replays only the events
- * after it. A failover then replays the few events the replica had not applied yet, not everything
- * since the last stored snapshot (up to {@code max(snapshot-every, retained versions)} events).
+ * that keeps a replica of its namespace starts from the replica's state, without reading the stored
+ * snapshot (see {@link #newest}). The replica holds only committed events, applied in revision
+ * order with the leader's own {@code Keyspace.apply}, so its state at revision R is the state the
+ * journal's first R events make; offered as the snapshot at sequence number R, Pekko replays only
+ * the events after it. A failover then replays the few events the replica had not applied yet, not
+ * everything since the last stored snapshot (up to {@code max(snapshot-every, retained versions)}
+ * events).
  *
  * <p>Nothing is stored from the replica: saves and deletes are Cassandra's. A replica that cannot
  * answer (none on this node, no state yet, too slow) leaves the stored snapshot as the only
@@ -47,39 +48,24 @@ public final class ReplicaFirstSnapshotStore extends CassandraSnapshotStore {
       return super.doLoadAsync(persistenceId, criteria);
     }
     long started = System.nanoTime();
-    CompletableFuture<Optional<SelectedSnapshot>> fromReplica =
-        admitted(
-            persistenceId, criteria, replicas.stateCopy(namespace), System.currentTimeMillis());
-    // The stored snapshot's chunks (megabytes for a large namespace) are not read when the replica
-    // has answered by the time the stored one is found, with a state at least as new.
-    AtomicLong notLoaded = new AtomicLong(-1);
-    Future<Optional<SelectedSnapshot>> stored =
-        loadUnless(
+    ExecutionContext ec = context().dispatcher();
+    CompletionStage<Choice> chosen =
+        newest(
             persistenceId,
             criteria,
-            seqNr -> {
-              Optional<SelectedSnapshot> r = fromReplica.getNow(Optional.empty());
-              if (r.isPresent() && r.get().metadata().sequenceNr() >= seqNr) {
-                notLoaded.set(seqNr);
-                return true;
-              }
-              return false;
-            });
-    CompletionStage<Choice> chosen = choose(FutureConverters.asJava(stored), fromReplica);
+            () -> FutureConverters.asJava(loadOn(ec, persistenceId, criteria)),
+            replicas.stateCopy(namespace),
+            System.currentTimeMillis());
     return FutureConverters.asScala(
         chosen.thenApply(
             c -> {
               if (c.fromReplica()) {
-                long skipped = notLoaded.get();
                 log.info(
                     "namespace {}: its leader starts from this node's replica at revision {}"
-                        + " (newest stored snapshot: {}; chosen in {} ms); the journal replays"
+                        + " (chosen in {} ms, the stored snapshot not read); the journal replays"
                         + " only the events after it",
                     namespace,
                     c.snapshot().get().metadata().sequenceNr(),
-                    skipped >= 0
-                        ? skipped + ", not read"
-                        : c.storedRevision() < 0 ? "none" : c.storedRevision(),
                     (System.nanoTime() - started) / 1_000_000);
               }
               return c.snapshot();
@@ -88,22 +74,38 @@ public final class ReplicaFirstSnapshotStore extends CassandraSnapshotStore {
 
   /**
    * The snapshot a recovery starts from, whether it is the replica's, and the revision of the
-   * newest stored one (-1: none).
+   * stored one (-1: none, or not read).
    */
   record Choice(Optional<SelectedSnapshot> snapshot, boolean fromReplica, long storedRevision) {}
 
   /**
-   * The newer of the {@code stored} snapshot and the replica's state ({@code local}) that {@code
-   * criteria} admits. A failed or slow replica leaves the stored snapshot; a failed stored load
-   * with a replica state at hand still recovers from the replica.
+   * The replica's state ({@code local}) when {@code criteria} admits it, without reading the {@code
+   * stored} snapshot; otherwise (no replica, no state, a failed or slow replica) the stored one.
+   * The replica's state at revision R is what the journal's first R events make, and a namespace's
+   * events are never deleted from the journal (its leader never deletes them), so the state at R
+   * and the events after it are the namespace's state whatever snapshot is stored: a stored
+   * snapshot newer than the replica would only shorten the replay, and reading it first costs every
+   * failover a round trip to Cassandra while the new leader holds its requests.
    */
   static CompletionStage<Choice> newest(
       String persistenceId,
       SnapshotSelectionCriteria criteria,
-      CompletionStage<Optional<SelectedSnapshot>> stored,
+      Supplier<CompletionStage<Optional<SelectedSnapshot>>> stored,
       CompletionStage<Optional<KeyspaceSnapshot>> local,
       long now) {
-    return choose(stored, admitted(persistenceId, criteria, local, now));
+    return admitted(persistenceId, criteria, local, now)
+        .thenCompose(
+            replica ->
+                replica.isPresent()
+                    ? CompletableFuture.completedFuture(new Choice(replica, true, -1))
+                    : stored
+                        .get()
+                        .thenApply(
+                            st ->
+                                new Choice(
+                                    st,
+                                    false,
+                                    st.map(x -> x.metadata().sequenceNr()).orElse(-1L))));
   }
 
   /**
@@ -131,31 +133,5 @@ public final class ReplicaFirstSnapshotStore extends CassandraSnapshotStore {
                         s ->
                             SelectedSnapshot.create(
                                 new SnapshotMetadata(persistenceId, s.revision(), now), s)));
-  }
-
-  /** The newer of {@code stored} and {@code fromReplica} (see {@link #newest}). */
-  private static CompletionStage<Choice> choose(
-      CompletionStage<Optional<SelectedSnapshot>> stored,
-      CompletableFuture<Optional<SelectedSnapshot>> fromReplica) {
-    return stored
-        .toCompletableFuture()
-        .handle(
-            (st, err) ->
-                fromReplica.thenApply(
-                    replica -> {
-                      if (err != null) {
-                        if (replica.isPresent()) {
-                          return new Choice(replica, true, -1);
-                        }
-                        throw new CompletionException(err);
-                      }
-                      long storedRevision = st.map(x -> x.metadata().sequenceNr()).orElse(-1L);
-                      if (replica.isPresent()
-                          && replica.get().metadata().sequenceNr() > storedRevision) {
-                        return new Choice(replica, true, storedRevision);
-                      }
-                      return new Choice(st, false, storedRevision);
-                    }))
-        .thenCompose(x -> x);
   }
 }

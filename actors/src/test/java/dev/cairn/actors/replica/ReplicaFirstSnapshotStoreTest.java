@@ -8,13 +8,21 @@ import dev.cairn.core.keyspace.KeyspaceState;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.persistence.SelectedSnapshot;
 import org.apache.pekko.persistence.SnapshotMetadata;
 import org.apache.pekko.persistence.SnapshotSelectionCriteria;
 import org.junit.jupiter.api.Test;
 
+/**
+ * Which snapshot a leader recovering on a node with a replica starts from: the replica's state when
+ * it has one the recovery admits, without reading the stored snapshot; the stored one otherwise.
+ */
 class ReplicaFirstSnapshotStoreTest {
   private static final String PID = "ns|n";
+
+  /** How many times the stored snapshot was read. */
+  private final AtomicInteger storedReads = new AtomicInteger();
 
   private static KeyspaceSnapshot at(long revision) {
     KeyspaceSnapshot empty = KeyspaceState.empty(true).toSnapshot();
@@ -34,12 +42,20 @@ class ReplicaFirstSnapshotStoreTest {
             SelectedSnapshot.create(new SnapshotMetadata(PID, revision, 1L), at(revision))));
   }
 
-  private static ReplicaFirstSnapshotStore.Choice choose(
+  private ReplicaFirstSnapshotStore.Choice choose(
       SnapshotSelectionCriteria c,
       CompletionStage<Optional<SelectedSnapshot>> stored,
       CompletionStage<Optional<KeyspaceSnapshot>> local)
       throws Exception {
-    return ReplicaFirstSnapshotStore.newest(PID, c, stored, local, 1_000L)
+    return ReplicaFirstSnapshotStore.newest(
+            PID,
+            c,
+            () -> {
+              storedReads.incrementAndGet();
+              return stored;
+            },
+            local,
+            1_000L)
         .toCompletableFuture()
         .get();
   }
@@ -48,38 +64,41 @@ class ReplicaFirstSnapshotStoreTest {
     return CompletableFuture.completedFuture(Optional.of(at(revision)));
   }
 
-  @Test
-  void theReplicasStateWinsWhenItIsNewerThanTheStoredSnapshot() throws Exception {
-    var c = choose(SnapshotSelectionCriteria.latest(), stored(100), replica(250));
-    assertThat(c.fromReplica()).isTrue();
-    assertThat(c.storedRevision()).isEqualTo(100);
-    assertThat(c.snapshot().orElseThrow().metadata().sequenceNr()).isEqualTo(250);
-    assertThat(((KeyspaceSnapshot) c.snapshot().orElseThrow().snapshot()).revision())
-        .isEqualTo(250);
+  private static long revisionOf(ReplicaFirstSnapshotStore.Choice c) {
+    return c.snapshot().orElseThrow().metadata().sequenceNr();
   }
 
   @Test
-  void theStoredSnapshotWinsWhenTheReplicaIsBehindEmptyFailedOrOutsideTheCriteria()
-      throws Exception {
-    assertThat(choose(SnapshotSelectionCriteria.latest(), stored(300), replica(250)).fromReplica())
-        .isFalse();
-    assertThat(
-            choose(
-                    SnapshotSelectionCriteria.latest(),
-                    stored(300),
-                    CompletableFuture.completedFuture(Optional.empty()))
-                .snapshot()
-                .orElseThrow()
-                .metadata()
-                .sequenceNr())
-        .isEqualTo(300);
-    assertThat(
-            choose(
-                    SnapshotSelectionCriteria.latest(),
-                    stored(300),
-                    CompletableFuture.failedFuture(new RuntimeException("replica too slow")))
-                .fromReplica())
-        .isFalse();
+  void theReplicasStateIsTakenWithoutReadingTheStoredSnapshot() throws Exception {
+    var c = choose(SnapshotSelectionCriteria.latest(), stored(100), replica(250));
+    assertThat(c.fromReplica()).isTrue();
+    assertThat(revisionOf(c)).isEqualTo(250);
+    assertThat(((KeyspaceSnapshot) c.snapshot().orElseThrow().snapshot()).revision())
+        .isEqualTo(250);
+    // Even behind a stored snapshot: the journal holds every event after the replica's revision.
+    var behind = choose(SnapshotSelectionCriteria.latest(), stored(300), replica(250));
+    assertThat(behind.fromReplica()).isTrue();
+    assertThat(revisionOf(behind)).isEqualTo(250);
+    assertThat(storedReads).hasValue(0);
+  }
+
+  @Test
+  void theStoredSnapshotIsReadWhenTheReplicaIsEmptyFailedOrOutsideTheCriteria() throws Exception {
+    var none =
+        choose(
+            SnapshotSelectionCriteria.latest(),
+            stored(300),
+            CompletableFuture.completedFuture(Optional.empty()));
+    assertThat(none.fromReplica()).isFalse();
+    assertThat(revisionOf(none)).isEqualTo(300);
+    assertThat(none.storedRevision()).isEqualTo(300);
+    var failed =
+        choose(
+            SnapshotSelectionCriteria.latest(),
+            stored(300),
+            CompletableFuture.failedFuture(new RuntimeException("replica too slow")));
+    assertThat(failed.fromReplica()).isFalse();
+    assertThat(revisionOf(failed)).isEqualTo(300);
     // A recovery asked to stop at 200 must not start from 250.
     var bounded = SnapshotSelectionCriteria.create(200, Long.MAX_VALUE);
     var c = choose(bounded, CompletableFuture.completedFuture(Optional.empty()), replica(250));
@@ -92,14 +111,15 @@ class ReplicaFirstSnapshotStoreTest {
                     replica(0))
                 .snapshot())
         .isEmpty();
+    assertThat(storedReads).hasValue(4);
   }
 
   @Test
-  void aFailedStoredLoadRecoversFromTheReplicaOrFailsWithoutOne() throws Exception {
+  void aStoredLoadThatFailsFailsTheRecoveryOnlyWithoutAReplica() throws Exception {
     CompletionStage<Optional<SelectedSnapshot>> failed =
         CompletableFuture.failedFuture(new IllegalStateException("cassandra down"));
-    var c = choose(SnapshotSelectionCriteria.latest(), failed, replica(40));
-    assertThat(c.fromReplica()).isTrue();
+    assertThat(choose(SnapshotSelectionCriteria.latest(), failed, replica(40)).fromReplica())
+        .isTrue();
     assertThatThrownBy(
             () ->
                 choose(

@@ -10,7 +10,6 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.LongPredicate;
 import java.util.zip.CRC32C;
 import org.apache.pekko.dispatch.Futures;
 import org.apache.pekko.event.Logging;
@@ -23,6 +22,7 @@ import org.apache.pekko.serialization.Serialization;
 import org.apache.pekko.serialization.SerializationExtension;
 import org.apache.pekko.serialization.Serializer;
 import org.apache.pekko.serialization.Serializers;
+import scala.concurrent.ExecutionContext;
 import scala.concurrent.Future;
 
 /**
@@ -60,7 +60,7 @@ import scala.concurrent.Future;
  *
  * <p>Open for extension in one way: a subclass may offer, on load, a newer snapshot it holds
  * elsewhere (the cluster's store offers the state of the node's replica), calling {@link
- * #doLoadAsync} or {@link #loadUnless} for the stored one.
+ * #doLoadAsync} or {@link #loadOn} for the stored one.
  */
 public class CassandraSnapshotStore extends SnapshotStore {
 
@@ -153,20 +153,20 @@ public class CassandraSnapshotStore extends SnapshotStore {
   @Override
   public Future<Optional<SelectedSnapshot>> doLoadAsync(
       String persistenceId, SnapshotSelectionCriteria criteria) {
-    return loadUnless(persistenceId, criteria, seqNr -> false);
+    return loadOn(context().dispatcher(), persistenceId, criteria);
   }
 
   /**
-   * As {@link #doLoadAsync}, except that it answers empty without reading the snapshot's chunks
-   * when {@code needless} holds for the sequence number of the newest snapshot matching {@code
-   * criteria}: for a subclass that holds a state at least that new elsewhere.
+   * As {@link #doLoadAsync}, its reads run on {@code ec}: for a subclass that decides to load the
+   * stored snapshot later, when it is no longer on the actor's thread (capture {@code
+   * context().dispatcher()} while it is).
    */
-  protected final Future<Optional<SelectedSnapshot>> loadUnless(
-      String persistenceId, SnapshotSelectionCriteria criteria, LongPredicate needless) {
+  protected final Future<Optional<SelectedSnapshot>> loadOn(
+      ExecutionContext ec, String persistenceId, SnapshotSelectionCriteria criteria) {
     return TimedReads.run(
         log,
-        context().dispatcher(),
-        () -> load(persistenceId, criteria, needless),
+        ec,
+        () -> load(persistenceId, criteria),
         found ->
             "snapshot of ["
                 + persistenceId
@@ -174,16 +174,12 @@ public class CassandraSnapshotStore extends SnapshotStore {
                 + found.map(f -> "at " + f.metadata().sequenceNr()).orElse("none"));
   }
 
-  private Optional<SelectedSnapshot> load(
-      String persistenceId, SnapshotSelectionCriteria c, LongPredicate needless) {
+  private Optional<SelectedSnapshot> load(String persistenceId, SnapshotSelectionCriteria c) {
     int attempts = 0;
     Exception last = null;
     // Each candidate's row is its header: one round trip finds them, one more reads the chunks.
     for (Row header : candidates(persistenceId, c)) {
       long seqNr = header.getLong("sequence_nr");
-      if (attempts == 0 && needless.test(seqNr)) {
-        return Optional.empty();
-      }
       attempts++;
       try {
         byte[] bytes = assemble(persistenceId, seqNr, header);

@@ -9,9 +9,7 @@ import com.typesafe.config.ConfigValueFactory;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.Random;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.ActorSystem;
@@ -28,7 +26,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
-import scala.concurrent.Future;
 
 /**
  * On the real Cassandra: a snapshot far larger than a CQL message (40 MB, where Cassandra refuses
@@ -150,63 +147,5 @@ class CassandraSnapshotChunksTest {
               .getLong(0);
       assertThat(rows).isZero();
     }
-  }
-
-  /** A store that holds every state up to {@link #haveUpTo} elsewhere (as the cluster's does). */
-  public static final class NeedlessStore extends CassandraSnapshotStore {
-    static volatile long haveUpTo;
-    static final List<Long> asked = new CopyOnWriteArrayList<>();
-
-    public NeedlessStore(Config config) {
-      super(config);
-    }
-
-    @Override
-    public Future<Optional<SelectedSnapshot>> doLoadAsync(
-        String persistenceId, SnapshotSelectionCriteria criteria) {
-      return loadUnless(
-          persistenceId,
-          criteria,
-          seqNr -> {
-            asked.add(seqNr);
-            return seqNr <= haveUpTo;
-          });
-    }
-  }
-
-  @Test
-  void aSnapshotHeldElsewhereIsNotRead() {
-    String needless = "cairn-test.needless-snapshot-store";
-    Config config = system.settings().config();
-    config =
-        config
-            .withValue(needless, config.getConfig(PLUGIN).root())
-            .withValue(
-                needless + ".class", ConfigValueFactory.fromAnyRef(NeedlessStore.class.getName()));
-    ActorRef unless = Persistence.get(system).snapshotStoreFor(needless, config);
-    byte[] bytes = random(100_000, 5);
-    save("held", 5, bytes);
-    save("held", 3, random(10, 3));
-
-    NeedlessStore.haveUpTo = 5;
-    TestKit probe = new TestKit(system);
-    unless.tell(
-        new SnapshotProtocol.LoadSnapshot(
-            "held", SnapshotSelectionCriteria.latest(), Long.MAX_VALUE),
-        probe.getRef());
-    assertThat(
-            probe.expectMsgClass(T, SnapshotProtocol.LoadSnapshotResult.class).snapshot().isEmpty())
-        .isTrue();
-    assertThat(NeedlessStore.asked).containsExactly(5L);
-
-    NeedlessStore.haveUpTo = 4;
-    unless.tell(
-        new SnapshotProtocol.LoadSnapshot(
-            "held", SnapshotSelectionCriteria.latest(), Long.MAX_VALUE),
-        probe.getRef());
-    SnapshotProtocol.LoadSnapshotResult r =
-        probe.expectMsgClass(T, SnapshotProtocol.LoadSnapshotResult.class);
-    assertThat(r.snapshot().get().metadata().sequenceNr()).isEqualTo(5);
-    assertThat((byte[]) r.snapshot().get().snapshot()).isEqualTo(bytes);
   }
 }

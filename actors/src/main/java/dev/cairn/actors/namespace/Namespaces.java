@@ -213,21 +213,31 @@ public final class Namespaces {
   }
 
   /**
-   * Remembered leaders are kept in the journal the leaders use (Pekko's event-sourced store), not
-   * in distributed data: its durable copy needs LMDB, a second storage engine on every node, and
-   * without it a restart of the whole cluster (or of a single node) would forget which namespaces
-   * to start. Fails the start when the configuration would still select either.
+   * Remembered leaders are kept in the journal the leaders use (Pekko's event-sourced store behind
+   * {@link RememberedLeaders}), not in distributed data: its durable copy needs LMDB, a second
+   * storage engine on every node, and without it a restart of the whole cluster (or of a single
+   * node) would forget which namespaces to start. Fails the start when the configuration would
+   * select another store.
    */
   private static void checkRememberedInJournal(Config config) {
     String store = config.getString("pekko.cluster.sharding.remember-entities-store");
+    String custom =
+        config.hasPath("pekko.cluster.sharding.remember-entities-custom-store")
+            ? config.getString("pekko.cluster.sharding.remember-entities-custom-store")
+            : "";
     List<String> durable =
         config.getStringList("pekko.cluster.sharding.distributed-data.durable.keys");
-    if (!store.equals("eventsourced") || !durable.isEmpty()) {
+    boolean ours = store.equals("custom") && custom.equals(RememberedLeaders.class.getName());
+    if (!(ours || store.equals("eventsourced")) || !durable.isEmpty()) {
       throw new IllegalStateException(
           "cairn.namespace.remember-leaders = on needs"
-              + " pekko.cluster.sharding.remember-entities-store = eventsourced and"
+              + " pekko.cluster.sharding.remember-entities-store = custom with"
+              + " remember-entities-custom-store = "
+              + RememberedLeaders.class.getName()
+              + " (or eventsourced) and"
               + " pekko.cluster.sharding.distributed-data.durable.keys = [] (found "
               + store
+              + (store.equals("custom") ? " " + custom : "")
               + " and "
               + durable
               + ")");

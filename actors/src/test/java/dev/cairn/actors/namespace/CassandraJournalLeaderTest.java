@@ -10,10 +10,6 @@ import dev.cairn.core.keyspace.Read;
 import dev.cairn.core.keyspace.Reply;
 import dev.cairn.persistence.cassandra.CassandraExtension;
 import dev.cairn.persistence.cassandra.CassandraTestConfig;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.testkit.javadsl.TestKit;
 import org.junit.jupiter.api.Test;
@@ -72,12 +68,6 @@ class CassandraJournalLeaderTest extends NamespaceLeaderContract {
 
   @Override
   Config journalConfig() {
-    Path dir;
-    try {
-      dir = Files.createTempDirectory("cairn-leader");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
     // The schema first: the journal's own start waits for it, longer than a leader's answer.
     Config journal =
         CassandraTestConfig.journalWithSchema(CassandraTestConfig.freshKeyspace("leader"));

@@ -8,10 +8,6 @@ import dev.cairn.core.ErrorCode;
 import dev.cairn.core.keyspace.Command;
 import dev.cairn.core.keyspace.Read;
 import dev.cairn.core.keyspace.Reply;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.testkit.javadsl.TestKit;
 import org.junit.jupiter.api.Test;
@@ -46,12 +42,6 @@ class EmbeddedJournalLeaderTest extends NamespaceLeaderContract {
 
   @Override
   Config journalConfig() {
-    Path dir;
-    try {
-      dir = Files.createTempDirectory("cairn-leader");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
     return ConfigFactory.parseString(
         "pekko.persistence.journal.plugin = \"cairn.persistence.journal\"\n"
             + "pekko.persistence.snapshot-store.plugin = \"cairn.persistence.snapshot-store\"\n"

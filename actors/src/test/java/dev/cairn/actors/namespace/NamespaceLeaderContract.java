@@ -12,6 +12,7 @@ import dev.cairn.core.keyspace.KeyRange;
 import dev.cairn.core.keyspace.Read;
 import dev.cairn.core.keyspace.Reply;
 import dev.cairn.core.keyspace.WatchEvent;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The leader's contract, written once and run against each journal: the in-memory one and the real
@@ -40,6 +42,9 @@ abstract class NamespaceLeaderContract {
   ActorSystem system;
   NamespaceSettings settings;
   int generation;
+
+  /** A directory of this test's own, deleted after it, for journals and snapshots on files. */
+  @TempDir Path dir;
 
   /** Journal and snapshot store configuration for this variant. */
   abstract Config journalConfig();

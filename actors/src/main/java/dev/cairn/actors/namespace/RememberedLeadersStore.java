@@ -55,10 +55,10 @@ final class RememberedLeadersStore extends AbstractActorWithTimers {
   /** The leaders remembered once every change below is written (known only once loaded). */
   private final Set<String> remembered = new HashSet<>();
 
-  /** Changes acknowledged before the journal store was loaded, in order (to replay on load). */
-  private final Deque<RememberEntitiesShardStore.Update> early = new ArrayDeque<>();
-
-  /** Changes to write, in order; the first is with the journal store. */
+  /**
+   * Changes to write, in order; the first is with the journal store. Until it has loaded, all of
+   * them are changes acknowledged early: it answers what it remembers before it writes anything.
+   */
   private final Deque<Pending> writes = new ArrayDeque<>();
 
   /** A change to write, and whom to acknowledge it to once written (null: acknowledged already). */
@@ -130,10 +130,9 @@ final class RememberedLeadersStore extends AbstractActorWithTimers {
   private void onLoaded(RememberEntitiesShardStore.RememberedEntities loadedEntities) {
     Set<String> fromJournal = CollectionConverters.asJava(loadedEntities.entities());
     remembered.addAll(fromJournal);
-    for (RememberEntitiesShardStore.Update u : early) {
-      apply(u);
+    for (Pending early : writes) {
+      apply(early.update());
     }
-    early.clear();
     loaded = true;
     int starting = 0;
     for (String id : fromJournal) {
@@ -151,7 +150,6 @@ final class RememberedLeadersStore extends AbstractActorWithTimers {
 
   private void onUpdate(RememberEntitiesShardStore.Update update) {
     if (!loaded) {
-      early.add(update);
       enqueue(update, null);
       getSender()
           .tell(

@@ -72,11 +72,8 @@ public final class ReplicaFirstSnapshotStore extends CassandraSnapshotStore {
             }));
   }
 
-  /**
-   * The snapshot a recovery starts from, whether it is the replica's, and the revision of the
-   * stored one (-1: none, or not read).
-   */
-  record Choice(Optional<SelectedSnapshot> snapshot, boolean fromReplica, long storedRevision) {}
+  /** The snapshot a recovery starts from, and whether it is the replica's. */
+  record Choice(Optional<SelectedSnapshot> snapshot, boolean fromReplica) {}
 
   /**
    * The replica's state ({@code local}) when {@code criteria} admits it, without reading the {@code
@@ -97,15 +94,8 @@ public final class ReplicaFirstSnapshotStore extends CassandraSnapshotStore {
         .thenCompose(
             replica ->
                 replica.isPresent()
-                    ? CompletableFuture.completedFuture(new Choice(replica, true, -1))
-                    : stored
-                        .get()
-                        .thenApply(
-                            st ->
-                                new Choice(
-                                    st,
-                                    false,
-                                    st.map(x -> x.metadata().sequenceNr()).orElse(-1L))));
+                    ? CompletableFuture.completedFuture(new Choice(replica, true))
+                    : stored.get().thenApply(st -> new Choice(st, false)));
   }
 
   /**

@@ -91,7 +91,6 @@ class ReplicaFirstSnapshotStoreTest {
             CompletableFuture.completedFuture(Optional.empty()));
     assertThat(none.fromReplica()).isFalse();
     assertThat(revisionOf(none)).isEqualTo(300);
-    assertThat(none.storedRevision()).isEqualTo(300);
     var failed =
         choose(
             SnapshotSelectionCriteria.latest(),

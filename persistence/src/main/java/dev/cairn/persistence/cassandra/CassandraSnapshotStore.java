@@ -58,9 +58,9 @@ import scala.concurrent.Future;
  * The table {@code snapshots} of earlier versions (one row per snapshot) is neither read nor
  * written.
  *
- * <p>Open for extension in one way: a subclass may offer, on load, a newer snapshot it holds
- * elsewhere (the cluster's store offers the state of the node's replica), calling {@link
- * #doLoadAsync} or {@link #loadOn} for the stored one.
+ * <p>Open for extension in one way: a subclass may offer, on load, a snapshot it holds elsewhere
+ * (the cluster's store offers the state of the node's replica), calling {@link #doLoadAsync} or
+ * {@link #loadOn} for the stored one when it has none.
  */
 public class CassandraSnapshotStore extends SnapshotStore {
 

@@ -42,7 +42,6 @@ class RememberedLeadersConfigTest {
   @Test
   void durableDistributedDataKeysAreRefused() {
     assertRefused(
-        "pekko.cluster.sharding.distributed-data.durable.keys = [\"*\"]",
-        "custom " + RememberedLeaders.class.getName() + " and [*]");
+        "pekko.cluster.sharding.distributed-data.durable.keys = [\"*\"]", "eventsourced and [*]");
   }
 }

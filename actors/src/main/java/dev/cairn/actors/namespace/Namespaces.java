@@ -213,11 +213,11 @@ public final class Namespaces {
   }
 
   /**
-   * Remembered leaders are kept in the journal the leaders use (Pekko's event-sourced store behind
-   * {@link RememberedLeaders}), not in distributed data: its durable copy needs LMDB, a second
-   * storage engine on every node, and without it a restart of the whole cluster (or of a single
-   * node) would forget which namespaces to start. Fails the start when the configuration would
-   * select another store.
+   * The leaders a shard starts come from the namespace registry ({@link RegisteredLeaders}) or, if
+   * so configured, from Pekko's event-sourced store in the leaders' journal; never from distributed
+   * data, whose durable copy needs LMDB, a second storage engine on every node, and without which a
+   * restart of the whole cluster (or of a single node) would forget which namespaces to start.
+   * Fails the start when the configuration would select another store.
    */
   private static void checkRememberedInJournal(Config config) {
     String store = config.getString("pekko.cluster.sharding.remember-entities-store");
@@ -227,13 +227,13 @@ public final class Namespaces {
             : "";
     List<String> durable =
         config.getStringList("pekko.cluster.sharding.distributed-data.durable.keys");
-    boolean ours = store.equals("custom") && custom.equals(RememberedLeaders.class.getName());
+    boolean ours = store.equals("custom") && custom.equals(RegisteredLeaders.class.getName());
     if (!(ours || store.equals("eventsourced")) || !durable.isEmpty()) {
       throw new IllegalStateException(
           "cairn.namespace.remember-leaders = on needs"
               + " pekko.cluster.sharding.remember-entities-store = custom with"
               + " remember-entities-custom-store = "
-              + RememberedLeaders.class.getName()
+              + RegisteredLeaders.class.getName()
               + " (or eventsourced) and"
               + " pekko.cluster.sharding.distributed-data.durable.keys = [] (found "
               + store

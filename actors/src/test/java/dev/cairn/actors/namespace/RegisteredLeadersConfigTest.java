@@ -8,18 +8,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Namespaces refuse to start when remembered leaders would be kept anywhere but the journal:
- * distributed data, or a custom store other than {@link RememberedLeaders}.
+ * Namespaces refuse to start when the leaders a shard starts would come from anywhere but the
+ * registry ({@link RegisteredLeaders}) or the journal: distributed data, another custom store, or
+ * durable distributed-data keys.
  */
 @Timeout(60)
-class RememberedLeadersConfigTest {
+class RegisteredLeadersConfigTest {
 
   private static void assertRefused(String extra, String found) {
     ActorSystem system = ActorSystem.create("remembered-config-test", OneNode.config(extra));
     try {
       assertThatThrownBy(() -> Namespaces.start(system))
           .isInstanceOf(IllegalStateException.class)
-          .hasMessageContaining(RememberedLeaders.class.getName())
+          .hasMessageContaining(RegisteredLeaders.class.getName())
           .hasMessageContaining("(found " + found);
     } finally {
       TestKit.shutdownActorSystem(system);
@@ -32,7 +33,7 @@ class RememberedLeadersConfigTest {
   }
 
   @Test
-  void aCustomStoreOtherThanRememberedLeadersIsRefused() {
+  void aCustomStoreOtherThanRegisteredLeadersIsRefused() {
     assertRefused(
         "pekko.cluster.sharding.remember-entities-store = custom\n"
             + "pekko.cluster.sharding.remember-entities-custom-store = \"com.example.Other\"",
@@ -42,6 +43,7 @@ class RememberedLeadersConfigTest {
   @Test
   void durableDistributedDataKeysAreRefused() {
     assertRefused(
-        "pekko.cluster.sharding.distributed-data.durable.keys = [\"*\"]", "eventsourced and [*]");
+        "pekko.cluster.sharding.distributed-data.durable.keys = [\"*\"]",
+        "custom " + RegisteredLeaders.class.getName() + " and [*]");
   }
 }

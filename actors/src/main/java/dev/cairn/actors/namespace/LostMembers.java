@@ -6,6 +6,7 @@ import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.Props;
 import org.apache.pekko.cluster.Cluster;
 import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.MemberStatus;
 
 /**
  * Tells {@link Namespaces} when a member is downed or removed, so that the asks in flight to the
@@ -16,6 +17,12 @@ import org.apache.pekko.cluster.ClusterEvent;
  * still send to the downed node, and what goes there is lost without a word. Whether such an ask
  * was executed is not known in general (a downed node that still runs may commit until its
  * successor writes), so a write among them is answered as of unknown outcome too.
+ *
+ * <p>A member that left gracefully (removed after {@code Exiting}) is not lost: it handed its
+ * shards off before it left, so an ask to a leader it ran was answered by that leader, is buffered
+ * by the regions for the next one, or was refused as not executed and is sent again. Answering
+ * those writes "outcome unknown" when it is removed, a moment before the next leader would have
+ * answered them, turned every graceful leave into failed writes.
  */
 final class LostMembers extends AbstractActor {
   private final Namespaces namespaces;
@@ -37,7 +44,12 @@ final class LostMembers extends AbstractActor {
         .match(
             ClusterEvent.MemberDowned.class, d -> namespaces.leaderNodeLost(d.member().address()))
         .match(
-            ClusterEvent.MemberRemoved.class, r -> namespaces.leaderNodeLost(r.member().address()))
+            ClusterEvent.MemberRemoved.class,
+            r -> {
+              if (!r.previousStatus().equals(MemberStatus.exiting())) {
+                namespaces.leaderNodeLost(r.member().address());
+              }
+            })
         .matchAny(other -> {}) // the membership as it was when subscribing
         .build();
   }

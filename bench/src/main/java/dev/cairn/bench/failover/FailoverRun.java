@@ -231,6 +231,8 @@ final class FailoverRun {
     line.put("failed_writes", outage.failedWrites());
     line.put("timed_out_writes", outage.timedOut());
     line.put("sample_failure", outage.sampleFailure());
+    line.put("silence_from_ms", outage.silenceFromMs());
+    line.put("failures", outage.failureLog());
     line.put("rejoined", whole);
     line.put("rejoin_ms", whole ? Figures.round((rejoined - restarted) / 1e6, 1) : null);
     line.put("restarted_pid", pid);

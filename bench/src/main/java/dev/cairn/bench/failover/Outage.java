@@ -1,6 +1,10 @@
 package dev.cairn.bench.failover;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What the clients saw of one kill, read from the write log.
@@ -18,6 +22,10 @@ import java.util.List;
  * @param failedWrites writes that ended in failure between the kill and that acknowledgement
  * @param timedOut how many of those ended by the client's write timeout
  * @param sampleFailure one of those failures, described, or {@code null}
+ * @param silenceFromMs where the longest silence began, in ms from the fault (-1 when unknown)
+ * @param failureLog those failures, in the order they ended: client, ms from the fault to the
+ *     write's sending and to its end, timed out or not, and why, so that a long silence can be told
+ *     apart into writes lost and writes refused
  */
 record Outage(
     double unavailableMs,
@@ -26,7 +34,9 @@ record Outage(
     String firstAckMember,
     int failedWrites,
     int timedOut,
-    String sampleFailure) {
+    String sampleFailure,
+    double silenceFromMs,
+    List<Map<String, Object>> failureLog) {
 
   /**
    * The outage of a kill at {@code killNanos}: acknowledgements of writes sent before the kill do
@@ -61,8 +71,18 @@ record Outage(
     int failed = 0;
     int timedOut = 0;
     String sample = null;
-    for (Writers.Failure f : failures) {
+    List<Map<String, Object>> log = new ArrayList<>();
+    List<Writers.Failure> sorted = new ArrayList<>(failures);
+    sorted.sort(Comparator.comparingLong(Writers.Failure::endedNanos));
+    for (Writers.Failure f : sorted) {
       if (f.endedNanos() >= killNanos && f.endedNanos() <= end) {
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("client", f.client());
+        entry.put("sent_ms", Math.round((f.sentNanos() - killNanos) / 1e5) / 10.0);
+        entry.put("ended_ms", Math.round((f.endedNanos() - killNanos) / 1e5) / 10.0);
+        entry.put("timeout", f.timeout());
+        entry.put("why", f.why().length() > 120 ? f.why().substring(0, 120) : f.why());
+        log.add(entry);
         failed++;
         if (f.timeout()) {
           timedOut++;
@@ -73,6 +93,7 @@ record Outage(
       }
     }
     long silence = -1;
+    long silenceFrom = Long.MIN_VALUE;
     if (first != null && lastBefore != Long.MIN_VALUE) {
       long from = lastBefore;
       long to = first.ackedNanos();
@@ -85,10 +106,16 @@ record Outage(
       long previous = from;
       silence = 0;
       for (long t : times) {
-        silence = Math.max(silence, t - previous);
+        if (t - previous > silence) {
+          silence = t - previous;
+          silenceFrom = previous;
+        }
         previous = t;
       }
-      silence = Math.max(silence, to - previous);
+      if (to - previous > silence) {
+        silence = to - previous;
+        silenceFrom = previous;
+      }
     }
     return new Outage(
         first == null ? -1 : (first.ackedNanos() - killNanos) / 1e6,
@@ -99,7 +126,9 @@ record Outage(
         first == null ? null : first.member(),
         failed,
         timedOut,
-        sample);
+        sample,
+        silenceFrom == Long.MIN_VALUE ? -1 : Math.round((silenceFrom - killNanos) / 1e5) / 10.0,
+        log);
   }
 
   boolean recovered() {

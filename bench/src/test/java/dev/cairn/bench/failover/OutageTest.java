@@ -45,6 +45,13 @@ class OutageTest {
     assertThat(o.failedWrites()).isEqualTo(2);
     assertThat(o.timedOut()).isEqualTo(1);
     assertThat(o.sampleFailure()).isEqualTo("why 500");
+    assertThat(o.silenceFromMs()).isEqualTo(1.0);
+    // the failures within the outage, in the order they ended, in ms from the kill
+    assertThat(o.failureLog()).extracting(f -> f.get("ended_ms")).containsExactly(500.0, 560.0);
+    assertThat(o.failureLog().get(0))
+        .containsEntry("sent_ms", -1.0)
+        .containsEntry("timeout", true)
+        .containsEntry("why", "why 500");
   }
 
   @Test
@@ -64,6 +71,7 @@ class OutageTest {
     assertThat(o.unavailableMs()).isEqualTo(700.0);
     assertThat(o.gapMs()).isEqualTo(705.0);
     assertThat(o.silenceMs()).isEqualTo(400.0);
+    assertThat(o.silenceFromMs()).isEqualTo(300.0);
     assertThat(o.failedWrites()).isEqualTo(1);
   }
 

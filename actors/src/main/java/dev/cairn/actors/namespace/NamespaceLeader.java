@@ -365,6 +365,7 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
     leaders.started();
     hub = getContext().actorOf(WatchHub.props(), "watch-hub");
     super.preStart();
+    log.debug("namespace {}: leader started, recovering", namespace);
   }
 
   /**

@@ -209,6 +209,10 @@ public final class Namespaces {
             new Keyspace(settings.limits()),
             known);
     LostMembers.start(system, namespaces);
+    if (clusterRegistry) {
+      // A cluster node takes leaders over from others: run a leader's start once beforehand.
+      LeaderWarmUp.start(system, settings);
+    }
     return namespaces;
   }
 

@@ -48,6 +48,7 @@ public final class ReplicaFirstSnapshotStore extends CassandraSnapshotStore {
       return super.doLoadAsync(persistenceId, criteria);
     }
     long started = System.nanoTime();
+    log.debug("namespace {}: loading its leader's snapshot", namespace);
     ExecutionContext ec = context().dispatcher();
     CompletionStage<Choice> chosen =
         newest(

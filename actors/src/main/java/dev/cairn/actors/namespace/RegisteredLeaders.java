@@ -15,9 +15,9 @@ import org.apache.pekko.cluster.sharding.internal.RememberEntitiesProvider;
  * remember-entities-custom-store} naming this class. That is Pekko's hook for a store of one's own
  * ({@code RememberEntitiesProvider}, an internal interface of Cluster Sharding, like the messages
  * the store answers): see {@code docs/ARCHITECTURE.md}, the decision of 2026-12-07 on registered
- * leaders, for why and what guards it. The shard coordinator's store of remembered shards is
- * Pekko's event-sourced one, unchanged, so that a shard whose node is lost is allocated again at
- * once.
+ * leaders, for why and what guards it. The shard coordinator remembers its shards in Pekko's
+ * event-sourced store, so that a shard whose node is lost is allocated again at once, behind {@link
+ * RememberedShardsStore}, which writes a shard only the first time.
  */
 public final class RegisteredLeaders implements RememberEntitiesProvider {
   private final EventSourcedRememberEntitiesProvider journal;
@@ -34,6 +34,6 @@ public final class RegisteredLeaders implements RememberEntitiesProvider {
 
   @Override
   public Props coordinatorStoreProps() {
-    return journal.coordinatorStoreProps();
+    return RememberedShardsStore.props(journal.coordinatorStoreProps());
   }
 }

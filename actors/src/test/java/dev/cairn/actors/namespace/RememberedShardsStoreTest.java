@@ -100,6 +100,8 @@ class RememberedShardsStoreTest {
   void aJournalStoreThatStopsStopsTheStore() {
     TestKit watcher = new TestKit(system);
     watcher.watch(store);
+    store.tell(GET, coordinator.getRef());
+    journal.expectMsgEquals(GET); // the journal store runs: a message to it now reaches it
     system
         .actorSelection(store.path().child("journal"))
         .tell(PoisonPill.getInstance(), ActorRef.noSender());

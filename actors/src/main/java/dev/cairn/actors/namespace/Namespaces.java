@@ -46,6 +46,11 @@ import org.apache.pekko.pattern.Patterns;
 public final class Namespaces {
   public static final String DEFAULT = "default";
   public static final String SHARD_TYPE = "namespace";
+
+  /** The registry's actor name, and its singleton proxy's in a cluster (see {@link #start}). */
+  static final String REGISTRY = "namespace-registry";
+
+  static final String REGISTRY_PROXY = "namespace-registry-proxy";
   private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9_.-]{0,62})");
 
   /** A request addressed to one namespace's leader, routed by Cluster Sharding. */
@@ -190,14 +195,14 @@ public final class Namespaces {
               registryProps,
               PoisonPill.getInstance(),
               ClusterSingletonManagerSettings.create(system)),
-          "namespace-registry");
+          REGISTRY);
       registry =
           system.actorOf(
               ClusterSingletonProxy.props(
-                  "/user/namespace-registry", ClusterSingletonProxySettings.create(system)),
-              "namespace-registry-proxy");
+                  "/user/" + REGISTRY, ClusterSingletonProxySettings.create(system)),
+              REGISTRY_PROXY);
     } else {
-      registry = system.actorOf(registryProps, "namespace-registry");
+      registry = system.actorOf(registryProps, REGISTRY);
     }
     Namespaces namespaces =
         new Namespaces(

@@ -170,8 +170,9 @@ final class RegisteredLeadersStore extends AbstractActorWithTimers {
 
   /** The registry's path on a node with {@code config} (see {@code Namespaces#start}). */
   static String registryPath(Config config) {
-    return config.getBoolean("cairn.namespace.cluster-registry")
-        ? "/user/namespace-registry-proxy"
-        : "/user/namespace-registry";
+    return "/user/"
+        + (config.getBoolean("cairn.namespace.cluster-registry")
+            ? Namespaces.REGISTRY_PROXY
+            : Namespaces.REGISTRY);
   }
 }

@@ -18,14 +18,27 @@ import scala.concurrent.Future;
  */
 public final class FailingJournal extends AsyncWriteJournal {
   static final java.util.Set<String> FAILING = ConcurrentHashMap.newKeySet();
+  private static final java.time.Duration FAILS_AFTER = java.time.Duration.ofMillis(200);
   private final Map<String, List<PersistentRepr>> log = new ConcurrentHashMap<>();
 
   @Override
   public Future<Iterable<Optional<Exception>>> doAsyncWriteMessages(Iterable<AtomicWrite> writes) {
     for (AtomicWrite w : writes) {
       if (FAILING.contains(w.persistenceId())) {
-        return org.apache.pekko.dispatch.Futures.failed(
-            new java.io.IOException("no space left on device (test)"));
+        // After a while, as a disk's write does: what the writer is sent meanwhile queues
+        // behind the write (a failure at once raced the test's next request to the writer).
+        java.util.concurrent.CompletableFuture<Iterable<Optional<Exception>>> failed =
+            new java.util.concurrent.CompletableFuture<>();
+        context()
+            .system()
+            .scheduler()
+            .scheduleOnce(
+                FAILS_AFTER,
+                () ->
+                    failed.completeExceptionally(
+                        new java.io.IOException("no space left on device (test)")),
+                context().dispatcher());
+        return scala.jdk.javaapi.FutureConverters.asScala(failed);
       }
     }
     List<Optional<Exception>> results = new ArrayList<>();

@@ -159,17 +159,7 @@ public final class Namespaces {
                 SHARD_TYPE,
                 NamespaceLeader.props(settings),
                 ClusterShardingSettings.create(system).withRememberEntities(remember),
-                new ShardRegion.HashCodeMessageExtractor(shards) {
-                  @Override
-                  public String entityId(Object message) {
-                    return message instanceof Envelope e ? e.namespace() : null;
-                  }
-
-                  @Override
-                  public Object entityMessage(Object message) {
-                    return message instanceof Envelope e ? e.request() : message;
-                  }
-                },
+                messageExtractor(shards),
                 new LeaderPlacement(system),
                 NamespaceLeader.handOffStop());
     UndeliveredAsks.start(system);
@@ -219,6 +209,25 @@ public final class Namespaces {
       LeaderWarmUp.start(system, settings);
     }
     return namespaces;
+  }
+
+  /**
+   * How the shard region routes to namespace leaders: an {@link Envelope} to the leader named by
+   * its namespace, in the shard its name hashes to. The one mapping of names to shards: {@link
+   * RegisteredLeadersStore} asks it which namespaces are in a shard.
+   */
+  static ShardRegion.MessageExtractor messageExtractor(int shards) {
+    return new ShardRegion.HashCodeMessageExtractor(shards) {
+      @Override
+      public String entityId(Object message) {
+        return message instanceof Envelope e ? e.namespace() : null;
+      }
+
+      @Override
+      public Object entityMessage(Object message) {
+        return message instanceof Envelope e ? e.request() : message;
+      }
+    };
   }
 
   /**

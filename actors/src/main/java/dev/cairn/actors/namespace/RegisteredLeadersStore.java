@@ -165,7 +165,9 @@ final class RegisteredLeadersStore extends AbstractActorWithTimers {
 
   /** Whether the leader of {@code namespace} is an entity of shard {@code shardId}. */
   static boolean inThisShard(String namespace, String shardId, int shards) {
-    return ShardRegion.HashCodeMessageExtractor$.MODULE$.shardId(namespace, shards).equals(shardId);
+    return Namespaces.messageExtractor(shards)
+        .shardId(new ShardRegion.StartEntity(namespace))
+        .equals(shardId);
   }
 
   /** The registry's path on a node with {@code config} (see {@code Namespaces#start}). */

@@ -2,6 +2,7 @@ package dev.cairn.actors.namespace;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cairn.core.keyspace.Read;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -110,6 +111,23 @@ class RegisteredLeadersStoreTest {
     started.addAll(startedByShard(inShard.size() - started.size()));
     assertThat(started).containsExactlyInAnyOrderElementsOf(inShard);
     shard.expectNoMessage(QUIET);
+  }
+
+  @Test
+  void aNamespaceIsInTheShardItsRequestsAreRoutedTo() {
+    ShardRegion.MessageExtractor routing = Namespaces.messageExtractor(SHARDS);
+    for (String name : inShard) {
+      assertThat(
+              routing.shardId(
+                  new Namespaces.Envelope(name, new NamespaceLeader.Query(Read.Range.key("k")))))
+          .isEqualTo(SHARD);
+    }
+    for (String name : elsewhere) {
+      assertThat(
+              routing.shardId(
+                  new Namespaces.Envelope(name, new NamespaceLeader.Query(Read.Range.key("k")))))
+          .isNotEqualTo(SHARD);
+    }
   }
 
   @Test

@@ -1,7 +1,6 @@
 package dev.cairn.actors.namespace;
 
 import dev.cairn.core.keyspace.Read;
-import java.time.Duration;
 import org.apache.pekko.actor.AbstractActor;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.ActorSystem;
@@ -28,28 +27,30 @@ final class LeaderWarmUp extends AbstractActor {
   static final String NAME = "_warmup";
 
   private final LoggingAdapter log = Logging.getLogger(getContext().getSystem(), this);
-  private final NamespaceSettings settings;
-  private final Duration timeout;
-  private final long started = System.nanoTime();
-  private ActorRef leader;
+  private static final String ACTOR = "leader-warm-up";
 
-  private LeaderWarmUp(NamespaceSettings settings, Duration timeout) {
+  private final NamespaceSettings settings;
+  private final long started = System.nanoTime();
+
+  private LeaderWarmUp(NamespaceSettings settings) {
     this.settings = settings;
-    this.timeout = timeout;
   }
 
-  static void start(ActorSystem system, NamespaceSettings settings) {
-    system.actorOf(
-        Props.create(LeaderWarmUp.class, () -> new LeaderWarmUp(settings, settings.askTimeout())),
-        "leader-warm-up");
+  /** Starts the warm-up; the actor returned stops once it is done. */
+  static ActorRef start(ActorSystem system, NamespaceSettings settings) {
+    return system.actorOf(
+        Props.create(LeaderWarmUp.class, () -> new LeaderWarmUp(settings)), ACTOR);
   }
 
   @Override
   public void preStart() {
-    leader = getContext().actorOf(NamespaceLeader.props(settings), NAME);
+    ActorRef leader = getContext().actorOf(NamespaceLeader.props(settings), NAME);
     getContext().watch(leader);
     Patterns.pipe(
-            Patterns.ask(leader, new NamespaceLeader.Query(Read.Range.key("warm-up")), timeout),
+            Patterns.ask(
+                leader,
+                new NamespaceLeader.Query(Read.Range.key("warm-up")),
+                settings.askTimeout()),
             getContext().getDispatcher())
         .to(getSelf());
   }

@@ -46,11 +46,16 @@ final class LostMembers extends AbstractActor {
         .match(
             ClusterEvent.MemberRemoved.class,
             r -> {
-              if (!r.previousStatus().equals(MemberStatus.exiting())) {
+              if (lost(r)) {
                 namespaces.leaderNodeLost(r.member().address());
               }
             })
         .matchAny(other -> {}) // the membership as it was when subscribing
         .build();
+  }
+
+  /** Whether a removed member was lost (downed first), not gone after a graceful leave. */
+  static boolean lost(ClusterEvent.MemberRemoved removed) {
+    return !removed.previousStatus().equals(MemberStatus.exiting());
   }
 }

@@ -487,6 +487,7 @@ public final class NamespaceLeader extends AbstractPersistentActorWithTimers {
         // package-private accessor is public in the bytecode.
         org$apache$pekko$persistence$Eventsourced$$writerUuid(),
         settings.askTimeout(),
+        getContext().getDispatcher(),
         () -> self.tell(new Superseded(), ActorRef.noSender()));
   }
 

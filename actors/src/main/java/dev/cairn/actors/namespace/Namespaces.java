@@ -1,6 +1,7 @@
 package dev.cairn.actors.namespace;
 
 import com.typesafe.config.Config;
+import dev.cairn.actors.ask.Asks;
 import dev.cairn.core.ErrorCode;
 import dev.cairn.core.Rejection;
 import dev.cairn.core.keyspace.Command;
@@ -346,14 +347,14 @@ public final class Namespaces {
     ActorRef local = localLeaders.get(namespace);
     CompletionStage<Object> answer;
     if (local != null) {
-      answer = Patterns.ask(local, request, left);
+      answer = Asks.ask(local, request, left, system.dispatcher());
     } else {
       RemoteAsk pending = new RemoteAsk(namespace, new CompletableFuture<>());
       remoteAsks.add(pending);
       Address gone = request.repeatable() ? lostLeader(namespace) : null;
       Duration attempt =
           gone != null && left.compareTo(LOST_LEADER_ATTEMPT) > 0 ? LOST_LEADER_ATTEMPT : left;
-      Patterns.ask(region, new Envelope(namespace, request), attempt)
+      Asks.ask(region, new Envelope(namespace, request), attempt, system.dispatcher())
           .whenComplete(
               (a, failure) -> {
                 remoteAsks.remove(pending);
@@ -608,12 +609,12 @@ public final class Namespaces {
     if (!applies) {
       return CompletableFuture.completedFuture(reply);
     }
-    return Patterns.ask(registry, change, timeout).thenApply(done -> reply);
+    return Asks.ask(registry, change, timeout, system.dispatcher()).thenApply(done -> reply);
   }
 
   /** The names of all namespaces, sorted. */
   public CompletionStage<List<String>> list() {
-    return Patterns.ask(registry, new NamespaceRegistry.ListNames(), timeout)
+    return Asks.ask(registry, new NamespaceRegistry.ListNames(), timeout, system.dispatcher())
         .thenApply(n -> ((NamespaceRegistry.Names) n).names());
   }
 }

@@ -1,5 +1,6 @@
 package dev.cairn.actors.namespace;
 
+import dev.cairn.actors.ask.Asks;
 import dev.cairn.core.ErrorCode;
 import dev.cairn.core.Rejection;
 import dev.cairn.core.keyspace.Reply;
@@ -10,7 +11,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.ActorRef;
-import org.apache.pekko.pattern.Patterns;
+import scala.concurrent.ExecutionContext;
 
 /**
  * Confirms that a leader incarnation has no successor, before it answers a linearizable read or
@@ -30,7 +31,7 @@ import org.apache.pekko.pattern.Patterns;
 final class ReadBarrier {
 
   /** A barrier that confirms at once: the journal cannot have a second writer. */
-  static final ReadBarrier NONE = new ReadBarrier(null, "", 0, "", Duration.ZERO, () -> {});
+  static final ReadBarrier NONE = new ReadBarrier(null, "", 0, "", Duration.ZERO, null, () -> {});
 
   private static final CompletionStage<Boolean> CONFIRMED = CompletableFuture.completedFuture(true);
   private static final CompletionStage<Boolean> SUPERSEDED =
@@ -41,6 +42,7 @@ final class ReadBarrier {
   private final long recoveredTo;
   private final String writerUuid;
   private final Duration timeout;
+  private final ExecutionContext ec;
   private final Runnable onSuperseded;
 
   private final Object lock = new Object();
@@ -52,6 +54,7 @@ final class ReadBarrier {
    * @param journal the journal plugin actor, which answers {@link LastWrite.Probe}
    * @param recoveredTo the sequence number this incarnation recovered to
    * @param writerUuid the writer uuid this incarnation stamps on its events
+   * @param ec where a probe's answer is handled
    * @param onSuperseded run once, on a probe's thread, when a successor is found
    */
   ReadBarrier(
@@ -60,12 +63,14 @@ final class ReadBarrier {
       long recoveredTo,
       String writerUuid,
       Duration timeout,
+      ExecutionContext ec,
       Runnable onSuperseded) {
     this.journal = journal;
     this.persistenceId = persistenceId;
     this.recoveredTo = recoveredTo;
     this.writerUuid = writerUuid;
     this.timeout = timeout;
+    this.ec = ec;
     this.onSuperseded = onSuperseded;
   }
 
@@ -122,7 +127,7 @@ final class ReadBarrier {
       batch = next;
       next = new ArrayList<>();
     }
-    Patterns.ask(journal, new LastWrite.Probe(persistenceId, Math.max(1, recoveredTo)), timeout)
+    Asks.ask(journal, new LastWrite.Probe(persistenceId, Math.max(1, recoveredTo)), timeout, ec)
         .whenComplete(
             (answer, failure) -> {
               boolean found = failure == null && !isCurrent((LastWrite.Found) answer);

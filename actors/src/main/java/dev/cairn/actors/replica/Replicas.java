@@ -1,5 +1,6 @@
 package dev.cairn.actors.replica;
 
+import dev.cairn.actors.ask.Asks;
 import dev.cairn.actors.namespace.NamespaceLeader;
 import dev.cairn.actors.namespace.NamespaceSettings;
 import dev.cairn.actors.namespace.Namespaces;
@@ -25,7 +26,6 @@ import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.Extension;
-import org.apache.pekko.pattern.Patterns;
 
 /**
  * This node's replicas, one per namespace it serves, started on first use ({@code default}'s at
@@ -112,7 +112,8 @@ public final class Replicas implements Namespaces.LocalCopies {
     if (c == null || c.view().state == null) {
       return CompletableFuture.completedFuture(Optional.empty());
     }
-    return Patterns.ask(c.actor(), new NamespaceReplica.StateCopy(), settings.askTimeout())
+    return Asks.ask(
+            c.actor(), new NamespaceReplica.StateCopy(), settings.askTimeout(), system.dispatcher())
         .thenApply(o -> (Optional<KeyspaceSnapshot>) o);
   }
 
@@ -174,7 +175,8 @@ public final class Replicas implements Namespaces.LocalCopies {
         return CompletableFuture.completedFuture(reply);
       }
     }
-    return Patterns.ask(c.actor(), new NamespaceReplica.Query(read), settings.askTimeout())
+    return Asks.ask(
+            c.actor(), new NamespaceReplica.Query(read), settings.askTimeout(), system.dispatcher())
         .thenApply(Reply.class::cast);
   }
 

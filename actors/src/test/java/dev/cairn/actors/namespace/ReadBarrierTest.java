@@ -28,7 +28,13 @@ class ReadBarrierTest {
 
   private ReadBarrier barrier(long recoveredTo) {
     return new ReadBarrier(
-        journal.getRef(), "ns|a", recoveredTo, "me", T, superseded::incrementAndGet);
+        journal.getRef(),
+        "ns|a",
+        recoveredTo,
+        "me",
+        T,
+        system.dispatcher(),
+        superseded::incrementAndGet);
   }
 
   private static boolean get(java.util.concurrent.CompletionStage<Boolean> s) throws Exception {
@@ -85,7 +91,14 @@ class ReadBarrierTest {
   @Test
   void noAnswerFromTheJournalFailsTheWaitingRequests() {
     ReadBarrier b =
-        new ReadBarrier(journal.getRef(), "ns|a", 0, "me", Duration.ofMillis(200), () -> {});
+        new ReadBarrier(
+            journal.getRef(),
+            "ns|a",
+            0,
+            "me",
+            Duration.ofMillis(200),
+            system.dispatcher(),
+            () -> {});
     var pending = b.confirm().toCompletableFuture();
     journal.expectMsgClass(LastWrite.Probe.class);
     assertThat(pending).failsWithin(T);

@@ -1,0 +1,2 @@
+/** Asking actors from Java without the JDK common pool. */
+package dev.cairn.actors.ask;

@@ -84,8 +84,8 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
       MeterRegistry metrics) {
     this.system = system;
     this.cluster = cluster;
-    this.kv = new KvApi(namespaces, system.dispatcher());
-    this.leases = new LeaseApi(namespaces, system.dispatcher());
+    this.kv = new KvApi(namespaces);
+    this.leases = new LeaseApi(namespaces);
     this.locks = new LockApi(system, namespaces);
     this.services = new ServiceApi(system, namespaces, metrics);
     kv.onCommittedTxn(services::committed);
@@ -95,7 +95,7 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
     this.queues = new QueueApi(system, namespaces);
     this.barriers = new BarrierApi(system, namespaces);
     this.elections = new ElectionApi(system, namespaces);
-    this.namespaceApi = new NamespaceApi(namespaces, system.dispatcher());
+    this.namespaceApi = new NamespaceApi(namespaces);
     this.ops = ops;
     this.watches = watches;
     this.maxBodyBytes = maxBodyBytes;

@@ -2,9 +2,6 @@ package dev.cairn.http;
 
 import dev.cairn.core.ErrorCode;
 import dev.cairn.core.Rejection;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
@@ -42,20 +39,6 @@ public final class Responses {
       return new Problem(
           Problems.type(code), Problems.title(code), status, detail, code.wire(), null, null);
     }
-  }
-
-  /**
-   * {@code reply}, completed on {@code executor} unless it is complete already. A leader's reply
-   * completes its future on the leader's own turn, so whatever is chained to it (rendering the
-   * answer as JSON, building the response) would run there too, on the namespace's single writer; a
-   * reply already complete (a read served from the published state, on the caller's thread) is used
-   * as it is, without a hop.
-   */
-  public static <T> CompletionStage<T> offLeader(CompletionStage<T> reply, Executor executor) {
-    if (reply instanceof CompletableFuture<T> f && f.isDone()) {
-      return reply;
-    }
-    return reply.thenApplyAsync(r -> r, executor);
   }
 
   public static HttpResponse json(int status, Object body, long revision, HttpHeader... extra) {

@@ -2,16 +2,21 @@ package dev.cairn.actors.ask;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import org.apache.pekko.actor.AbstractActor;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.Props;
 import org.apache.pekko.pattern.AskTimeoutException;
 import org.apache.pekko.pattern.Patterns;
 import org.apache.pekko.testkit.javadsl.TestKit;
@@ -45,6 +50,61 @@ class AsksTest {
   void answersContinueOnTheGivenDispatcherNotTheCommonPool() throws Exception {
     String thread = threadOfAnswer(to -> Asks.ask(to, "hello", T, system.dispatcher()));
     assertTrue(thread.startsWith("hi on asks-test-pekko.actor.default-dispatcher-"), thread);
+  }
+
+  /**
+   * Answers once {@code chained} opens, then stays in its turn until {@code continued} opens (or 5
+   * s pass each).
+   */
+  static final class AnswersAndWaits extends AbstractActor {
+    private final CountDownLatch chained;
+    private final CountDownLatch continued;
+    private final AtomicReference<String> turnThread;
+
+    AnswersAndWaits(
+        CountDownLatch chained, CountDownLatch continued, AtomicReference<String> turnThread) {
+      this.chained = chained;
+      this.continued = continued;
+      this.turnThread = turnThread;
+    }
+
+    @Override
+    public Receive createReceive() {
+      return receiveBuilder()
+          .matchAny(
+              m -> {
+                chained.await(5, TimeUnit.SECONDS);
+                turnThread.set(Thread.currentThread().getName());
+                getSender().tell(m, getSelf());
+                continued.await(5, TimeUnit.SECONDS);
+              })
+          .build();
+    }
+  }
+
+  @Test
+  void whatIsChainedToAnAnswerRunsOutsideTheAnsweringActorsTurn() throws Exception {
+    // A leader answers from its own turn: what a request does with the answer (rendering it, the
+    // next request of a recipe) must not run there, on the namespace's single writer.
+    CountDownLatch chained = new CountDownLatch(1);
+    CountDownLatch continued = new CountDownLatch(1);
+    AtomicReference<String> turnThread = new AtomicReference<>();
+    ActorRef leader =
+        system.actorOf(
+            Props.create(
+                AnswersAndWaits.class, () -> new AnswersAndWaits(chained, continued, turnThread)));
+    var ranOn =
+        Asks.ask(leader, "hello", T, system.dispatcher())
+            .thenApply(
+                a -> {
+                  String thread = Thread.currentThread().getName();
+                  continued.countDown();
+                  return thread;
+                });
+    chained.countDown();
+    String thread = ranOn.get(T.toMillis(), TimeUnit.MILLISECONDS);
+    assertNotEquals(turnThread.get(), thread, "ran inside the leader's turn");
+    assertTrue(thread.startsWith("asks-test-pekko.actor.default-dispatcher-"), thread);
   }
 
   @Test

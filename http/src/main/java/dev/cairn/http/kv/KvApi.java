@@ -19,7 +19,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
@@ -29,18 +28,12 @@ import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 /** Handlers for {@code /kv}, {@code /txn} and {@code /compact} in one namespace. */
 public final class KvApi {
   private final Namespaces namespaces;
-  private final Executor render;
 
   /** Told of every transaction that succeeded: its namespace and the transaction. */
   private volatile BiConsumer<String, Command.Txn> committed = (ns, txn) -> {};
 
-  /**
-   * @param render where answers are rendered when the reply comes from a leader (see {@link
-   *     Responses#offLeader})
-   */
-  public KvApi(Namespaces namespaces, Executor render) {
+  public KvApi(Namespaces namespaces) {
     this.namespaces = namespaces;
-    this.render = render;
   }
 
   /**
@@ -49,10 +42,6 @@ public final class KvApi {
    */
   public void onCommittedTxn(BiConsumer<String, Command.Txn> listener) {
     this.committed = listener;
-  }
-
-  private <T> CompletionStage<T> offLeader(CompletionStage<T> reply) {
-    return Responses.offLeader(reply, render);
   }
 
   /** {@code /kv/{key}}: {@code rawKey} is the percent-encoded rest of the path. */
@@ -78,10 +67,10 @@ public final class KvApi {
         new Command.Put(key, Bytes.wrap(r.body()), r.longParam("lease", 0), r.flag("prev_kv"));
     List<Compare> guard = conditions(r, key);
     if (guard.isEmpty()) {
-      return offLeader(namespaces.write(r.namespace(), put)).thenApply(KvApi::putResponse);
+      return namespaces.write(r.namespace(), put).thenApply(KvApi::putResponse);
     }
-    return offLeader(
-            namespaces.write(r.namespace(), new Command.Txn(guard, List.of(put), List.of())))
+    return namespaces
+        .write(r.namespace(), new Command.Txn(guard, List.of(put), List.of()))
         .thenApply(reply -> guarded(reply, KvApi::putResponse));
   }
 
@@ -104,7 +93,8 @@ public final class KvApi {
     }
     Command.CreateSequential c =
         new Command.CreateSequential(prefix, Bytes.wrap(r.body()), r.longParam("lease", 0));
-    return offLeader(namespaces.write(r.namespace(), c))
+    return namespaces
+        .write(r.namespace(), c)
         .thenApply(
             reply -> {
               if (reply instanceof Reply.PutReply p) {
@@ -165,10 +155,9 @@ public final class KvApi {
       throw new ApiException(
           ErrorCode.NOT_ACCEPTABLE, "raw bytes are served for a single key only, not a range");
     }
-    return offLeader(
-            serializable
-                ? namespaces.readSerializable(r.namespace(), range)
-                : namespaces.read(r.namespace(), range))
+    return (serializable
+            ? namespaces.readSerializable(r.namespace(), range)
+            : namespaces.read(r.namespace(), range))
         .thenApply(
             reply -> {
               if (!(reply instanceof Reply.RangeReply rr)) {
@@ -220,10 +209,10 @@ public final class KvApi {
           ErrorCode.MALFORMED_REQUEST, "conditional headers apply to a single key, not a range");
     }
     if (guard.isEmpty()) {
-      return offLeader(namespaces.write(r.namespace(), del)).thenApply(KvApi::deleteResponse);
+      return namespaces.write(r.namespace(), del).thenApply(KvApi::deleteResponse);
     }
-    return offLeader(
-            namespaces.write(r.namespace(), new Command.Txn(guard, List.of(del), List.of())))
+    return namespaces
+        .write(r.namespace(), new Command.Txn(guard, List.of(del), List.of()))
         .thenApply(reply -> guarded(reply, KvApi::deleteResponse));
   }
 
@@ -254,7 +243,8 @@ public final class KvApi {
     }
     Command.Txn txn =
         new Command.Txn(compares, ops(body.success(), "success"), ops(body.failure(), "failure"));
-    return offLeader(namespaces.write(r.namespace(), txn))
+    return namespaces
+        .write(r.namespace(), txn)
         .thenApply(
             reply -> {
               if (!(reply instanceof Reply.TxnReply t)) {
@@ -412,7 +402,8 @@ public final class KvApi {
     if (body.revision() == null) {
       throw new ApiException(ErrorCode.MALFORMED_REQUEST, "compact needs a revision");
     }
-    return offLeader(namespaces.write(r.namespace(), new Command.Compact(body.revision())))
+    return namespaces
+        .write(r.namespace(), new Command.Compact(body.revision()))
         .thenApply(
             reply -> {
               if (reply instanceof Reply.CompactReply c) {

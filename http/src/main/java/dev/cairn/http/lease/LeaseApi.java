@@ -13,26 +13,15 @@ import dev.cairn.http.Responses;
 import dev.cairn.http.kv.KvApi;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 
 /** Handlers for {@code /leases} in one namespace. */
 public final class LeaseApi {
   private final Namespaces namespaces;
-  private final Executor render;
 
-  /**
-   * @param render where answers are rendered when the reply comes from a leader (see {@link
-   *     Responses#offLeader})
-   */
-  public LeaseApi(Namespaces namespaces, Executor render) {
+  public LeaseApi(Namespaces namespaces) {
     this.namespaces = namespaces;
-    this.render = render;
-  }
-
-  private <T> CompletionStage<T> offLeader(CompletionStage<T> reply) {
-    return Responses.offLeader(reply, render);
   }
 
   record GrantBody(Long ttl, Long id) {}
@@ -71,10 +60,8 @@ public final class LeaseApi {
     if (body.ttl() == null) {
       throw new ApiException(ErrorCode.MALFORMED_REQUEST, "a lease needs a ttl in seconds");
     }
-    return offLeader(
-            namespaces.write(
-                r.namespace(),
-                new Command.GrantLease(body.id() == null ? 0 : body.id(), body.ttl())))
+    return (namespaces.write(
+            r.namespace(), new Command.GrantLease(body.id() == null ? 0 : body.id(), body.ttl())))
         .thenApply(
             reply -> {
               if (reply instanceof Reply.LeaseGrantReply g) {
@@ -88,7 +75,8 @@ public final class LeaseApi {
   }
 
   private CompletionStage<HttpResponse> list(Request r) {
-    return offLeader(namespaces.read(r.namespace(), new Read.LeaseList()))
+    return namespaces
+        .read(r.namespace(), new Read.LeaseList())
         .thenApply(
             reply -> {
               if (reply instanceof Reply.LeaseListReply l) {
@@ -103,7 +91,8 @@ public final class LeaseApi {
   }
 
   private CompletionStage<HttpResponse> timeToLive(Request r, long id) {
-    return offLeader(namespaces.ask(r.namespace(), new NamespaceLeader.LeaseTimeToLive(id)))
+    return namespaces
+        .ask(r.namespace(), new NamespaceLeader.LeaseTimeToLive(id))
         .thenApply(
             reply -> {
               if (reply instanceof Reply.LeaseStatusReply s) {
@@ -122,7 +111,8 @@ public final class LeaseApi {
   }
 
   private CompletionStage<HttpResponse> keepAlive(Request r, long id) {
-    return offLeader(namespaces.ask(r.namespace(), new NamespaceLeader.KeepAlive(id)))
+    return namespaces
+        .ask(r.namespace(), new NamespaceLeader.KeepAlive(id))
         .thenApply(
             reply -> {
               if (reply instanceof Reply.KeepAliveReply k) {
@@ -136,7 +126,8 @@ public final class LeaseApi {
   }
 
   private CompletionStage<HttpResponse> revoke(Request r, long id) {
-    return offLeader(namespaces.write(r.namespace(), new Command.RevokeLease(id)))
+    return namespaces
+        .write(r.namespace(), new Command.RevokeLease(id))
         .thenApply(
             reply -> {
               if (reply instanceof Reply.LeaseRevokeReply v) {

@@ -9,26 +9,15 @@ import dev.cairn.http.Responses;
 import dev.cairn.http.kv.KvApi;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 
 /** Handlers for {@code /v1/namespaces}. */
 public final class NamespaceApi {
   private final Namespaces namespaces;
-  private final Executor render;
 
-  /**
-   * @param render where answers are rendered when the reply comes from a leader (see {@link
-   *     Responses#offLeader})
-   */
-  public NamespaceApi(Namespaces namespaces, Executor render) {
+  public NamespaceApi(Namespaces namespaces) {
     this.namespaces = namespaces;
-    this.render = render;
-  }
-
-  private <T> CompletionStage<T> offLeader(CompletionStage<T> reply) {
-    return Responses.offLeader(reply, render);
   }
 
   public CompletionStage<HttpResponse> handle(Request r, List<String> rest) {
@@ -37,7 +26,8 @@ public final class NamespaceApi {
       if (m != HttpMethods.GET) {
         throw new ApiException(ErrorCode.METHOD_NOT_ALLOWED, "allowed: GET");
       }
-      return offLeader(namespaces.list())
+      return namespaces
+          .list()
           .thenApply(names -> Responses.json(200, new NamespaceBodies.NamespaceList(names), -1));
     }
     if (rest.size() != 1) {
@@ -50,7 +40,8 @@ public final class NamespaceApi {
           "namespace names are 1-63 of a-z 0-9 _ . - and start with a letter or digit");
     }
     if (m == HttpMethods.PUT) {
-      return offLeader(namespaces.create(name))
+      return namespaces
+          .create(name)
           .thenApply(
               reply -> {
                 if (reply instanceof Reply.NamespaceReply n) {
@@ -66,7 +57,8 @@ public final class NamespaceApi {
                 return KvApi.other(reply);
               });
     } else if (m == HttpMethods.DELETE) {
-      return offLeader(namespaces.delete(name, r.flag("force")))
+      return namespaces
+          .delete(name, r.flag("force"))
           .thenApply(
               reply -> {
                 if (reply instanceof Reply.NamespaceReply n) {
@@ -77,10 +69,9 @@ public final class NamespaceApi {
               });
     } else if (m == HttpMethods.GET) {
       dev.cairn.core.keyspace.Read status = new dev.cairn.core.keyspace.Read.Status();
-      return offLeader(
-              KvApi.serializable(r)
-                  ? namespaces.readSerializable(name, status)
-                  : namespaces.read(name, status))
+      return (KvApi.serializable(r)
+              ? namespaces.readSerializable(name, status)
+              : namespaces.read(name, status))
           .thenApply(
               reply -> {
                 if (reply instanceof Reply.StatusReply s) {

@@ -60,8 +60,8 @@ public final class LeaseApi {
     if (body.ttl() == null) {
       throw new ApiException(ErrorCode.MALFORMED_REQUEST, "a lease needs a ttl in seconds");
     }
-    return (namespaces.write(
-            r.namespace(), new Command.GrantLease(body.id() == null ? 0 : body.id(), body.ttl())))
+    return namespaces
+        .write(r.namespace(), new Command.GrantLease(body.id() == null ? 0 : body.id(), body.ttl()))
         .thenApply(
             reply -> {
               if (reply instanceof Reply.LeaseGrantReply g) {

@@ -33,7 +33,7 @@ public final class Asks {
   }
 
   /** A {@link CompletableFuture} completed on {@code ec} with {@code f}'s outcome. */
-  public static <T> CompletableFuture<T> complete(Future<T> f, ExecutionContext ec) {
+  private static <T> CompletableFuture<T> complete(Future<T> f, ExecutionContext ec) {
     CompletableFuture<T> answer = new CompletableFuture<>();
     f.onComplete(
         t -> {

@@ -121,6 +121,32 @@ class ForcedLogJournalTest {
   }
 
   @Test
+  void eventAndDeferredHandlersRunInOrderWhileWritesFollowEachOtherClosely() {
+    // The journal answers writes from its writer thread and answers a write of deferred handlers
+    // only at once. The actor sends its next write as soon as it hears WriteMessagesSuccessful,
+    // so that next write's answers must not overtake the rest of the previous one's.
+    ActorSystem system = start(false);
+    TestKit probe = new TestKit(system);
+    ActorRef actor = system.actorOf(Interleaver.props("interleaved"));
+    // Rounds of a write of many events, then deferred handlers sent while it is in flight: they
+    // make the actor's next write, one of deferred handlers only, answered at once.
+    int n = 0;
+    for (int round = 0; round < 300; round++) {
+      List<String> expected = new ArrayList<>();
+      actor.tell(new Interleaver.Persist(n, 200), ActorRef.noSender());
+      for (int i = 0; i < 200; i++) {
+        expected.add("event handler got e" + n++);
+      }
+      actor.tell(new Interleaver.Defer(n), ActorRef.noSender());
+      expected.add("deferred handler got d" + n++);
+      // Waits for the round, so that the next one's events are a write of their own.
+      actor.tell(new Interleaver.Get(), probe.getRef());
+      Interleaver.Handled h = probe.expectMsgClass(TIMEOUT, Interleaver.Handled.class);
+      assertThat(h.handled()).containsExactlyElementsOf(expected);
+    }
+  }
+
+  @Test
   void aRejectedWriteInTheMiddleOfACallLeavesNoGapAndRecoveryContinues() {
     ActorSystem system = start(true);
     TestKit probe = new TestKit(system);

@@ -164,9 +164,10 @@ public final class ForcedLogJournal extends AsyncWriteJournal {
       ActorRef self) {
     ActorRef to = w.persistentActor();
     int id = w.actorInstanceId();
+    Throwable cause = null;
+    Iterator<Optional<Exception>> results = null;
     if (err != null) {
-      Throwable cause =
-          err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+      cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
       if (cause instanceof TimeoutException) {
         cause =
             new TimeoutException(
@@ -176,28 +177,23 @@ public final class ForcedLogJournal extends AsyncWriteJournal {
       }
       int atomicWrites = (int) envelopes.stream().filter(m -> m instanceof AtomicWrite).count();
       to.tell(new JournalProtocol.WriteMessagesFailed(cause, atomicWrites), self);
-      for (PersistentEnvelope m : envelopes) {
-        if (m instanceof AtomicWrite a) {
-          for (PersistentRepr p : CollectionConverters.asJava(a.payload())) {
-            to.tell(new JournalProtocol.WriteMessageFailure(p, cause, id), p.sender());
-          }
-        } else if (m instanceof NonPersistentRepr r) {
-          to.tell(new JournalProtocol.LoopMessageSuccess(r.payload(), id), r.sender());
-        }
-      }
-      return;
+    } else {
+      to.tell(JournalProtocol.WriteMessagesSuccessful$.MODULE$, self);
+      results = outcome.iterator();
     }
-    to.tell(JournalProtocol.WriteMessagesSuccessful$.MODULE$, self);
-    Iterator<Optional<Exception>> results = outcome.iterator();
     for (PersistentEnvelope m : envelopes) {
       if (m instanceof AtomicWrite a) {
-        Optional<Exception> r = results.next();
+        Optional<Exception> rejected = results == null ? Optional.empty() : results.next();
         for (PersistentRepr p : CollectionConverters.asJava(a.payload())) {
-          to.tell(
-              r.isEmpty()
-                  ? new JournalProtocol.WriteMessageSuccess(p, id)
-                  : new JournalProtocol.WriteMessageRejected(p, r.get(), id),
-              p.sender());
+          Object answer;
+          if (cause != null) {
+            answer = new JournalProtocol.WriteMessageFailure(p, cause, id);
+          } else if (rejected.isPresent()) {
+            answer = new JournalProtocol.WriteMessageRejected(p, rejected.get(), id);
+          } else {
+            answer = new JournalProtocol.WriteMessageSuccess(p, id);
+          }
+          to.tell(answer, p.sender());
         }
       } else if (m instanceof NonPersistentRepr r) {
         to.tell(new JournalProtocol.LoopMessageSuccess(r.payload(), id), r.sender());

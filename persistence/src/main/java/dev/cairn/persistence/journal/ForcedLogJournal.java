@@ -10,10 +10,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.ActorRef;
+import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.dispatch.Futures;
 import org.apache.pekko.event.Logging;
 import org.apache.pekko.event.LoggingAdapter;
@@ -84,6 +84,13 @@ public final class ForcedLogJournal extends AsyncWriteJournal {
   private final String replayDispatcher;
   private final Duration callTimeout;
   private final Object answering = new Object();
+  private final DueWrites due;
+  private Cancellable dueChecks;
+
+  /** Checks for writes past {@code call-timeout}; to self every {@link #checkInterval}. */
+  private enum CheckDue {
+    INSTANCE
+  }
 
   public ForcedLogJournal(Config config, String configPath) throws Exception {
     JournalSettings settings = JournalSettings.fromConfig(config, configPath);
@@ -100,6 +107,7 @@ public final class ForcedLogJournal extends AsyncWriteJournal {
         config.hasPath("circuit-breaker.call-timeout")
             ? config.getDuration("circuit-breaker.call-timeout")
             : Duration.ofSeconds(10);
+    this.due = new DueWrites(callTimeout.toNanos());
     JournalConditions.get(context().system()).register(configPath, store);
   }
 
@@ -119,6 +127,8 @@ public final class ForcedLogJournal extends AsyncWriteJournal {
   public void aroundReceive(PartialFunction<Object, BoxedUnit> receive, Object msg) {
     if (msg instanceof JournalProtocol.WriteMessages w) {
       write(w);
+    } else if (msg == CheckDue.INSTANCE) {
+      due.expire(System.nanoTime());
     } else {
       super.aroundReceive(receive, msg);
     }
@@ -141,18 +151,18 @@ public final class ForcedLogJournal extends AsyncWriteJournal {
     }
     ActorRef self = self();
     // As Pekko's circuit breaker would: a write the disk does not finish (a hung device) fails
-    // after call-timeout, so its actor stops instead of waiting forever.
-    result
-        .orTimeout(callTimeout.toNanos(), TimeUnit.NANOSECONDS)
-        .whenComplete(
-            (outcome, err) -> {
-              // One write's answers at a time, whole: the actor may send its next write as soon as
-              // it has WriteMessagesSuccessful, and that write's answers (at once, when it holds
-              // only deferAsync handlers) must not overtake the rest of this one's.
-              synchronized (answering) {
-                answer(w, envelopes, outcome, err, self);
-              }
-            });
+    // after call-timeout (at most a check interval later), so its actor stops instead of waiting
+    // forever.
+    due.add(result, System.nanoTime());
+    result.whenComplete(
+        (outcome, err) -> {
+          // One write's answers at a time, whole: the actor may send its next write as soon as
+          // it has WriteMessagesSuccessful, and that write's answers (at once, when it holds
+          // only deferAsync handlers) must not overtake the rest of this one's.
+          synchronized (answering) {
+            answer(w, envelopes, outcome, err, self);
+          }
+        });
   }
 
   /** Tells the writing actor how its write went, as Pekko's journal would (and in its order). */
@@ -295,8 +305,29 @@ public final class ForcedLogJournal extends AsyncWriteJournal {
     return FutureConverters.asScala(store.highestSequenceNr(persistenceId));
   }
 
+  /** How often writes are checked against {@code call-timeout}: a tenth of it, at most 1 s. */
+  private Duration checkInterval() {
+    Duration tenth = callTimeout.dividedBy(10);
+    return tenth.compareTo(Duration.ofSeconds(1)) > 0 ? Duration.ofSeconds(1) : tenth;
+  }
+
+  @Override
+  public void preStart() throws Exception {
+    super.preStart();
+    Duration every = checkInterval();
+    dueChecks =
+        context()
+            .system()
+            .scheduler()
+            .scheduleWithFixedDelay(
+                every, every, self(), CheckDue.INSTANCE, context().dispatcher(), self());
+  }
+
   @Override
   public void postStop() throws Exception {
+    if (dueChecks != null) {
+      dueChecks.cancel();
+    }
     JournalConditions.get(context().system()).unregister(pluginId, store);
     try {
       store.close();

@@ -87,6 +87,19 @@ public final class ForcedLogJournal extends AsyncWriteJournal {
   private final DueWrites due;
   private Cancellable dueChecks;
 
+  /**
+   * Writes received while the writer was idle, to be written on this thread at {@link WriteHere}.
+   */
+  private final List<JournalProtocol.WriteMessages> here = new ArrayList<>();
+
+  /**
+   * To self after the first write that found the writer idle: the writes the mailbox holds by then
+   * are written together.
+   */
+  private enum WriteHere {
+    INSTANCE
+  }
+
   /** Checks for writes past {@code call-timeout}; to self every {@link #checkInterval}. */
   private enum CheckDue {
     INSTANCE
@@ -126,29 +139,86 @@ public final class ForcedLogJournal extends AsyncWriteJournal {
   @Override
   public void aroundReceive(PartialFunction<Object, BoxedUnit> receive, Object msg) {
     if (msg instanceof JournalProtocol.WriteMessages w) {
-      write(w);
+      if (!here.isEmpty()) {
+        here.add(w);
+      } else if (store.idle()) {
+        // The writer is idle: this thread will write, with whatever else the mailbox holds now.
+        here.add(w);
+        self().tell(WriteHere.INSTANCE, self());
+      } else {
+        write(w);
+      }
+    } else if (msg == WriteHere.INSTANCE) {
+      if (!here.isEmpty()) {
+        writeHere();
+      }
     } else if (msg == CheckDue.INSTANCE) {
       due.expire(System.nanoTime());
     } else {
+      if (!here.isEmpty()) {
+        writeHere(); // writes received before this message are submitted before it
+      }
       super.aroundReceive(receive, msg);
     }
   }
 
+  /** A write's envelopes, each atomic write's outcome so far, and the records to store. */
+  private record Prepared(
+      JournalProtocol.WriteMessages w,
+      List<PersistentEnvelope> envelopes,
+      List<Optional<Exception>> results,
+      List<ForcedLog.EncodedWrite> accepted) {}
+
+  /** Writes the writer's queue: the usual way while the writer is busy. */
   private void write(JournalProtocol.WriteMessages w) {
+    Prepared p = prepare(w);
+    answerWhenStored(
+        p,
+        p.accepted().isEmpty()
+            ? CompletableFuture.completedFuture(null)
+            : store.append(p.accepted()));
+  }
+
+  /**
+   * Writes what {@link #here} collected, on this thread when the writer is still idle (one group,
+   * one force), through the queue otherwise.
+   */
+  private void writeHere() {
+    List<Prepared> prepared = new ArrayList<>(here.size());
+    List<List<ForcedLog.EncodedWrite>> batches = new ArrayList<>(here.size());
+    for (JournalProtocol.WriteMessages w : here) {
+      Prepared p = prepare(w);
+      prepared.add(p);
+      batches.add(p.accepted());
+    }
+    here.clear();
+    List<CompletableFuture<Void>> stored = store.appendHere(batches);
+    for (int i = 0; i < prepared.size(); i++) {
+      answerWhenStored(prepared.get(i), stored.get(i));
+    }
+  }
+
+  private Prepared prepare(JournalProtocol.WriteMessages w) {
     List<PersistentEnvelope> envelopes = CollectionConverters.asJava(w.messages());
-    CompletableFuture<List<Optional<Exception>>> result;
+    List<Optional<Exception>> results = new ArrayList<>();
+    List<ForcedLog.EncodedWrite> accepted = new ArrayList<>();
     try {
-      result = append(CollectionConverters.asJava(preparePersistentBatch(w.messages())));
+      encode(CollectionConverters.asJava(preparePersistentBatch(w.messages())), results, accepted);
     } catch (RuntimeException e) {
       // As Pekko does: a batch that cannot be prepared (an event adapter failed) is rejected.
-      List<Optional<Exception>> rejected = new ArrayList<>();
+      results.clear();
+      accepted.clear();
       for (PersistentEnvelope m : envelopes) {
         if (m instanceof AtomicWrite) {
-          rejected.add(Optional.of(e));
+          results.add(Optional.of(e));
         }
       }
-      result = CompletableFuture.completedFuture(rejected);
     }
+    return new Prepared(w, envelopes, results, accepted);
+  }
+
+  private void answerWhenStored(Prepared p, CompletableFuture<Void> stored) {
+    CompletableFuture<List<Optional<Exception>>> result = stored.thenApply(done -> p.results());
     ActorRef self = self();
     // As Pekko's circuit breaker would: a write the disk does not finish (a hung device) fails
     // after call-timeout (at most a check interval later), so its actor stops instead of waiting
@@ -160,7 +230,7 @@ public final class ForcedLogJournal extends AsyncWriteJournal {
           // it has WriteMessagesSuccessful, and that write's answers (at once, when it holds
           // only deferAsync handlers) must not overtake the rest of this one's.
           synchronized (answering) {
-            answer(w, envelopes, outcome, err, self);
+            answer(p.w(), p.envelopes(), outcome, err, self);
           }
         });
   }
@@ -226,6 +296,21 @@ public final class ForcedLogJournal extends AsyncWriteJournal {
   private CompletableFuture<List<Optional<Exception>>> append(Iterable<AtomicWrite> messages) {
     List<Optional<Exception>> results = new ArrayList<>();
     List<ForcedLog.EncodedWrite> accepted = new ArrayList<>();
+    encode(messages, results, accepted);
+    if (accepted.isEmpty()) {
+      return CompletableFuture.completedFuture(results);
+    }
+    return store.append(accepted).thenApply(done -> results);
+  }
+
+  /**
+   * Encodes {@code messages} into {@code accepted}, adding one outcome per atomic write to {@code
+   * results} (empty: to be written).
+   */
+  private void encode(
+      Iterable<AtomicWrite> messages,
+      List<Optional<Exception>> results,
+      List<ForcedLog.EncodedWrite> accepted) {
     Map<String, Long> rejectedAt = new HashMap<>();
     for (AtomicWrite write : messages) {
       Long rejected = rejectedAt.get(write.persistenceId());
@@ -255,10 +340,6 @@ public final class ForcedLogJournal extends AsyncWriteJournal {
         results.add(Optional.of(e));
       }
     }
-    if (accepted.isEmpty()) {
-      return CompletableFuture.completedFuture(results);
-    }
-    return store.append(accepted).thenApply(done -> results);
   }
 
   private ForcedLog.Write toWrite(AtomicWrite write) throws Exception {
@@ -327,6 +408,9 @@ public final class ForcedLogJournal extends AsyncWriteJournal {
   public void postStop() throws Exception {
     if (dueChecks != null) {
       dueChecks.cancel();
+    }
+    if (!here.isEmpty()) {
+      writeHere(); // before the log closes: queued, they are written on close
     }
     JournalConditions.get(context().system()).unregister(pluginId, store);
     try {

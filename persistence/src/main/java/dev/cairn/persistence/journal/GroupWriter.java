@@ -20,7 +20,9 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,6 +94,15 @@ final class GroupWriter implements Runnable {
   private final Counter refusedUnwritable;
   private final Counter refusedFenced;
   private final Counter resumes;
+
+  /** Held while a group is processed, by the writer thread or a thread writing in its place. */
+  private final ReentrantLock turn = new ReentrantLock();
+
+  /** Operations submitted to the queue and not processed yet (taken or not). */
+  private final AtomicInteger outstanding = new AtomicInteger();
+
+  /** Set (under {@link #turn}) once the writer has stopped: nothing may write any more. */
+  private boolean stopped;
 
   private final DistributionSummary batchEvents;
   private final Timer forceTimer;
@@ -240,7 +251,12 @@ final class GroupWriter implements Runnable {
           } else {
             first = queue.poll(settings.retryInterval().toNanos(), TimeUnit.NANOSECONDS);
             if (first == null) {
-              maybeResume(); // so that writes (and readiness) come back without traffic
+              turn.lock();
+              try {
+                maybeResume(); // so that writes (and readiness) come back without traffic
+              } finally {
+                turn.unlock();
+              }
               continue;
             }
           }
@@ -263,17 +279,64 @@ final class GroupWriter implements Runnable {
         groupBytes += sizeOf(next);
       }
       running = !(group.get(group.size() - 1) instanceof CloseOp);
-      processGroup(group);
+      turn.lock();
+      try {
+        processGroup(group);
+      } finally {
+        turn.unlock();
+      }
+      outstanding.addAndGet(-group.size());
       group.clear();
     }
     // A clean close leaves the active segment ending at its last record. Only here, on the writer
     // thread: an old segment closed after a recovery shares its file with the new one.
+    turn.lock();
+    try {
+      stopped = true;
+      trimOnClose();
+    } finally {
+      turn.unlock();
+    }
+  }
+
+  private void trimOnClose() {
     if (condition.writable()) {
       try {
         active.trim();
       } catch (IOException e) {
         log.debug("journal {}: trimming the active segment: {}", settings.name(), e.toString());
       }
+    }
+  }
+
+  /** Counts an operation about to be queued; call before adding it to the queue. */
+  void submitted() {
+    outstanding.incrementAndGet();
+  }
+
+  /** Whether nothing is queued or being processed: a write now would find the writer idle. */
+  boolean idle() {
+    return outstanding.get() == 0 && condition.writable();
+  }
+
+  /**
+   * Processes {@code ops} (appends) on the calling thread, as one group with one force, if the
+   * writer is idle: nothing queued, nothing being processed. Returns false, having done nothing,
+   * otherwise; the caller then queues them. Ops queued before these are therefore always processed
+   * first. Blocks for the force.
+   */
+  boolean runHere(List<Op> ops) {
+    if (!idle() || !turn.tryLock()) {
+      return false;
+    }
+    try {
+      if (stopped || outstanding.get() != 0 || !condition.writable()) {
+        return false;
+      }
+      processGroup(ops);
+      return true;
+    } finally {
+      turn.unlock();
     }
   }
 

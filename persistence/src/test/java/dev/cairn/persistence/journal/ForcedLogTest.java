@@ -20,8 +20,10 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -492,6 +494,15 @@ class ForcedLogTest {
     return new ProbeResult(p.exitValue(), output.get(10, TimeUnit.SECONDS));
   }
 
+  /** Waits (up to 10 s) until the writer has finished everything submitted to it. */
+  private static void awaitIdle(ForcedLog log) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!log.idle()) {
+      assertThat(System.nanoTime() - deadline).as("the writer to be idle").isNegative();
+      Thread.onSpinWait();
+    }
+  }
+
   /** Forces as usual, but the first force signals {@code inForce} and waits for {@code release}. */
   private static ForcedLog.Forcer holdingTheFirstForce(
       CountDownLatch inForce, CountDownLatch release) {
@@ -502,6 +513,55 @@ class ForcedLogTest {
       }
       ch.force(false);
     };
+  }
+
+  @Test
+  void appendHereOnAnIdleLogWritesOnTheCallingThreadAsOneGroup() throws Exception {
+    Set<String> forcedBy = ConcurrentHashMap.newKeySet();
+    ForcedLog.Forcer recording =
+        ch -> {
+          forcedBy.add(Thread.currentThread().getName());
+          ch.force(false);
+        };
+    try (ForcedLog log = ForcedLog.open(settings(), recording)) {
+      write(log, "a", 1, "queued"); // through the writer thread
+      long forces = log.stats().forces();
+      awaitIdle(log);
+      List<CompletableFuture<Void>> acks =
+          log.appendHere(
+              List.of(
+                  List.of(event("a", 2, "here-1")),
+                  List.of(),
+                  List.of(event("b", 1, "here-2"), event("c", 1, "here-3"))));
+      assertThat(acks).hasSize(3).allMatch(f -> f.isDone() && !f.isCompletedExceptionally());
+      assertThat(log.stats().forces()).isEqualTo(forces + 1);
+      assertThat(forcedBy).contains(Thread.currentThread().getName());
+    }
+    try (ForcedLog log = open()) {
+      assertThat(replay(log, "a")).containsExactly("1:queued", "2:here-1");
+      assertThat(replay(log, "b")).containsExactly("1:here-2");
+      assertThat(replay(log, "c")).containsExactly("1:here-3");
+    }
+  }
+
+  @Test
+  void appendHereWhileTheWriterIsBusyQueuesBehindWhatCameFirst() throws Exception {
+    CountDownLatch inForce = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    try (ForcedLog log = ForcedLog.open(settings(), holdingTheFirstForce(inForce, release))) {
+      CompletableFuture<Void> first = log.append(List.of(event("a", 1, "first")));
+      assertThat(inForce.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(log.idle()).isFalse();
+      List<CompletableFuture<Void>> acks =
+          log.appendHere(List.of(List.of(event("a", 2, "second"))));
+      assertThat(acks.get(0)).isNotDone(); // queued: the calling thread did not write it
+      release.countDown();
+      first.get(10, TimeUnit.SECONDS);
+      acks.get(0).get(10, TimeUnit.SECONDS);
+    }
+    try (ForcedLog log = open()) {
+      assertThat(replay(log, "a")).containsExactly("1:first", "2:second");
+    }
   }
 
   @Test

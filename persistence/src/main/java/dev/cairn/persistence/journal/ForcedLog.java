@@ -364,6 +364,7 @@ public final class ForcedLog implements AutoCloseable {
         return;
       }
       closed = true;
+      groupWriter.submitted();
       queue.add(new GroupWriter.CloseOp());
     }
     boolean interrupted = false;

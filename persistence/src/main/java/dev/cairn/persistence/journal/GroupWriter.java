@@ -30,8 +30,10 @@ import org.slf4j.LoggerFactory;
  * The log's one writer thread and its group commit: drains everything queued (up to {@code
  * max-group-bytes}), checks each append against the fencing rule, stages the records, forces once,
  * updates the index and only then completes every future of the group. After each segment roll it
- * runs the {@link SegmentReclaimer}. Everything here but {@link #stats}, {@link #files} and {@link
- * #condition} runs on the writer thread. Logs under {@link ForcedLog}'s name.
+ * runs the {@link SegmentReclaimer}. Everything here but {@link #stats}, {@link #files}, {@link
+ * #condition}, {@link #idle} and {@link #submitted} runs on the writer thread, or, through {@link
+ * #runHere} while the writer is idle, on a thread writing in its place: either holds {@code turn}.
+ * Logs under {@link ForcedLog}'s name.
  *
  * <p><b>Failure and resumption.</b> When a write or force fails, the group's bytes are truncated
  * away (back to where the group started, removing any segment it created) before its futures fail,

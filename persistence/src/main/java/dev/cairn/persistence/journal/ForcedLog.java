@@ -186,12 +186,17 @@ public final class ForcedLog implements AutoCloseable {
       done.complete(null);
       return done;
     }
+    submit(appendOp(batch, done), done);
+    return done;
+  }
+
+  private static GroupWriter.AppendOp appendOp(
+      List<EncodedWrite> batch, CompletableFuture<Void> done) {
     long size = 0;
     for (EncodedWrite w : batch) {
       size += w.frame().length;
     }
-    submit(new GroupWriter.AppendOp(List.copyOf(batch), size, done), done);
-    return done;
+    return new GroupWriter.AppendOp(List.copyOf(batch), size, done);
   }
 
   /**
@@ -211,27 +216,11 @@ public final class ForcedLog implements AutoCloseable {
         done.complete(null);
         continue;
       }
-      long size = 0;
-      for (EncodedWrite w : batch) {
-        size += w.frame().length;
-      }
-      ops.add(new GroupWriter.AppendOp(List.copyOf(batch), size, done));
+      ops.add(appendOp(batch, done));
     }
-    if (ops.isEmpty()) {
-      return dones;
-    }
-    synchronized (queue) {
-      if (closed) {
-        for (GroupWriter.Op op : ops) {
-          ((GroupWriter.AppendOp) op)
-              .done()
-              .completeExceptionally(
-                  new IllegalStateException("journal " + settings.name() + " is closed"));
-        }
-        return dones;
-      }
-    }
-    if (!groupWriter.runHere(ops)) {
+    // Closed, the log has its close counted as outstanding or its writer stopped: runHere refuses,
+    // and submit fails each op as closed.
+    if (!ops.isEmpty() && !groupWriter.runHere(ops)) {
       for (GroupWriter.Op op : ops) {
         submit(op, ((GroupWriter.AppendOp) op).done());
       }

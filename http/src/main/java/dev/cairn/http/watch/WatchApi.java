@@ -201,7 +201,10 @@ public final class WatchApi implements Api.WatchRoutes {
 
   private HttpResponse webSocket(HttpRequest http, String ns) {
     // One message for several watches that get the same events (opt-in: a protocol addition).
-    boolean coalesce = new Request(http, ns, "", new byte[0]).flag("coalesce");
+    Request params = new Request(http, ns, "", new byte[0]);
+    boolean coalesce = params.flag("coalesce");
+    // The replies to calls that finish together in one message, a JSON message per line (opt-in).
+    boolean batch = params.flag("batch");
     Optional<WebSocketUpgrade> upgrade = http.getAttribute(AttributeKeys.webSocketUpgrade);
     if (upgrade.isEmpty()) {
       throw new ApiException(
@@ -223,6 +226,7 @@ public final class WatchApi implements Api.WatchRoutes {
                 open,
                 false,
                 coalesce,
+                batch,
                 recipes == null ? null : recipes.apply(ns),
                 calls),
             nextName());
@@ -318,6 +322,7 @@ public final class WatchApi implements Api.WatchRoutes {
                 settings,
                 open,
                 true,
+                false,
                 false,
                 null,
                 null),

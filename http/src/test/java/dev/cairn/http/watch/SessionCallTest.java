@@ -7,6 +7,7 @@ import dev.cairn.http.TestServer;
 import dev.cairn.http.TestServer.Resp;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -143,6 +144,49 @@ class SessionCallTest {
       s.expect("a second heartbeat's echo", WsClient.has("heartbeat"));
       s.expect("an error for what is not JSON", WsClient.error("malformed_request"));
     }
+  }
+
+  /**
+   * With {@code batch=true} the replies that finish together come in one text message, one JSON
+   * message per line: two reads of the published state in one frame are answered in the turn that
+   * reads them, so in one message. Without it, each reply is a message of its own.
+   */
+  @Test
+  void withBatchTheRepliesThatFinishTogetherShareOneTextMessage() {
+    assertThat(node.putKey("call/batched", "v").status()).isEqualTo(200);
+    String twoGets =
+        "{\"call\":{\"id\":1,\"method\":\"GET\",\"path\":\"/v1/kv/call/batched\"}}"
+            + "{\"call\":{\"id\":2,\"method\":\"GET\",\"path\":\"/v1/kv/call/batched\"}}";
+    Predicate<List<JsonNode>> both =
+        log -> log.stream().anyMatch(reply(1)) && log.stream().anyMatch(reply(2));
+    try (WsClient s = WsClient.connect(node.client(), node.ws("/v1/watch?batch=true"))) {
+      s.send(twoGets);
+      s.awaitLog("both replies", Duration.ofSeconds(30), both);
+      assertThat(s.perTextMessage()).as("JSON messages per text message").containsExactly(2);
+      for (JsonNode m : s.messages()) {
+        assertThat(m.path("reply").path("body").path("kv").path("value").asText())
+            .as(m.toString())
+            .isEqualTo("v");
+      }
+      // Puts, answered after their write: each reply comes once, alone or with the other.
+      s.send(
+          "{\"call\":{\"id\":3,\"method\":\"PUT\",\"path\":\"/v1/kv/call/b3\",\"body\":\"x\"}}"
+              + "{\"call\":{\"id\":4,\"method\":\"PUT\",\"path\":\"/v1/kv/call/b4\",\"body\":\"y\"}}");
+      s.awaitLog(
+          "both put replies",
+          Duration.ofSeconds(30),
+          log -> log.stream().anyMatch(reply(3)) && log.stream().anyMatch(reply(4)));
+      assertThat(s.messages().stream().filter(m -> m.has("reply")).count()).isEqualTo(4);
+      assertThat(node.getKey("call/b4").json().path("kv").path("value").asText()).isEqualTo("y");
+    }
+    try (WsClient s = WsClient.connect(node)) {
+      s.send(twoGets);
+      s.awaitLog("both replies", Duration.ofSeconds(30), both);
+      assertThat(s.perTextMessage()).as("JSON messages per text message").containsExactly(1, 1);
+    }
+    Resp bad = node.get("/v1/watch?batch=yes");
+    assertThat(bad.status()).as(bad.toString()).isEqualTo(400);
+    assertThat(bad.code()).as(bad.toString()).isEqualTo("malformed_request");
   }
 
   /**

@@ -27,6 +27,10 @@ import java.util.function.Predicate;
 public final class WsClient implements AutoCloseable {
   private final Object lock = new Object();
   private final List<JsonNode> log = new ArrayList<>();
+
+  /** How many JSON messages each text message held, in order. */
+  private final List<Integer> perTextMessage = new ArrayList<>();
+
   private final StringBuilder partial = new StringBuilder();
   private final CompletableFuture<String> closed = new CompletableFuture<>();
   private final String name;
@@ -70,18 +74,21 @@ public final class WsClient implements AutoCloseable {
 
       @Override
       public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-        JsonNode parsed = null;
         synchronized (lock) {
           partial.append(data);
           if (last) {
             String text = partial.toString();
             partial.setLength(0);
-            try {
-              parsed = TestServer.JSON.readTree(text);
+            // One JSON message, or several one per line (a session with batch=true).
+            List<JsonNode> all;
+            try (var values =
+                TestServer.JSON.readerFor(JsonNode.class).<JsonNode>readValues(text)) {
+              all = values.readAll();
             } catch (IOException e) {
-              parsed = TestServer.JSON.createObjectNode().put("__unparseable__", text);
+              all = List.of(TestServer.JSON.createObjectNode().put("__unparseable__", text));
             }
-            log.add(parsed);
+            log.addAll(all);
+            perTextMessage.add(all.size());
             lock.notifyAll();
           }
           requestNextLocked(webSocket);
@@ -296,6 +303,13 @@ public final class WsClient implements AutoCloseable {
   }
 
   /** A copy of every message received so far. */
+  /** How many JSON messages each text message received so far held, in order. */
+  public List<Integer> perTextMessage() {
+    synchronized (lock) {
+      return List.copyOf(perTextMessage);
+    }
+  }
+
   public List<JsonNode> messages() {
     synchronized (lock) {
       return new ArrayList<>(log);

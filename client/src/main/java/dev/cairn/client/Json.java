@@ -36,6 +36,15 @@ final class Json {
     }
   }
 
+  /** The JSON messages of one session message: one, or several one after another. */
+  static List<JsonNode> readAll(String text) {
+    try (var values = MAPPER.readerFor(JsonNode.class).<JsonNode>readValues(text)) {
+      return values.readAll();
+    } catch (IOException e) {
+      throw new UncheckedIOException("the server's message is not JSON", e);
+    }
+  }
+
   static byte[] write(Object o) {
     try {
       return MAPPER.writeValueAsBytes(o);

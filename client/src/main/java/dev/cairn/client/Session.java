@@ -80,6 +80,13 @@ final class Session {
   private WebSocket socket;
   private long generation;
   private boolean sending;
+
+  /**
+   * While the socket's listener hands out the replies of one message: messages queued meanwhile
+   * (the next calls of the callers just answered) wait, and go out together when it is done.
+   */
+  private boolean holdingSends;
+
   private boolean connecting;
   private boolean closed;
   private int failures;
@@ -499,7 +506,8 @@ final class Session {
     int endpoint = transport.current();
     URI http = transport.endpoints().get(endpoint);
     URI ws =
-        URI.create("ws" + http.toString().substring("http".length())).resolve(basePath + "/watch");
+        URI.create("ws" + http.toString().substring("http".length()))
+            .resolve(basePath + "/watch?batch=true");
     transport
         .sessionHttp()
         .newWebSocketBuilder()
@@ -599,7 +607,7 @@ final class Session {
       return; // connecting: the socket's opening sends what is needed then
     }
     outbox.add(m);
-    if (!sending) {
+    if (!sending && !holdingSends) {
       pump(generation);
     }
   }
@@ -858,7 +866,24 @@ final class Session {
       if (last) {
         String text = partial.toString();
         partial.setLength(0);
-        onMessage(gen, Json.read(text));
+        // With batch=true, replies that finish together come in one message, one per line; the
+        // calls their callers make meanwhile go out together after them, in one message.
+        List<JsonNode> messages = Json.readAll(text);
+        synchronized (Session.this) {
+          holdingSends = true;
+        }
+        try {
+          for (JsonNode m : messages) {
+            onMessage(gen, m);
+          }
+        } finally {
+          synchronized (Session.this) {
+            holdingSends = false;
+            if (!sending && !outbox.isEmpty()) {
+              pump(generation);
+            }
+          }
+        }
       }
       if (stalled) {
         stalledAt = true; // a test holds the socket's messages back: read no more

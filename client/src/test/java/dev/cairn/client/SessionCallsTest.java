@@ -98,6 +98,34 @@ class SessionCallsTest {
     }
   }
 
+  /**
+   * Many calls at once: the server answers those that finish together in one message (the session
+   * asks for {@code batch=true}) and the calls made as they are answered go out together; every
+   * call is answered, with its own answer.
+   */
+  @Test
+  void manyCallsAtOnceAreEachAnsweredWithTheirOwnAnswer() {
+    int n = 400;
+    try (CairnClient c = CairnClient.connect(node.url())) {
+      long calls = c.transport().sentAsCalls.sum();
+      List<CompletableFuture<Long>> puts = new java.util.ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        // Each put, once answered, reads its key back: the read goes out while replies are read.
+        String key = "sc/many/" + i;
+        puts.add(
+            c.kv()
+                .put(key, Bytes.utf8("v" + i))
+                .thenCompose(p -> c.kv().get(key))
+                .thenApply(kv -> Long.parseLong(kv.orElseThrow().value().utf8String().substring(1)))
+                .toCompletableFuture());
+      }
+      for (int i = 0; i < n; i++) {
+        assertThat(puts.get(i).orTimeout(60, TimeUnit.SECONDS).join()).isEqualTo(i);
+      }
+      assertThat(c.transport().sentAsCalls.sum() - calls).isEqualTo(2L * n);
+    }
+  }
+
   @Test
   void aWaitingCallDoesNotHoldUpTheCallsAfterIt() throws Exception {
     long token = holdLock(node, "sc-order");

@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Paths: {@code /v1/...} addresses namespace {@code default}, {@code /v1/ns/{ns}/...} any other.
  */
-public final class Api implements Function<HttpRequest, CompletionStage<HttpResponse>> {
+public final class Api implements CallRoutes {
   private static final Logger log = LoggerFactory.getLogger(Api.class);
 
   private final ActorSystem system;
@@ -168,6 +168,108 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
     }
     return out.exceptionallyCompose(err -> drainThen(http, failure(http, err)))
         .thenApply(r -> timed(http, start, r));
+  }
+
+  /** Calls answered by {@link #plain}, for tests. */
+  private final java.util.concurrent.atomic.LongAdder plainCalls =
+      new java.util.concurrent.atomic.LongAdder();
+
+  /**
+   * {@code GET} and {@code PUT} of {@code /v1/kv/{key}} or {@code /v1/ns/{ns}/kv/{key}} with no
+   * query and no header (but a put's {@code Content-Type: application/octet-stream}): answered by
+   * the handlers the routes call, with the same answer and the same request metric, but without an
+   * {@link HttpRequest} to build, parse and route. Anything else, and anything the routes would
+   * refuse before the handler (a body too large, a bad namespace name, bad percent-encoding), is
+   * null and takes the routes.
+   */
+  @Override
+  public CompletionStage<HttpResponse> plain(
+      String method, String path, List<String> headers, byte[] body) {
+    boolean get = method.equals("GET");
+    boolean plainHeaders =
+        headers.isEmpty()
+            || (!get
+                && headers.size() == 2
+                && headers.get(0).equalsIgnoreCase("Content-Type")
+                && headers.get(1).equals("application/octet-stream"));
+    if (!plainHeaders
+        || !(get
+            ? body == null
+            : method.equals("PUT") && body != null && body.length <= maxBodyBytes)
+        || !plainPath(path)) {
+      return null;
+    }
+    String ns;
+    String rawKey;
+    if (path.startsWith("/v1/kv/")) {
+      ns = Namespaces.DEFAULT;
+      rawKey = path.substring("/v1/kv/".length());
+    } else if (path.startsWith("/v1/ns/")) {
+      int slash = path.indexOf('/', "/v1/ns/".length());
+      if (slash < 0 || !path.startsWith("/kv/", slash)) {
+        return null;
+      }
+      ns = path.substring("/v1/ns/".length(), slash);
+      if (ns.indexOf('%') >= 0 || !Namespaces.validName(ns)) {
+        return null;
+      }
+      rawKey = path.substring(slash + "/kv/".length());
+    } else {
+      return null;
+    }
+    if (rawKey.isEmpty()) {
+      return null;
+    }
+    String key;
+    try {
+      key = Request.decode(rawKey);
+    } catch (ApiException e) {
+      return null;
+    }
+    plainCalls.increment();
+    long start = System.nanoTime();
+    CompletionStage<HttpResponse> out;
+    try {
+      out = get ? kv.plainGet(ns, key) : kv.plainPut(ns, key, body);
+    } catch (RuntimeException e) {
+      out = CompletableFuture.failedFuture(e);
+    }
+    return out.exceptionally(err -> failure(method, path, err))
+        .thenApply(r -> timed(method, start, r));
+  }
+
+  /**
+   * Whether {@code path} has only characters a URI path takes as they are (letters, digits, {@code
+   * -._~/} and percent-encoding): no query, and nothing the routes' URI parser might refuse.
+   */
+  private static boolean plainPath(String path) {
+    for (int i = 0; i < path.length(); i++) {
+      char c = path.charAt(i);
+      boolean plain =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9')
+              || c == '/'
+              || c == '-'
+              || c == '.'
+              || c == '_'
+              || c == '~'
+              || c == '%';
+      if (!plain) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** How many calls {@link #plain} has answered. */
+  public long plainCallsAnswered() {
+    return plainCalls.sum();
+  }
+
+  private HttpResponse timed(String method, long start, HttpResponse r) {
+    timer(method, r.status().intValue()).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    return r;
   }
 
   private HttpResponse timed(HttpRequest http, long start, HttpResponse r) {
@@ -399,6 +501,10 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
   }
 
   private HttpResponse failure(HttpRequest http, Throwable t) {
+    return failure(http.method().value(), http.getUri().path(), t);
+  }
+
+  private HttpResponse failure(String method, String path, Throwable t) {
     Throwable e = t;
     while ((e instanceof CompletionException
             || e instanceof java.util.concurrent.ExecutionException)
@@ -428,7 +534,7 @@ public final class Api implements Function<HttpRequest, CompletionStage<HttpResp
     if (e instanceof org.apache.pekko.http.scaladsl.model.IllegalUriException) {
       return Responses.problem(ErrorCode.MALFORMED_REQUEST, e.getMessage());
     }
-    log.error("unhandled failure on {} {}", http.method().value(), http.getUri().path(), e);
+    log.error("unhandled failure on {} {}", method, path, e);
     return Responses.problem(ErrorCode.INTERNAL, "internal error: " + e.getClass().getSimpleName());
   }
 }

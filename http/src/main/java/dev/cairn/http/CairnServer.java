@@ -462,6 +462,12 @@ public final class CairnServer implements AutoCloseable {
     return system;
   }
 
+  /** The client port's routes, or null while the node waits for Cassandra. */
+  public Api api() {
+    Services s = services;
+    return s == null ? null : s.api();
+  }
+
   /** The namespaces, or null while the node waits for Cassandra. */
   public Namespaces namespaces() {
     Services s = services;

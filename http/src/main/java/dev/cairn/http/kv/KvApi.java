@@ -158,36 +158,55 @@ public final class KvApi {
     return (serializable
             ? namespaces.readSerializable(r.namespace(), range)
             : namespaces.read(r.namespace(), range))
-        .thenApply(
-            reply -> {
-              if (!(reply instanceof Reply.RangeReply rr)) {
-                return other(reply);
-              }
-              if (rangeEnd != null) {
-                return Responses.json(200, rangeBody(rr, !range.keysOnly()), rr.revision());
-              }
-              if (range.countOnly()) {
-                return Responses.json(
-                    200, new KvBodies.CountResponse(rr.revision(), rr.count()), rr.revision());
-              }
-              if (rr.kvs().isEmpty()) {
-                return Responses.problem(
-                    ErrorCode.KEY_NOT_FOUND, "key '" + key + "' not found", rr.revision(), 0);
-              }
-              KeyValue kv = rr.kvs().get(0);
-              if (raw) {
-                return HttpResponse.create()
-                    .withEntity(ContentTypes.APPLICATION_OCTET_STREAM, kv.value().unsafeArray())
-                    .addHeader(Responses.etag(kv.modRevision()))
-                    .addHeader(
-                        RawHeader.create(Responses.REVISION_HEADER, Long.toString(rr.revision())));
-              }
-              return Responses.json(
-                  200,
-                  new KvBodies.GetResponse(rr.revision(), Json.kv(kv, !range.keysOnly())),
-                  rr.revision(),
-                  Responses.etag(kv.modRevision()));
-            });
+        .thenApply(reply -> getResponse(reply, key, rangeEnd, range, raw));
+  }
+
+  private static HttpResponse getResponse(
+      Reply reply, String key, String rangeEnd, Read.Range range, boolean raw) {
+    if (!(reply instanceof Reply.RangeReply rr)) {
+      return other(reply);
+    }
+    if (rangeEnd != null) {
+      return Responses.json(200, rangeBody(rr, !range.keysOnly()), rr.revision());
+    }
+    if (range.countOnly()) {
+      return Responses.json(
+          200, new KvBodies.CountResponse(rr.revision(), rr.count()), rr.revision());
+    }
+    if (rr.kvs().isEmpty()) {
+      return Responses.problem(
+          ErrorCode.KEY_NOT_FOUND, "key '" + key + "' not found", rr.revision(), 0);
+    }
+    KeyValue kv = rr.kvs().get(0);
+    if (raw) {
+      return HttpResponse.create()
+          .withEntity(ContentTypes.APPLICATION_OCTET_STREAM, kv.value().unsafeArray())
+          .addHeader(Responses.etag(kv.modRevision()))
+          .addHeader(RawHeader.create(Responses.REVISION_HEADER, Long.toString(rr.revision())));
+    }
+    return Responses.json(
+        200,
+        new KvBodies.GetResponse(rr.revision(), Json.kv(kv, !range.keysOnly())),
+        rr.revision(),
+        Responses.etag(kv.modRevision()));
+  }
+
+  /**
+   * {@code GET /kv/{key}} with no parameter and no header, for a session's call (see {@link
+   * dev.cairn.http.Api#plain}): the same read and the same answer, without a request to parse.
+   */
+  public CompletionStage<HttpResponse> plainGet(String namespace, String key) {
+    Read.Range range = new Read.Range(key, null, 0, 0, false, false);
+    return namespaces
+        .read(namespace, range)
+        .thenApply(reply -> getResponse(reply, key, null, range, false));
+  }
+
+  /** {@code PUT /kv/{key}} with no parameter and no header, for a session's call. */
+  public CompletionStage<HttpResponse> plainPut(String namespace, String key, byte[] value) {
+    return namespaces
+        .write(namespace, new Command.Put(key, Bytes.wrap(value), 0, false))
+        .thenApply(KvApi::putResponse);
   }
 
   private static KvBodies.RangeResponse rangeBody(Reply.RangeReply rr, boolean values) {

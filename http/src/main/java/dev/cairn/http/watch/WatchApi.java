@@ -7,6 +7,7 @@ import dev.cairn.core.ErrorCode;
 import dev.cairn.core.keyspace.KeyRange;
 import dev.cairn.http.Api;
 import dev.cairn.http.ApiException;
+import dev.cairn.http.CallRoutes;
 import dev.cairn.http.Request;
 import dev.cairn.http.Responses;
 import dev.cairn.recipes.CairnClient;
@@ -55,7 +56,7 @@ public final class WatchApi implements Api.WatchRoutes {
   private final AtomicLong names = new AtomicLong();
 
   /** What runs a session's calls: the client port's routes (null until {@link #serveCalls}). */
-  private volatile Function<HttpRequest, CompletionStage<HttpResponse>> calls;
+  private volatile CallRoutes calls;
 
   /** Watch connections' actors are named with this prefix and a number, for {@link #shutdown}. */
   private static final String NAME_PREFIX = "watch-";
@@ -135,7 +136,7 @@ public final class WatchApi implements Api.WatchRoutes {
    * Lets WebSocket sessions opened from now on send requests over the socket ({@code call}), run
    * through {@code routes} (the client port's: the same endpoints, problems and headers).
    */
-  public void serveCalls(Function<HttpRequest, CompletionStage<HttpResponse>> routes) {
+  public void serveCalls(CallRoutes routes) {
     this.calls = routes;
   }
 

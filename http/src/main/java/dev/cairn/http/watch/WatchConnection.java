@@ -5,6 +5,7 @@ import dev.cairn.actors.namespace.Namespaces;
 import dev.cairn.actors.watch.WatchHub;
 import dev.cairn.core.ErrorCode;
 import dev.cairn.core.keyspace.WatchEvent;
+import dev.cairn.http.CallRoutes;
 import dev.cairn.recipes.CairnClient;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
 import org.apache.pekko.actor.AbstractActorWithTimers;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.Props;
@@ -119,7 +119,7 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
   private final Encoder.Cache cache = new Encoder.Cache();
 
   /** Runs a call's request through the client port's routes; null: this session takes no calls. */
-  private final Function<HttpRequest, CompletionStage<HttpResponse>> calls;
+  private final CallRoutes calls;
 
   /** Calls received and not yet replied to on the socket (see maxCallsPerConnection). */
   private int callsInFlight;
@@ -144,7 +144,7 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
       boolean coalesce,
       boolean batchReplies,
       CairnClient recipes,
-      Function<HttpRequest, CompletionStage<HttpResponse>> calls) {
+      CallRoutes calls) {
     return Props.create(
         WatchConnection.class,
         () ->
@@ -177,7 +177,7 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
       boolean coalesce,
       boolean batchReplies,
       CairnClient recipes,
-      Function<HttpRequest, CompletionStage<HttpResponse>> calls) {
+      CallRoutes calls) {
     this.namespaces = namespaces;
     this.batchReplies = batchReplies;
     this.calls = calls;
@@ -407,18 +407,22 @@ final class WatchConnection<T> extends AbstractActorWithTimers {
                       + " not run")));
       return;
     }
-    HttpRequest request;
-    try {
-      request = Calls.request(c);
-    } catch (ClientMessage.Invalid e) {
-      outbound.sendControl(encoder.raw(Calls.refusal(c.id(), e.code, e.getMessage())));
-      return;
+    // The plainest calls (a put or get of one key) are answered without building a request.
+    CompletionStage<HttpResponse> answer = calls.plain(c.method(), c.path(), c.headers(), c.body());
+    if (answer == null) {
+      HttpRequest request;
+      try {
+        request = Calls.request(c);
+      } catch (ClientMessage.Invalid e) {
+        outbound.sendControl(encoder.raw(Calls.refusal(c.id(), e.code, e.getMessage())));
+        return;
+      }
+      answer = calls.apply(request);
     }
     callsInFlight++;
     long id = c.id();
     CompletionStage<String> reply =
-        calls
-            .apply(request)
+        answer
             .thenCompose(r -> strict(r).thenApply(body -> Calls.reply(id, r, body)))
             .exceptionally(
                 e -> {

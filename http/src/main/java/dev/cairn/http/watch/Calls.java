@@ -26,8 +26,9 @@ import org.apache.pekko.http.javadsl.model.headers.RawRequestURI;
  * Requests sent over a session's WebSocket ({@code call}) and their answers ({@code reply}). A call
  * is turned into the {@link HttpRequest} it stands for and run through the very routes of the
  * client port ({@link dev.cairn.http.Api}), so every endpoint, problem code, header and namespace
- * path behaves exactly as over HTTP; only the framing differs. The answer's JSON body is put into
- * the reply as it is, not parsed again.
+ * path behaves exactly as over HTTP; only the framing differs. The plainest calls (a put or get of
+ * one key) skip the request and go to the same handlers ({@link dev.cairn.http.CallRoutes#plain}).
+ * The answer's JSON body is put into the reply as it is, not parsed again.
  *
  * <pre>
  * → {"call": {"id": 7, "method": "PUT", "path": "/v1/kv/a?prev_kv=true",

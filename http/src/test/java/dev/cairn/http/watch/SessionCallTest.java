@@ -289,6 +289,15 @@ class SessionCallTest {
       s.awaitLog("both replies", Duration.ofSeconds(30), both);
       assertThat(s.perTextMessage()).as("JSON messages per text message").containsExactly(1, 1);
     }
+    // A batch that reaches 64 KiB goes out at once: two replies of 70 KB each are two messages.
+    assertThat(node.putKey("call/big", "x".repeat(70_000)).status()).isEqualTo(200);
+    try (WsClient s = WsClient.connect(node.client(), node.ws("/v1/watch?batch=true"))) {
+      s.send(
+          "{\"call\":{\"id\":1,\"method\":\"GET\",\"path\":\"/v1/kv/call/big\"}}"
+              + "{\"call\":{\"id\":2,\"method\":\"GET\",\"path\":\"/v1/kv/call/big\"}}");
+      s.awaitLog("both big replies", Duration.ofSeconds(30), both);
+      assertThat(s.perTextMessage()).as("JSON messages per text message").containsExactly(1, 1);
+    }
     Resp bad = node.get("/v1/watch?batch=yes");
     assertThat(bad.status()).as(bad.toString()).isEqualTo(400);
     assertThat(bad.code()).as(bad.toString()).isEqualTo("malformed_request");

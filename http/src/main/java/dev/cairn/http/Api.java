@@ -273,9 +273,7 @@ public final class Api implements CallRoutes {
   }
 
   private HttpResponse timed(HttpRequest http, long start, HttpResponse r) {
-    timer(http.method().value(), r.status().intValue())
-        .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-    return r;
+    return timed(http.method().value(), start, r);
   }
 
   private CompletionStage<HttpResponse> route(HttpRequest http) {

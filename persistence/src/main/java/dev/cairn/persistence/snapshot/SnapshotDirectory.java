@@ -29,6 +29,9 @@ final class SnapshotDirectory {
 
   private static final Logger log = LoggerFactory.getLogger(SnapshotDirectory.class);
 
+  /** Bytes handed to the channel in one write. */
+  private static final int WRITE_SLICE = 1 << 20;
+
   /** A snapshot file on disk. */
   record Entry(Path path, String persistenceId, long sequenceNr, long timestamp) {}
 
@@ -70,9 +73,9 @@ final class SnapshotDirectory {
   }
 
   Path save(SnapshotFile.Content content) throws IOException {
-    byte[] bytes = SnapshotFile.encode(content);
+    SnapshotFile.Encoded bytes = SnapshotFile.encode(content);
     long free = store.getUsableSpace();
-    if (free - bytes.length < minFreeSpace) {
+    if (free - bytes.length() < minFreeSpace) {
       skipped.increment();
       if (!skipping) {
         skipping = true;
@@ -81,8 +84,8 @@ final class SnapshotDirectory {
                 + " kept free (min-free-space) for the journal; recovery replays more events"
                 + " meanwhile",
             dir.toAbsolutePath(),
-            bytes.length,
-            free - bytes.length,
+            bytes.length(),
+            free - bytes.length(),
             minFreeSpace);
       }
       throw new SnapshotSkippedException(
@@ -107,10 +110,9 @@ final class SnapshotDirectory {
     try {
       try (FileChannel ch =
           FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-        ByteBuffer b = ByteBuffer.wrap(bytes);
-        while (b.hasRemaining()) {
-          ch.write(b);
-        }
+        write(ch, bytes.head());
+        write(ch, bytes.snapshot());
+        write(ch, bytes.tail());
         if (fsync) {
           ch.force(true);
         }
@@ -129,6 +131,19 @@ final class SnapshotDirectory {
           store.getUsableSpace());
     }
     return target;
+  }
+
+  /**
+   * Writes {@code bytes} a slice at a time: a channel copies a heap buffer into a temporary direct
+   * buffer of its size, which the thread then keeps.
+   */
+  private static void write(FileChannel ch, byte[] bytes) throws IOException {
+    for (int off = 0; off < bytes.length; ) {
+      ByteBuffer b = ByteBuffer.wrap(bytes, off, Math.min(WRITE_SLICE, bytes.length - off));
+      while (b.hasRemaining()) {
+        off += ch.write(b);
+      }
+    }
   }
 
   /**

@@ -101,25 +101,39 @@ final class SnapshotFile {
     }
   }
 
-  static byte[] encode(Content c) {
+  /**
+   * A snapshot file's content in three parts, in order: the bytes before the snapshot's own bytes,
+   * the snapshot's bytes (not copied), and the rest up to and including the CRC.
+   */
+  record Encoded(byte[] head, byte[] snapshot, byte[] tail) {
+    long length() {
+      return (long) head.length + snapshot.length + tail.length;
+    }
+  }
+
+  static Encoded encode(Content c) {
     try {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream(c.snapshot().bytes().length + 256);
-      DataOutputStream out = new DataOutputStream(bytes);
-      out.writeInt(MAGIC);
-      out.writeInt(VERSION);
-      writeString(out, c.persistenceId());
-      out.writeLong(c.sequenceNr());
-      out.writeLong(c.timestamp());
-      writeBlob(out, c.snapshot());
-      out.writeBoolean(c.metadata().isPresent());
+      ByteArrayOutputStream headBytes = new ByteArrayOutputStream(256);
+      DataOutputStream head = new DataOutputStream(headBytes);
+      head.writeInt(MAGIC);
+      head.writeInt(VERSION);
+      writeString(head, c.persistenceId());
+      head.writeLong(c.sequenceNr());
+      head.writeLong(c.timestamp());
+      writeBlobHeader(head, c.snapshot());
+      ByteArrayOutputStream tailBytes = new ByteArrayOutputStream(64);
+      DataOutputStream tail = new DataOutputStream(tailBytes);
+      tail.writeBoolean(c.metadata().isPresent());
       if (c.metadata().isPresent()) {
-        writeBlob(out, c.metadata().get());
+        writeBlobHeader(tail, c.metadata().get());
+        tail.write(c.metadata().get().bytes());
       }
-      out.flush();
       CRC32C crc = new CRC32C();
-      crc.update(bytes.toByteArray());
-      out.writeInt((int) crc.getValue());
-      return bytes.toByteArray();
+      crc.update(headBytes.toByteArray());
+      crc.update(c.snapshot().bytes());
+      crc.update(tailBytes.toByteArray());
+      tail.writeInt((int) crc.getValue());
+      return new Encoded(headBytes.toByteArray(), c.snapshot().bytes(), tailBytes.toByteArray());
     } catch (IOException e) {
       throw new IllegalStateException("in-memory write failed", e);
     }
@@ -165,11 +179,11 @@ final class SnapshotFile {
     }
   }
 
-  private static void writeBlob(DataOutputStream out, Blob b) throws IOException {
+  /** A blob up to its bytes, which follow it. */
+  private static void writeBlobHeader(DataOutputStream out, Blob b) throws IOException {
     out.writeInt(b.serializerId());
     writeString(out, b.manifest());
     out.writeInt(b.bytes().length);
-    out.write(b.bytes());
   }
 
   private static Blob readBlob(DataInputStream in) throws IOException {

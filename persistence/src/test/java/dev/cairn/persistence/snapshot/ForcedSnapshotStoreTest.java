@@ -121,6 +121,23 @@ class ForcedSnapshotStoreTest {
   }
 
   @Test
+  void aSnapshotOfSeveralWriteSlicesRoundTripsAndItsCrcCoversEveryByte() throws Exception {
+    String small = "s".repeat(100);
+    StringBuilder big = new StringBuilder();
+    java.util.Random random = new java.util.Random(7);
+    while (big.length() < 3 * (1 << 20) + 17) {
+      big.append((char) ('a' + random.nextInt(26)));
+    }
+    save("p", 10, small);
+    SnapshotMetadata newest = save("p", 20, big.toString());
+    assertThat(Files.size(fileOf(newest))).isGreaterThan(big.length());
+    assertThat(latest("p")).map(SelectedSnapshot::snapshot).contains(big.toString());
+
+    flipByte(fileOf(newest), Files.size(fileOf(newest)) - 1 - (1 << 20));
+    assertThat(latest("p")).map(SelectedSnapshot::snapshot).contains(small);
+  }
+
+  @Test
   void loadFailsWhenEveryAttemptedSnapshotIsUnreadable() throws Exception {
     SnapshotMetadata only = save("p", 10, "state-at-10");
     try (FileChannel ch = FileChannel.open(fileOf(only), StandardOpenOption.WRITE)) {

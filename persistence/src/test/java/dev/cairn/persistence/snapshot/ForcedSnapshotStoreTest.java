@@ -18,6 +18,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -121,10 +122,11 @@ class ForcedSnapshotStoreTest {
   }
 
   @Test
-  void aSnapshotOfSeveralWriteSlicesRoundTripsAndItsCrcCoversEveryByte() throws Exception {
+  void aSnapshotOfSeveralWriteSlicesRoundTripsAndItsCrcCoversTheSnapshotsOwnBytes()
+      throws Exception {
     String small = "s".repeat(100);
     StringBuilder big = new StringBuilder();
-    java.util.Random random = new java.util.Random(7);
+    Random random = new Random(7);
     while (big.length() < 3 * (1 << 20) + 17) {
       big.append((char) ('a' + random.nextInt(26)));
     }

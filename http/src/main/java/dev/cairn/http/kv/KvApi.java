@@ -67,11 +67,16 @@ public final class KvApi {
         new Command.Put(key, Bytes.wrap(r.body()), r.longParam("lease", 0), r.flag("prev_kv"));
     List<Compare> guard = conditions(r, key);
     if (guard.isEmpty()) {
-      return namespaces.write(r.namespace(), put).thenApply(KvApi::putResponse);
+      return write(r.namespace(), put);
     }
     return namespaces
         .write(r.namespace(), new Command.Txn(guard, List.of(put), List.of()))
         .thenApply(reply -> guarded(reply, KvApi::putResponse));
+  }
+
+  /** The answer to an unconditional put. */
+  private CompletionStage<HttpResponse> write(String namespace, Command.Put put) {
+    return namespaces.write(namespace, put).thenApply(KvApi::putResponse);
   }
 
   private static HttpResponse putResponse(Reply reply) {
@@ -155,18 +160,23 @@ public final class KvApi {
       throw new ApiException(
           ErrorCode.NOT_ACCEPTABLE, "raw bytes are served for a single key only, not a range");
     }
-    return (serializable
-            ? namespaces.readSerializable(r.namespace(), range)
-            : namespaces.read(r.namespace(), range))
-        .thenApply(reply -> getResponse(reply, key, rangeEnd, range, raw));
+    return read(r.namespace(), range, serializable, raw);
   }
 
-  private static HttpResponse getResponse(
-      Reply reply, String key, String rangeEnd, Read.Range range, boolean raw) {
+  /** The answer to a {@code GET} of {@code range}: its key, or its range when it has an end. */
+  private CompletionStage<HttpResponse> read(
+      String namespace, Read.Range range, boolean serializable, boolean raw) {
+    return (serializable
+            ? namespaces.readSerializable(namespace, range)
+            : namespaces.read(namespace, range))
+        .thenApply(reply -> getResponse(reply, range, raw));
+  }
+
+  private static HttpResponse getResponse(Reply reply, Read.Range range, boolean raw) {
     if (!(reply instanceof Reply.RangeReply rr)) {
       return other(reply);
     }
-    if (rangeEnd != null) {
+    if (range.rangeEnd() != null) {
       return Responses.json(200, rangeBody(rr, !range.keysOnly()), rr.revision());
     }
     if (range.countOnly()) {
@@ -175,7 +185,7 @@ public final class KvApi {
     }
     if (rr.kvs().isEmpty()) {
       return Responses.problem(
-          ErrorCode.KEY_NOT_FOUND, "key '" + key + "' not found", rr.revision(), 0);
+          ErrorCode.KEY_NOT_FOUND, "key '" + range.key() + "' not found", rr.revision(), 0);
     }
     KeyValue kv = rr.kvs().get(0);
     if (raw) {
@@ -196,17 +206,12 @@ public final class KvApi {
    * dev.cairn.http.Api#plain}): the same read and the same answer, without a request to parse.
    */
   public CompletionStage<HttpResponse> plainGet(String namespace, String key) {
-    Read.Range range = new Read.Range(key, null, 0, 0, false, false);
-    return namespaces
-        .read(namespace, range)
-        .thenApply(reply -> getResponse(reply, key, null, range, false));
+    return read(namespace, Read.Range.key(key), false, false);
   }
 
   /** {@code PUT /kv/{key}} with no parameter and no header, for a session's call. */
   public CompletionStage<HttpResponse> plainPut(String namespace, String key, byte[] value) {
-    return namespaces
-        .write(namespace, new Command.Put(key, Bytes.wrap(value), 0, false))
-        .thenApply(KvApi::putResponse);
+    return write(namespace, new Command.Put(key, Bytes.wrap(value), 0, false));
   }
 
   private static KvBodies.RangeResponse rangeBody(Reply.RangeReply rr, boolean values) {

@@ -24,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
@@ -171,8 +172,7 @@ public final class Api implements CallRoutes {
   }
 
   /** Calls answered by {@link #plain}, for tests. */
-  private final java.util.concurrent.atomic.LongAdder plainCalls =
-      new java.util.concurrent.atomic.LongAdder();
+  private final LongAdder plainCalls = new LongAdder();
 
   /**
    * {@code GET} and {@code PUT} of {@code /v1/kv/{key}} or {@code /v1/ns/{ns}/kv/{key}} with no

@@ -1,5 +1,6 @@
 package dev.cairn.http;
 
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
@@ -16,5 +17,5 @@ public interface CallRoutes extends Function<HttpRequest, CompletionStage<HttpRe
    * values, one after the other.
    */
   CompletionStage<HttpResponse> plain(
-      String method, String path, java.util.List<String> headers, byte[] body);
+      String method, String path, List<String> headers, byte[] body);
 }

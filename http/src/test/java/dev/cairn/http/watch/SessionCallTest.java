@@ -3,6 +3,8 @@ package dev.cairn.http.watch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cairn.http.Api;
 import dev.cairn.http.TestServer;
 import dev.cairn.http.TestServer.Resp;
 import java.time.Duration;
@@ -155,7 +157,7 @@ class SessionCallTest {
   @Test
   void plainCallsGetTheRepliesTheRoutesGive() {
     node.createNamespace("plainns");
-    dev.cairn.http.Api api = node.server().api();
+    Api api = node.server().api();
     String routed = "\"headers\":{\"X-Request-Id\":\"r\"},";
     String octets = "\"headers\":{\"Content-Type\":\"application/octet-stream\"},";
     String longKey = "k".repeat(5000);
@@ -209,27 +211,27 @@ class SessionCallTest {
 
   /** {@code reply} with the id of {@code like}, to compare the rest. */
   private static JsonNode idless(JsonNode reply, JsonNode like) {
-    var copy = (com.fasterxml.jackson.databind.node.ObjectNode) reply.deepCopy();
+    var copy = (ObjectNode) reply.deepCopy();
     copy.set("id", like.get("id"));
     return copy;
   }
 
   /** A put's reply without its id and the revisions that differ between two writes. */
   private static JsonNode withoutRevisions(JsonNode reply) {
-    var copy = (com.fasterxml.jackson.databind.node.ObjectNode) reply.deepCopy();
+    var copy = (ObjectNode) reply.deepCopy();
     copy.remove("id");
-    if (copy.get("headers") instanceof com.fasterxml.jackson.databind.node.ObjectNode h) {
+    if (copy.get("headers") instanceof ObjectNode h) {
       h.replace(
           "X-Cairn-Revision", h.path("X-Cairn-Revision").isMissingNode() ? null : h.textNode("R"));
       h.replace("ETag", h.path("ETag").isMissingNode() ? null : h.textNode("R"));
     }
-    if (copy.get("body") instanceof com.fasterxml.jackson.databind.node.ObjectNode b) {
+    if (copy.get("body") instanceof ObjectNode b) {
       strip(b);
     }
     return copy;
   }
 
-  private static void strip(com.fasterxml.jackson.databind.node.ObjectNode o) {
+  private static void strip(ObjectNode o) {
     for (String f : List.of("revision", "create_revision", "mod_revision")) {
       if (o.has(f)) {
         o.put(f, 0);
@@ -245,7 +247,7 @@ class SessionCallTest {
     o.fields()
         .forEachRemaining(
             e -> {
-              if (e.getValue() instanceof com.fasterxml.jackson.databind.node.ObjectNode child) {
+              if (e.getValue() instanceof ObjectNode child) {
                 strip(child);
               }
             });

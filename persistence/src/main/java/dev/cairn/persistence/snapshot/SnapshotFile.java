@@ -128,12 +128,13 @@ final class SnapshotFile {
         writeBlobHeader(tail, c.metadata().get());
         tail.write(c.metadata().get().bytes());
       }
+      byte[] headArray = headBytes.toByteArray();
       CRC32C crc = new CRC32C();
-      crc.update(headBytes.toByteArray());
+      crc.update(headArray);
       crc.update(c.snapshot().bytes());
       crc.update(tailBytes.toByteArray());
       tail.writeInt((int) crc.getValue());
-      return new Encoded(headBytes.toByteArray(), c.snapshot().bytes(), tailBytes.toByteArray());
+      return new Encoded(headArray, c.snapshot().bytes(), tailBytes.toByteArray());
     } catch (IOException e) {
       throw new IllegalStateException("in-memory write failed", e);
     }
